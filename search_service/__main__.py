@@ -1,0 +1,5 @@
+"""``python -m search_service`` runs the command-line interface."""
+
+from search_service.cli import main
+
+main()

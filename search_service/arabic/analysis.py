@@ -1,0 +1,50 @@
+"""The Whoosh analysis chain shared by indexing and querying.
+
+Filters only rewrite ``token.text``; ``startchar``/``endchar`` keep pointing into the original text,
+so highlighting marks the word as it was written (vocalised, with hamzas and tatweel).
+"""
+
+import re
+
+from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
+
+from search_service.arabic import letters
+from search_service.arabic.normalization import normalize
+from search_service.arabic.stemming import _load_word_list, stem
+
+STOP_WORDS = _load_word_list("stopwords.txt")
+
+_MARKS = "".join(letters.WORD_MARKS)
+#: A decimal number (178.3, 1,200, ١٧٨٫٣) or a run of word characters and in-word Arabic marks.
+#: Python's ``\w`` alone does not match harakat and would split vocalised words apart.
+TOKEN_PATTERN = re.compile(rf"\d+(?:[.,\u066b\u066c]\d+)+|(?:\w|[{_MARKS}])+")
+
+
+class NormalizeFilter(Filter):
+    """Replace each token's text by its normalised form; drop tokens that normalise to nothing."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = normalize(t.text)
+            if t.text:
+                yield t
+
+
+def tokenizer():
+    """The tokenizer: words with their marks, and decimal numbers, as single tokens."""
+    return RegexTokenizer(TOKEN_PATTERN)
+
+
+def analyzer():
+    """Tokenize → normalise → drop stop words → light-stem (the text and title fields).
+
+    >>> [t.text for t in analyzer()("وَالكِتَابُ الجديد")]
+    ['كتاب', 'جديد']
+    """
+    # Stop words are matched after normalisation, so every spelling of a function word is caught.
+    return tokenizer() | NormalizeFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter(stemfn=stem)
+
+
+def exact_analyzer():
+    """Tokenize → normalise → drop stop words, without stemming: exact matches and prefix queries."""
+    return tokenizer() | NormalizeFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)

@@ -1,0 +1,45 @@
+"""Arabic letters and marks, named once (from pyarabic) and grouped for the normalisation rules."""
+
+from pyarabic import araby
+
+ALEF = araby.ALEF
+YEH = araby.YEH
+HEH = araby.HEH
+HAMZA = araby.HAMZA
+
+#: Alef with madda, hamza above/below and wasla are written for a plain alef.
+ALEF_FORMS = (araby.ALEF_MADDA, araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW, araby.ALEF_WASLA)
+
+#: Hamza on a waw or yeh seat: writers mix مسؤول/مسئول and شؤون/شئون, so both seats fold to a bare hamza.
+HAMZA_SEATS = (araby.WAW_HAMZA, araby.YEH_HAMZA)
+
+#: Fathatan .. sukun (U+064B-U+0652), the harakat Lucene strips.
+HARAKAT = araby.TASHKEEL
+
+#: Marks Lucene misses: madda/hamza above/below (U+0653-U+0655), the rest of the combining block,
+#: superscript alef (U+0670) and the Quranic annotation signs (U+06D6-U+06ED).
+EXTRA_MARKS = (
+    tuple(chr(c) for c in range(0x0653, 0x0660))
+    + (araby.MINI_ALEF,)
+    + tuple(chr(c) for c in range(0x0610, 0x061B))
+    + tuple(chr(c) for c in range(0x06D6, 0x06EE) if c not in (0x06DE, 0x06E9))
+)
+
+#: Characters that change how a word is drawn but not which word it is.
+INVISIBLE = (
+    araby.TATWEEL,
+    "\u200c", "\u200d", "\u200e", "\u200f",  # ZWNJ, ZWJ, LRM, RLM
+    "\u061c", "\ufeff", "\u00ad",            # Arabic letter mark, BOM, soft hyphen
+)
+
+#: Persian and Urdu letters that Arabic text borrows for their Arabic twins.
+PERSIAN_LETTERS = {"\u06cc": YEH, "\u06a9": araby.KAF, "\u06c1": HEH, "\u06d5": HEH}
+
+#: Arabic-Indic (U+0660-U+0669) and extended Persian (U+06F0-U+06F9) digits.
+ARABIC_INDIC_DIGITS = {chr(0x0660 + d): str(d) for d in range(10)} | {chr(0x06F0 + d): str(d) for d in range(10)}
+
+#: Presentation forms (contextual shapes and ligatures such as lam-alef).
+PRESENTATION_FORMS = tuple(range(0xFB50, 0xFDFE)) + tuple(range(0xFE70, 0xFEFD))
+
+#: Characters inside a word besides Unicode word characters: every mark above and tatweel.
+WORD_MARKS = HARAKAT + EXTRA_MARKS + INVISIBLE[:3]

@@ -1,0 +1,47 @@
+"""Orthographic normalisation of Arabic text: one translation table, one call.
+
+Rules (a superset of Lucene's ``ArabicNormalizer``):
+
+- آ أ إ ٱ → ا;  ى → ي;  ة → ه;  ؤ ئ → ء (hamza seats are spelled both ways: مسؤول/مسئول → مسءول)
+- harakat, superscript alef, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ and
+  direction marks are removed
+- presentation forms and lam-alef ligatures → their base letters; Persian ی ک → ي ك
+- Arabic-Indic and extended digits → ASCII digits; Latin letters → lower case
+"""
+
+import unicodedata
+
+from search_service.arabic import letters
+
+
+def _base_table():
+    table = {ord(c): letters.ALEF for c in letters.ALEF_FORMS}
+    table |= {ord(c): letters.HAMZA for c in letters.HAMZA_SEATS}
+    table |= {ord("\u0649"): letters.YEH, ord("\u0629"): letters.HEH}
+    table |= {ord(c): None for c in letters.HARAKAT + letters.EXTRA_MARKS + letters.INVISIBLE}
+    table |= {ord(c): v for c, v in letters.PERSIAN_LETTERS.items()}
+    table |= {ord(c): v for c, v in letters.ARABIC_INDIC_DIGITS.items()}
+    return table
+
+
+def _presentation_table(base):
+    """Map each presentation form to its compatibility letters, themselves normalised."""
+    table = {}
+    for code in letters.PRESENTATION_FORMS:
+        plain = unicodedata.normalize("NFKC", chr(code))
+        if plain != chr(code) and " " not in plain:
+            table[code] = plain.translate(base)
+    return table
+
+
+_BASE = _base_table()
+NORMALIZATION_TABLE = str.maketrans(_BASE | _presentation_table(_BASE))
+
+
+def normalize(text):
+    """Fold spelling variants of Arabic text to one form (no stemming).
+
+    >>> normalize("أَحْمَدُ")
+    'احمد'
+    """
+    return text.translate(NORMALIZATION_TABLE).lower()

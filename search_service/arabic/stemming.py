@@ -1,0 +1,63 @@
+"""Light stemming of one normalised Arabic word, after Lucene's ``ArabicStemmer`` (light10 family).
+
+- At most one prefix is removed, the first that matches in ``PREFIXES``.
+- Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it.
+- A prefix or suffix is removed only if at least ``MIN_STEM`` letters remain; the conjunction و
+  only from words of four letters or more (وجد, ورد, وصل keep their first letter).
+- Words in ``STEM_EXCLUSIONS`` (names and words that lose a root letter, such as وزير or لبنان) are
+  kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
+"""
+
+from importlib import resources
+
+from search_service.arabic.normalization import normalize
+
+PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
+SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+
+#: Letters a stem keeps at least.
+MIN_STEM = 2
+#: The one-letter prefix و needs a word of at least this length.
+MIN_WAW_WORD = 4
+
+
+def _load_word_list(name):
+    text = resources.files("search_service.arabic").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(normalize(line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+STEM_EXCLUSIONS = _load_word_list("stem_exclusions.txt")
+
+
+def _strip_prefix(word):
+    for prefix in PREFIXES:
+        if not word.startswith(prefix):
+            continue
+        if prefix == "و":
+            if len(word) >= MIN_WAW_WORD:
+                return word[1:]
+        elif len(word) >= len(prefix) + MIN_STEM:
+            return word[len(prefix):]
+        return word
+    return word
+
+
+def _strip_suffixes(word):
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) >= len(suffix) + MIN_STEM:
+            word = word[: -len(suffix)]
+    return word
+
+
+def stem(word):
+    """Reduce a normalised word to its light stem.
+
+    >>> stem("والكتاب")
+    'كتاب'
+    """
+    if word in STEM_EXCLUSIONS:
+        return word
+    word = _strip_prefix(word)
+    if word in STEM_EXCLUSIONS:
+        return word
+    return _strip_suffixes(word)

@@ -1,0 +1,1 @@
+"""Reading corpora into documents: file readers, metadata and boilerplate rules, near-duplicates."""

@@ -1,0 +1,130 @@
+"""The analysis chain: Lucene's Arabic cases, our own rules, offsets into the original text."""
+
+import json
+import pathlib
+import pickle
+
+import pytest
+
+from search_service.arabic import STEM_EXCLUSIONS, analyzer, exact_analyzer, normalize, stem
+
+LUCENE_CASES = json.loads((pathlib.Path(__file__).parent / "data" / "lucene_arabic_cases.json").read_text("utf-8"))
+
+
+def terms(text, analyze=analyzer):
+    return [t.text for t in analyze()(text)]
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in LUCENE_CASES if c["suite"] == "normalization"], ids=lambda c: c["test_name"]
+)
+def test_lucene_normalization_case(case):
+    assert normalize(case["input"]) == case["expected"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in LUCENE_CASES if c["suite"] == "stem" and c["test_name"] != "testWithKeywordAttribute"],
+    ids=lambda c: c["test_name"],
+)
+def test_lucene_stem_case(case):
+    assert stem(case["input"]) == case["expected"]
+
+
+def test_lucene_keyword_case_is_the_protected_words_mechanism(monkeypatch):
+    (case,) = [c for c in LUCENE_CASES if c["test_name"] == "testWithKeywordAttribute"]
+    monkeypatch.setattr("search_service.arabic.stemming.STEM_EXCLUSIONS", STEM_EXCLUSIONS | {case["input"]})
+    assert stem(case["input"]) == case["expected"]
+
+
+@pytest.mark.parametrize(
+    "text, expected, rule",
+    [
+        ("ٱلرَّحْمَٰنِ", "الرحمن", "alef wasla and superscript alef"),
+        ("مِّنۡ", "من", "Quranic marks"),
+        ("ﻻ ﻷحمد", "لا لاحمد", "lam-alef ligatures"),
+        ("ﺍﻟﻜﺘﺎﺏ", "الكتاب", "presentation forms"),
+        ("ی ک", "ي ك", "Persian yeh and kaf"),
+        ("١٢٣٤ ۱۲۳", "1234 123", "Arabic-Indic and extended digits"),
+        ("مسؤول مسئول", "مسءول مسءول", "hamza seats fold to a bare hamza"),
+        ("شؤون شئون", "شءون شءون", "hamza seats fold to a bare hamza"),
+        ("English TEXT", "english text", "Latin lower case"),
+        ("كـــتاب", "كتاب", "tatweel"),
+        ("", "", "empty text"),
+    ],
+)
+def test_normalize_rule(text, expected, rule):
+    assert normalize(text) == expected, rule
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("والكتاب", "كتاب"),
+        ("وزير", "وزير"),
+        ("والوزير", "وزير"),
+        ("فلسطين", "فلسطين"),
+        ("لبنان", "لبنان"),
+        ("وجد", "وجد"),
+        ("كبيره", "كبير"),
+        ("مشروبات", "مشروب"),
+    ],
+)
+def test_stem_keeps_protected_words_and_short_words_whole(word, expected):
+    assert stem(word) == expected
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["التحالف", "التَّحَالُفُ", "التحالـــــف", "ﺍﻟﺘﺤﺎﻟﻒ", "والتحالف"],
+    ids=["plain", "vocalised", "tatweel", "presentation-forms", "with-prefix"],
+)
+def test_spellings_of_one_word_analyse_to_the_same_term(spelling):
+    assert terms(spelling) == ["تحالف"]
+
+
+@pytest.mark.parametrize("pair", [("مسؤول", "مسئول"), ("أفريقيا", "إفريقيا"), ("هيئة", "هيئه")])
+def test_hamza_and_spelling_variants_share_a_term(pair):
+    first, second = pair
+    assert terms(first) == terms(second)
+
+
+SENTENCE = "وَأَكَّدَ وُزَرَاءُ الخَارِجِيَّةِ فِي الرِّيَاضِ التزامَهُم بـ ١٠ مبادئ"
+
+
+def test_analyzer_yields_terms_in_order_with_offsets():
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer()(SENTENCE, positions=True, chars=True)]
+    assert [t[0] for t in tokens] == ["اكد", "وزراء", "خارج", "رياض", "تزامهم", "10", "مبادء"]
+    assert [t[1] for t in tokens] == list(range(len(tokens)))
+    assert [SENTENCE[s:e] for _, _, s, e in tokens] == [
+        "وَأَكَّدَ", "وُزَرَاءُ", "الخَارِجِيَّةِ", "الرِّيَاضِ", "التزامَهُم", "١٠", "مبادئ",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [SENTENCE, "ٱلْحَمْدُ لِلَّهِ رَبِّ ٱلْعَـٰلَمِينَ", "قال الوزير: 178.3 مليون (English) ﻻ بد"],
+)
+def test_every_token_slices_the_original_word_back(text):
+    for t in analyzer()(text, chars=True):
+        original = text[t.startchar : t.endchar]
+        assert [u.text for u in analyzer()(original)] == [t.text]
+
+
+def test_non_arabic_text_passes_through():
+    assert terms("The price rose to 178.3 dollars in 2024") == ["the", "price", "rose", "to", "178.3", "dollars", "in", "2024"]
+    assert terms("سعر Brent بلغ 178.3 دولار") == ["سعر", "brent", "بلغ", "178.3", "دولار"]
+
+
+def test_stop_words_are_removed_in_any_spelling():
+    assert terms("إلى الى على علَى فِي") == []
+
+
+def test_exact_analyzer_normalises_without_stemming():
+    assert terms("والكتابُ", exact_analyzer) == ["والكتاب"]
+
+
+def test_analyzers_survive_pickling_into_the_index():
+    for make in (analyzer, exact_analyzer):
+        restored = pickle.loads(pickle.dumps(make()))
+        assert [t.text for t in restored("والكتاب")] == [t.text for t in make()("والكتاب")]
