@@ -1,11 +1,155 @@
 """The ``search-service`` command line: reindex, serve, search, evaluate, bench."""
 
+import sys
+
 import click
 
-from search_service import __version__
+from search_service import __version__, config
+from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
+from search_service.search import QueryError, SearchRequest, search
+
+#: ``reindex`` exit status when the new index is live but some records were skipped.
+EXIT_PARTIAL = 3
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False), envvar="SEARCH_SERVICE_INDEX",
+    default=str(config.DEFAULT_INDEX_DIR), show_default="index/", help="Index directory (env SEARCH_SERVICE_INDEX).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="search-service")
 def main():
-    """Full-text search for Arabic text."""
+    """Full-text search for Arabic text.
+
+    Example: search-service reindex && search-service search "وزراء الخارجية"
+    """
+
+
+@main.command("reindex")
+@click.option("--source", "sources", multiple=True, type=click.Path(), help="File or directory (.txt, .jsonl); repeatable. Default: seeds/.")
+@index_option
+def reindex_command(sources, index_dir):
+    """Build a new index from the sources and swap it in atomically.
+
+    Exit status: 0 all records indexed; 3 indexed, some records skipped; 1 failed (old index kept).
+
+    Example: search-service reindex --source corpus.jsonl --source articles/
+    """
+    sources = sources or [str(s) for s in config.DEFAULT_SOURCES]
+    progress = _progress_reporter()
+    try:
+        summary = reindex(sources, index_dir, on_progress=progress)
+    except ReindexError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        progress.close()
+    for record in summary.skipped:
+        click.echo(f"skipped {record}", err=True)
+    click.echo(
+        f"indexed {summary.documents} documents, {summary.paragraphs} paragraphs "
+        f"({summary.duplicates} in near-duplicate groups), skipped {len(summary.skipped)} records, "
+        f"in {summary.seconds:.1f} s -> {index_dir} ({summary.generation})"
+    )
+    if summary.skipped:
+        sys.exit(EXIT_PARTIAL)
+
+
+class _progress_reporter:
+    """A progress bar on a terminal; nothing on a pipe (the summary line says it all)."""
+
+    def __init__(self):
+        self.bar = None
+        self.interactive = sys.stderr.isatty()
+
+    def __call__(self, done, total):
+        if not self.interactive:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="indexing paragraphs", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@index_option
+def serve_command(host, port, threads, index_dir):
+    """Serve the HTTP API, search page and widget with a production WSGI server (waitress).
+
+    Example: search-service serve --host 0.0.0.0 --port 8000
+    """
+    import waitress
+
+    from search_service.api import create_app
+
+    app = create_app({"INDEX": index_dir})
+    try:
+        LiveIndex(index_dir).info()
+    except IndexNotFound as error:
+        click.echo(f"warning: {error}; searches answer 503 until then", err=True)
+    click.echo(f"serving on http://{host}:{port} (index {index_dir})", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="search-service")
+
+
+@main.command("search")
+@click.argument("query", required=False)
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print exactly the body GET /api/search returns.")
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="Batch mode: a TSV of qid<TAB>query.")
+@click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Batch mode: write a TREC run here.")
+@click.option("--k", default=100, show_default=True, type=click.IntRange(1, 1000), help="Batch mode: documents per query.")
+@index_option
+def search_command(query, limit, page, as_json, queries, run_path, k, index_dir):
+    """Search the index and print ranked paragraphs.
+
+    Examples: search-service search "التحالف الدولي" --json;
+    search-service search --queries q.tsv --run run.txt
+    """
+    live = LiveIndex(index_dir)
+    if queries or run_path:
+        if not (queries and run_path) or query:
+            raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
+        from search_service.evaluation import read_queries, write_run
+        from search_service.search.runs import rank_documents
+
+        rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
+        write_run(run_path, rankings, tag="search-service")
+        click.echo(f"wrote {sum(map(len, rankings.values()))} lines for {len(rankings)} queries to {run_path}")
+        return
+    if not query:
+        raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
+    result = _or_fail(lambda: search(live, SearchRequest(q=query, page=page, per_page=limit)))
+    if as_json:
+        from search_service.api import schemas
+
+        click.echo(schemas.to_json(schemas.SearchPage().dump(result)))
+        return
+    _print_page(result)
+
+
+def _or_fail(action):
+    try:
+        return action()
+    except (QueryError, IndexNotFound) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _print_page(page):
+    click.echo(f"{page.total} paragraphs found ({page.took_ms} ms), page {page.page} of {page.pages}")
+    if page.suggestion:
+        click.echo(f"did you mean: {page.suggestion}")
+    for rank, result in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
+        document = result["document"]
+        meta = " · ".join(filter(None, [document["title"], document["source"], document["date"]]))
+        click.echo(f"\n{rank}. {result['id']}  score {result['score']}  {meta}")
+        click.echo("   " + result["text"][:300])
+        if result["duplicates"]:
+            click.echo("   also in: " + ", ".join(d["id"] for d in result["duplicates"]))

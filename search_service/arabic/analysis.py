@@ -10,7 +10,7 @@ from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
 
 from search_service.arabic import letters
 from search_service.arabic.normalization import normalize
-from search_service.arabic.stemming import _load_word_list, stem
+from search_service.arabic.stemming import _load_word_list, stem, strip_article
 
 STOP_WORDS = _load_word_list("stopwords.txt")
 
@@ -48,3 +48,13 @@ def analyzer():
 def exact_analyzer():
     """Tokenize → normalise → drop stop words, without stemming: exact matches and prefix queries."""
     return tokenizer() | NormalizeFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+
+
+def prefix_forms(text):
+    """The index terms a word beginning may start: its normalised form and, without its article.
+
+    Prefix, wildcard and fuzzy queries match these against stemmed terms, so ``التحال*`` finds
+    التحالف (term ``تحالف``) and ``وزار*`` finds وزارة (a protected word, kept whole).
+    """
+    plain = normalize(text)
+    return list(dict.fromkeys((plain, strip_article(plain))))

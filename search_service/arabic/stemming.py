@@ -13,6 +13,8 @@ from importlib import resources
 from search_service.arabic.normalization import normalize
 
 PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
+#: The article forms: the prefixes that may go from a partial word typed as a prefix query.
+ARTICLES = PREFIXES[:-1]
 SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
 
 #: Letters a stem keeps at least.
@@ -39,6 +41,14 @@ def _strip_prefix(word):
         elif len(word) >= len(prefix) + MIN_STEM:
             return word[len(prefix):]
         return word
+    return word
+
+
+def strip_article(word):
+    """Remove a leading article (ال وال بال كال فال لل) from a normalised word or word beginning."""
+    for article in ARTICLES:
+        if word.startswith(article) and len(word) >= len(article) + MIN_STEM:
+            return word[len(article):]
     return word
 
 

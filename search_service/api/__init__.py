@@ -1,0 +1,39 @@
+"""The Flask application: JSON API, search page, widget."""
+
+import os
+
+import flask
+from flask_cors import CORS
+
+from search_service import config
+from search_service.api import endpoints, pages
+from search_service.api.errors import register_error_handlers
+from search_service.api.openapi import build_openapi
+from search_service.indexing import LiveIndex
+
+#: Read endpoints other sites may call from the browser; the admin endpoint is not among them.
+CORS_RESOURCES = {
+    r"/api/search": {"methods": ["GET"]},
+    r"/api/documents/*": {"methods": ["GET"]},
+    r"/api/health": {"methods": ["GET"]},
+    r"/api/stats": {"methods": ["GET"]},
+    r"/openapi.json": {"methods": ["GET"]},
+}
+
+
+def create_app(overrides=None):
+    """Build the application. Settings: INDEX, SOURCES, ADMIN_TOKEN (from SEARCH_SERVICE_* too)."""
+    app = flask.Flask(__name__)
+    app.config.from_mapping(INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=[str(s) for s in config.DEFAULT_SOURCES], ADMIN_TOKEN=None)
+    app.config.from_prefixed_env("SEARCH_SERVICE", loads=str)
+    app.config.from_mapping(overrides or {})
+    if isinstance(app.config["SOURCES"], str):
+        app.config["SOURCES"] = app.config["SOURCES"].split(os.pathsep)
+    app.json.ensure_ascii = False
+    app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
+    app.register_blueprint(endpoints.bp)
+    app.register_blueprint(pages.bp)
+    register_error_handlers(app)
+    CORS(app, resources=CORS_RESOURCES, origins="*", supports_credentials=False)
+    app.extensions["search_service.openapi"] = build_openapi(app)
+    return app

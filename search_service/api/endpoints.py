@@ -1,0 +1,172 @@
+"""The JSON API under /api, and /openapi.json."""
+
+import hmac
+
+import flask
+
+from search_service.api import schemas
+from search_service.api.errors import ApiError
+from search_service.indexing import reindex
+from search_service.search import SearchRequest, get_document, search
+
+bp = flask.Blueprint("api", __name__)
+
+
+def _live():
+    return flask.current_app.extensions["search_service.index"]
+
+
+def json_response(schema, body, status=200):
+    """Dump ``body`` with a response schema into a JSON response."""
+    return flask.current_app.response_class(schemas.to_json(schema.dump(body)) + "\n", status=status, mimetype="application/json")
+
+
+@bp.before_request
+def reject_undecodable_query_string():
+    try:
+        flask.request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_request", "the query string is not valid UTF-8") from None
+
+
+@bp.get("/api/search")
+def search_endpoint():
+    """Ranked, highlighted paragraphs.
+    ---
+    get:
+      summary: Search paragraphs
+      parameters:
+      - in: query
+        schema: SearchArgs
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SearchPage
+        400:
+          content:
+            application/json:
+              schema: Error
+    """
+    args = schemas.SearchArgs().load(_query_args())
+    request = SearchRequest(
+        q=args["q"], page=args["page"], per_page=args["per_page"], sources=tuple(args["source"]),
+        date_from=args["date_from"], date_to=args["date_to"],
+    )
+    return json_response(schemas.SearchPage(), search(_live(), request))
+
+
+def _query_args():
+    args = flask.request.args
+    return {key: args.getlist(key) if key == "source" else args.get(key) for key in args}
+
+
+@bp.get("/api/documents/<path:document_id>")
+def document_endpoint(document_id):
+    """A document with its metadata and paragraphs.
+    ---
+    get:
+      summary: Get a document
+      parameters:
+      - in: path
+        name: document_id
+        schema: {type: string}
+        required: true
+      responses:
+        200:
+          content:
+            application/json:
+              schema: Document
+        404:
+          content:
+            application/json:
+              schema: Error
+    """
+    document = get_document(_live(), document_id)
+    if document is None:
+        raise ApiError(404, "not_found", f"no document with id {document_id!r}")
+    return json_response(schemas.Document(), document)
+
+
+@bp.get("/api/health")
+def health_endpoint():
+    """Whether the service can answer searches.
+    ---
+    get:
+      summary: Health check
+      responses:
+        200:
+          content:
+            application/json:
+              schema: Health
+        503:
+          content:
+            application/json:
+              schema: Error
+    """
+    return json_response(schemas.Health(), {"status": "ok", **_live().info()})
+
+
+@bp.get("/api/stats")
+def stats_endpoint():
+    """Counts and size of the live index.
+    ---
+    get:
+      summary: Index statistics
+      responses:
+        200:
+          content:
+            application/json:
+              schema: Stats
+    """
+    return json_response(schemas.Stats(), _live().info())
+
+
+@bp.post("/api/reindex")
+def reindex_endpoint():
+    """Rebuild the index from the configured sources (admin token required).
+    ---
+    post:
+      summary: Rebuild the index
+      security:
+      - bearerAuth: []
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReindexSummary
+        401:
+          content:
+            application/json:
+              schema: Error
+        403:
+          content:
+            application/json:
+              schema: Error
+        409:
+          content:
+            application/json:
+              schema: Error
+    """
+    _authorize_admin()
+    config = flask.current_app.config
+    summary = reindex(config["SOURCES"], config["INDEX"])
+    return json_response(schemas.ReindexSummary(), summary)
+
+
+def _authorize_admin():
+    token = flask.current_app.config.get("ADMIN_TOKEN")
+    if not token:
+        raise ApiError(403, "forbidden", "reindexing over HTTP is disabled: set SEARCH_SERVICE_ADMIN_TOKEN to enable it")
+    origin = flask.request.headers.get("Origin")
+    if origin and origin.rstrip("/") != flask.request.host_url.rstrip("/"):
+        raise ApiError(403, "forbidden", "the admin endpoint cannot be used cross-origin")
+    scheme, _, given = flask.request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(401, "unauthorized", "a valid admin token is required: Authorization: Bearer <token>")
+
+
+@bp.get("/openapi.json")
+def openapi_endpoint():
+    """The OpenAPI 3 description of this API."""
+    return flask.current_app.extensions["search_service.openapi"]

@@ -1,0 +1,67 @@
+"""One JSON error shape for every failure: ``{"error": {"code", "message", "fields"}}``."""
+
+import logging
+
+import flask
+import marshmallow
+from werkzeug import exceptions
+
+from search_service.indexing import IndexNotFound, ReindexError, ReindexInProgress
+from search_service.search import QueryError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error the API answers with its own status, code and message."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status, code, message, fields=None):
+    """The canonical JSON error response."""
+    response = flask.jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app):
+    """Translate every exception into the JSON error shape; never a stack trace."""
+
+    @app.errorhandler(ApiError)
+    def api_error(error):
+        return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(marshmallow.ValidationError)
+    def invalid_request(error):
+        fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        names = ", ".join(sorted(fields))
+        return error_response(400, "invalid_request", f"invalid parameters: {names}", fields)
+
+    @app.errorhandler(QueryError)
+    def invalid_query(error):
+        return error_response(400, "invalid_query", str(error), {"q": [str(error)]})
+
+    @app.errorhandler(IndexNotFound)
+    def index_unavailable(error):
+        return error_response(503, "index_unavailable", str(error))
+
+    @app.errorhandler(ReindexInProgress)
+    def reindex_running(error):
+        return error_response(409, "reindex_in_progress", str(error))
+
+    @app.errorhandler(ReindexError)
+    def reindex_failed(error):
+        return error_response(500, "reindex_failed", str(error))
+
+    @app.errorhandler(exceptions.HTTPException)
+    def http_error(error):
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(error.code or 500, code, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        log.exception("unexpected error")
+        return error_response(500, "internal_error", "the server could not answer this request")

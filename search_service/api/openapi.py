@@ -1,0 +1,30 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas and the endpoint docstrings."""
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.yaml_utils import load_operations_from_docstring
+
+from search_service import __version__
+from search_service.api import schemas
+
+DOCUMENTED_ENDPOINTS = ("api.search_endpoint", "api.document_endpoint", "api.health_endpoint", "api.stats_endpoint", "api.reindex_endpoint")
+
+
+def build_openapi(app):
+    """The OpenAPI document of ``app`` as a dict."""
+    spec = APISpec(
+        title="search-service",
+        version=__version__,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Full-text search for Arabic text."},
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for name in ("SearchArgs", "SearchPage", "Document", "Health", "Stats", "ReindexSummary", "Error"):
+        spec.components.schema(name, schema=getattr(schemas, name))
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in DOCUMENTED_ENDPOINTS:
+            view = app.view_functions[rule.endpoint]
+            path = rule.rule.replace("<path:", "{").replace("<", "{").replace(">", "}")
+            spec.path(path=path, operations=load_operations_from_docstring(view.__doc__))
+    return spec.to_dict()

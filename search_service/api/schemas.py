@@ -1,0 +1,123 @@
+"""marshmallow schemas for every request and response of the API (and the OpenAPI document)."""
+
+import json
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from search_service.search import MAX_PER_PAGE, MAX_QUERY_LENGTH
+
+
+class SearchArgs(Schema):
+    """Query-string parameters of ``GET /api/search``."""
+
+    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_QUERY_LENGTH), metadata={"description": "the query"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page"})
+    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    source = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list, metadata={"description": "only these sources (repeatable)"})
+    date_from = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
+    date_to = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
+
+    @validates_schema
+    def dates_in_order(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("date_from is after date_to", field_name="date_from")
+
+
+class DocumentMeta(Schema):
+    id = fields.String(required=True)
+    title = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    date = fields.String(allow_none=True, metadata={"format": "date"})
+    url = fields.String(allow_none=True)
+
+
+class Duplicate(Schema):
+    id = fields.String(required=True)
+    document = fields.Nested(DocumentMeta)
+
+
+class Result(Schema):
+    id = fields.String(required=True, metadata={"description": "paragraph id: <document id>#<n>"})
+    score = fields.Float()
+    position = fields.Integer()
+    document = fields.Nested(DocumentMeta)
+    snippet = fields.String(metadata={"description": "HTML: escaped original text with <mark> around matches"})
+    text = fields.String(metadata={"description": "the whole paragraph, plain text"})
+    duplicates = fields.List(fields.Nested(Duplicate))
+
+
+class FacetValue(Schema):
+    value = fields.String()
+    count = fields.Integer()
+
+
+class Facets(Schema):
+    source = fields.List(fields.Nested(FacetValue))
+
+
+class SearchPage(Schema):
+    query = fields.String()
+    total = fields.Integer(metadata={"description": "matching paragraphs, near-duplicates included"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+    took_ms = fields.Float()
+    results = fields.List(fields.Nested(Result))
+    facets = fields.Nested(Facets)
+    suggestion = fields.String(allow_none=True)
+
+
+class Paragraph(Schema):
+    id = fields.String()
+    position = fields.Integer()
+    text = fields.String()
+
+
+class Document(DocumentMeta):
+    paragraphs = fields.List(fields.Nested(Paragraph))
+
+
+class Health(Schema):
+    status = fields.String()
+    generation = fields.String()
+    documents = fields.Integer()
+    paragraphs = fields.Integer()
+
+
+class Stats(Schema):
+    generation = fields.String()
+    documents = fields.Integer()
+    paragraphs = fields.Integer()
+    duplicates = fields.Integer(metadata={"description": "paragraphs in a near-duplicate group"})
+    size_bytes = fields.Integer()
+    built_at = fields.String(metadata={"description": "when the live index was built (ISO 8601, UTC)"})
+
+
+class Skipped(Schema):
+    file = fields.String()
+    line = fields.Integer(allow_none=True)
+    reason = fields.String()
+
+
+class ReindexSummary(Schema):
+    generation = fields.String()
+    documents = fields.Integer()
+    paragraphs = fields.Integer()
+    duplicates = fields.Integer()
+    skipped = fields.List(fields.Nested(Skipped))
+    seconds = fields.Float()
+
+
+class ErrorDetail(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class Error(Schema):
+    error = fields.Nested(ErrorDetail)
+
+
+def to_json(body):
+    """The JSON text of a response body, as the API sends it and ``search --json`` prints it."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

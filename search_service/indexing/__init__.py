@@ -1,0 +1,6 @@
+"""The on-disk index: schema, atomic generations, the reindex that builds them."""
+
+from search_service.indexing.builder import ReindexError, ReindexInProgress, ReindexSummary, reindex
+from search_service.indexing.store import IndexNotFound, LiveIndex
+
+__all__ = ["IndexNotFound", "LiveIndex", "ReindexError", "ReindexInProgress", "ReindexSummary", "reindex"]

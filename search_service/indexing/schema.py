@@ -1,0 +1,52 @@
+"""The Whoosh schema: one Whoosh document per paragraph, carrying its document's metadata."""
+
+from whoosh import fields
+
+from search_service.arabic import analyzer, exact_analyzer, prefix_forms
+
+
+class ArabicText(fields.TEXT):
+    """A TEXT field analysed with the Arabic chain.
+
+    Multi-term queries (``word*``, ``word~``) reach the field untokenized; they are matched as the
+    word's ``prefix_forms`` (normalised, article removed) rather than as a stem, since a partial
+    word has no stem.
+    """
+
+    def process_text(self, qstring, mode="", tokenize=True, **kwargs):
+        if tokenize:
+            return super().process_text(qstring, mode=mode, tokenize=tokenize, **kwargs)
+        return iter(prefix_forms(qstring))
+
+
+ID = "id"
+DOCUMENT_ID = "document_id"
+POSITION = "position"
+TEXT = "text"
+TEXT_EXACT = "text_exact"
+TITLE = "title"
+DATE = "date"
+SOURCE = "source"
+URL = "url"
+DUPLICATE_GROUP = "duplicate_group"
+
+
+def build_schema():
+    """The paragraph schema (pickled into every index generation)."""
+    return fields.Schema(
+        **{
+            ID: fields.ID(stored=True, unique=True),
+            DOCUMENT_ID: fields.ID(stored=True, sortable=True),
+            POSITION: fields.NUMERIC(stored=True, sortable=True),
+            TEXT: ArabicText(analyzer=analyzer(), stored=True),
+            # Normalised but unstemmed: lets exact word forms score above stem-only matches.
+            TEXT_EXACT: ArabicText(analyzer=exact_analyzer()),
+            TITLE: ArabicText(analyzer=analyzer(), stored=True),
+            # ISO dates sort and compare as strings, so a date range is a term range.
+            DATE: fields.ID(stored=True, sortable=True),
+            SOURCE: fields.ID(stored=True, sortable=True),
+            URL: fields.STORED(),
+            # The id of the first paragraph of its near-duplicate group (its own id if it has none).
+            DUPLICATE_GROUP: fields.ID(stored=True, sortable=True),
+        }
+    )

@@ -1,0 +1,9 @@
+"""Searching the index: the query language, ranking, snippets and near-duplicate collapsing."""
+
+from search_service.search.documents import get_document
+from search_service.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
+from search_service.search.searcher import MAX_PER_PAGE, SearchPage, SearchRequest, search
+
+__all__ = [
+    "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "SearchPage", "SearchRequest", "get_document", "parse_query", "search",
+]

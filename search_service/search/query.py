@@ -1,0 +1,111 @@
+"""From a user's query string to a Whoosh query.
+
+The language: words in any spelling; ``"phrases"``; ``+must`` / ``-exclude``; AND / OR / NOT and
+their Arabic forms و / أو / ليس; ``word*`` prefixes; ``word~`` fuzzy words; ``title:`` and
+``source:`` (also ``عنوان:`` and ``مصدر:``). Syntax the parser cannot take is read as plain words;
+unbalanced quotes or brackets and over-long queries are refused with a ``QueryError``.
+"""
+
+import re
+
+from whoosh import qparser, query
+
+from search_service.indexing import schema as fields
+
+MAX_QUERY_LENGTH = 500
+MAX_QUERY_TERMS = 50
+
+ARABIC_OPERATORS = {"و": "AND", "أو": "OR", "او": "OR", "ليس": "NOT", "وليس": "AND NOT"}
+ARABIC_FIELDS = {"عنوان": fields.TITLE, "العنوان": fields.TITLE, "مصدر": fields.SOURCE, "المصدر": fields.SOURCE}
+#: Fields a user may name in a query; others are read as words.
+USER_FIELDS = (fields.TEXT, fields.TITLE, fields.SOURCE)
+#: Weight of a normalised exact-form match beside the stemmed match in the text.
+EXACT_BOOST = 0.3
+TITLE_BOOST = 0.5
+
+_PHRASE_OR_WORD = re.compile(r'"[^"]*"|\S+')
+_FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
+_SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+
+
+class QueryError(ValueError):
+    """A query the service refuses; the message tells the user what to change."""
+
+
+def _check(text):
+    if not text.strip():
+        raise QueryError("the query is empty: type at least one word")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"the query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH})")
+    if text.count('"') % 2:
+        raise QueryError('unbalanced quotes: close the phrase with " or remove the quote')
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise QueryError("unbalanced brackets: every ( needs a matching )")
+    if len(text.split()) > MAX_QUERY_TERMS:
+        raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})")
+
+
+def _rewrite(text):
+    """Arabic operators and field names to the parser's, outside phrases."""
+    pieces = []
+    for piece in _PHRASE_OR_WORD.findall(text):
+        if not piece.startswith('"'):
+            piece = ARABIC_OPERATORS.get(piece, piece)
+            piece = _FIELD_PREFIX.sub(lambda m: m.group(1) + ARABIC_FIELDS.get(m.group(2), m.group(2)) + ":", piece)
+        pieces.append(piece)
+    return " ".join(pieces)
+
+
+def _parser(schema, fieldnames, boosts=None):
+    parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.add_plugin(qparser.FieldsPlugin(expr=rf"(?P<text>{'|'.join(USER_FIELDS)}):"))
+    return parser
+
+
+def _parse(schema, fieldnames, text, boosts=None):
+    try:
+        parsed = _parser(schema, fieldnames, boosts).parse(text)
+    except Exception:  # the parser rejects some syntax; such a query is read as plain words
+        parsed = None
+    if parsed is None or _has_error(parsed):
+        plain = _SYNTAX.sub(" ", text)
+        parsed = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup.factory(0.9)).parse(plain)
+    return parsed
+
+
+def _has_error(q):
+    return getattr(q, "error", None) is not None or any(_has_error(child) for child in q.children())
+
+
+def parse_query(text, schema):
+    """Parse a user's query into a Whoosh query over the paragraph schema.
+
+    Words match the stemmed text (and, a little above, the same exact word form); the title
+    only adds to the score of paragraphs that match.
+    """
+    _check(text)
+    rewritten = _rewrite(text)
+    matching = _parse(schema, [fields.TEXT, fields.TEXT_EXACT], rewritten, {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST})
+    if matching is query.NullQuery:
+        raise QueryError("the query has only stop words or symbols: add a word that carries meaning")
+    title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
+    if title is query.NullQuery or _is_negative(title):
+        return matching
+    return query.AndMaybe(matching, title)
+
+
+def _is_negative(q):
+    return isinstance(q, (query.Not, query.AndNot))
+
+
+def query_words(text):
+    """The plain words of a query string, without operators and syntax (for did-you-mean)."""
+    return [w for w in _SYNTAX.sub(" ", _rewrite(text)).split() if w not in ("AND", "OR", "NOT")]

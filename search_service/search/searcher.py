@@ -1,0 +1,159 @@
+"""Running a search: ranking, filters, facets, duplicate collapsing, snippets and suggestions."""
+
+import dataclasses
+import datetime
+import math
+import time
+
+from whoosh import query, scoring, sorting
+
+from search_service.arabic import normalize
+from search_service.indexing import schema as fields
+from search_service.search.query import QueryError, parse_query, query_words
+from search_service.search.snippets import snippet
+
+MAX_PER_PAGE = 100
+#: Results a client may page through (page × per_page), as in most search engines.
+MAX_DEPTH = 1000
+#: Below this many results a did-you-mean suggestion is looked for.
+SUGGEST_BELOW = 3
+#: BM25F parameters (tuned on the train/dev splits of the evaluation sets).
+BM25_B = 0.75
+BM25_K1 = 1.2
+
+
+@dataclasses.dataclass
+class SearchRequest:
+    """What a client asks for."""
+
+    q: str
+    page: int = 1
+    per_page: int = 10
+    sources: tuple[str, ...] = ()
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+@dataclasses.dataclass
+class SearchPage:
+    """One page of results with totals, facets and a suggestion."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    took_ms: float
+    results: list[dict]
+    facets: dict
+    suggestion: str | None
+
+
+def weighting():
+    """The ranking function: BM25F over the text, exact-form and title fields."""
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+
+
+def _filter(request):
+    conditions = []
+    if request.sources:
+        conditions.append(query.Or([query.Term(fields.SOURCE, s) for s in request.sources]))
+    if request.date_from or request.date_to:
+        low = request.date_from.isoformat() if request.date_from else "0000-01-01"
+        high = request.date_to.isoformat() if request.date_to else "9999-12-31"
+        conditions.append(query.TermRange(fields.DATE, low, high))
+    return query.And(conditions) if conditions else None
+
+
+def document_metadata(stored):
+    """The document part of a stored paragraph."""
+    return {
+        "id": stored[fields.DOCUMENT_ID],
+        "title": stored.get(fields.TITLE) or None,
+        "source": stored.get(fields.SOURCE) or None,
+        "date": stored.get(fields.DATE) or None,
+        "url": stored.get(fields.URL),
+    }
+
+
+def _matched_terms(hit):
+    stems, exact_forms = set(), set()
+    for fieldname, term in hit.matched_terms():
+        word = term.decode("utf-8") if isinstance(term, bytes) else term
+        (exact_forms if fieldname == fields.TEXT_EXACT else stems).add(word)
+    return stems, exact_forms
+
+
+def _duplicates(searcher, stored):
+    group = searcher.documents(**{fields.DUPLICATE_GROUP: stored[fields.DUPLICATE_GROUP]})
+    others = [d for d in group if d[fields.ID] != stored[fields.ID]]
+    return [{"id": d[fields.ID], "document": document_metadata(d)} for d in sorted(others, key=lambda d: d[fields.ID])]
+
+
+def _result(searcher, hit):
+    stored = hit.fields()
+    stems, exact_forms = _matched_terms(hit)
+    return {
+        "id": stored[fields.ID],
+        "score": round(hit.score, 4),
+        "position": stored[fields.POSITION],
+        "document": document_metadata(stored),
+        "snippet": snippet(stored[fields.TEXT], stems, exact_forms),
+        "text": stored[fields.TEXT],
+        "duplicates": _duplicates(searcher, stored),
+    }
+
+
+def _suggestion(searcher, text):
+    """The query with unknown words replaced by the closest indexed words, if any."""
+    reader = searcher.reader()
+    changed, words = False, []
+    for word in query_words(text):
+        form = normalize(word)
+        if len(form) > 2 and not reader.frequency(fields.TEXT_EXACT, form):
+            found = searcher.suggest(fields.TEXT_EXACT, form, limit=1, maxdist=2)
+            if found:
+                word, changed = found[0], True
+        words.append(word)
+    return " ".join(words) if changed else None
+
+
+def search(live_index, request):
+    """Search the live index; raises ``QueryError`` for queries the service refuses."""
+    if request.page * request.per_page > MAX_DEPTH:
+        raise QueryError(f"results can be paged up to {MAX_DEPTH} deep: ask for an earlier page or fewer per page")
+    started = time.perf_counter()
+    with live_index.searcher(weighting=weighting()) as searcher:
+        parsed = parse_query(request.q, searcher.schema)
+        results = searcher.search_page(
+            parsed,
+            request.page,
+            pagelen=request.per_page,
+            filter=_filter(request),
+            terms=True,
+            groupedby={"source": sorting.FieldFacet(fields.SOURCE)},
+            collapse=sorting.FieldFacet(fields.DUPLICATE_GROUP),
+            collapse_limit=1,
+        )
+        total = results.total
+        hidden = sum(results.results.collapsed_counts.values())
+        pages = math.ceil((total - hidden) / request.per_page) if total else 0
+        hits = [_result(searcher, hit) for hit in results] if request.page <= max(pages, 1) else []
+        facets = {
+            "source": sorted(
+                ({"value": value, "count": len(docs)} for value, docs in results.results.groups("source").items() if value),
+                key=lambda f: (-f["count"], f["value"]),
+            )
+        }
+        suggestion = _suggestion(searcher, request.q) if total < SUGGEST_BELOW else None
+    return SearchPage(
+        query=request.q,
+        total=total,
+        page=request.page,
+        per_page=request.per_page,
+        pages=pages,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        results=hits,
+        facets=facets,
+        suggestion=suggestion,
+    )

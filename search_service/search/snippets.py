@@ -1,0 +1,62 @@
+"""Snippets of the original paragraph: HTML-escaped, with ``<mark>`` around every matched word.
+
+Words are found with the same analyzers as the index, so a match on the stem كتاب marks the whole
+written word (وَالكِتَابُ) with its prefixes and diacritics.
+"""
+
+import html
+
+from search_service.arabic import analyzer, exact_analyzer
+
+SNIPPET_CHARS = 240
+ELLIPSIS = "…"
+
+
+def matched_spans(text, stems, exact_forms):
+    """Start/end offsets of the words of ``text`` whose stem or exact form was matched."""
+    stemmed = analyzer()(text, chars=True)
+    exact = exact_analyzer()(text, chars=True)
+    spans = []
+    # Both chains share the tokenizer and stop list, so their tokens pair up one to one.
+    for by_stem, by_form in zip(stemmed, exact):
+        if by_stem.text in stems or by_form.text in exact_forms:
+            spans.append((by_stem.startchar, by_stem.endchar))
+    return spans
+
+
+def _window(text, spans, size):
+    """The stretch of ``text`` of about ``size`` characters holding the most matched words."""
+    if len(text) <= size:
+        return 0, len(text)
+    if not spans:
+        start = 0
+    else:
+        best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans[i:] if s < spans[i][0] + size))
+        start = max(0, spans[best][0] - size // 6)
+    end = min(len(text), start + size)
+    start = max(0, end - size)
+    # Cut at spaces so that no word is split.
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + size // 4 else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + size // 2 else end
+    return start, end
+
+
+def snippet(text, stems, exact_forms, size=SNIPPET_CHARS):
+    """HTML snippet of ``text``: escaped, matched words in ``<mark>``, ``…`` where it is cut."""
+    spans = matched_spans(text, stems, exact_forms)
+    start, end = _window(text, spans, size)
+    pieces = [ELLIPSIS] if start > 0 else []
+    cursor = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        pieces += [html.escape(text[cursor:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
+        cursor = e
+    pieces.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        pieces.append(ELLIPSIS)
+    return "".join(pieces)

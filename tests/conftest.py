@@ -1,0 +1,90 @@
+"""Shared fixtures: an index built from seeds/, the Flask app over it, a real HTTP server."""
+
+import contextlib
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from search_service.api import create_app
+from search_service.indexing import reindex
+
+PROJECT = pathlib.Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+
+
+def build_index(index_dir, *sources):
+    """Build a real on-disk index from the given files or directories (default: the seeds)."""
+    reindex([str(s) for s in sources or (SEEDS,)], index_dir)
+    return index_dir
+
+
+def write_jsonl(path, records):
+    """Write records (dicts or raw strings) as a JSONL file."""
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def free_port():
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_responds(url, process, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+@contextlib.contextmanager
+def running_server(index_dir, env=None):
+    """``search-service serve`` in a subprocess on a free loopback port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_service", "serve", "--index", str(index_dir), "--port", str(port)],
+        env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_responds(base + "/api/health", process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("seeds-index"))
+
+
+@pytest.fixture(scope="session")
+def app(seeds_index):
+    return create_app({"INDEX": str(seeds_index), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(seeds_index):
+    """Base URL of a real HTTP server over the seeds index."""
+    with running_server(seeds_index) as base:
+        yield base
