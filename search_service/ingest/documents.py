@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import re
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,3 +33,16 @@ class SkippedRecord:
 def paragraph_id(document_id, position):
     """The id of the paragraph at 1-based ``position`` in a document: ``<document id>#<n>``."""
     return f"{document_id}#{position}"
+
+
+#: The reason given for a file or line that is not valid UTF-8.
+NOT_UTF8 = "not UTF-8 text"
+
+#: Whitespace and invisible format characters (zero-width space, direction marks, BOM) at a line's ends.
+_LINE_EDGES = re.compile(r"^[\s\u200b-\u200f\u202a-\u202e\u2060\ufeff]+|[\s\u200b-\u200f\u202a-\u202e\u2060\ufeff]+$")
+
+
+def text_lines(text):
+    """The lines of ``text`` (any newline convention), trimmed, without blank ones."""
+    lines = (_LINE_EDGES.sub("", line) for line in text.splitlines())
+    return [line for line in lines if line]

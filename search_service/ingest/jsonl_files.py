@@ -1,0 +1,101 @@
+"""JSON Lines corpora: one document per line, each bad line skipped and reported with its number.
+
+A line is ``{"id": str, "text": str, "title"?: str, "source"?: str, "date"?: "YYYY-MM-DD", "url"?: str}``.
+``text`` holds the paragraphs, one per line. Blank lines are ignored and other keys are allowed.
+The source defaults to the file's stem, so ``news/ahram.jsonl`` gives ``ahram``.
+"""
+
+import datetime
+import json
+import pathlib
+import re
+
+from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, text_lines
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
+
+
+class _BadRecord(Exception):
+    """A line that cannot be a document; the message is the reason reported."""
+
+
+def read_jsonl_file(path):
+    """Yield ``(line number, Document or SkippedRecord)`` for each non-blank line of a JSONL file."""
+    path = pathlib.Path(path)
+    try:
+        with path.open("rb") as lines:
+            number = 0
+            for chunk in lines:
+                # bytes.splitlines also splits on a lone CR, so classic Mac files work too.
+                for raw in chunk.splitlines():
+                    number += 1
+                    if raw.strip():
+                        yield number, _read_line(path, number, raw)
+    except OSError as error:
+        yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
+
+
+def _read_line(path, number, raw):
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError:
+        return SkippedRecord(str(path), number, NOT_UTF8)
+    try:
+        return _document(json.loads(text), default_source=path.stem)
+    except json.JSONDecodeError as error:
+        return SkippedRecord(str(path), number, f"invalid JSON: {error.msg} at column {error.colno}")
+    except _BadRecord as error:
+        return SkippedRecord(str(path), number, str(error))
+
+
+def _document(record, default_source):
+    if not isinstance(record, dict):
+        raise _BadRecord(f"expected a JSON object, got {_json_type(record)}")
+    document_id = _required_text(record, "id").strip()
+    paragraphs = tuple(text_lines(_required_text(record, "text")))
+    if not paragraphs:
+        raise _BadRecord('empty document: "text" has no paragraph')
+    title, source, url = (_optional_text(record, key) for key in _OPTIONAL_TEXT_FIELDS)
+    return Document(
+        id=document_id,
+        paragraphs=paragraphs,
+        title=title,
+        date=_date(record.get("date")),
+        source=source or default_source,
+        url=url,
+    )
+
+
+def _required_text(record, key):
+    value = record.get(key)
+    if value is None:
+        raise _BadRecord(f'missing "{key}"')
+    if not isinstance(value, str):
+        raise _BadRecord(f'"{key}" must be a string, got {_json_type(value)}')
+    if not value.strip():
+        raise _BadRecord(f'empty "{key}"')
+    return value
+
+
+def _optional_text(record, key):
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _BadRecord(f'"{key}" must be a string, got {_json_type(value)}')
+    return (value.strip() or None) if value else None
+
+
+def _date(value):
+    if value is None:
+        return None
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: expected a YYYY-MM-DD date')
+
+
+def _json_type(value):
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return names.get(type(value), "null")

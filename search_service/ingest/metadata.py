@@ -1,0 +1,134 @@
+"""Metadata a web page states in its own text: datelines, its portal's name, its address.
+
+- A dateline is a short line that is mostly a date or a time: ``الجمعة 29 مارس 2024``,
+  ``28 يونيو 2021 – 18 ذو القعدة 1442``, ``07:23 PM``, ``نشر في 2024/03/29``. Its Gregorian date
+  is the page's date; a Hijri date next to it is recognised but not converted. A date inside a
+  sentence is never taken (``في 18 شباط`` in a paragraph is an event, not the publication date).
+- Month names in their Egyptian, Levantine and Maghrebi forms, Arabic-Indic digits too.
+- The portal names itself in its follow notice: ``تابع بوابة روزا اليوسف علي جوجل نيوز``.
+"""
+
+import datetime
+import re
+
+from search_service.arabic import normalize
+
+MONTHS = {
+    1: ("يناير", "كانون الثاني", "جانفي", "ينير"),
+    2: ("فبراير", "شباط", "فيفري"),
+    3: ("مارس", "آذار"),
+    4: ("أبريل", "نيسان", "أفريل"),
+    5: ("مايو", "أيار", "ماي"),
+    6: ("يونيو", "يونية", "حزيران", "جوان"),
+    7: ("يوليو", "يولية", "تموز", "جويلية", "يوليوز"),
+    8: ("أغسطس", "آب", "أوت", "غشت"),
+    9: ("سبتمبر", "أيلول", "شتنبر"),
+    10: ("أكتوبر", "تشرين الأول"),
+    11: ("نوفمبر", "تشرين الثاني", "نونبر"),
+    12: ("ديسمبر", "كانون الأول", "دجنبر"),
+}
+HIJRI_MONTHS = (
+    "محرم", "صفر", "ربيع الأول", "ربيع الآخر", "ربيع الثاني", "جمادى الأولى", "جمادى الآخرة",
+    "جمادى الثانية", "رجب", "شعبان", "رمضان", "شوال", "ذو القعدة", "ذي القعدة", "ذو الحجة", "ذي الحجة",
+)
+WEEKDAYS = ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الثلثاء", "الأربعاء", "الخميس", "الجمعة", "السبت")
+#: Words a dateline may carry besides the date itself.
+DATELINE_WORDS = (
+    "نشر", "نشرت", "في", "بتاريخ", "تاريخ", "النشر", "آخر", "اخر", "تحديث", "الموافق", "يوم", "اليوم",
+    "الساعة", "بتوقيت", "م", "هـ", "ص", "مساء", "صباحا", "am", "pm", "gmt", "utc",
+)
+#: A dateline has at most this many words, and at most ``DATELINE_OTHER_WORDS`` that are not about the date
+#: (a place: ``القاهرة - الجمعة 29 مارس 2024``).
+DATELINE_MAX_WORDS = 14
+DATELINE_OTHER_WORDS = 2
+#: Years outside this range are not publication dates (Hijri years such as 1442 among them).
+YEARS = range(1900, 2100)
+
+
+def _alternatives(names):
+    """A regex alternation of normalised names, longest first, spaces matching any whitespace."""
+    forms = sorted({normalize(name) for name in names}, key=len, reverse=True)
+    return "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in forms)
+
+
+_MONTH_NUMBERS = {normalize(name): number for number, names in MONTHS.items() for name in names}
+_MONTH = rf"(?:{_alternatives(_MONTH_NUMBERS)})(?![^\W\d_])"
+_GREGORIAN_DATES = (
+    # 29 مارس 2024, 29 آذار/مارس 2024, 29 من مارس، 2024
+    re.compile(
+        rf"(?<!\d)(?P<day>\d{{1,2}})\s*(?:من\s+)?(?P<month>{_MONTH})(?:\s*[/(-]\s*{_MONTH}\s*\)?)?"
+        rf"\s*[,،]?\s*(?P<year>\d{{4}})(?!\d)"
+    ),
+    re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?!\d)"),
+)
+_HIJRI_DATE = re.compile(rf"(?<!\d)\d{{1,2}}\s*(?:{_alternatives(HIJRI_MONTHS)})\s*\d{{4}}(?!\d)")
+_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+_NOT_DATE_WORDS = frozenset(normalize(word) for word in WEEKDAYS + DATELINE_WORDS)
+_WORD = re.compile(r"[^\W\d_]+")
+
+_NETWORKS = (
+    r"جوجل\s+نيوز|غوغل\s+نيوز|google\s+news|فيسبوك|فيس\s+بوك|facebook|تويتر|twitter|يوتيوب|youtube"
+    r"|تليجرام|تيليجرام|تلغرام|telegram|إنستجرام|انستجرام|انستغرام|instagram|واتساب|whatsapp"
+)
+#: "Follow <portal> on <network>", possibly broken over two lines.
+FOLLOW_NOTICE = re.compile(
+    rf"^تابع(?:وا|ونا)?(?:[ \t]+(?P<name>[^\n]{{2,60}}?))??\s+(?:على|علي|عبر)\s+(?:{_NETWORKS})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s+[^\s:]+)?\s*:\s*)?(?P<url>https?://\S+)$", re.IGNORECASE)
+
+
+def find_date(line):
+    """The first valid Gregorian date written in ``line``, or None."""
+    plain = normalize(line)
+    found = sorted((match.start(), match) for pattern in _GREGORIAN_DATES for match in pattern.finditer(plain))
+    for _, match in found:
+        date = _date(match)
+        if date:
+            return date
+    return None
+
+
+def _date(match):
+    month = match["month"]
+    number = int(month) if month.isdigit() else _MONTH_NUMBERS[re.sub(r"\s+", " ", month)]
+    year = int(match["year"])
+    if year not in YEARS:
+        return None
+    try:
+        return datetime.date(year, number, int(match["day"]))
+    except ValueError:
+        return None
+
+
+def is_dateline(line):
+    """Whether ``line`` is a dateline: a date or time with hardly any other words around it."""
+    plain = normalize(line)
+    if len(plain.split()) > DATELINE_MAX_WORDS:
+        return False
+    rest, dated = plain, False
+    for pattern in (*_GREGORIAN_DATES, _HIJRI_DATE, _TIME):
+        rest, count = pattern.subn(" ", rest)
+        dated = dated or count > 0
+    other_words = [word for word in _WORD.findall(rest) if word not in _NOT_DATE_WORDS]
+    return dated and len(other_words) <= DATELINE_OTHER_WORDS
+
+
+def follow_notices(lines):
+    """The portal's name from a follow notice in ``lines``, and the indices of the lines it covers."""
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    name, covered = None, set()
+    for match in FOLLOW_NOTICE.finditer(text):
+        name = name or (match["name"] or "").strip() or None
+        covered |= {i for i, start in enumerate(starts[:-1]) if match.start() < starts[i + 1] and start < match.end()}
+    return name, covered
+
+
+def url_of(line):
+    """The address on a line that is only an address (optionally labelled), or None."""
+    match = URL_LINE.match(line)
+    return match["url"] if match else None

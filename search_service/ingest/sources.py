@@ -1,0 +1,72 @@
+"""Corpus sources: files and directories turned into one stream of documents and skipped records."""
+
+import os
+import pathlib
+
+from search_service.ingest.documents import SkippedRecord
+from search_service.ingest.jsonl_files import read_jsonl_file
+from search_service.ingest.text_files import read_text_file
+
+#: A reader takes a path and yields ``(line number or None, Document or SkippedRecord)``.
+READERS = {".txt": read_text_file, ".jsonl": read_jsonl_file}
+
+
+class SourceError(Exception):
+    """A source path that cannot be read at all (it does not exist)."""
+
+
+def iter_records(paths):
+    """Yield every Document and SkippedRecord in ``paths`` (files, or directories walked recursively).
+
+    Files come in the order given, each directory's files in sorted order; in a directory, files no
+    reader handles and hidden files are ignored. A document whose id was already read is skipped and
+    reported. Raises SourceError at once, before reading anything, if a path does not exist.
+
+    Example: ``for record in iter_records(["seeds/", "extra.jsonl"]): ...``
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [pathlib.Path(path) for path in paths]
+    for path in paths:
+        if not path.exists():
+            raise SourceError(f"source not found: {path}")
+    return _records(paths)
+
+
+def _records(paths):
+    first_file = {}
+    for path in _unique(file for path in paths for file in _files(path)):
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
+            yield SkippedRecord(str(path), None, f"unsupported file type {path.suffix or '(none)'!r}: expected .txt or .jsonl")
+            continue
+        for line, record in reader(path):
+            if isinstance(record, SkippedRecord):
+                yield record
+            elif record.id in first_file:
+                yield SkippedRecord(str(path), line, f"duplicate document id {record.id!r}, first read from {first_file[record.id]}")
+            else:
+                first_file[record.id] = path
+                yield record
+
+
+def _files(path):
+    """``path`` itself if it is a file, else the readable files under it, in sorted order."""
+    if not path.is_dir():
+        yield path
+        return
+    for root, directories, files in os.walk(path):
+        directories[:] = sorted(d for d in directories if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and pathlib.Path(name).suffix.lower() in READERS:
+                yield pathlib.Path(root, name)
+
+
+def _unique(files):
+    """The files once each, even when a file is named and also lies in a named directory."""
+    seen = set()
+    for file in files:
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            yield file

@@ -1,0 +1,76 @@
+"""Plain-text pages: one document per file, one paragraph per non-empty line, boilerplate removed.
+
+How a page is read:
+
+- The header block is the run of lines above the first line of prose (a line that ends a sentence
+  or is long), if that comes within ``MAX_HEADER_LINES`` lines. Its longest line of at least
+  ``MIN_TITLE_WORDS`` words that is not furniture (a dateline, a credit, an ad label, a repeated
+  caption) is the headline, which becomes the title; the rest of the block is page furniture. A page
+  that opens with prose has no headline, and its title is None rather than a guess.
+- The footer is the run of short lines (under ``MAX_FOOTER_WORDS`` words) after the last line of prose.
+- Anywhere: ad slots and labels, related-article links, datelines, follow notices, editorial credits,
+  copies of a repeated line and lines of one or two words are not paragraphs.
+- The date comes from the first dateline, the url from a line that is only an address, the source
+  from the portal's follow notice, else the name of the directory holding the file (``corpus/ahram/x.txt``
+  gives ``ahram``), as a crawl usually keeps one directory per site.
+"""
+
+import pathlib
+
+from search_service.ingest import boilerplate, metadata
+from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, text_lines
+
+MAX_HEADER_LINES = 15
+MIN_TITLE_WORDS = 3
+MAX_FOOTER_WORDS = 12
+
+
+def read_text_file(path):
+    """Yield ``(None, Document)`` for a text file, or ``(None, SkippedRecord)`` when it cannot be used."""
+    path = pathlib.Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
+        return
+    except UnicodeDecodeError:
+        yield None, SkippedRecord(str(path), None, NOT_UTF8)
+        return
+    document = page_document(path.stem, text_lines(text), default_source=path.resolve().parent.name or None)
+    if document.paragraphs:
+        yield None, document
+    else:
+        yield None, SkippedRecord(str(path), None, "empty document: no paragraph left after removing page boilerplate")
+
+
+def page_document(document_id, lines, default_source=None):
+    """The document in the non-blank ``lines`` of a page: headline, dateline, source, paragraphs."""
+    source, furniture = metadata.follow_notices(lines)
+    furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(lines)
+    datelines = [i for i, line in enumerate(lines) if metadata.is_dateline(line)]
+    urls = {i: url for i, url in enumerate(map(metadata.url_of, lines)) if url}
+    furniture |= set(datelines) | set(urls)
+    furniture |= {i for i, line in enumerate(lines) if boilerplate.is_marker(line) or boilerplate.is_fragment(line)}
+
+    prose = [i for i, line in enumerate(lines) if i not in furniture and boilerplate.is_sentence(line)]
+    header = range(prose[0]) if prose and prose[0] <= MAX_HEADER_LINES else range(0)
+    footer = range(prose[-1] + 1, len(lines)) if prose else range(0)
+    title = _headline([lines[i] for i in header if i not in furniture])
+    furniture |= set(header)
+    furniture |= {i for i in footer if boilerplate.word_count(lines[i]) < MAX_FOOTER_WORDS}
+
+    dates = (metadata.find_date(lines[i]) for i in datelines)
+    return Document(
+        id=document_id,
+        paragraphs=tuple(line for i, line in enumerate(lines) if i not in furniture),
+        title=title,
+        date=next((date for date in dates if date), None),
+        source=source or default_source,
+        url=next(iter(urls.values()), None),
+    )
+
+
+def _headline(candidates):
+    words = [boilerplate.word_count(line) for line in candidates]
+    best = max(range(len(candidates)), key=lambda i: (words[i], i), default=None)
+    return candidates[best] if best is not None and words[best] >= MIN_TITLE_WORDS else None
