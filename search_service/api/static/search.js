@@ -1,0 +1,297 @@
+/*
+ * The search page. The URL holds the search (?q=&page=&source=&date_from=&date_to=), so every
+ * state is linkable; the page asks /api/search and draws the answer with DOM calls only.
+ * Counting, dates, snippets and links come from the <arabic-search> element of /widget.js.
+ */
+(function () {
+  "use strict";
+
+  const PER_PAGE = 10;
+  const { countText, dateText, snippetFragment, safeUrl } = customElements.get("arabic-search");
+  const numberText = (n) => new Intl.NumberFormat("ar").format(n);
+
+  const byId = (id) => document.getElementById(id);
+  const form = byId("search-form");
+  const input = byId("q");
+  const status = byId("status");
+  const suggestion = byId("suggestion");
+  const suggestionLink = byId("suggestion-link");
+  const errorBox = byId("error");
+  const empty = byId("empty");
+  const welcome = byId("welcome");
+  const results = byId("results");
+  const pagination = byId("pagination");
+  const filters = byId("filters");
+  const sourceFacets = byId("source-facets");
+
+  let current = readState();
+  let controller = null;
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  /** The search described by the page's URL. */
+  function readState() {
+    const params = new URLSearchParams(location.search);
+    return {
+      q: (params.get("q") || "").trim(),
+      page: Math.max(1, parseInt(params.get("page"), 10) || 1),
+      sources: params.getAll("source").filter(Boolean),
+      dateFrom: params.get("date_from") || "",
+      dateTo: params.get("date_to") || "",
+    };
+  }
+
+  /** The query string of a search, for the page's URL and (with per_page) for the API. */
+  function queryString(state, perPage) {
+    const params = new URLSearchParams({ q: state.q });
+    if (state.page > 1) params.set("page", String(state.page));
+    if (perPage) params.set("per_page", String(perPage));
+    for (const source of state.sources) params.append("source", source);
+    if (state.dateFrom) params.set("date_from", state.dateFrom);
+    if (state.dateTo) params.set("date_to", state.dateTo);
+    return params.toString();
+  }
+
+  function pageHref(state) {
+    return `${location.pathname}?${queryString(state)}`;
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  async function search(state, history) {
+    current = state;
+    input.value = state.q;
+    document.title = state.q ? `${state.q} — البحث العربي` : "البحث العربي";
+    if (history) {
+      const url = state.q ? pageHref(state) : location.pathname;
+      window.history[history === "push" ? "pushState" : "replaceState"](null, "", url);
+    }
+    if (controller) controller.abort();
+    if (!state.q) {
+      clear();
+      show(welcome, true);
+      return;
+    }
+    const own = (controller = new AbortController());
+    results.setAttribute("aria-busy", "true");
+    status.textContent = "جارٍ البحث…";
+    try {
+      const response = await fetch(`/api/search?${queryString(state, PER_PAGE)}`, {
+        signal: own.signal,
+        headers: { Accept: "application/json" },
+      });
+      const body = await response.json().catch(() => null);
+      if (own.signal.aborted) return;
+      if (response.ok && body) render(state, body);
+      else renderError(body && body.error, response.status);
+    } catch (error) {
+      if (!own.signal.aborted) renderError(null, 0);
+    } finally {
+      if (controller === own) results.setAttribute("aria-busy", "false");
+    }
+  }
+
+  function clear() {
+    results.replaceChildren();
+    pagination.replaceChildren();
+    [pagination, suggestion, errorBox, empty, welcome, filters].forEach((node) => show(node, false));
+    status.textContent = "";
+  }
+
+  function render(state, body) {
+    if (!body.results.length && body.total > 0 && state.page > 1) {
+      search({ ...state, page: Math.max(1, body.pages) }, "replace");
+      return;
+    }
+    clear();
+    let summary = countText(body.total);
+    if (body.pages > 1) summary += ` — الصفحة ${numberText(body.page)} من ${numberText(body.pages)}`;
+    status.textContent = summary;
+    if (body.suggestion) {
+      suggestionLink.textContent = body.suggestion;
+      suggestionLink.href = pageHref({ ...state, q: body.suggestion, page: 1 });
+      show(suggestion, true);
+    }
+    if (!body.results.length) {
+      byId("empty-query").textContent = state.q;
+      show(empty, true);
+    }
+    results.append(...body.results.map(resultItem));
+    renderFacets(state, (body.facets && body.facets.source) || []);
+    renderPagination(state, body.pages);
+  }
+
+  function renderError(error, httpStatus) {
+    clear();
+    errorBox.replaceChildren();
+    let message = error && error.message;
+    if (!message) {
+      message = httpStatus
+        ? `حدث خطأ في خدمة البحث (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`
+        : "تعذّر الوصول إلى خدمة البحث. تحقّق من الاتصال وحاول مرة أخرى.";
+    }
+    errorBox.append(element("p", "notice-title", message));
+    const details = Object.values((error && error.fields) || {}).flat().filter((text) => text !== message);
+    if (details.length) {
+      const list = element("ul");
+      list.append(...details.map((text) => element("li", "", String(text))));
+      errorBox.append(list);
+    }
+    show(errorBox, true);
+  }
+
+  function resultItem(result) {
+    const doc = result.document || {};
+    const item = element("li", "result");
+    const title = element("h3", "result-title");
+    const href = safeUrl(doc.url, location.href);
+    if (href) {
+      const link = element("a", "", doc.title || doc.id);
+      link.href = href;
+      link.rel = "noopener";
+      title.append(link);
+    } else {
+      title.textContent = doc.title || doc.id;
+    }
+    item.append(title, metaLine(doc, result.position));
+    const snippet = element("p", "snippet");
+    snippet.append(snippetFragment(result.snippet));
+    item.append(snippet);
+    if (result.duplicates && result.duplicates.length) item.append(duplicatesList(result.duplicates));
+    return item;
+  }
+
+  function metaLine(doc, position) {
+    const meta = element("p", "result-meta");
+    if (doc.source) meta.append(element("span", "", doc.source));
+    if (doc.date) {
+      const time = element("time", "", dateText(doc.date));
+      time.dateTime = doc.date;
+      const when = element("span");
+      when.append(time);
+      meta.append(when);
+    }
+    if (position) meta.append(element("span", "", `الفقرة ${numberText(position)}`));
+    return meta;
+  }
+
+  /** "also in n other places", with the Arabic plural forms. */
+  function elsewhereText(n) {
+    switch (new Intl.PluralRules("ar").select(n)) {
+      case "one": return "موضع آخر";
+      case "two": return "موضعين آخرين";
+      case "few": return `${numberText(n)} مواضع أخرى`;
+      default: return `${numberText(n)} موضعًا آخر`;
+    }
+  }
+
+  function duplicatesList(duplicates) {
+    const details = element("details", "duplicates");
+    details.append(element("summary", "", `نُشرت هذه الفقرة أيضًا في ${elsewhereText(duplicates.length)}`));
+    const list = element("ul");
+    for (const duplicate of duplicates) {
+      const doc = duplicate.document || {};
+      const item = element("li");
+      const href = safeUrl(doc.url, location.href);
+      const name = element(href ? "a" : "span", "", doc.title || doc.id || duplicate.id);
+      if (href) name.href = href;
+      item.append(name);
+      const about = [doc.source, dateText(doc.date)].filter(Boolean).join(" · ");
+      if (about) item.append(` — ${about}`);
+      list.append(item);
+    }
+    details.append(list);
+    return details;
+  }
+
+  function renderFacets(state, facets) {
+    const values = facets.map((facet) => facet.value);
+    const chosen = state.sources.filter((source) => !values.includes(source)).map((value) => ({ value }));
+    const all = facets.concat(chosen);
+    sourceFacets.replaceChildren(
+      ...all.map((facet) => {
+        const chip = element("label", "chip");
+        const box = element("input");
+        box.type = "checkbox";
+        box.name = "source";
+        box.value = facet.value;
+        box.checked = state.sources.includes(facet.value);
+        chip.append(box, element("span", "", facet.value));
+        if (facet.count !== undefined) chip.append(element("span", "count", numberText(facet.count)));
+        return chip;
+      })
+    );
+    show(filters, all.length > 0);
+  }
+
+  function pageLink(state, page, text, label) {
+    const link = element("a", "", text);
+    link.href = pageHref({ ...state, page });
+    link.dataset.page = String(page);
+    if (label) link.setAttribute("aria-label", label);
+    if (page === state.page) link.setAttribute("aria-current", "page");
+    return link;
+  }
+
+  function renderPagination(state, pages) {
+    if (pages <= 1) return;
+    const page = state.page;
+    const links = [];
+    if (page > 1) links.push(pageLink(state, page - 1, "السابق", "الصفحة السابقة"));
+    let last = 0;
+    for (let n = 1; n <= pages; n += 1) {
+      if (n !== 1 && n !== pages && Math.abs(n - page) > 2) continue;
+      if (n - last > 1) links.push(element("span", "gap", "…"));
+      links.push(pageLink(state, n, numberText(n), `الصفحة ${numberText(n)}`));
+      last = n;
+    }
+    if (page < pages) links.push(pageLink(state, page + 1, "التالي", "الصفحة التالية"));
+    pagination.append(...links);
+    show(pagination, true);
+  }
+
+  function isPlainClick(event) {
+    return event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = input.value.trim();
+    if (!q) {
+      input.focus();
+      return;
+    }
+    search({ ...current, q, page: 1 }, "push");
+  });
+
+  suggestionLink.addEventListener("click", (event) => {
+    if (!isPlainClick(event)) return;
+    event.preventDefault();
+    search({ ...current, q: suggestionLink.textContent, page: 1 }, "push");
+  });
+
+  pagination.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-page]");
+    if (!link || !isPlainClick(event)) return;
+    event.preventDefault();
+    search({ ...current, page: Number(link.dataset.page) }, "push");
+    window.scrollTo({ top: 0 });
+  });
+
+  sourceFacets.addEventListener("change", () => {
+    const sources = [...sourceFacets.querySelectorAll("input:checked")].map((box) => box.value);
+    search({ ...current, sources, page: 1 }, "push");
+  });
+
+  window.addEventListener("popstate", () => search(readState(), null));
+
+  if (current.q) search(current, null);
+  else if (window.matchMedia("(min-width: 52rem)").matches) input.focus();
+})();

@@ -1,0 +1,449 @@
+/*
+ * <arabic-search>: an Arabic search box with results as you type, for any web page.
+ *
+ *   <script src="https://HOST/widget.js" defer></script>
+ *   <arabic-search endpoint="https://HOST"></arabic-search>
+ *
+ * Attributes: endpoint (default: the origin this script came from), placeholder, label,
+ * per-page (default 5), source (comma-separated source names), date-from, date-to (YYYY-MM-DD).
+ * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
+ * --arabic-search-text and --arabic-search-font on the element.
+ * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
+ * opens href: the document's url, or the service's search page for the query.
+ *
+ * The element lives in a shadow root, so the page's CSS cannot reach it and its CSS cannot leak.
+ * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
+ * that only text and <mark> elements are kept.
+ */
+(function () {
+  "use strict";
+
+  if (customElements.get("arabic-search")) return;
+
+  const SCRIPT_ORIGIN = document.currentScript
+    ? new URL(document.currentScript.src, location.href).origin
+    : location.origin;
+  const DEBOUNCE_MS = 250;
+  const MIN_LETTERS = 2;
+  const LOCALE = "ar";
+
+  const CSS = `
+    :host { display: block !important; }
+    :host([hidden]) { display: none !important; }
+    .root {
+      all: initial;
+      display: block;
+      position: relative;
+      direction: rtl;
+      text-align: right;
+      font-family: var(--arabic-search-font, system-ui, "Segoe UI", Tahoma, "Noto Sans Arabic", "Noto Naskh Arabic", "Geeza Pro", "DejaVu Sans", sans-serif);
+      font-size: 16px;
+      line-height: 1.6;
+      color: var(--arabic-search-text, #1f2328);
+      --accent: var(--arabic-search-accent, #0b5cad);
+      --surface: var(--arabic-search-background, #ffffff);
+      --muted: #5b636d;
+      --line: #c9ced6;
+      --active: #eaf2fb;
+    }
+    .root *, .root *::before, .root *::after { box-sizing: border-box; }
+    .field { position: relative; display: block; }
+    .icon {
+      position: absolute; inset-inline-start: 14px; top: 50%;
+      width: 15px; height: 15px; margin-top: -9px;
+      border: 2px solid var(--muted); border-radius: 50%; pointer-events: none;
+    }
+    .icon::after {
+      content: ""; position: absolute; width: 2px; height: 7px; background: var(--muted);
+      inset-inline-start: -4px; bottom: -6px; transform: rotate(45deg); border-radius: 1px;
+    }
+    input {
+      display: block; width: 100%; height: 46px; margin: 0;
+      padding-block: 0; padding-inline: 42px 14px;
+      font: inherit; color: inherit; background: var(--surface);
+      border: 1px solid var(--line); border-radius: 12px;
+      direction: rtl; text-align: right; outline: none;
+      -webkit-appearance: none; appearance: none;
+    }
+    input::placeholder { color: var(--muted); opacity: 1; }
+    input:focus { border-color: var(--accent); box-shadow: 0 0 0 3px color-mix(in srgb, var(--accent) 25%, transparent); }
+    input::-webkit-search-cancel-button { -webkit-appearance: none; }
+    .panel {
+      position: absolute; z-index: 2147483000; top: calc(100% + 6px); inset-inline: 0;
+      display: block; max-height: min(30em, 75vh); overflow-y: auto;
+      background: var(--surface); border: 1px solid var(--line); border-radius: 12px;
+      box-shadow: 0 12px 32px rgba(15, 23, 42, 0.16), 0 2px 6px rgba(15, 23, 42, 0.08);
+    }
+    [hidden] { display: none !important; }
+    ul { list-style: none; margin: 0; padding: 6px; display: block; }
+    li {
+      display: block; margin: 0; padding: 10px 12px; border-radius: 8px; cursor: pointer;
+      border-inline-start: 3px solid transparent;
+    }
+    li[aria-selected="true"] { background: var(--active); border-inline-start-color: var(--accent); }
+    li:hover { background: var(--active); }
+    .title { display: block; font-weight: 600; font-size: 15px; color: var(--accent); }
+    .meta { display: block; font-size: 13px; color: var(--muted); }
+    .snippet {
+      display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
+      font-size: 14px; margin-top: 2px;
+    }
+    mark { background: #fde68a; color: inherit; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
+    li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid #eceef1; border-radius: 0 0 8px 8px; }
+    .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
+    .message.error { color: #a4161a; }
+    .visually-hidden {
+      position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
+      overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
+    }
+  `;
+
+  /** "n results" with the Arabic plural forms (zero, one, two, few, many, other). */
+  function countText(n) {
+    const number = new Intl.NumberFormat(LOCALE).format(n);
+    switch (new Intl.PluralRules(LOCALE).select(n)) {
+      case "zero": return "لا نتائج";
+      case "one": return "نتيجة واحدة";
+      case "two": return "نتيجتان";
+      case "few": return `${number} نتائج`;
+      default: return `${number} نتيجة`;
+    }
+  }
+
+  /** A YYYY-MM-DD date as Arabic text, or "" for no date. */
+  function dateText(iso) {
+    if (!iso) return "";
+    const date = new Date(`${iso}T00:00:00Z`);
+    if (Number.isNaN(date.getTime())) return iso;
+    return new Intl.DateTimeFormat(LOCALE, { dateStyle: "long", timeZone: "UTC" }).format(date);
+  }
+
+  /** The API's snippet as DOM: its text and <mark> elements only, anything else dropped. */
+  function snippetFragment(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html || "";
+    const copy = (from, to) => {
+      for (const node of from.childNodes) {
+        if (node.nodeType === Node.TEXT_NODE) {
+          to.append(node.data);
+        } else if (node.nodeType === Node.ELEMENT_NODE && node.localName === "mark") {
+          const mark = document.createElement("mark");
+          copy(node, mark);
+          to.append(mark);
+        }
+      }
+    };
+    const fragment = document.createDocumentFragment();
+    copy(template.content, fragment);
+    return fragment;
+  }
+
+  /** The query sent while typing: the last word becomes a prefix (كتا → كتا*) until a space follows it. */
+  function typingQuery(text) {
+    const query = text.trim();
+    if (/\s$/.test(text) || !query) return query;
+    const words = query.split(/\s+/);
+    const last = words[words.length - 1];
+    const letters = last.match(/\p{L}/gu) || [];
+    if (letters.length >= MIN_LETTERS && /^[\p{L}\p{M}\p{N}]+$/u.test(last)) words[words.length - 1] = `${last}*`;
+    return words.join(" ");
+  }
+
+  /** An http(s) link target for a document url, or "" for anything else (javascript:, data:, garbage). */
+  function safeUrl(url, base) {
+    if (!url) return "";
+    try {
+      const parsed = new URL(url, base);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  let instances = 0;
+
+  class ArabicSearch extends HTMLElement {
+    static get observedAttributes() { return ["placeholder", "label"]; }
+
+    static countText(n) { return countText(n); }
+    static dateText(iso) { return dateText(iso); }
+    static snippetFragment(html) { return snippetFragment(html); }
+    static safeUrl(url, base) { return safeUrl(url, base); }
+
+    constructor() {
+      super();
+      this._id = `arabic-search-${++instances}`;
+      this._query = "";
+      this._results = [];
+      this._options = [];
+      this._active = -1;
+      this._timer = 0;
+      this._controller = null;
+      this._build(this.attachShadow({ mode: "open" }));
+    }
+
+    _build(shadow) {
+      if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet.prototype.replaceSync === "function") {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        shadow.adoptedStyleSheets = [sheet];
+      } else {
+        shadow.append(element("style", "", CSS));
+      }
+      const root = element("div", "root");
+      root.setAttribute("dir", "rtl");
+      root.setAttribute("lang", "ar");
+
+      const field = element("div", "field");
+      this._label = element("label", "visually-hidden");
+      this._label.htmlFor = "input";
+      this._input = element("input");
+      Object.assign(this._input, { id: "input", type: "search", autocomplete: "off", spellcheck: false });
+      this._input.setAttribute("dir", "rtl");
+      this._input.setAttribute("enterkeyhint", "search");
+      this._input.setAttribute("role", "combobox");
+      this._input.setAttribute("aria-autocomplete", "list");
+      this._input.setAttribute("aria-expanded", "false");
+      this._input.setAttribute("aria-controls", "listbox");
+      field.append(this._label, this._input, element("span", "icon"));
+
+      this._panel = element("div", "panel");
+      this._panel.hidden = true;
+      this._listbox = element("ul");
+      this._listbox.id = "listbox";
+      this._listbox.setAttribute("role", "listbox");
+      this._listbox.setAttribute("aria-label", "نتائج البحث");
+      this._message = element("p", "message");
+      this._message.hidden = true;
+      this._panel.append(this._listbox, this._message);
+
+      this._status = element("div", "visually-hidden");
+      this._status.setAttribute("role", "status");
+      this._status.setAttribute("aria-live", "polite");
+
+      root.append(field, this._panel, this._status);
+      shadow.append(root);
+
+      this._input.addEventListener("input", () => this._schedule());
+      this._input.addEventListener("keydown", (event) => this._onKeydown(event));
+      this._input.addEventListener("focus", () => { if (this._options.length) this._open(); });
+      root.addEventListener("focusout", (event) => {
+        if (!root.contains(event.relatedTarget)) this._close();
+      });
+      // Keep the focus in the input while a result is clicked.
+      this._panel.addEventListener("mousedown", (event) => event.preventDefault());
+      this._listbox.addEventListener("click", (event) => {
+        const option = event.target.closest("[role=option]");
+        if (option) this._choose(this._options.indexOf(option));
+      });
+      this._applyAttributes();
+    }
+
+    attributeChangedCallback() { this._applyAttributes(); }
+
+    disconnectedCallback() {
+      clearTimeout(this._timer);
+      if (this._controller) this._controller.abort();
+    }
+
+    _applyAttributes() {
+      const label = this.getAttribute("label") || "بحث";
+      this._label.textContent = label;
+      this._input.placeholder = this.getAttribute("placeholder") || "ابحث…";
+    }
+
+    get endpoint() {
+      return (this.getAttribute("endpoint") || SCRIPT_ORIGIN).replace(/\/+$/, "");
+    }
+
+    _searchUrl(query) {
+      const url = new URL(`${this.endpoint}/api/search`);
+      url.searchParams.set("q", query);
+      const perPage = parseInt(this.getAttribute("per-page") || "5", 10);
+      url.searchParams.set("per_page", String(perPage > 0 ? perPage : 5));
+      for (const source of (this.getAttribute("source") || "").split(",")) {
+        if (source.trim()) url.searchParams.append("source", source.trim());
+      }
+      for (const name of ["date-from", "date-to"]) {
+        const value = this.getAttribute(name);
+        if (value) url.searchParams.set(name.replace("-", "_"), value);
+      }
+      return url;
+    }
+
+    _pageUrl(query) {
+      return `${this.endpoint}/?q=${encodeURIComponent(query)}`;
+    }
+
+    _schedule() {
+      clearTimeout(this._timer);
+      if (this._controller) this._controller.abort();
+      const query = typingQuery(this._input.value);
+      if ((query.match(/\p{L}|\p{N}/gu) || []).length < MIN_LETTERS) {
+        this._query = "";
+        this._render([], 0);
+        this._status.textContent = "";
+        this._close();
+        return;
+      }
+      this._timer = setTimeout(() => this._search(query), DEBOUNCE_MS);
+    }
+
+    async _search(query) {
+      const controller = new AbortController();
+      this._controller = controller;
+      let body;
+      try {
+        const response = await fetch(this._searchUrl(query), {
+          signal: controller.signal,
+          headers: { Accept: "application/json" },
+        });
+        body = await response.json();
+        if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        this._query = query;
+        this._render([], 0);
+        this._showMessage(error instanceof SyntaxError || error instanceof TypeError
+          ? "تعذّر الوصول إلى خدمة البحث." : error.message, true);
+        return;
+      }
+      if (controller.signal.aborted) return;
+      this._query = query;
+      this._render(body.results || [], body.total || 0);
+    }
+
+    _render(results, total) {
+      this._results = results;
+      this._listbox.replaceChildren();
+      this._options = [];
+      this._active = -1;
+      this._input.removeAttribute("aria-activedescendant");
+      results.forEach((result, index) => {
+        const option = this._option(index);
+        const doc = result.document || {};
+        option.append(element("span", "title", doc.title || doc.id || ""));
+        const meta = [doc.source, dateText(doc.date)].filter(Boolean).join(" · ");
+        if (meta) option.append(element("span", "meta", meta));
+        const snippet = element("span", "snippet");
+        snippet.append(snippetFragment(result.snippet));
+        option.append(snippet);
+      });
+      if (results.length) {
+        const more = this._option(results.length);
+        more.className = "more";
+        more.textContent = `عرض كل النتائج (${countText(total)})`;
+      }
+      this._listbox.hidden = !results.length;
+      if (!this._query) {
+        this._message.hidden = true;
+      } else {
+        this._status.textContent = countText(total);
+        this._showMessage(results.length ? "" : `لا نتائج لـ «${this._input.value.trim()}»`, false);
+        this._open();
+      }
+    }
+
+    _option(index) {
+      const option = element("li");
+      option.id = `${this._id}-option-${index}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      this._listbox.append(option);
+      this._options.push(option);
+      return option;
+    }
+
+    _showMessage(text, isError) {
+      this._message.textContent = text;
+      this._message.hidden = !text;
+      this._message.classList.toggle("error", Boolean(isError));
+      if (isError) this._status.textContent = text;
+      this._open();
+    }
+
+    _open() {
+      const hasContent = this._options.length > 0 || !this._message.hidden;
+      this._panel.hidden = !hasContent;
+      this._input.setAttribute("aria-expanded", String(this._options.length > 0));
+    }
+
+    _close() {
+      this._panel.hidden = true;
+      this._input.setAttribute("aria-expanded", "false");
+      this._select(-1);
+    }
+
+    _select(index) {
+      this._options.forEach((option, i) => option.setAttribute("aria-selected", String(i === index)));
+      this._active = index;
+      if (index < 0) {
+        this._input.removeAttribute("aria-activedescendant");
+        return;
+      }
+      const option = this._options[index];
+      this._input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    }
+
+    _move(step) {
+      if (!this._options.length) return;
+      if (this._panel.hidden) this._open();
+      const count = this._options.length;
+      const next = this._active < 0 ? (step > 0 ? 0 : count - 1) : (this._active + step + count) % count;
+      this._select(next);
+    }
+
+    _onKeydown(event) {
+      switch (event.key) {
+        case "ArrowDown":
+          event.preventDefault();
+          this._move(1);
+          break;
+        case "ArrowUp":
+          event.preventDefault();
+          this._move(-1);
+          break;
+        case "Enter":
+          event.preventDefault();
+          if (this._active >= 0 && !this._panel.hidden) this._choose(this._active);
+          else if (this._input.value.trim()) this._go(null, this._pageUrl(this._input.value.trim()));
+          break;
+        case "Escape":
+          if (!this._panel.hidden) {
+            event.preventDefault();
+            this._close();
+          } else if (this._input.value) {
+            event.preventDefault();
+            this._input.value = "";
+            this._schedule();
+          }
+          break;
+        default:
+          break;
+      }
+    }
+
+    _choose(index) {
+      const result = this._results[index] || null;
+      const url = safeUrl(result && result.document && result.document.url, this.endpoint);
+      this._go(result, url || this._pageUrl(this._query));
+    }
+
+    _go(result, href) {
+      const event = new CustomEvent("arabic-search-select", {
+        bubbles: true, composed: true, cancelable: true, detail: { result, href },
+      });
+      if (this.dispatchEvent(event)) location.assign(href);
+    }
+  }
+
+  customElements.define("arabic-search", ArabicSearch);
+})();
