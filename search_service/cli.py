@@ -5,8 +5,10 @@ import sys
 import click
 
 from search_service import __version__, config
+from search_service.evaluation import EvaluationInputError, evaluate, format_table, read_qrels, read_queries, write_run
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
 from search_service.search import QueryError, SearchRequest, search
+from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
 EXIT_PARTIAL = 3
@@ -117,9 +119,6 @@ def search_command(query, limit, page, as_json, queries, run_path, k, index_dir)
     if queries or run_path:
         if not (queries and run_path) or query:
             raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
-        from search_service.evaluation import read_queries, write_run
-        from search_service.search.runs import rank_documents
-
         rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
         write_run(run_path, rankings, tag="search-service")
         click.echo(f"wrote {sum(map(len, rankings.values()))} lines for {len(rankings)} queries to {run_path}")
@@ -138,7 +137,7 @@ def search_command(query, limit, page, as_json, queries, run_path, k, index_dir)
 def _or_fail(action):
     try:
         return action()
-    except (QueryError, IndexNotFound) as error:
+    except (QueryError, IndexNotFound, EvaluationInputError) as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -153,3 +152,21 @@ def _print_page(page):
         click.echo("   " + result["text"][:300])
         if result["duplicates"]:
             click.echo("   also in: " + ", ".join(d["id"] for d in result["duplicates"]))
+
+
+@main.command("evaluate")
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False), help="TSV of qid<TAB>query.")
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False), help="TREC qrels: qid 0 docid rel.")
+@click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Also write the TREC run here.")
+@index_option
+def evaluate_command(queries, qrels, run_path, index_dir):
+    """Rank documents for each query and print MAP@10, MRR@10, nDCG@10, Recall@10, Recall@100, P@1.
+
+    Example: search-service evaluate --queries ../shared/eval/arcd/queries.train.tsv
+    --qrels ../shared/eval/arcd/qrels.train.txt --index /tmp/arcd-index
+    """
+    judged, asked = _or_fail(lambda: (read_qrels(qrels), read_queries(queries)))
+    rankings = _or_fail(lambda: rank_documents(LiveIndex(index_dir), asked, k=100))
+    if run_path:
+        write_run(run_path, rankings, tag="search-service")
+    click.echo(format_table({queries: evaluate(rankings, judged)}), nl=False)

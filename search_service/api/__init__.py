@@ -34,6 +34,6 @@ def create_app(overrides=None):
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(pages.bp)
     register_error_handlers(app)
-    CORS(app, resources=CORS_RESOURCES, origins="*", supports_credentials=False)
+    CORS(app, resources=CORS_RESOURCES, origins="*", send_wildcard=True, supports_credentials=False)
     app.extensions["search_service.openapi"] = build_openapi(app)
     return app

@@ -1,6 +1,7 @@
 """The JSON API under /api, and /openapi.json."""
 
 import hmac
+import urllib.parse
 
 import flask
 
@@ -24,7 +25,7 @@ def json_response(schema, body, status=200):
 @bp.before_request
 def reject_undecodable_query_string():
     try:
-        flask.request.query_string.decode("utf-8")
+        urllib.parse.unquote_to_bytes(flask.request.query_string).decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_request", "the query string is not valid UTF-8") from None
 

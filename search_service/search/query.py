@@ -25,6 +25,7 @@ TITLE_BOOST = 0.5
 
 _PHRASE_OR_WORD = re.compile(r'"[^"]*"|\S+')
 _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
+_SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))([+-]?){fields.SOURCE}:("[^"]*"|\S+)')
 _SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
 
 
@@ -50,15 +51,34 @@ def _check(text):
         raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})")
 
 
+def _field_clause(match):
+    return match.group(1) + ARABIC_FIELDS.get(match.group(2), match.group(2)) + ":"
+
+
 def _rewrite(text):
     """Arabic operators and field names to the parser's, outside phrases."""
     pieces = []
     for piece in _PHRASE_OR_WORD.findall(text):
         if not piece.startswith('"'):
-            piece = ARABIC_OPERATORS.get(piece, piece)
-            piece = _FIELD_PREFIX.sub(lambda m: m.group(1) + ARABIC_FIELDS.get(m.group(2), m.group(2)) + ":", piece)
+            piece = _FIELD_PREFIX.sub(_field_clause, ARABIC_OPERATORS.get(piece, piece))
         pieces.append(piece)
     return " ".join(pieces)
+
+
+def _split_sources(text):
+    """Take ``source:`` clauses out of a rewritten query: they filter, as site: does in web search."""
+    wanted, unwanted = [], []
+    for sign, value in _SOURCE_CLAUSE.findall(text):
+        (unwanted if sign == "-" else wanted).append(query.Term(fields.SOURCE, value.strip('"')))
+    return _SOURCE_CLAUSE.sub(" ", text), wanted, unwanted
+
+
+def _with_sources(q, wanted, unwanted):
+    if wanted:
+        q = query.And([query.Or(wanted), q]) if q is not None else query.Or(wanted)
+    if unwanted:
+        q = query.AndNot(q if q is not None else query.Every(), query.Or(unwanted))
+    return q
 
 
 def _parser(schema, fieldnames, boosts=None):
@@ -92,14 +112,16 @@ def parse_query(text, schema):
     only adds to the score of paragraphs that match.
     """
     _check(text)
-    rewritten = _rewrite(text)
+    rewritten, wanted, unwanted = _split_sources(_rewrite(text))
+    if not rewritten.strip():
+        return _with_sources(None, wanted, unwanted)
     matching = _parse(schema, [fields.TEXT, fields.TEXT_EXACT], rewritten, {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST})
     if matching is query.NullQuery:
         raise QueryError("the query has only stop words or symbols: add a word that carries meaning")
     title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
-    if title is query.NullQuery or _is_negative(title):
-        return matching
-    return query.AndMaybe(matching, title)
+    if title is not query.NullQuery and not _is_negative(title):
+        matching = query.AndMaybe(matching, title)
+    return _with_sources(matching, wanted, unwanted)
 
 
 def _is_negative(q):

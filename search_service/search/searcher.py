@@ -135,9 +135,10 @@ def search(live_index, request):
             collapse=sorting.FieldFacet(fields.DUPLICATE_GROUP),
             collapse_limit=1,
         )
-        total = results.total
-        hidden = sum(results.results.collapsed_counts.values())
-        pages = math.ceil((total - hidden) / request.per_page) if total else 0
+        # Whoosh counts only what collapsing kept; the collapsed near-duplicates still count as found.
+        shown = results.total
+        total = shown + sum(results.results.collapsed_counts.values())
+        pages = math.ceil(shown / request.per_page)
         hits = [_result(searcher, hit) for hit in results] if request.page <= max(pages, 1) else []
         facets = {
             "source": sorted(

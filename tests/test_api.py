@@ -1,0 +1,152 @@
+"""The HTTP API over a real server: results, errors, CORS, the admin endpoint, OpenAPI."""
+
+import http.client
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import build_index, running_server, write_jsonl
+
+
+def get(base, path, headers=None, method="GET"):
+    request = urllib.request.Request(base + path, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+def search(base, **params):
+    return get(base, "/api/search?" + urllib.parse.urlencode(params, doseq=True))
+
+
+def assert_error(status_body, status):
+    code, _, body = status_body
+    assert code == status
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["message"] and "Traceback" not in body["error"]["message"]
+
+
+def test_search_returns_ranked_results_with_metadata(live_server):
+    status, headers, body = search(live_server, q="التحالف الدولي", per_page=5)
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    assert {"query", "total", "page", "per_page", "pages", "took_ms", "results", "facets", "suggestion"} <= set(body)
+    assert body["total"] >= 5 and len(body["results"]) == 5 and body["pages"] >= 1
+    first = body["results"][0]
+    assert {"id", "score", "position", "document", "snippet", "text", "duplicates"} <= set(first)
+    assert set(first["document"]) == {"id", "title", "source", "date", "url"}
+    assert first["id"] == f'{first["document"]["id"]}#{first["position"]}'
+    assert body["facets"]["source"] and all({"value", "count"} == set(f) for f in body["facets"]["source"])
+
+
+def test_source_filter_is_repeatable(live_server):
+    _, _, body = search(live_server, q="داعش")
+    sources = [f["value"] for f in body["facets"]["source"]][:2]
+    _, _, filtered = search(live_server, q="داعش", source=sources, per_page=100)
+    assert filtered["results"] and {r["document"]["source"] for r in filtered["results"]} <= set(sources)
+
+
+@pytest.mark.parametrize(
+    "params, status",
+    [
+        ({}, 400),
+        ({"q": ""}, 400),
+        ({"q": "x" * 1000}, 400),
+        ({"q": '"التحالف'}, 400),
+        ({"q": "(التحالف"}, 400),
+        ({"q": "التحالف", "per_page": 0}, 400),
+        ({"q": "التحالف", "per_page": 1000}, 400),
+        ({"q": "التحالف", "page": -1}, 400),
+        ({"q": "التحالف", "page": "abc"}, 400),
+        ({"q": "التحالف", "page": 100000}, 400),
+        ({"q": "التحالف", "date_from": "2024-13-45"}, 400),
+        ({"q": "التحالف", "date_from": "2024-05-01", "date_to": "2024-01-01"}, 400),
+    ],
+)
+def test_bad_search_input_gets_a_json_4xx(live_server, params, status):
+    assert_error(search(live_server, **params), status)
+
+
+def test_invalid_utf8_query_string_gets_a_json_400(live_server):
+    host, port = live_server.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/api/search?q=%FF%FE%E0")
+    response = connection.getresponse()
+    assert_error((response.status, None, json.loads(response.read())), 400)
+
+
+def test_unknown_document_and_route_get_json_404(live_server):
+    assert_error(get(live_server, "/api/documents/no-such-document"), 404)
+    assert_error(get(live_server, "/api/no-such-endpoint"), 404)
+    assert_error(get(live_server, "/api/search?q=x", method="DELETE"), 405)
+
+
+def test_document_endpoint_returns_paragraphs_in_order(live_server):
+    status, _, body = get(live_server, "/api/documents/001_93b21bcfa360256c")
+    assert status == 200 and body["id"] == "001_93b21bcfa360256c" and body["date"] == "2024-03-29"
+    positions = [p["position"] for p in body["paragraphs"]]
+    assert positions == list(range(1, len(positions) + 1))
+
+
+def test_health_and_stats(live_server):
+    status, _, health = get(live_server, "/api/health")
+    assert status == 200 and health["status"] == "ok" and health["documents"] == 5 and health["generation"]
+    status, _, stats = get(live_server, "/api/stats")
+    assert status == 200 and stats["paragraphs"] > 5 and stats["size_bytes"] > 0 and stats["built_at"]
+
+
+def test_read_endpoints_allow_any_origin(live_server):
+    _, headers, _ = get(live_server, "/api/search?q=" + urllib.parse.quote("داعش"), {"Origin": "https://news.example"})
+    assert headers.get("Access-Control-Allow-Origin") == "*"
+
+
+def test_openapi_describes_every_endpoint(live_server):
+    status, _, spec = get(live_server, "/openapi.json")
+    assert status == 200 and spec["openapi"].startswith("3.")
+    assert {"/api/search", "/api/documents/{document_id}", "/api/health", "/api/stats", "/api/reindex"} <= set(spec["paths"])
+    assert "SearchPage" in spec["components"]["schemas"]
+
+
+def test_reindex_is_disabled_without_a_configured_token(live_server):
+    assert_error(get(live_server, "/api/reindex", {"Authorization": "Bearer x"}, method="POST"), 403)
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory):
+    index = build_index(tmp_path_factory.mktemp("admin-index"))
+    with running_server(index, env={"SEARCH_SERVICE_ADMIN_TOKEN": "s3cret-token"}) as base:
+        yield base
+
+
+def test_reindex_requires_the_admin_token(admin_server):
+    assert_error(get(admin_server, "/api/reindex", method="POST"), 401)
+    assert_error(get(admin_server, "/api/reindex", {"Authorization": "Bearer wrong"}, method="POST"), 401)
+
+
+def test_reindex_refuses_cross_origin_use(admin_server):
+    response = get(admin_server, "/api/reindex", {"Authorization": "Bearer s3cret-token", "Origin": "https://evil.example"}, method="POST")
+    assert_error(response, 403)
+    assert "Access-Control-Allow-Origin" not in response[1]
+
+
+def test_reindex_with_the_token_swaps_in_a_new_generation(admin_server):
+    _, _, before = get(admin_server, "/api/health")
+    status, _, summary = get(admin_server, "/api/reindex", {"Authorization": "Bearer s3cret-token"}, method="POST")
+    assert status == 200 and summary["documents"] == 5
+    _, _, after = get(admin_server, "/api/health")
+    assert after["generation"] == summary["generation"] != before["generation"]
+
+
+def test_server_picks_up_a_new_index_without_restart(tmp_path):
+    first = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "مقال عن الطاقة الشمسية"}])
+    second = write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "text": "مقال عن الزراعة الحديثة"}])
+    index = build_index(tmp_path / "index", first)
+    with running_server(index) as base:
+        assert search(base, q="الشمسية")[2]["total"] == 1
+        build_index(index, second)
+        assert search(base, q="الزراعة")[2]["total"] == 1
+        assert search(base, q="الشمسية")[2]["total"] == 0

@@ -1,0 +1,159 @@
+"""Search over an index built from the seeds: spelling variants, snippets, phrases, duplicates."""
+
+import pytest
+
+from search_service.arabic import analyzer, normalize
+from search_service.indexing import LiveIndex
+from search_service.search import QueryError, SearchRequest, search
+
+from conftest import build_index, write_jsonl
+
+
+@pytest.fixture(scope="module")
+def live(seeds_index):
+    return LiveIndex(seeds_index)
+
+
+def ids(live, q, **kwargs):
+    return [r["id"] for r in search(live, SearchRequest(q=q, per_page=100, **kwargs)).results]
+
+
+@pytest.mark.parametrize(
+    "plain, variant",
+    [
+        ("الخارجية", "الخارجيه"),                 # ة written as ه
+        ("أعرب الوزراء", "اعرب الوزراء"),          # without hamzas
+        ("الخارجية", "الخَارِجِيَّةُ"),              # with diacritics
+        ("الخارجية", "الخارجـــية"),              # with tatweel
+        ("2254", "٢٢٥٤"),                         # Arabic-Indic digits
+        ("إفريقيا", "أفريقيا"),                    # hamza on the other side of the alef
+    ],
+)
+def test_spelling_variants_find_the_same_paragraphs(live, plain, variant):
+    found = ids(live, plain)
+    assert found
+    assert ids(live, variant) == found
+
+
+def test_results_are_ranked_with_document_metadata(live):
+    page = search(live, SearchRequest(q="روزا اليوسف التحالف"))
+    scores = [r["score"] for r in page.results]
+    assert scores == sorted(scores, reverse=True)
+    dated = [r for r in page.results if r["document"]["id"] == "001_93b21bcfa360256c"]
+    assert dated and dated[0]["document"]["date"] == "2024-03-29"
+
+
+def test_paragraph_with_all_terms_ranks_above_one_frequent_term(live):
+    top = search(live, SearchRequest(q="التحالف موزمبيق")).results[0]
+    assert "موزمبيق" in top["text"] and "داعش" in top["text"]
+
+
+def test_snippet_marks_the_original_vocalised_word(live):
+    snippets = [r["snippet"] for r in search(live, SearchRequest(q="ابلغ الوزراء باستئناف")).results]
+    assert any("<mark>وأُبلغ</mark>" in s for s in snippets)
+
+
+def test_snippet_marks_words_with_their_prefixes(live):
+    snippet = search(live, SearchRequest(q="التحالف")).results[0]["snippet"]
+    assert "<mark>التحالف</mark>" in snippet or "<mark>والتحالف</mark>" in snippet
+    assert "<mark>" in snippet and "</mark>" in snippet
+
+
+def test_phrase_query_returns_only_paragraphs_with_the_phrase(live):
+    phrase_hits = search(live, SearchRequest(q='"وزير الخارجية"', per_page=100)).results
+    word_hits = search(live, SearchRequest(q="وزير الخارجية", per_page=100)).results
+    assert phrase_hits and len(phrase_hits) < len(word_hits)
+    for result in phrase_hits:
+        assert "وزير الخارجيه" in normalize(result["text"])
+
+
+def test_near_duplicates_collapse_into_one_result(live):
+    page = search(live, SearchRequest(q="ثمانية ملايين شخص تحرروا من سيطرته", per_page=100))
+    documents = [r["document"]["id"] for r in page.results]
+    assert len(documents) == len(set(r["id"] for r in page.results))
+    top = page.results[0]
+    assert {top["document"]["id"], *(d["document"]["id"] for d in top["duplicates"])} >= {
+        "000_b0b6bfff154b50a2", "001_93b21bcfa360256c",
+    }
+    assert not any(d["id"] in {r["id"] for r in page.results} for d in top["duplicates"])
+    assert page.total >= len(page.results) + len(top["duplicates"])
+
+
+def stems(text):
+    return [t.text for t in analyzer()(text)]
+
+
+def test_exclusion_and_must_operators(live):
+    excluded = search(live, SearchRequest(q="داعش -العراق", per_page=100)).results
+    assert excluded and all("عراق" not in stems(r["text"]) for r in excluded)
+    required = search(live, SearchRequest(q="+موزمبيق داعش", per_page=100)).results
+    assert required and all("موزمبيق" in stems(r["text"]) for r in required)
+
+
+@pytest.mark.parametrize("query", ["داعش و موزمبيق", "داعش AND موزمبيق"])
+def test_arabic_and_english_and_operators_agree(live, query):
+    assert ids(live, query) == ids(live, "+داعش +موزمبيق")
+
+
+def test_arabic_or_and_not_operators(live):
+    assert set(ids(live, "موزمبيق أو بالما")) == set(ids(live, "موزمبيق OR بالما"))
+    assert ids(live, "داعش ليس العراق") == ids(live, "داعش NOT العراق")
+
+
+def found(live, q):
+    """Every paragraph a query finds, collapsed near-duplicates included."""
+    results = search(live, SearchRequest(q=q, per_page=100)).results
+    return {r["id"] for r in results} | {d["id"] for r in results for d in r["duplicates"]}
+
+
+def test_prefix_and_fuzzy_queries(live):
+    assert found(live, "التحال*") >= found(live, "التحالف")
+    assert found(live, "الثلثاء~") >= found(live, "الثلاثاء") | found(live, "الثلثاء")
+
+
+def test_title_and_source_fields(live):
+    titled = search(live, SearchRequest(q="title:التفاصيل")).results
+    assert titled and {r["document"]["id"] for r in titled} == {"001_93b21bcfa360256c"}
+    source = titled[0]["document"]["source"]
+    assert source
+    assert ids(live, f'source:"{source}" داعش') == ids(live, "داعش", sources=(source,))
+
+
+def test_syntax_the_parser_cannot_take_falls_back_to_words(live):
+    for q in ["داعش AND", "OR التحالف", "title: داعش", "داعش^^", "~~ التحالف", "[داعش TO"]:
+        search(live, SearchRequest(q=q))
+
+
+@pytest.mark.parametrize("q", ['"داعش', "(داعش", "داعش)", "x" * 1000, "  ", "في من على"])
+def test_refused_queries_raise_query_error(live, q):
+    with pytest.raises(QueryError):
+        search(live, SearchRequest(q=q))
+
+
+def test_filters_facets_and_pagination(live):
+    page = search(live, SearchRequest(q="داعش", per_page=3))
+    assert page.pages >= 2 and len(page.results) == 3
+    assert sum(f["count"] for f in page.facets["source"]) <= page.total
+    second = search(live, SearchRequest(q="داعش", per_page=3, page=2))
+    assert not {r["id"] for r in second.results} & {r["id"] for r in page.results}
+    import datetime
+    dated = search(live, SearchRequest(q="داعش", per_page=100, date_from=datetime.date(2024, 1, 1)))
+    assert dated.results and all(r["document"]["date"] >= "2024-01-01" for r in dated.results)
+
+
+def test_did_you_mean_from_the_index_vocabulary(live):
+    page = search(live, SearchRequest(q="موزمبيك"))
+    assert page.suggestion and "موزمبيق" in page.suggestion
+
+
+def test_markup_in_a_paragraph_comes_back_inert(tmp_path):
+    corpus = write_jsonl(tmp_path / "hostile.jsonl", [
+        {"id": "x1", "text": 'خبر عن <script>alert(1)</script> التحالف', "title": "<b>عنوان</b>"},
+        {"id": "x2", "text": 'التحالف "><img src=x onerror=alert(1)> يجتمع & يقرر'},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    for result in search(live, SearchRequest(q="التحالف")).results:
+        snippet = result["snippet"]
+        assert "<script" not in snippet and "<img" not in snippet
+        assert snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+        assert "&lt;" in snippet
