@@ -1,0 +1,95 @@
+"""The command line as operators use it: exit codes, one-line errors, JSON output, batch runs."""
+
+import json
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from search_service.cli import main
+
+from conftest import SEEDS, write_jsonl
+
+COMMANDS = ["reindex", "serve", "search", "evaluate", "bench"]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_python_m_is_the_same_program():
+    result = subprocess.run([sys.executable, "-m", "search_service", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "reindex" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_reindex_seeds_exits_zero_and_summarises(tmp_path):
+    result = run("reindex", "--source", SEEDS, "--index", tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    assert "indexed 5 documents" in result.output
+
+
+def test_reindex_with_skipped_records_exits_3_and_reports_file_and_line(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "نص سليم عن الاقتصاد"}, "{broken", {"id": "b"}])
+    result = run("reindex", "--source", corpus, "--index", tmp_path / "index")
+    assert result.exit_code == 3
+    assert f"{corpus}:2" in result.output and f"{corpus}:3" in result.output
+    assert "indexed 1 documents" in result.output
+
+
+def test_reindex_failure_is_one_line_and_exits_1(tmp_path):
+    result = run("reindex", "--source", tmp_path / "missing", "--index", tmp_path / "index")
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "missing" in result.output and "Traceback" not in result.output
+
+
+def test_usage_error_exits_2():
+    assert run("reindex", "--no-such-flag").exit_code == 2
+
+
+def test_search_without_an_index_says_how_to_build_one(tmp_path):
+    result = run("search", "داعش", "--index", tmp_path / "empty")
+    assert result.exit_code == 1 and "search-service reindex" in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_bad_query_is_a_one_line_error(seeds_index):
+    result = run("search", '"داعش', "--index", seeds_index)
+    assert result.exit_code == 1 and "quote" in result.output and result.output.count("\n") == 1
+
+
+def test_search_prints_ranked_paragraphs(seeds_index):
+    result = run("search", "التحالف الدولي", "--index", seeds_index, "--limit", 3)
+    assert result.exit_code == 0 and "1. " in result.output and "3. " in result.output
+
+
+def test_search_json_prints_the_body_of_the_api(seeds_index, live_server):
+    query = "وزراء الخارجية"
+    printed = json.loads(run("search", query, "--json", "--index", seeds_index).output)
+    with urllib.request.urlopen(f"{live_server}/api/search?q={urllib.parse.quote(query)}") as response:
+        served = json.loads(response.read())
+    printed.pop("took_ms"), served.pop("took_ms")
+    assert printed == served
+
+
+def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_path):
+    queries = tmp_path / "q.tsv"
+    queries.write_text("1\tموزمبيق\n2\tالتحالف الدولي\n", encoding="utf-8")
+    qrels = tmp_path / "qrels.txt"
+    qrels.write_text("1 0 001_93b21bcfa360256c 1\n", encoding="utf-8")
+    run_file = tmp_path / "run.txt"
+    result = run("search", "--queries", queries, "--run", run_file, "--k", 3, "--index", seeds_index)
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in run_file.read_text(encoding="utf-8").splitlines()]
+    assert lines[0][:4] == ["1", "Q0", "001_93b21bcfa360256c", "1"]
+    assert len([line for line in lines if line[0] == "2"]) == 3
+    result = run("evaluate", "--queries", queries, "--qrels", qrels, "--index", seeds_index)
+    assert result.exit_code == 0 and "MRR@10" in result.output and "1.0000" in result.output

@@ -1,0 +1,90 @@
+"""Index generations: atomic swap, failed and concurrent reindexes, a reindex killed midway."""
+
+import fcntl
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from search_service.indexing import LiveIndex, ReindexError, ReindexInProgress, reindex
+from search_service.indexing.builder import LOCK_FILE
+from search_service.search import SearchRequest, search
+
+from conftest import SEEDS, build_index, write_jsonl
+
+
+def all_paragraphs(index_dir):
+    with LiveIndex(index_dir).searcher() as searcher:
+        return sorted((d["id"], d["text"], d["duplicate_group"]) for d in searcher.documents())
+
+
+def test_reindexing_the_same_input_twice_gives_the_same_index(tmp_path):
+    first = all_paragraphs(build_index(tmp_path / "a"))
+    second = all_paragraphs(build_index(tmp_path / "b"))
+    assert first == second and len(first) > 50
+
+
+def test_reindex_publishes_a_new_generation_and_keeps_one_previous(tmp_path):
+    index = tmp_path / "index"
+    names = [reindex([SEEDS], index).generation for _ in range(3)]
+    assert len(set(names)) == 3
+    assert (index / "CURRENT").read_text().strip() == names[-1]
+    assert sorted(p.name for p in index.glob("gen-*")) == names[-2:]
+
+
+def test_failed_reindex_leaves_the_live_index_untouched(tmp_path):
+    index = build_index(tmp_path / "index")
+    live_before = (index / "CURRENT").read_text()
+    with pytest.raises(ReindexError, match="not found"):
+        reindex([tmp_path / "no-such-corpus"], index)
+    assert (index / "CURRENT").read_text() == live_before
+    assert not list(index.glob(".building-*"))
+    assert search(LiveIndex(index), SearchRequest(q="داعش")).total > 0
+
+
+def test_second_reindex_at_the_same_time_is_refused(tmp_path):
+    index = build_index(tmp_path / "index")
+    with open(index / LOCK_FILE, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ReindexInProgress, match="another reindex"):
+            reindex([SEEDS], index)
+
+
+def test_index_path_that_is_a_file_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ReindexError, match="cannot write"):
+        reindex([SEEDS], blocker)
+
+
+def big_corpus(path, documents=400, paragraphs=25):
+    words = "التحالف الدولي وزراء الخارجية مكافحة الإرهاب الاستقرار العراق سوريا أفريقيا التعاون الأمن".split()
+    records = (
+        {"id": f"d{d}", "text": "\n".join(" ".join(words[(d * p + i) % len(words)] for i in range(40)) + f" رقم {d} {p}" for p in range(paragraphs))}
+        for d in range(documents)
+    )
+    return write_jsonl(path, records)
+
+
+def test_killing_a_reindex_midway_leaves_the_old_index_serving(tmp_path):
+    index = build_index(tmp_path / "index")
+    live_before = (index / "CURRENT").read_text()
+    corpus = big_corpus(tmp_path / "big.jsonl")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_service", "reindex", "--source", str(corpus), "--index", str(index)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not list(index.glob(".building-*")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert (index / "CURRENT").read_text() == live_before
+    assert search(LiveIndex(index), SearchRequest(q="موزمبيق")).total > 0
+    summary = reindex([SEEDS], index)
+    assert summary.documents == 5 and not list(index.glob(".building-*"))
