@@ -130,20 +130,16 @@
 
   function renderError(error, httpStatus) {
     clear();
-    errorBox.replaceChildren();
     let message = error && error.message;
     if (!message) {
       message = httpStatus
-        ? `حدث خطأ في خدمة البحث (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`
+        ? `أجابت خدمة البحث بخطأ (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`
         : "تعذّر الوصول إلى خدمة البحث. تحقّق من الاتصال وحاول مرة أخرى.";
     }
-    errorBox.append(element("p", "notice-title", message));
-    const details = Object.values((error && error.fields) || {}).flat().filter((text) => text !== message);
-    if (details.length) {
-      const list = element("ul");
-      list.append(...details.map((text) => element("li", "", String(text))));
-      errorBox.append(list);
-    }
+    const details = Object.values((error && error.fields) || {}).flat().map(String).filter((text) => text !== message);
+    const list = element("ul");
+    list.append(...[message, ...details].map((text) => element("li", "error-message", text)));
+    errorBox.replaceChildren(element("p", "notice-title", "تعذّر تنفيذ هذا البحث"), list);
     show(errorBox, true);
   }
 

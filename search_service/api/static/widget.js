@@ -71,6 +71,7 @@
     .panel {
       position: absolute; z-index: 2147483000; top: calc(100% + 6px); inset-inline: 0;
       display: block; max-height: min(30em, 75vh); overflow-y: auto;
+      scrollbar-width: thin; scrollbar-color: var(--line) transparent;
       background: var(--surface); border: 1px solid var(--line); border-radius: 12px;
       box-shadow: 0 12px 32px rgba(15, 23, 42, 0.16), 0 2px 6px rgba(15, 23, 42, 0.08);
     }
@@ -91,7 +92,7 @@
     mark { background: #fde68a; color: inherit; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
     li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid #eceef1; border-radius: 0 0 8px 8px; }
     .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
-    .message.error { color: #a4161a; }
+    .message.error { color: #a4161a; unicode-bidi: plaintext; text-align: right; }
     .visually-hidden {
       position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
       overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;

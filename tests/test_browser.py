@@ -1,0 +1,345 @@
+"""The search page, the widget on a page of another origin and OpenSearch, in headless Chromium.
+
+Every browser test runs Debian's chromium against a real ``search-service serve``; screenshots go to
+tests/artifacts/.
+"""
+
+import functools
+import http.server
+import json
+import pathlib
+import shutil
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import build_index, free_port, running_server, write_jsonl
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
+
+# A host page that does its worst to every element it can reach.
+HOSTILE_CSS = """
+* { display: inline; color: red !important; font: 30px/1 serif; }
+input { border: 5px dashed blue; border-radius: 0; }
+"""
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A news site</title>
+<style>{css}</style>
+<script src="{server}/widget.js" defer></script>
+</head><body>
+<h1>A news site on another origin</h1>
+<p id="host-text">Its own text, its own styles.</p>
+<input id="host-input" placeholder="the host's own input">
+<div style="width: 640px; margin-top: 16px">
+<arabic-search endpoint="{server}" placeholder="ابحث في الأخبار…" per-page="5"></arabic-search>
+</div>
+</body></html>
+"""
+
+MARKUP = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+MARKUP_DOCUMENTS = [
+    {
+        "id": "markup",
+        "title": "عنوان فيه <b>وسم</b>",
+        "source": "اختبار",
+        "date": "2024-05-01",
+        "url": "javascript:alert(3)",
+        "text": f"تجربة الحماية من الوسوم {MARKUP} في نص عربي.",
+    },
+    {"id": "plain", "title": "نص عادي", "source": "اختبار", "text": "تجربة الحماية في نص عادي بلا وسوم."},
+]
+
+requires_chromium = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for the module, with a fresh profile."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument("--window-size=1280,900")
+    options.add_argument("--lang=ar")
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def markup_server(tmp_path_factory):
+    """A real server over an index whose documents hold HTML markup in their text and title."""
+    tmp = tmp_path_factory.mktemp("markup")
+    index = build_index(tmp / "index", write_jsonl(tmp / "markup.jsonl", MARKUP_DOCUMENTS))
+    with running_server(index) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def host_site(tmp_path_factory):
+    """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget."""
+    root = tmp_path_factory.mktemp("host-site")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def page(name, endpoint):
+        (root / name).write_text(HOST_PAGE.format(css=HOSTILE_CSS, server=endpoint), encoding="utf-8")
+        return f"http://127.0.0.1:{server.server_port}/{name}"
+
+    yield page
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def wait_until(driver, condition, timeout=10):
+    """Wait for ``condition()`` to be truthy and return its value; re-rendered elements are retried."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda _: condition()
+    )
+
+
+def type_keys(driver, *keys):
+    """Type into the focused element. (Element.send_keys would blur a shadow-DOM input first.)"""
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def screenshot(driver, name):
+    driver.save_screenshot(str(ARTIFACTS / name))
+
+
+def widget_parts(driver):
+    root = driver.find_element(By.CSS_SELECTOR, "arabic-search").shadow_root
+    return root, root.find_element(By.CSS_SELECTOR, "input")
+
+
+def widget_options(root):
+    return root.find_elements(By.CSS_SELECTOR, "[role=option]")
+
+
+def shown(driver, element_id):
+    """The element with this id if it is displayed, else None."""
+    element = driver.find_element(By.ID, element_id)
+    return element if element.is_displayed() else None
+
+
+def current_page(driver):
+    return driver.find_element(By.CSS_SELECTOR, "#pagination [aria-current=page]").get_attribute("data-page")
+
+
+def no_alert(driver):
+    try:
+        driver.switch_to.alert
+    except NoAlertPresentException:
+        return True
+    return False
+
+
+@requires_chromium
+def test_widget_on_another_origin_shows_highlighted_results_and_moves_with_arrow_keys(browser, live_server, host_site):
+    page = host_site("news.html", live_server)
+    assert urllib.parse.urlsplit(page).netloc != urllib.parse.urlsplit(live_server).netloc
+    browser.get(page)
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    assert combobox.get_attribute("role") == "combobox"
+    assert combobox.get_attribute("aria-expanded") == "false"
+    combobox.click()
+    type_keys(browser, "التحالف")
+
+    options = wait_until(browser, lambda: [o for o in widget_options(root) if o.find_elements(By.TAG_NAME, "mark")])
+    assert combobox.get_attribute("aria-expanded") == "true"
+    listbox = root.find_element(By.ID, combobox.get_attribute("aria-controls"))
+    assert listbox.get_attribute("role") == "listbox" and listbox.is_displayed()
+    assert all("تحالف" in o.find_element(By.TAG_NAME, "mark").text for o in options)
+    assert root.find_element(By.CSS_SELECTOR, "[role=status]").get_attribute("textContent")
+
+    type_keys(browser, Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+    assert combobox.get_attribute("aria-activedescendant") == options[1].get_attribute("id")
+    type_keys(browser, Keys.ARROW_UP)
+    assert combobox.get_attribute("aria-activedescendant") == options[0].get_attribute("id")
+    selected = [o for o in widget_options(root) if o.get_attribute("aria-selected") == "true"]
+    assert selected == [options[0]]
+
+    # The host's CSS does not reach the widget, and the widget's CSS does not reach the host.
+    assert combobox.value_of_css_property("color") != "rgba(255, 0, 0, 1)"
+    assert combobox.value_of_css_property("border-top-style") == "solid"
+    assert browser.find_element(By.ID, "host-input").value_of_css_property("border-top-style") == "dashed"
+    screenshot(browser, "widget-on-another-origin.png")
+
+    type_keys(browser, Keys.ESCAPE)
+    assert combobox.get_attribute("aria-expanded") == "false"
+    assert not listbox.is_displayed()
+    assert combobox.get_attribute("aria-activedescendant") is None
+
+    type_keys(browser, Keys.ARROW_DOWN, Keys.ENTER)
+    wait_until(browser, lambda: browser.current_url.startswith(live_server + "/?q="))
+
+
+@requires_chromium
+def test_widget_treats_the_last_word_as_a_prefix_while_typing(browser, live_server, host_site):
+    browser.get(host_site("prefix.html", live_server))
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    combobox.click()
+    type_keys(browser, "وزراء التحا")
+    options = wait_until(browser, lambda: widget_options(root))
+    marked = " ".join(m.text for o in options for m in o.find_elements(By.TAG_NAME, "mark"))
+    assert "تحالف" in marked
+
+
+@requires_chromium
+def test_search_page_searches_and_keeps_the_search_in_the_url(browser, live_server):
+    browser.get(live_server + "/")
+    html = browser.find_element(By.TAG_NAME, "html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    search_box = browser.find_element(By.ID, "q")
+    search_box.send_keys("التحالف", Keys.ENTER)
+
+    results = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert all(r.find_elements(By.CSS_SELECTOR, ".snippet mark") for r in results)
+    assert all(r.find_element(By.CSS_SELECTOR, ".result-title").text for r in results)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)["q"] == ["التحالف"]
+    assert browser.find_element(By.ID, "status").text
+    screenshot(browser, "search-page.png")
+
+    first_page = [r.text for r in results]
+    browser.find_element(By.CSS_SELECTOR, "#pagination a[data-page='2']").click()
+    wait_until(browser, lambda: current_page(browser) == "2")
+    assert "page=2" in browser.current_url
+    assert [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#results .result")] != first_page
+
+    browser.back()
+    wait_until(browser, lambda: current_page(browser) == "1")
+    assert "page=2" not in browser.current_url
+
+
+@requires_chromium
+def test_search_page_filters_by_source_facet(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("التحالف"))
+    chip = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#source-facets .chip"))[0]
+    source = chip.find_element(By.TAG_NAME, "input").get_attribute("value")
+    chip.click()
+    wait_until(browser, lambda: "source=" in browser.current_url)
+    wait_until(browser, lambda: all(source in m.text for m in browser.find_elements(By.CSS_SELECTOR, ".result-meta")))
+    assert browser.find_elements(By.CSS_SELECTOR, "#results .result")
+    assert browser.find_element(By.CSS_SELECTOR, "#source-facets input:checked").get_attribute("value") == source
+
+
+@requires_chromium
+def test_search_page_on_a_phone(browser, live_server):
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+    )
+    try:
+        browser.get(live_server + "/?q=" + urllib.parse.quote("وزراء الخارجية"))
+        wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result mark"))
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390
+        screenshot(browser, "search-page-phone.png")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@requires_chromium
+def test_search_page_shows_empty_state_and_the_api_error_message(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("زخرفقثصض"))
+    empty = wait_until(browser, lambda: shown(browser, "empty"))
+    assert "زخرفقثصض" in empty.text
+
+    query = '"التحالف'
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(f"{live_server}/api/search?{urllib.parse.urlencode({'q': query})}")
+    message = json.loads(answer.value.read())["error"]["message"]
+    browser.get(live_server + "/?q=" + urllib.parse.quote(query))
+    error = wait_until(browser, lambda: shown(browser, "error"))
+    assert message in error.text
+    assert error.get_attribute("role") == "alert"
+    screenshot(browser, "search-page-error.png")
+
+
+@requires_chromium
+def test_markup_in_documents_is_shown_as_text(browser, markup_server, host_site):
+    browser.get(host_site("markup.html", markup_server))
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    combobox.click()
+    type_keys(browser, "الحماية ")
+    option = wait_until(browser, lambda: [o for o in widget_options(root) if "<img" in o.text])[0]
+    assert MARKUP in option.text and "<b>وسم</b>" in option.text
+    assert not root.find_elements(By.CSS_SELECTOR, "[role=listbox] img, [role=listbox] script, [role=listbox] b")
+    screenshot(browser, "widget-markup-as-text.png")
+    assert no_alert(browser)
+
+    browser.get(markup_server + "/?q=" + urllib.parse.quote("الحماية"))
+    result = wait_until(browser, lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, ".result") if "<img" in r.text])[0]
+    assert MARKUP in result.text and "<b>وسم</b>" in result.text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results img, #results script, #results b")
+    assert not result.find_elements(By.CSS_SELECTOR, "a[href^=javascript]")
+    screenshot(browser, "search-page-markup-as-text.png")
+    assert no_alert(browser)
+
+
+@requires_chromium
+def test_search_page_runs_under_its_content_security_policy(browser, live_server):
+    browser.get_log("browser")
+    browser.get(live_server + "/?q=" + urllib.parse.quote("التحالف"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    violations = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert violations == []
+
+
+def test_widget_script_may_be_loaded_by_any_origin(client):
+    response = client.get("/widget.js", headers={"Origin": "https://news.example"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert b'customElements.define("arabic-search"' in response.data
+
+
+def test_search_page_links_its_opensearch_description_and_sets_a_strict_policy(client):
+    response = client.get("/?q=<b>")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in body
+    assert 'rel="search" type="application/opensearchdescription+xml" href="/opensearch.xml"' in body
+    assert 'value="&lt;b&gt;"' in body
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_opensearch_description_points_at_the_requesting_host(client):
+    response = client.get("/opensearch.xml", base_url="https://search.example.org")
+    assert response.mimetype == "application/opensearchdescription+xml"
+    ns = {"os": "http://a9.com/-/spec/opensearch/1.1/"}
+    description = ET.fromstring(response.data)
+    assert len(description.find("os:ShortName", ns).text) <= 16
+    templates = {u.get("type"): u.get("template") for u in description.findall("os:Url", ns)}
+    assert templates["text/html"] == "https://search.example.org/?q={searchTerms}"
+    assert templates["application/json"].startswith("https://search.example.org/api/search?q={searchTerms}")
