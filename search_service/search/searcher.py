@@ -5,7 +5,7 @@ import datetime
 import math
 import time
 
-from whoosh import query, scoring, sorting
+from whoosh import collectors, query, scoring, sorting
 
 from search_service.arabic import normalize
 from search_service.indexing import schema as fields
@@ -17,6 +17,8 @@ MAX_PER_PAGE = 100
 MAX_DEPTH = 1000
 #: Below this many results a did-you-mean suggestion is looked for.
 SUGGEST_BELOW = 3
+#: Seconds a search may run before it is stopped (a pathological query must not hold a core).
+SEARCH_TIME_LIMIT = 5.0
 #: BM25F parameters (tuned on the train/dev splits of the evaluation sets).
 BM25_B = 0.75
 BM25_K1 = 1.2
@@ -118,6 +120,42 @@ def _suggestion(searcher, text):
     return " ".join(words) if changed else None
 
 
+class _Deadline(collectors.WrappingCollector):
+    """Stops a search that runs past its time limit (checked every few hundred documents)."""
+
+    def __init__(self, child, seconds):
+        super().__init__(child)
+        self.deadline = time.monotonic() + seconds
+        self.collected = 0
+
+    def collect(self, sub_docnum):
+        self.collected += 1
+        if self.collected % 256 == 0 and time.monotonic() > self.deadline:
+            raise collectors.TimeLimit
+        return self.child.collect(sub_docnum)
+
+
+def _collect(searcher, parsed, request):
+    """Every match up to the requested page, with facets and collapsing, within the time limit."""
+    collector = searcher.collector(
+        limit=request.page * request.per_page, terms=True, groupedby={"source": sorting.FieldFacet(fields.SOURCE)}
+    )
+    # Collapsing drives the collection loop, so the deadline sits inside it.
+    collector = collectors.CollapseCollector(
+        _Deadline(collector, SEARCH_TIME_LIMIT), sorting.FieldFacet(fields.DUPLICATE_GROUP), limit=1
+    )
+    search_filter = _filter(request)
+    if search_filter is not None:
+        collector = collectors.FilterCollector(collector, search_filter)
+    try:
+        searcher.search_with_collector(parsed, collector)
+    except collectors.TimeLimit:
+        raise QueryError(
+            f"the search took longer than {SEARCH_TIME_LIMIT:g} s and was stopped: use fewer or more specific words"
+        ) from None
+    return collector.results()
+
+
 def search(live_index, request):
     """Search the live index; raises ``QueryError`` for queries the service refuses."""
     if request.page * request.per_page > MAX_DEPTH:
@@ -125,24 +163,16 @@ def search(live_index, request):
     started = time.perf_counter()
     with live_index.searcher(weighting=weighting()) as searcher:
         parsed = parse_query(request.q, searcher.schema)
-        results = searcher.search_page(
-            parsed,
-            request.page,
-            pagelen=request.per_page,
-            filter=_filter(request),
-            terms=True,
-            groupedby={"source": sorting.FieldFacet(fields.SOURCE)},
-            collapse=sorting.FieldFacet(fields.DUPLICATE_GROUP),
-            collapse_limit=1,
-        )
+        results = _collect(searcher, parsed, request)
         # Whoosh counts only what collapsing kept; the collapsed near-duplicates still count as found.
-        shown = results.total
-        total = shown + sum(results.results.collapsed_counts.values())
+        shown = len(results)
+        total = shown + sum(results.collapsed_counts.values())
         pages = math.ceil(shown / request.per_page)
-        hits = [_result(searcher, hit) for hit in results] if request.page <= max(pages, 1) else []
+        first = (request.page - 1) * request.per_page
+        hits = [_result(searcher, hit) for hit in results[first : first + request.per_page]]
         facets = {
             "source": sorted(
-                ({"value": value, "count": len(docs)} for value, docs in results.results.groups("source").items() if value),
+                ({"value": value, "count": len(docs)} for value, docs in results.groups("source").items() if value),
                 key=lambda f: (-f["count"], f["value"]),
             )
         }
