@@ -157,3 +157,13 @@ def test_markup_in_a_paragraph_comes_back_inert(tmp_path):
         assert "<script" not in snippet and "<img" not in snippet
         assert snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
         assert "&lt;" in snippet
+
+
+@pytest.mark.parametrize("q", ["*نبي*", "?ا", "a* b* c* d* e* f*"])
+def test_expensive_wildcards_are_refused(live, q):
+    with pytest.raises(QueryError, match="wildcard or fuzzy"):
+        search(live, SearchRequest(q=q))
+
+
+def test_question_mark_after_a_word_is_punctuation(live):
+    assert ids(live, "أين اجتمع وزراء التحالف?") == ids(live, "أين اجتمع وزراء التحالف")

@@ -14,6 +14,10 @@ from search_service.indexing import schema as fields
 
 MAX_QUERY_LENGTH = 500
 MAX_QUERY_TERMS = 50
+#: Wildcard, prefix and fuzzy words each expand over the vocabulary, so they are limited.
+MAX_EXPANDING_WORDS = 5
+#: Letters an expanding word needs before its first * or ?.
+MIN_LETTERS_BEFORE_WILDCARD = 2
 
 ARABIC_OPERATORS = {"و": "AND", "أو": "OR", "او": "OR", "ليس": "NOT", "وليس": "AND NOT"}
 ARABIC_FIELDS = {"عنوان": fields.TITLE, "العنوان": fields.TITLE, "مصدر": fields.SOURCE, "المصدر": fields.SOURCE}
@@ -26,6 +30,8 @@ TITLE_BOOST = 0.5
 _PHRASE_OR_WORD = re.compile(r'"[^"]*"|\S+')
 _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
 _SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))([+-]?){fields.SOURCE}:("[^"]*"|\S+)')
+_EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
+_QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 _SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
 
 
@@ -49,6 +55,11 @@ def _check(text):
         raise QueryError("unbalanced brackets: every ( needs a matching )")
     if len(text.split()) > MAX_QUERY_TERMS:
         raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})")
+    expanding = _EXPANDING_WORD.findall(re.sub(r'"[^"]*"', " ", text))
+    if len(expanding) > MAX_EXPANDING_WORDS:
+        raise QueryError(f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})")
+    if any(len(stem) < MIN_LETTERS_BEFORE_WILDCARD for stem in expanding):
+        raise QueryError(f"a wildcard or fuzzy word needs at least {MIN_LETTERS_BEFORE_WILDCARD} letters before * ? or ~")
 
 
 def _field_clause(match):
@@ -111,6 +122,8 @@ def parse_query(text, schema):
     Words match the stemmed text (and, a little above, the same exact word form); the title
     only adds to the score of paragraphs that match.
     """
+    # A question mark closing a word ends a question; it is not a one-letter wildcard.
+    text = _QUESTION_MARK.sub("", text)
     _check(text)
     rewritten, wanted, unwanted = _split_sources(_rewrite(text))
     if not rewritten.strip():
