@@ -120,7 +120,7 @@ def test_title_and_source_fields(live):
 
 
 def test_syntax_the_parser_cannot_take_falls_back_to_words(live):
-    for q in ["داعش AND", "OR التحالف", "title: داعش", "داعش^^", "~~ التحالف", "[داعش TO"]:
+    for q in ["داعش AND", "OR التحالف", "title: داعش", "داعش^^", "التحالف {داعش", "[داعش TO", "داعش:"]:
         search(live, SearchRequest(q=q))
 
 
