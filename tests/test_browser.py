@@ -67,6 +67,9 @@ MARKUP_DOCUMENTS = [
     {"id": "plain", "title": "نص عادي", "source": "اختبار", "text": "تجربة الحماية في نص عادي بلا وسوم."},
 ]
 
+# A misspelling of التحالف: no results, and the API suggests the correction.
+MISSPELLED = "التحالق"
+
 requires_chromium = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
     reason="Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
@@ -269,11 +272,22 @@ def test_search_page_on_a_phone(browser, live_server):
 
 
 @requires_chromium
-def test_search_page_shows_empty_state_and_the_api_error_message(browser, live_server):
-    browser.get(live_server + "/?q=" + urllib.parse.quote("زخرفقثصض"))
+def test_search_page_shows_empty_state_and_did_you_mean(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote(MISSPELLED))
     empty = wait_until(browser, lambda: shown(browser, "empty"))
-    assert "زخرفقثصض" in empty.text
+    assert MISSPELLED in empty.text
+    suggestion = wait_until(browser, lambda: shown(browser, "suggestion-link"))
+    screenshot(browser, "search-page-did-you-mean.png")
+    corrected = suggestion.text
+    suggestion.click()
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result mark"))
+    assert browser.find_element(By.ID, "q").get_attribute("value") == corrected
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)["q"] == [corrected]
+    assert not shown(browser, "empty")
 
+
+@requires_chromium
+def test_search_page_shows_the_api_error_message(browser, live_server):
     query = '"التحالف'
     with pytest.raises(urllib.error.HTTPError) as answer:
         urllib.request.urlopen(f"{live_server}/api/search?{urllib.parse.urlencode({'q': query})}")
@@ -283,6 +297,20 @@ def test_search_page_shows_empty_state_and_the_api_error_message(browser, live_s
     assert message in error.text
     assert error.get_attribute("role") == "alert"
     screenshot(browser, "search-page-error.png")
+
+
+@requires_chromium
+def test_widget_offers_did_you_mean_when_nothing_is_found(browser, live_server, host_site):
+    browser.get(host_site("suggestion.html", live_server))
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    combobox.click()
+    type_keys(browser, MISSPELLED + " ")
+    button = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, ".message button"))[0]
+    assert "لا نتائج" in root.find_element(By.CSS_SELECTOR, "[role=status]").get_attribute("textContent")
+    screenshot(browser, "widget-did-you-mean.png")
+    button.click()
+    wait_until(browser, lambda: widget_options(root))
+    assert combobox.get_attribute("aria-expanded") == "true"
 
 
 @requires_chromium

@@ -81,6 +81,7 @@
     }
     const own = (controller = new AbortController());
     results.setAttribute("aria-busy", "true");
+    status.classList.remove("visually-hidden");
     status.textContent = "جارٍ البحث…";
     try {
       const response = await fetch(`/api/search?${queryString(state, PER_PAGE)}`, {
@@ -123,6 +124,8 @@
       byId("empty-query").textContent = state.q;
       show(empty, true);
     }
+    // With no results the notice says it all; the count stays for screen readers only.
+    status.classList.toggle("visually-hidden", !body.results.length);
     results.append(...body.results.map(resultItem));
     renderFacets(state, (body.facets && body.facets.source) || []);
     renderPagination(state, body.pages);

@@ -92,6 +92,10 @@
     mark { background: #fde68a; color: inherit; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
     li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid #eceef1; border-radius: 0 0 8px 8px; }
     .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
+    .message button {
+      all: unset; color: var(--accent); font-weight: 600; text-decoration: underline; text-underline-offset: 0.3em; cursor: pointer;
+    }
+    .message button:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
     .message.error { color: #a4161a; unicode-bidi: plaintext; text-align: right; }
     .visually-hidden {
       position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
@@ -289,7 +293,7 @@
       const query = typingQuery(this._input.value);
       if ((query.match(/\p{L}|\p{N}/gu) || []).length < MIN_LETTERS) {
         this._query = "";
-        this._render([], 0);
+        this._render({});
         this._status.textContent = "";
         this._close();
         return;
@@ -310,18 +314,19 @@
         if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
       } catch (error) {
         if (controller.signal.aborted) return;
+        const unreachable = error instanceof SyntaxError || error instanceof TypeError;
         this._query = query;
-        this._render([], 0);
-        this._showMessage(error instanceof SyntaxError || error instanceof TypeError
-          ? "تعذّر الوصول إلى خدمة البحث." : error.message, true);
+        this._render({ error: unreachable ? "تعذّر الوصول إلى خدمة البحث." : error.message });
         return;
       }
       if (controller.signal.aborted) return;
       this._query = query;
-      this._render(body.results || [], body.total || 0);
+      this._render(body);
     }
 
-    _render(results, total) {
+    /** Draw one answer: an option per result, then "all results"; or the error, or "no results". */
+    _render(body) {
+      const results = body.results || [];
       this._results = results;
       this._listbox.replaceChildren();
       this._options = [];
@@ -340,16 +345,30 @@
       if (results.length) {
         const more = this._option(results.length);
         more.className = "more";
-        more.textContent = `عرض كل النتائج (${countText(total)})`;
+        more.textContent = `عرض كل النتائج (${countText(body.total)})`;
       }
       this._listbox.hidden = !results.length;
-      if (!this._query) {
-        this._message.hidden = true;
-      } else {
-        this._status.textContent = countText(total);
-        this._showMessage(results.length ? "" : `لا نتائج لـ «${this._input.value.trim()}»`, false);
-        this._open();
+      this._message.hidden = true;
+      if (!this._query) return;
+      this._status.textContent = countText(body.total || 0);
+      if (body.error) this._showMessage([body.error], true);
+      else if (!results.length) this._showEmpty(body.suggestion);
+      this._open();
+    }
+
+    _showEmpty(suggestion) {
+      const parts = [`لا نتائج لـ «${this._input.value.trim()}».`];
+      if (suggestion) {
+        const button = element("button", "suggestion", suggestion);
+        button.type = "button";
+        button.addEventListener("click", () => {
+          this._input.value = suggestion;
+          this._input.focus();
+          this._schedule();
+        });
+        parts.push(" هل تقصد ", button, "؟");
       }
+      this._showMessage(parts, false);
     }
 
     _option(index) {
@@ -362,11 +381,11 @@
       return option;
     }
 
-    _showMessage(text, isError) {
-      this._message.textContent = text;
-      this._message.hidden = !text;
-      this._message.classList.toggle("error", Boolean(isError));
-      if (isError) this._status.textContent = text;
+    _showMessage(parts, isError) {
+      this._message.replaceChildren(...parts);
+      this._message.hidden = false;
+      this._message.classList.toggle("error", isError);
+      this._status.textContent = this._message.textContent;
       this._open();
     }
 
