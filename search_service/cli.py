@@ -1,5 +1,7 @@
 """The ``search-service`` command line: reindex, serve, search, evaluate, bench."""
 
+import logging
+import signal
 import sys
 
 import click
@@ -12,6 +14,10 @@ from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
 EXIT_PARTIAL = 3
+#: Largest request body ``serve`` accepts (the API takes no uploads), and seconds an idle
+#: connection is kept.
+MAX_REQUEST_BODY = 64 * 1024
+REQUEST_TIMEOUT = 30
 
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False), envvar="SEARCH_SERVICE_INDEX",
@@ -85,19 +91,29 @@ class _progress_reporter:
 def serve_command(host, port, threads, index_dir):
     """Serve the HTTP API, search page and widget with a production WSGI server (waitress).
 
+    Access logs go to stderr as JSON lines. SIGTERM or Ctrl-C stop it gracefully: requests in
+    progress are finished first.
+
     Example: search-service serve --host 0.0.0.0 --port 8000
     """
     import waitress
 
     from search_service.api import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     app = create_app({"INDEX": index_dir})
     try:
         LiveIndex(index_dir).info()
     except IndexNotFound as error:
         click.echo(f"warning: {error}; searches answer 503 until then", err=True)
+    server = waitress.create_server(
+        app, host=host, port=port, threads=threads, ident="search-service",
+        max_request_body_size=MAX_REQUEST_BODY, channel_timeout=REQUEST_TIMEOUT,
+    )
+    # waitress closes gracefully on SystemExit; make SIGTERM (docker stop, systemd) raise it.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     click.echo(f"serving on http://{host}:{port} (index {index_dir})", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="search-service")
+    server.run()
 
 
 @main.command("search")

@@ -2,13 +2,15 @@
 
 import http.client
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import build_index, running_server, write_jsonl
+from conftest import build_index, free_port, running_server, wait_until_responds, write_jsonl
 
 
 def get(base, path, headers=None, method="GET"):
@@ -150,3 +152,20 @@ def test_server_picks_up_a_new_index_without_restart(tmp_path):
         build_index(index, second)
         assert search(base, q="الزراعة")[2]["total"] == 1
         assert search(base, q="الشمسية")[2]["total"] == 0
+
+
+def test_server_logs_json_lines_and_stops_gracefully_on_sigterm(seeds_index):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_service", "serve", "--index", str(seeds_index), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until_responds(base + "/api/health", process)
+    get(base, "/api/search?q=" + urllib.parse.quote("داعش"), {"Authorization": "Bearer never-logged"})
+    process.terminate()
+    _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0
+    entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert any(e["path"].startswith("/api/search?q=") and e["status"] == 200 and e["ms"] >= 0 for e in entries)
+    assert "never-logged" not in stderr

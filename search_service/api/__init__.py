@@ -7,6 +7,7 @@ from flask_cors import CORS
 
 from search_service import config
 from search_service.api import endpoints, pages
+from search_service.api.access_log import register_access_log
 from search_service.api.errors import register_error_handlers
 from search_service.api.openapi import build_openapi
 from search_service.indexing import LiveIndex
@@ -34,6 +35,7 @@ def create_app(overrides=None):
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(pages.bp)
     register_error_handlers(app)
+    register_access_log(app)
     CORS(app, resources=CORS_RESOURCES, origins="*", send_wildcard=True, supports_credentials=False)
     app.extensions["search_service.openapi"] = build_openapi(app)
     return app
