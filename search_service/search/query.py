@@ -32,6 +32,8 @@ _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
 _SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))([+-]?){fields.SOURCE}:("[^"]*"|\S+)')
 _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
 _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
+#: Question marks of other scripts (Arabic ؟ among them), which Whoosh would read as wildcards.
+_SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
 _SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
 
 
@@ -123,7 +125,7 @@ def parse_query(text, schema):
     only adds to the score of paragraphs that match.
     """
     # A question mark closing a word ends a question; it is not a one-letter wildcard.
-    text = _QUESTION_MARK.sub("", text)
+    text = _QUESTION_MARK.sub("", _SCRIPT_QUESTION_MARKS.sub(" ", text))
     _check(text)
     rewritten, wanted, unwanted = _split_sources(_rewrite(text))
     if not rewritten.strip():
