@@ -32,6 +32,9 @@ INVISIBLE = (
     "\u061c", "\ufeff", "\u00ad",            # Arabic letter mark, BOM, soft hyphen
 )
 
+#: Lone UTF-16 surrogates (from JSON escapes such as "\ud800"): not characters, and not encodable.
+SURROGATES = tuple(chr(c) for c in range(0xD800, 0xE000))
+
 #: Persian and Urdu letters that Arabic text borrows for their Arabic twins.
 PERSIAN_LETTERS = {"\u06cc": YEH, "\u06a9": araby.KAF, "\u06c1": HEH, "\u06d5": HEH}
 

@@ -3,8 +3,8 @@
 Rules (a superset of Lucene's ``ArabicNormalizer``):
 
 - آ أ إ ٱ → ا;  ى → ي;  ة → ه;  ؤ ئ → ء (hamza seats are spelled both ways: مسؤول/مسئول → مسءول)
-- harakat, superscript alef, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ and
-  direction marks are removed
+- harakat, superscript alef, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ,
+  direction marks and lone surrogates are removed
 - presentation forms and lam-alef ligatures → their base letters; Persian ی ک → ي ك
 - Arabic-Indic and extended digits → ASCII digits; Latin letters → lower case
 """
@@ -18,7 +18,7 @@ def _base_table():
     table = {ord(c): letters.ALEF for c in letters.ALEF_FORMS}
     table |= {ord(c): letters.HAMZA for c in letters.HAMZA_SEATS}
     table |= {ord("\u0649"): letters.YEH, ord("\u0629"): letters.HEH}
-    table |= {ord(c): None for c in letters.HARAKAT + letters.EXTRA_MARKS + letters.INVISIBLE}
+    table |= {ord(c): None for c in letters.HARAKAT + letters.EXTRA_MARKS + letters.INVISIBLE + letters.SURROGATES}
     table |= {ord(c): v for c, v in letters.PERSIAN_LETTERS.items()}
     table |= {ord(c): v for c, v in letters.ARABIC_INDIC_DIGITS.items()}
     return table
