@@ -1,0 +1,219 @@
+"""Near-duplicate paragraphs: the same paragraph republished with small edits, found at corpus scale.
+
+1. Shingles: a paragraph's words are normalised and stop words dropped; every run of
+   ``SHINGLE_WORDS`` consecutive words is one shingle, hashed to 32 bits (blake2b per word, so the
+   result is the same in every process). Paragraphs of fewer than ``MIN_WORDS`` words are left out.
+2. MinHash: ``BANDS * ROWS`` seeded multiply-shift hash functions; a paragraph's signature holds
+   the least value of each over its shingles. Computed with numpy, a batch of paragraphs at a time.
+3. LSH banding: paragraphs whose signatures agree on all ``ROWS`` values of some band are
+   candidates. With 32 bands of 3 rows, a pair at Jaccard 0.5 is a candidate with probability 0.99.
+4. Check: a candidate pair is a near-duplicate when the Jaccard similarity of the real shingle sets
+   is at least ``THRESHOLD``. Union-find joins the pairs into groups.
+
+Within a band's bucket each paragraph is paired with the bucket's first member and with its
+predecessor, not with every other member, so a bucket of a thousand copies costs two thousand
+checks, not half a million; the groups still come out whole through union-find.
+"""
+
+import hashlib
+
+import numpy as np
+
+from search_service.arabic import STOP_WORDS, normalize
+from search_service.arabic.analysis import TOKEN_PATTERN
+
+SHINGLE_WORDS = 3
+MIN_WORDS = 8
+THRESHOLD = 0.5
+BANDS = 32
+ROWS = 3
+#: Words (of paragraphs long enough to compare) shingled and signed at a time, which bounds the
+#: working memory besides the results.
+BATCH_WORDS = 1 << 18
+_SEED = 20240329
+_UINT64 = np.uint64
+
+
+class _Vocabulary(dict):
+    """Whitespace-separated token → small id, given once per distinct token.
+
+    A token's words are the analyzer's words (``TOKEN_PATTERN``), normalised, stop words dropped; a
+    token left with none (punctuation, a stop word) gets 0. Splitting on whitespace first and finding
+    words once per distinct token is what makes reading a large corpus fast.
+    ``hashes(ids)`` turns ids into the 64-bit hashes of the tokens' words.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._new = [0]
+        self._hashes = np.zeros(0, dtype=_UINT64)
+
+    def __missing__(self, token):
+        words = [word for word in map(normalize, TOKEN_PATTERN.findall(token)) if word and word not in STOP_WORDS]
+        if words:
+            digest = hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()
+            self._new.append(int.from_bytes(digest, "little"))
+            value = self[token] = len(self._hashes) + len(self._new) - 1
+        else:
+            value = self[token] = 0
+        return value
+
+    def hashes(self, ids):
+        """The hashes of the words with these ids (0 for stop words)."""
+        if self._new:
+            self._hashes = np.concatenate((self._hashes, np.array(self._new, dtype=_UINT64)))
+            self._new = []
+        return self._hashes[ids]
+
+
+def _mix(values):
+    """The splitmix64 finaliser: spreads the bits of uint64 values (wrapping arithmetic)."""
+    values = values ^ (values >> _UINT64(30))
+    values = values * _UINT64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> _UINT64(27))
+    values = values * _UINT64(0x94D049BB133111EB)
+    return values ^ (values >> _UINT64(31))
+
+
+def _shingle_sets(terms, lengths):
+    """Sorted distinct 32-bit shingle hashes of each paragraph, flat, with each paragraph's count."""
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    shingles = _mix(terms[: len(terms) - SHINGLE_WORDS + 1])
+    for offset in range(1, SHINGLE_WORDS):
+        shingles = _mix(shingles ^ terms[offset : len(terms) - SHINGLE_WORDS + 1 + offset])
+    shingle_counts = lengths - SHINGLE_WORDS + 1
+    owner = np.repeat(np.arange(len(lengths)), shingle_counts)
+    position = np.arange(len(owner)) - np.repeat(np.cumsum(shingle_counts) - shingle_counts, shingle_counts)
+    # Sorting (paragraph << 32 | shingle) orders each paragraph's shingles and keeps paragraphs apart.
+    keys = np.sort((owner.astype(_UINT64) << _UINT64(32)) | (shingles[starts[owner] + position] >> _UINT64(32)))
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    owner = (keys >> _UINT64(32)).astype(np.int64)
+    return keys.astype(np.uint32), np.bincount(owner, minlength=len(lengths))
+
+
+def _signatures(shingles, counts, multipliers, increments):
+    """MinHash signatures (one row per paragraph) of the flat shingle sets."""
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    values = shingles.astype(_UINT64)
+    hashed = np.empty_like(values)
+    signatures = np.empty((len(counts), len(multipliers)), dtype=np.uint32)
+    # One hash function at a time: a contiguous pass each, and memory for one copy of the shingles.
+    for column, (multiplier, increment) in enumerate(zip(multipliers, increments)):
+        np.multiply(values, multiplier, out=hashed)
+        hashed += increment
+        hashed >>= _UINT64(32)
+        signatures[:, column] = np.minimum.reduceat(hashed, starts)
+    return signatures
+
+
+def _batches(paragraphs):
+    """Yield (ids, word hashes, word counts) for batches of the paragraphs long enough to compare.
+
+    Stop words are dropped, so a paragraph's words are its content words, at least ``SHINGLE_WORDS``.
+    """
+    vocabulary = _Vocabulary()
+    ids, words, lengths = [], [], []
+    for paragraph_id, text in paragraphs:
+        tokens = text.split()
+        if len(tokens) >= MIN_WORDS:
+            ids.append(paragraph_id)
+            words += [vocabulary[token] for token in tokens]
+            lengths.append(len(tokens))
+        if len(words) >= BATCH_WORDS:
+            yield _content_words(ids, vocabulary.hashes(words), lengths)
+            ids, words, lengths = [], [], []
+    if ids:
+        yield _content_words(ids, vocabulary.hashes(words), lengths)
+
+
+def _content_words(ids, hashes, lengths):
+    owner = np.repeat(np.arange(len(ids)), lengths)[hashes != 0]
+    counts = np.bincount(owner, minlength=len(ids))
+    kept = counts >= SHINGLE_WORDS
+    return [i for i, keep in zip(ids, kept.tolist()) if keep], hashes[hashes != 0][kept[owner]], counts[kept]
+
+
+def _band_keys(signatures):
+    """One 64-bit key per band and paragraph (a row per band), hashed from the band's ``ROWS`` values."""
+    keys = np.empty((BANDS, len(signatures)), dtype=_UINT64)
+    for band in range(BANDS):
+        rows = signatures[:, band * ROWS : (band + 1) * ROWS].astype(_UINT64)
+        key = rows[:, 0]
+        for row in range(1, ROWS):
+            key = _mix(key) ^ rows[:, row]
+        keys[band] = key
+    return keys
+
+
+def _candidate_pairs(keys):
+    """Distinct (i, j), i < j, of paragraphs sharing a band bucket: each with the first and the previous member."""
+    count = keys.shape[1]
+    pairs = []
+    for band in range(BANDS):
+        order = np.argsort(keys[band], kind="stable")
+        sorted_keys = keys[band, order]
+        same = sorted_keys[1:] == sorted_keys[:-1]
+        if not same.any():
+            continue
+        run_start = np.maximum.accumulate(np.where(np.concatenate(([False], same)), 0, np.arange(count)))
+        later = np.flatnonzero(same) + 1
+        for first in (order[run_start[later]], order[later - 1]):
+            pairs.append(first.astype(np.int64) * count + order[later])
+    if not pairs:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.unique(np.concatenate(pairs))
+    return np.stack((pairs // count, pairs % count), axis=1)
+
+
+def _joined(parts, axis=0):
+    """The arrays in ``parts`` concatenated; ``parts`` is emptied to free them."""
+    joined = np.concatenate(parts, axis=axis)
+    parts.clear()
+    return joined
+
+
+def duplicate_groups(paragraphs):
+    """Map each paragraph that has a near-duplicate to its group's id (the group's first paragraph id).
+
+    ``paragraphs`` yields ``(paragraph id, original text)`` in corpus order; paragraphs without a
+    near-duplicate are not in the result. The result is the same on every run.
+    """
+    rng = np.random.default_rng(_SEED)
+    multipliers = rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.int64).astype(_UINT64) * _UINT64(2) + _UINT64(1)
+    increments = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.int64).astype(_UINT64)
+    ids, shingle_parts, count_parts, key_parts = [], [], [], []
+    for batch_ids, words, lengths in _batches(paragraphs):
+        shingles, counts = _shingle_sets(words, lengths)
+        ids += batch_ids
+        shingle_parts.append(shingles)
+        count_parts.append(counts)
+        key_parts.append(_band_keys(_signatures(shingles, counts, multipliers, increments)))
+    if not ids:
+        return {}
+    # Joined one at a time, each freeing its parts, so only one array is ever held twice.
+    pairs = _candidate_pairs(_joined(key_parts, axis=1))
+    roots = _confirmed_groups(pairs, _joined(shingle_parts), _joined(count_parts))
+    sizes = np.bincount(roots)
+    return {ids[i]: ids[root] for i, root in enumerate(roots) if sizes[root] > 1}
+
+
+def _confirmed_groups(pairs, shingles, counts):
+    """Each paragraph's group root (its group's first paragraph), joining the pairs similar enough."""
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    parent = list(range(len(counts)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs.tolist():
+        root_i, root_j = find(i), find(j)
+        if root_i == root_j:
+            continue
+        a, b = shingles[starts[i] : starts[i + 1]], shingles[starts[j] : starts[j + 1]]
+        common = len(np.intersect1d(a, b, assume_unique=True))
+        if common >= THRESHOLD * (len(a) + len(b) - common):
+            parent[max(root_i, root_j)] = min(root_i, root_j)
+    return [find(i) for i in range(len(parent))]
