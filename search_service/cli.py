@@ -8,6 +8,7 @@ import click
 
 from search_service import __version__, config
 from search_service.evaluation import EvaluationInputError, evaluate, format_table, read_qrels, read_queries, write_run
+from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
 from search_service.search import QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
@@ -186,3 +187,18 @@ def evaluate_command(queries, qrels, run_path, index_dir):
     if run_path:
         write_run(run_path, rankings, tag="search-service")
     click.echo(format_table({queries: evaluate(rankings, judged)}), nl=False)
+
+
+@main.command("export")
+@click.option("--output", "output_dir", required=True, type=click.Path(file_okay=False), help="Directory for index.json, documents.ndjson and README.txt.")
+@index_option
+def export_command(output_dir, index_dir):
+    """Export the live index for OpenSearch or Elasticsearch: Arabic analyzers, mappings, bulk file.
+
+    Example: search-service export --output opensearch/ && cat opensearch/README.txt
+    """
+    try:
+        summary = export_index(index_dir, output_dir)
+    except (IndexNotFound, ExportError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"exported {summary.paragraphs} paragraphs ({summary.generation}) to {output_dir}: index.json, documents.ndjson, README.txt")

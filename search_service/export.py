@@ -1,0 +1,190 @@
+"""Export the live index for OpenSearch or Elasticsearch.
+
+``export_index`` writes three files: ``index.json`` (settings and mappings, with an Arabic analyzer
+built from OpenSearch's own components to match ours), ``documents.ndjson`` (every paragraph in the
+bulk API format, read from the index's stored fields one at a time) and ``README.txt`` (how to load
+them). The analyzer is derived from our tables, so it cannot drift from them:
+
+- a ``mapping`` char filter for what ``arabic_normalization`` leaves out of our normalisation
+  (ٱ, hamza seats, Persian letters, presentation forms, Quranic marks, invisible characters);
+- ``standard`` tokenizer → ``lowercase`` → ``decimal_digit`` → ``arabic_normalization`` → ``stop``
+  (our stop list) → ``keyword_marker`` (our stem exclusions) → ``stemmer_override`` → Arabic stemmer.
+
+``stemmer_override`` covers the two places where Lucene's stemmer and ours part: an exclusion
+reached by removing a prefix (الوزارة → وزاره, not وزار) and a four-letter word starting with وال,
+which Lucene cuts to its و (والد → الد) where we keep it whole.
+"""
+
+import dataclasses
+import json
+import pathlib
+
+from search_service.arabic import STEM_EXCLUSIONS, STOP_WORDS, letters, normalize, stem
+from search_service.arabic.normalization import NORMALIZATION_TABLE
+from search_service.arabic.stemming import PREFIXES, strip_article
+from search_service.indexing import LiveIndex
+from search_service.indexing import schema as fields
+
+INDEX_NAME = "paragraphs"
+INDEX_FILE = "index.json"
+DOCUMENTS_FILE = "documents.ndjson"
+README_FILE = "README.txt"
+
+#: What Lucene's ArabicNormalizer (``arabic_normalization``) already does: آ أ إ → ا, ى → ي, ة → ه,
+#: and the harakat and tatweel removed.
+ARABIC_NORMALIZATION_COVERS = frozenset(letters.ALEF_FORMS[:3] + ("\u0649", "\u0629", "\u0640") + letters.HARAKAT)
+
+#: The Arabic alphabet, hamza to yeh (U+0621-U+063A, U+0641-U+064A).
+ARABIC_LETTERS = (*range(0x0621, 0x063B), *range(0x0641, 0x064B))
+
+#: Metadata fields stored as "" when a document has none; exported as null (a date field rejects "").
+_OPTIONAL = (fields.TITLE, fields.DATE, fields.SOURCE)
+#: The fields of an exported paragraph (``text_exact`` is the ``text.exact`` subfield there).
+EXPORTED_FIELDS = (
+    fields.ID, fields.DOCUMENT_ID, fields.POSITION, fields.TEXT, fields.TITLE, fields.DATE,
+    fields.SOURCE, fields.URL, fields.DUPLICATE_GROUP,
+)
+
+
+class ExportError(Exception):
+    """The export could not be written; the message is one line for users."""
+
+
+@dataclasses.dataclass
+class ExportSummary:
+    """What an export wrote."""
+
+    generation: str
+    paragraphs: int
+    output_dir: pathlib.Path
+
+
+def _escape(text):
+    return "".join(f"\\u{ord(c):04x}" for c in text)
+
+
+def char_mappings():
+    """``mapping`` char filter rules for our normalisation table minus what OpenSearch's filters do.
+
+    Digits are left to ``decimal_digit``; lone surrogates cannot occur in OpenSearch's text. A removed character our tokenizer treats as a word mark
+    is deleted; one it treats as a separator (direction marks, BOM, soft hyphen) becomes a space.
+    """
+    rules = []
+    for code, value in sorted(NORMALIZATION_TABLE.items()):
+        char = chr(code)
+        if char in ARABIC_NORMALIZATION_COVERS or char in letters.SURROGATES or (value or "").isdecimal():
+            continue
+        if value is None:
+            value = "" if char in letters.WORD_MARKS else " "
+        rules.append(f"{_escape(char)} => {_escape(value)}")
+    return rules
+
+
+def stem_overrides():
+    """``stemmer_override`` rules (``form, form => stem``) where Lucene's stemmer would differ from ours."""
+    # An article before a word that already has one is not Arabic (الالسودان): only و may precede it.
+    prefixed = {prefix + word for prefix in PREFIXES for word in STEM_EXCLUSIONS if prefix == "و" or strip_article(word) == word}
+    forms = {form for form in prefixed if stem(form) in STEM_EXCLUSIONS}
+    forms |= {normalize("وال" + chr(code)) for code in ARABIC_LETTERS}
+    targets = {}
+    for form in sorted(forms - STEM_EXCLUSIONS - STOP_WORDS):
+        targets.setdefault(stem(form), []).append(form)
+    return [f"{', '.join(sources)} => {target}" for target, sources in sorted(targets.items())]
+
+
+def index_definition():
+    """The body of ``PUT /paragraphs``: analysis settings and field mappings."""
+    char_filter = ["arabic_folding"]
+    exact_filters = ["lowercase", "decimal_digit", "arabic_normalization", "arabic_stop"]
+    return {
+        "settings": {
+            "analysis": {
+                "char_filter": {"arabic_folding": {"type": "mapping", "mappings": char_mappings()}},
+                "filter": {
+                    # Our stop list is normalised, so it is matched after normalisation.
+                    "arabic_stop": {"type": "stop", "stopwords": sorted(STOP_WORDS)},
+                    "arabic_keywords": {"type": "keyword_marker", "keywords": sorted(STEM_EXCLUSIONS)},
+                    "arabic_stem_overrides": {"type": "stemmer_override", "rules": stem_overrides()},
+                    "arabic_stemmer": {"type": "stemmer", "language": "arabic"},
+                },
+                "analyzer": {
+                    "arabic": {
+                        "type": "custom", "char_filter": char_filter, "tokenizer": "standard",
+                        # Keyword marking and overrides must come before the stemmer, which skips keywords.
+                        "filter": exact_filters + ["arabic_keywords", "arabic_stem_overrides", "arabic_stemmer"],
+                    },
+                    "arabic_exact": {"type": "custom", "char_filter": char_filter, "tokenizer": "standard", "filter": exact_filters},
+                },
+            }
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                fields.ID: {"type": "keyword"},
+                fields.DOCUMENT_ID: {"type": "keyword"},
+                fields.POSITION: {"type": "integer"},
+                fields.TEXT: {"type": "text", "analyzer": "arabic", "fields": {"exact": {"type": "text", "analyzer": "arabic_exact"}}},
+                fields.TITLE: {"type": "text", "analyzer": "arabic"},
+                fields.DATE: {"type": "date", "format": "strict_date"},
+                fields.SOURCE: {"type": "keyword"},
+                fields.URL: {"type": "keyword", "index": False},
+                fields.DUPLICATE_GROUP: {"type": "keyword"},
+            },
+        },
+    }
+
+
+def paragraph_sources(index):
+    """Each paragraph of a Whoosh index as an OpenSearch document, read one at a time."""
+    with index.reader() as reader:
+        for _, stored in reader.iter_docs():
+            source = {name: stored.get(name) for name in EXPORTED_FIELDS}
+            for name in _OPTIONAL:
+                source[name] = source[name] or None
+            yield source
+
+
+def _readme(generation, paragraphs):
+    return f"""\
+Paragraphs of search-service index {generation}, exported for OpenSearch or Elasticsearch
+({paragraphs} paragraphs). Run these from this directory (add -u USER:PASSWORD and https for a
+secured cluster).
+
+1. Create the index with the Arabic analyzers and the field mappings:
+
+   curl -X PUT "http://localhost:9200/{INDEX_NAME}" -H "Content-Type: application/json" --data-binary @{INDEX_FILE}
+
+2. Load the paragraphs (the reply should say "errors":false):
+
+   curl -X POST "http://localhost:9200/_bulk" -H "Content-Type: application/x-ndjson" --data-binary @{DOCUMENTS_FILE}
+
+A request is limited to 100 MB by default (http.max_content_length). For a larger file, split it
+on an even number of lines, which keeps each action with its document, and post every part:
+
+   split -l 20000 {DOCUMENTS_FILE} part- && for f in part-*; do curl -X POST "http://localhost:9200/_bulk" -H "Content-Type: application/x-ndjson" --data-binary @$f; done
+"""
+
+
+def export_index(index_dir, output_dir):
+    """Write index.json, documents.ndjson and README.txt for the live index of ``index_dir``.
+
+    Raises ``IndexNotFound`` when there is no index and ``ExportError`` when the files cannot be written.
+    """
+    live = LiveIndex(index_dir)
+    generation, index = live.info()["generation"], live.index()
+    output_dir = pathlib.Path(output_dir)
+    paragraphs = 0
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        definition = json.dumps(index_definition(), ensure_ascii=False, indent=2)
+        (output_dir / INDEX_FILE).write_text(definition + "\n", encoding="utf-8")
+        with open(output_dir / DOCUMENTS_FILE, "w", encoding="utf-8") as documents:
+            for source in paragraph_sources(index):
+                action = {"index": {"_index": INDEX_NAME, "_id": source[fields.ID]}}
+                documents.write(json.dumps(action, ensure_ascii=False) + "\n")
+                documents.write(json.dumps(source, ensure_ascii=False) + "\n")
+                paragraphs += 1
+        (output_dir / README_FILE).write_text(_readme(generation, paragraphs), encoding="utf-8")
+    except OSError as error:
+        raise ExportError(f"cannot write the export to {output_dir}: {error.strerror or error}") from None
+    return ExportSummary(generation, paragraphs, output_dir)
