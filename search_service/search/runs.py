@@ -2,7 +2,7 @@
 
 from search_service.indexing import schema as fields
 from search_service.search.query import QueryError, parse_query, query_words
-from search_service.search.searcher import weighting
+from search_service.search.ranking import weighting
 
 #: Paragraphs fetched per wanted document, so that k distinct documents are found.
 PARAGRAPHS_PER_DOCUMENT = 3

@@ -5,11 +5,12 @@ import datetime
 import math
 import time
 
-from whoosh import collectors, query, scoring, sorting
+from whoosh import collectors, query, sorting
 
 from search_service.arabic import normalize
 from search_service.indexing import schema as fields
 from search_service.search.query import QueryError, parse_query, query_words
+from search_service.search.ranking import weighting
 from search_service.search.snippets import snippet
 
 MAX_PER_PAGE = 100
@@ -19,9 +20,6 @@ MAX_DEPTH = 1000
 SUGGEST_BELOW = 3
 #: Seconds a search may run before it is stopped (a pathological query must not hold a core).
 SEARCH_TIME_LIMIT = 5.0
-#: BM25F parameters (tuned on the train/dev splits of the evaluation sets).
-BM25_B = 0.75
-BM25_K1 = 1.2
 
 
 @dataclasses.dataclass
@@ -49,11 +47,6 @@ class SearchPage:
     results: list[dict]
     facets: dict
     suggestion: str | None
-
-
-def weighting():
-    """The ranking function: BM25F over the text, exact-form and title fields."""
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
 
 
 def _filter(request):
