@@ -93,7 +93,7 @@ def _date(value):
             return datetime.date.fromisoformat(value)
         except ValueError:
             pass
-    raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: expected a YYYY-MM-DD date')
+    raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date')
 
 
 def _json_type(value):

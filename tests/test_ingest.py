@@ -1,0 +1,414 @@
+"""Reading corpora: seed pages with their metadata and without boilerplate, JSONL lines, encodings,
+directory walks, and near-duplicate paragraphs."""
+
+import datetime
+import json
+import os
+import pathlib
+import random
+import subprocess
+import sys
+
+import pytest
+
+from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
+from search_service.ingest.metadata import find_date, is_dateline
+from search_service.ingest.near_duplicates import duplicate_groups
+from search_service.ingest.sources import SourceError, iter_records
+
+SEEDS = pathlib.Path(__file__).resolve().parent.parent / "seeds"
+DATA = pathlib.Path(__file__).resolve().parent / "data" / "ingest"
+PAGE_000 = "000_b0b6bfff154b50a2"
+PAGE_001 = "001_93b21bcfa360256c"
+PAGE_002 = "002_db66337763f26236"
+PAGE_003 = "003_44ace279f8548755"
+PAGE_004 = "004_bb9c77e55452a9c2"
+
+
+def documents(*paths):
+    return {r.id: r for r in iter_records(paths) if isinstance(r, Document)}
+
+
+def skipped(*paths):
+    return [r for r in iter_records(paths) if isinstance(r, SkippedRecord)]
+
+
+def seed_paragraphs():
+    return [
+        (paragraph_id(d.id, n), text) for d in documents(SEEDS).values() for n, text in enumerate(d.paragraphs, start=1)
+    ]
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return documents(SEEDS)
+
+
+@pytest.fixture(scope="module")
+def seed_groups():
+    return duplicate_groups(seed_paragraphs())
+
+
+# Seed pages
+
+
+def test_each_seed_page_is_one_document(seeds):
+    assert sorted(seeds) == [PAGE_000, PAGE_001, PAGE_002, PAGE_003, PAGE_004]
+    assert skipped(SEEDS) == []
+
+
+@pytest.mark.parametrize(
+    "page, title",
+    [
+        (PAGE_000, None),  # the page opens with prose: no headline to take
+        (PAGE_001, 'نتائج اجتماع وزراء خارجية دول التحالف الدولي ضد داعش.. "التفاصيل الكاملة"'),
+        (PAGE_002, "التحالف الدولي لهزيمة “داعش” يؤكد عزمه على مواصلة القتال ضد التنظيم"),
+        (PAGE_003, "التحالف الدولي: قتال داعش في العراق وسوريا لا يزال من أولوياتنا"),
+        (PAGE_004, "الخارجية الأمريكية: تهديد داعش في العراق وسوريا ما زال قائمًا"),
+    ],
+)
+def test_headline_is_the_title_and_not_a_paragraph(seeds, page, title):
+    assert seeds[page].title == title
+    assert title not in seeds[page].paragraphs
+
+
+@pytest.mark.parametrize(
+    "page, date",
+    [
+        (PAGE_001, datetime.date(2024, 3, 29)),  # الجمعة 29 مارس 2024
+        (PAGE_002, datetime.date(2021, 6, 28)),  # 28 يونيو 2021 – 18 ذو القعدة 1442
+        (PAGE_000, None),  # "في 18 شباط" inside a paragraph is an event, not the publication date
+        (PAGE_003, None),
+        (PAGE_004, None),  # "اليوم الخميس 4 يونيو" is in a sentence and has no year
+    ],
+)
+def test_date_comes_from_the_dateline_only(seeds, page, date):
+    assert seeds[page].date == date
+
+
+def test_source_is_the_portal_named_in_its_follow_notice(seeds):
+    assert seeds[PAGE_001].source == "بوابة روزا اليوسف"
+
+
+def test_source_defaults_to_the_directory_of_the_page(seeds):
+    assert {seeds[page].source for page in (PAGE_000, PAGE_002, PAGE_003, PAGE_004)} == {"seeds"}
+
+
+@pytest.mark.parametrize(
+    "page, line",
+    [
+        (PAGE_001, "عاجل"),
+        (PAGE_001, "الجمعة 29 مارس 2024"),
+        (PAGE_001, "رئيس مجلس الإدارة"),
+        (PAGE_001, "هبة صادق"),
+        (PAGE_001, "رئيس التحرير"),
+        (PAGE_001, "أيمن عبد المجيد"),
+        (PAGE_001, "اعلان we"),
+        (PAGE_001, "البنك الاهلي"),
+        (PAGE_001, "تابع بوابة روزا اليوسف علي"),
+        (PAGE_001, "جوجل نيوز"),
+        (PAGE_002, "[ad_1]"),
+        (PAGE_002, "[ad_2]"),
+        (PAGE_002, "Source link"),
+        (PAGE_002, "28 يونيو 2021 – 18 ذو القعدة 1442"),
+        (PAGE_002, "07:23 PM"),
+        (PAGE_002, "عقب الاجتماع المشترك في روما بإيطاليا"),
+        (PAGE_004, "مبنى وزارة الخارجية الأمريكية"),
+    ],
+)
+def test_boilerplate_line_is_not_a_paragraph(seeds, page, line):
+    assert line not in seeds[page].paragraphs
+
+
+@pytest.mark.parametrize(
+    "page, count, first, last",
+    [
+        (PAGE_000, 15, "أكد وزراء خارجية دول التحالف", "وأكد الحاجة إلى وقف"),
+        (PAGE_001, 35, "اختتمت، اليوم فعاليات", "وقال جودفري: "),
+        (PAGE_002, 7, "أكد وزراء خارجية التحالف", "وسلّط الأعضاء الضوء"),
+        (PAGE_003, 9, "أكد وزراء خارجية التحالف", "وأقر الوزراء بأن التطرف"),
+        (PAGE_004, 13, "قالت الخارجية الأمريكية", "واتفق الوزراء أيضًا"),
+    ],
+)
+def test_every_article_paragraph_is_kept_in_order_and_trimmed(seeds, page, count, first, last):
+    paragraphs = seeds[page].paragraphs
+    assert len(paragraphs) == count
+    assert paragraphs[0].startswith(first) and paragraphs[-1].startswith(last)
+    assert all(p == p.strip() for p in paragraphs)
+
+
+def test_page_rules_are_general_not_tied_to_the_seeds():
+    (page,) = documents(DATA / "levant").values()
+    assert page.title == "مجلس الوزراء يقر خطة جديدة للكهرباء في بيروت"
+    assert page.date == datetime.date(2023, 2, 15)  # الأربعاء ١٥ شباط ٢٠٢٣
+    assert page.source == "levant"
+    assert [p[:10] for p in page.paragraphs] == ["أقر مجلس ا", "وقال وزير ", "وأضاف أن ا"]
+
+
+# Datelines
+
+
+@pytest.mark.parametrize(
+    "line, date",
+    [
+        ("الجمعة 29 مارس 2024", datetime.date(2024, 3, 29)),
+        ("28 يونيو 2021 – 18 ذو القعدة 1442", datetime.date(2021, 6, 28)),
+        ("الأربعاء ١٥ شباط ٢٠٢٣", datetime.date(2023, 2, 15)),
+        ("3 كانون الثاني 2020", datetime.date(2020, 1, 3)),
+        ("الأحد 5 تشرين الأول 2019 - 10:30 ص", datetime.date(2019, 10, 5)),
+        ("12 يوليه 2022", datetime.date(2022, 7, 12)),
+        ("1 يونية 2022", datetime.date(2022, 6, 1)),
+        ("9 آب 2021", datetime.date(2021, 8, 9)),
+        ("7 ابريل 2021", datetime.date(2021, 4, 7)),
+        ("القاهرة - الأربعاء 7 أبريل 2021", datetime.date(2021, 4, 7)),
+        ("29 آذار/مارس 2024", datetime.date(2024, 3, 29)),
+        ("نشر في 2024/03/29", datetime.date(2024, 3, 29)),
+        ("آخر تحديث: 29-03-2024 | 07:23 PM", datetime.date(2024, 3, 29)),
+    ],
+)
+def test_dateline_gives_its_gregorian_date(line, date):
+    assert is_dateline(line)
+    assert find_date(line) == date
+
+
+@pytest.mark.parametrize("line", ["07:23 PM", "18 ذو القعدة 1442 هـ"])
+def test_time_or_hijri_line_is_a_dateline_without_a_date(line):
+    assert is_dateline(line)
+    assert find_date(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ورحبوا بالقرار الصادر عن الاجتماع الوزاري لحلف الناتو في 18 شباط بشأن التوسع التدريجي لمهمة الناتو.",
+        "وستعرض الحكومة الخطة على المجلس النيابي في 3 آذار 2023 لإقرارها بعد نقاش طويل بين الكتل.",
+        "اليوم الخميس 4 يونيو",
+    ],
+)
+def test_date_inside_a_sentence_is_not_a_dateline(line):
+    assert not is_dateline(line)
+
+
+@pytest.mark.parametrize("line", ["31 فبراير 2024", "2024/13/01", "18/11/1442"])
+def test_impossible_date_is_not_taken(line):
+    assert find_date(line) is None
+
+
+# Text files: shapes of pages
+
+
+def test_repeated_sentence_is_kept_once_and_repeated_caption_dropped(tmp_path):
+    sentence = "وأكد الوزراء التزامهم بمواصلة التعاون الوثيق مع حكومة العراق."
+    (tmp_path / "page.txt").write_text(f"{sentence}\nصورة أرشيفية للاجتماع\n{sentence}\nصورة أرشيفية للاجتماع\n", encoding="utf-8")
+    assert documents(tmp_path)["page"].paragraphs == (sentence,)
+
+
+def test_page_of_boilerplate_only_is_skipped_and_reported(tmp_path):
+    (tmp_path / "empty.txt").write_text("[ad_1]\n \n07:23 PM\nSource link\n", encoding="utf-8")
+    assert documents(tmp_path) == {}
+    (record,) = skipped(tmp_path)
+    assert record.file == str(tmp_path / "empty.txt") and "empty document" in record.reason
+
+
+# Encodings and line endings
+
+
+PAGE = "العنوان الرئيسي للخبر اليوم\nالفقرة الأولى من الخبر.\n\nالفقرة الثانية من الخبر.\n"
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("bom", b"\xef\xbb\xbf" + PAGE.encode()),
+        ("crlf", PAGE.replace("\n", "\r\n").encode()),
+        ("cr", PAGE.replace("\n", "\r").encode()),
+        ("bom_crlf", b"\xef\xbb\xbf" + PAGE.replace("\n", "\r\n").encode()),
+    ],
+)
+def test_text_file_in_any_utf8_flavour_is_read(tmp_path, name, data):
+    (tmp_path / f"{name}.txt").write_bytes(data)
+    page = documents(tmp_path)[name]
+    assert page.title == "العنوان الرئيسي للخبر اليوم"
+    assert page.paragraphs == ("الفقرة الأولى من الخبر.", "الفقرة الثانية من الخبر.")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_jsonl_with_bom_and_any_newline_is_read(tmp_path, newline):
+    lines = [json.dumps({"id": f"d{i}", "text": f"فقرة رقم {i}."}, ensure_ascii=False) for i in range(3)]
+    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + newline.join(lines).encode())
+    assert list(documents(tmp_path)) == ["d0", "d1", "d2"]
+    assert skipped(tmp_path) == []
+
+
+def test_non_utf8_text_file_is_skipped_and_reported(tmp_path):
+    (tmp_path / "legacy.txt").write_bytes("الفقرة الأولى من الخبر.".encode("cp1256"))
+    (tmp_path / "good.txt").write_text(PAGE, encoding="utf-8")
+    assert list(documents(tmp_path)) == ["good"]
+    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "legacy.txt"), None, "not UTF-8 text")]
+
+
+def test_non_utf8_jsonl_line_is_skipped_and_the_rest_read(tmp_path):
+    good = json.dumps({"id": "ok", "text": "نص سليم."}, ensure_ascii=False).encode()
+    bad = json.dumps({"id": "bad", "text": "نص بترميز قديم."}, ensure_ascii=False).encode("cp1256")
+    (tmp_path / "mixed.jsonl").write_bytes(bad + b"\n" + good + b"\n")
+    assert list(documents(tmp_path)) == ["ok"]
+    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "mixed.jsonl"), 1, "not UTF-8 text")]
+
+
+# JSONL records
+
+
+def test_good_jsonl_records_are_read_with_their_metadata():
+    records = documents(DATA / "articles.jsonl")
+    assert list(records) == ["j1", "j8"]
+    assert records["j1"] == Document(
+        id="j1",
+        paragraphs=("اجتمع وزراء خارجية التحالف في روما.", "وأكدوا عزمهم على مواصلة القتال ضد داعش."),
+        title="اجتماع التحالف",
+        date=datetime.date(2021, 6, 28),
+        source="وكالة الأنباء",
+        url="https://example.org/j1",
+    )
+    assert records["j8"].source == "articles"  # the file's stem
+    assert records["j8"].title is None and records["j8"].date is None
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        (3, "invalid JSON"),
+        (4, 'missing "text"'),
+        (5, '"id" must be a string, got number'),
+        (6, 'bad "date" "28/06/2021"'),
+        (7, 'empty "text"'),
+        (8, "expected a JSON object, got array"),
+        (10, "duplicate document id 'j1'"),
+        (11, 'bad "date" "2023-02-30"'),
+        (12, '"title" must be a string'),
+    ],
+)
+def test_bad_jsonl_line_is_skipped_and_reported_with_file_and_line(line, reason):
+    problems = {record.line: record for record in skipped(DATA / "articles.jsonl")}
+    assert problems[line].file == str(DATA / "articles.jsonl")
+    assert reason in problems[line].reason
+
+
+def test_every_bad_jsonl_line_is_reported_once_and_blank_lines_are_not():
+    assert sorted(record.line for record in skipped(DATA / "articles.jsonl")) == [3, 4, 5, 6, 7, 8, 10, 11, 12]
+
+
+def test_jsonl_text_of_invisible_characters_only_is_an_empty_document(tmp_path):
+    (tmp_path / "blank.jsonl").write_text(json.dumps({"id": "x", "text": "\u200f\n\u200b"}) + "\n", encoding="utf-8")
+    (record,) = skipped(tmp_path)
+    assert (record.line, record.reason) == (1, 'empty document: "text" has no paragraph')
+
+
+# Sources
+
+
+def test_directory_is_walked_recursively_in_sorted_order(tmp_path):
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b" / "deep" / "z.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "b" / "y.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "a" / "x.jsonl").write_text('{"id": "x", "text": "نص."}\n', encoding="utf-8")
+    (tmp_path / "a" / "notes.md").write_text("ignored", encoding="utf-8")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "hidden.txt").write_text(PAGE, encoding="utf-8")
+    assert list(documents(tmp_path)) == ["x", "y", "z"]
+    assert skipped(tmp_path) == []
+
+
+def test_named_file_of_unsupported_type_is_skipped_and_reported(tmp_path):
+    (tmp_path / "notes.md").write_text("# notes", encoding="utf-8")
+    (record,) = skipped(tmp_path / "notes.md")
+    assert record.file == str(tmp_path / "notes.md") and "unsupported file type '.md'" in record.reason
+
+
+def test_missing_source_raises_source_error_naming_it(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(SourceError, match="nowhere"):
+        iter_records([SEEDS, missing])
+
+
+def test_duplicate_id_across_files_keeps_the_first(tmp_path):
+    (tmp_path / "a.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "z", "text": "نص."}\n{"id": "a", "text": "نسخة ثانية."}\n', encoding="utf-8")
+    assert documents(tmp_path)["a"].title == "العنوان الرئيسي للخبر اليوم"
+    (record,) = skipped(tmp_path)
+    assert (record.file, record.line) == (str(tmp_path / "b.jsonl"), 2) and "duplicate document id 'a'" in record.reason
+
+
+def test_file_named_and_inside_a_named_directory_is_read_once(tmp_path):
+    (tmp_path / "a.txt").write_text(PAGE, encoding="utf-8")
+    assert list(iter_records([tmp_path / "a.txt", tmp_path])) == [documents(tmp_path)["a"]]
+
+
+# Near-duplicates
+
+
+def test_paragraphs_republished_with_small_edits_are_grouped(seed_groups):
+    # 001 republishes 000 after its own opening paragraph: 000#n is 001#(n+1), with small edits.
+    for n in range(1, 16):
+        first = paragraph_id(PAGE_000, n)
+        assert seed_groups[first] == first
+        assert seed_groups[paragraph_id(PAGE_001, n + 1)] == first
+
+
+def test_unrelated_paragraphs_are_not_grouped(seed_groups):
+    assert len(seed_groups) == 30
+    grouped_pages = {pid.split("#")[0] for pid in seed_groups}
+    assert grouped_pages == {PAGE_000, PAGE_001}
+
+
+def test_short_paragraphs_are_never_grouped():
+    short = "أكد الوزراء التزامهم بالتعاون الوثيق."
+    assert duplicate_groups([("a#1", short), ("b#1", short)]) == {}
+
+
+def test_group_id_is_the_first_paragraph_in_input_order():
+    text = "وأكد وزراء خارجية دول التحالف الدولي لهزيمة داعش التزامهم بتعزيز التعاون لضمان عدم قدرة التنظيم على إعادة تشكيل أي جيب إقليمي"
+    edited = text.replace("وأكد", "أكد")
+    assert duplicate_groups([("z#1", edited), ("a#1", text), ("m#1", text + " اليوم")]) == {
+        "z#1": "z#1",
+        "a#1": "z#1",
+        "m#1": "z#1",
+    }
+
+
+def _synthetic_corpus(paragraphs, copies):
+    rnd = random.Random(11)
+    vocabulary = ["".join(rnd.choice("ابتثجحخدذرزسشصضطظعغفقكلمنهوي") for _ in range(6)) for _ in range(3000)]
+    originals = [" ".join(rnd.choices(vocabulary, k=rnd.randint(40, 70))) for _ in range(paragraphs)]
+    corpus = [(f"o{i}#1", text) for i, text in enumerate(originals)]
+    for i in range(copies):
+        words = originals[i % 50].split()
+        words[rnd.randrange(len(words))] = rnd.choice(vocabulary)
+        corpus.append((f"c{i}#1", " ".join(words)))
+    return corpus
+
+
+def test_many_copies_of_one_paragraph_form_one_group_each():
+    groups = duplicate_groups(_synthetic_corpus(paragraphs=2000, copies=1000))
+    assert set(groups.values()) == {f"o{i}#1" for i in range(50)}
+    assert all(groups[f"c{i}#1"] == f"o{i % 50}#1" for i in range(1000))
+    assert len(groups) == 50 + 1000
+
+
+def test_groups_are_the_same_in_every_process():
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import test_ingest as t;"
+        "from search_service.ingest.near_duplicates import duplicate_groups;"
+        "print(json.dumps(duplicate_groups(t._synthetic_corpus(500, 100) + t.seed_paragraphs()), sort_keys=True))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(pathlib.Path(__file__).parent)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1 and len(json.loads(runs.pop())) == 100 + 50 + 30
