@@ -4,7 +4,9 @@ Every browser test runs Debian's chromium against a real ``search-service serve`
 tests/artifacts/.
 """
 
+import base64
 import functools
+import hashlib
 import http.server
 import json
 import pathlib
@@ -38,21 +40,30 @@ ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
 HOSTILE_CSS = """
 * { display: inline; color: red !important; font: 30px/1 serif; }
 input { border: 5px dashed blue; border-radius: 0; }
+#column { display: block; width: 640px; margin-top: 16px; }
 """
 
 HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>A news site</title>
+{policy}
 <style>{css}</style>
 <script src="{server}/widget.js" defer></script>
 </head><body>
 <h1>A news site on another origin</h1>
 <p id="host-text">Its own text, its own styles.</p>
 <input id="host-input" placeholder="the host's own input">
-<div style="width: 640px; margin-top: 16px">
+<div id="column">
 <arabic-search endpoint="{server}" placeholder="ابحث في الأخبار…" per-page="5"></arabic-search>
 </div>
 </body></html>
 """
+
+# What the README promises: the widget needs only its origin in script-src and connect-src. The hash
+# admits the host's own <style> and nothing else, so a <style> or style="" of the widget would be refused.
+HOST_POLICY = (
+    "default-src 'none'; script-src {server}; connect-src {server}; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(HOSTILE_CSS.encode()).digest()).decode()}'"
+)
 
 MARKUP = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 MARKUP_DOCUMENTS = [
@@ -103,15 +114,20 @@ def markup_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def host_site(tmp_path_factory):
-    """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget."""
+    """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget.
+
+    The page has a strict Content-Security-Policy unless ``policy=False``.
+    """
     root = tmp_path_factory.mktemp("host-site")
     handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
-    def page(name, endpoint):
-        (root / name).write_text(HOST_PAGE.format(css=HOSTILE_CSS, server=endpoint), encoding="utf-8")
+    def page(name, endpoint, policy=True):
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{HOST_POLICY.format(server=endpoint)}">'
+        html = HOST_PAGE.format(policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint)
+        (root / name).write_text(html, encoding="utf-8")
         return f"http://127.0.0.1:{server.server_port}/{name}"
 
     yield page
@@ -159,6 +175,11 @@ def current_page(driver):
     return driver.find_element(By.CSS_SELECTOR, "#pagination [aria-current=page]").get_attribute("data-page")
 
 
+def policy_violations(driver):
+    """Content-Security-Policy refusals logged since the last look at the browser log."""
+    return [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
 def no_alert(driver):
     try:
         driver.switch_to.alert
@@ -171,6 +192,7 @@ def no_alert(driver):
 def test_widget_on_another_origin_shows_highlighted_results_and_moves_with_arrow_keys(browser, live_server, host_site):
     page = host_site("news.html", live_server)
     assert urllib.parse.urlsplit(page).netloc != urllib.parse.urlsplit(live_server).netloc
+    browser.get_log("browser")
     browser.get(page)
     root, combobox = wait_until(browser, lambda: widget_parts(browser))
     assert combobox.get_attribute("role") == "combobox"
@@ -198,6 +220,7 @@ def test_widget_on_another_origin_shows_highlighted_results_and_moves_with_arrow
     assert combobox.value_of_css_property("border-top-style") == "solid"
     assert browser.find_element(By.ID, "host-input").value_of_css_property("border-top-style") == "dashed"
     assert browser.find_element(By.ID, "host-text").value_of_css_property("color") == "rgba(255, 0, 0, 1)"
+    assert policy_violations(browser) == []
     screenshot(browser, "widget-on-another-origin.png")
 
     type_keys(browser, Keys.ESCAPE)
@@ -317,7 +340,8 @@ def test_widget_offers_did_you_mean_when_nothing_is_found(browser, live_server, 
 
 @requires_chromium
 def test_markup_in_documents_is_shown_as_text(browser, markup_server, host_site):
-    browser.get(host_site("markup.html", markup_server))
+    # No policy on this page: the widget alone must keep the markup inert.
+    browser.get(host_site("markup.html", markup_server, policy=False))
     root, combobox = wait_until(browser, lambda: widget_parts(browser))
     combobox.click()
     type_keys(browser, "الحماية ")
@@ -341,8 +365,7 @@ def test_search_page_runs_under_its_content_security_policy(browser, live_server
     browser.get_log("browser")
     browser.get(live_server + "/?q=" + urllib.parse.quote("التحالف"))
     wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
-    violations = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
-    assert violations == []
+    assert policy_violations(browser) == []
 
 
 def test_widget_script_may_be_loaded_by_any_origin(client):
