@@ -53,7 +53,7 @@ HOST_PAGE = """<!doctype html>
 <p id="host-text">Its own text, its own styles.</p>
 <input id="host-input" placeholder="the host's own input">
 <div id="column">
-<arabic-search endpoint="{server}" placeholder="ابحث في الأخبار…" per-page="5"></arabic-search>
+<arabic-search endpoint="{server}" placeholder="ابحث في الأخبار…" per-page="5" {attributes}></arabic-search>
 </div>
 </body></html>
 """
@@ -116,7 +116,7 @@ def markup_server(tmp_path_factory):
 def host_site(tmp_path_factory):
     """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget.
 
-    The page has a strict Content-Security-Policy unless ``policy=False``.
+    The page has a strict Content-Security-Policy unless ``policy=False``; ``attributes`` go on the element.
     """
     root = tmp_path_factory.mktemp("host-site")
     handler = functools.partial(QuietHandler, directory=str(root))
@@ -124,9 +124,9 @@ def host_site(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
-    def page(name, endpoint, policy=True):
+    def page(name, endpoint, policy=True, attributes=""):
         meta = f'<meta http-equiv="Content-Security-Policy" content="{HOST_POLICY.format(server=endpoint)}">'
-        html = HOST_PAGE.format(policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint)
+        html = HOST_PAGE.format(policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint, attributes=attributes)
         (root / name).write_text(html, encoding="utf-8")
         return f"http://127.0.0.1:{server.server_port}/{name}"
 
@@ -197,6 +197,7 @@ def test_widget_on_another_origin_shows_highlighted_results_and_moves_with_arrow
     root, combobox = wait_until(browser, lambda: widget_parts(browser))
     assert combobox.get_attribute("role") == "combobox"
     assert combobox.get_attribute("aria-expanded") == "false"
+    assert combobox.get_attribute("placeholder") == "ابحث في الأخبار…"
     combobox.click()
     type_keys(browser, "التحالف")
 
@@ -241,6 +242,17 @@ def test_widget_treats_the_last_word_as_a_prefix_while_typing(browser, live_serv
     options = wait_until(browser, lambda: widget_options(root))
     marked = " ".join(m.text for o in options for m in o.find_elements(By.TAG_NAME, "mark"))
     assert "تحالف" in marked
+
+
+@requires_chromium
+def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host_site):
+    source = "بوابة روزا اليوسف"
+    browser.get(host_site("one-source.html", live_server, attributes=f'source="{source}"'))
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    combobox.click()
+    type_keys(browser, "التحالف ")
+    metas = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option] .meta"))
+    assert all(m.text.startswith(source) for m in metas)
 
 
 @requires_chromium
