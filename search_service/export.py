@@ -66,8 +66,10 @@ def _escape(text):
 def char_mappings():
     """``mapping`` char filter rules for our normalisation table minus what OpenSearch's filters do.
 
-    Digits are left to ``decimal_digit``; lone surrogates cannot occur in OpenSearch's text. A removed character our tokenizer treats as a word mark
-    is deleted; one it treats as a separator (direction marks, BOM, soft hyphen) becomes a space.
+    Digits are left to ``decimal_digit``; lone surrogates cannot occur in OpenSearch's text. A
+    removed character our tokenizer treats as a word mark is deleted; one it treats as a separator
+    (direction marks, BOM, soft hyphen) becomes a space. Characters are written as ``\\uXXXX``
+    escapes, which the filter reads, so invisible marks stay visible in the file.
     """
     rules = []
     for code, value in sorted(NORMALIZATION_TABLE.items()):
