@@ -91,3 +91,13 @@ def test_http_api_never_answers_500(live_server, params):
     status, body = http_status(live_server, params)
     assert status < 500
     assert ("error" in body) == (status >= 400)
+
+
+def test_a_lone_surrogate_escape_in_jsonl_is_kept_visible_and_served(tmp_path):
+    from conftest import build_index
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": "s1", "text": "نص \\ud800 عن الاقتصاد", "title": "\\udfff عنوان"}\n', encoding="utf-8")
+    result = search(LiveIndex(build_index(tmp_path / "index", corpus)), SearchRequest(q="الاقتصاد")).results[0]
+    assert "\ufffd" in result["text"] and result["text"].encode("utf-8")
+    assert result["document"]["title"].encode("utf-8")

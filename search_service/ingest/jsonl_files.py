@@ -16,6 +16,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
 
 
+#: JSON may escape half of a UTF-16 pair ("\ud800"), which is no character and cannot be stored
+#: or sent as UTF-8; it is kept visible as U+FFFD rather than losing the document.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
 class _BadRecord(Exception):
     """A line that cannot be a document; the message is the reason reported."""
 
@@ -75,14 +81,14 @@ def _required_text(record, key):
         raise _BadRecord(f'"{key}" must be a string, got {_json_type(value)}')
     if not value.strip():
         raise _BadRecord(f'empty "{key}"')
-    return value
+    return _LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, value)
 
 
 def _optional_text(record, key):
     value = record.get(key)
     if value is not None and not isinstance(value, str):
         raise _BadRecord(f'"{key}" must be a string, got {_json_type(value)}')
-    return (value.strip() or None) if value else None
+    return (_LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, value).strip() or None) if value else None
 
 
 def _date(value):
