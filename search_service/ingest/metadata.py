@@ -104,10 +104,9 @@ def _date(match):
 
 def is_dateline(line):
     """Whether ``line`` is a dateline: a date or time with hardly any other words around it."""
-    plain = normalize(line)
-    if len(plain.split()) > DATELINE_MAX_WORDS:
+    if len(line.split()) > DATELINE_MAX_WORDS:
         return False
-    rest, dated = plain, False
+    rest, dated = normalize(line), False
     for pattern in (*_GREGORIAN_DATES, _HIJRI_DATE, _TIME):
         rest, count = pattern.subn(" ", rest)
         dated = dated or count > 0

@@ -1,14 +1,17 @@
 """Near-duplicate paragraphs: the same paragraph republished with small edits, found at corpus scale.
 
-1. Shingles: a paragraph's words are normalised and stop words dropped; every run of
-   ``SHINGLE_WORDS`` consecutive words is one shingle, hashed to 32 bits (blake2b per word, so the
-   result is the same in every process). Paragraphs of fewer than ``MIN_WORDS`` words are left out.
+1. Shingles: a paragraph's words (the analyzer's words, normalised, stop words dropped) are taken
+   ``SHINGLE_WORDS`` at a time; each run is one shingle, hashed to 32 bits from blake2b word hashes
+   (never Python's ``hash()``, so every process gets the same result). Paragraphs of fewer than
+   ``MIN_WORDS`` words are left out.
 2. MinHash: ``BANDS * ROWS`` seeded multiply-shift hash functions; a paragraph's signature holds
    the least value of each over its shingles. Computed with numpy, a batch of paragraphs at a time.
 3. LSH banding: paragraphs whose signatures agree on all ``ROWS`` values of some band are
-   candidates. With 32 bands of 3 rows, a pair at Jaccard 0.5 is a candidate with probability 0.99.
+   candidates. With 32 bands of 3 rows, a pair at Jaccard 0.5 is a candidate with probability 0.986,
+   a pair at 0.7 with probability 0.99999.
 4. Check: a candidate pair is a near-duplicate when the Jaccard similarity of the real shingle sets
-   is at least ``THRESHOLD``. Union-find joins the pairs into groups.
+   is at least ``THRESHOLD``. Union-find joins the pairs into groups. In the seeds, the paragraphs
+   one page republishes from another score 0.67 to 1; two write-ups of the same statement, 0.30 at most.
 
 Within a band's bucket each paragraph is paired with the bucket's first member and with its
 predecessor, not with every other member, so a bucket of a thousand copies costs two thousand
@@ -127,6 +130,7 @@ def _batches(paragraphs):
 
 
 def _content_words(ids, hashes, lengths):
+    """Drop stop words (hash 0), then the paragraphs left with fewer than ``SHINGLE_WORDS`` words."""
     owner = np.repeat(np.arange(len(ids)), lengths)[hashes != 0]
     counts = np.bincount(owner, minlength=len(ids))
     kept = counts >= SHINGLE_WORDS
