@@ -110,7 +110,7 @@ def index_definition():
                     "arabic_stemmer": {"type": "stemmer", "language": "arabic"},
                 },
                 "analyzer": {
-                    "arabic": {
+                    "arabic_light": {
                         "type": "custom", "char_filter": char_filter, "tokenizer": "standard",
                         # Keyword marking and overrides must come before the stemmer, which skips keywords.
                         "filter": exact_filters + ["arabic_keywords", "arabic_stem_overrides", "arabic_stemmer"],
@@ -125,8 +125,8 @@ def index_definition():
                 fields.ID: {"type": "keyword"},
                 fields.DOCUMENT_ID: {"type": "keyword"},
                 fields.POSITION: {"type": "integer"},
-                fields.TEXT: {"type": "text", "analyzer": "arabic", "fields": {"exact": {"type": "text", "analyzer": "arabic_exact"}}},
-                fields.TITLE: {"type": "text", "analyzer": "arabic"},
+                fields.TEXT: {"type": "text", "analyzer": "arabic_light", "fields": {"exact": {"type": "text", "analyzer": "arabic_exact"}}},
+                fields.TITLE: {"type": "text", "analyzer": "arabic_light"},
                 fields.DATE: {"type": "date", "format": "strict_date"},
                 fields.SOURCE: {"type": "keyword"},
                 fields.URL: {"type": "keyword", "index": False},

@@ -97,20 +97,20 @@ def test_stop_words_and_keywords_are_the_lists_the_service_uses(exported):
 
 def test_analyzers_follow_our_chain_and_protect_words_before_stemming():
     analyzers = _analysis(index_definition())["analyzer"]
-    assert analyzers["arabic"]["tokenizer"] == "standard"
-    assert analyzers["arabic"]["filter"] == [
+    assert analyzers["arabic_light"]["tokenizer"] == "standard"
+    assert analyzers["arabic_light"]["filter"] == [
         "lowercase", "decimal_digit", "arabic_normalization", "arabic_stop",
         "arabic_keywords", "arabic_stem_overrides", "arabic_stemmer",
     ]
     assert analyzers["arabic_exact"]["filter"] == ["lowercase", "decimal_digit", "arabic_normalization", "arabic_stop"]
-    assert analyzers["arabic"]["char_filter"] == analyzers["arabic_exact"]["char_filter"] == ["arabic_folding"]
+    assert analyzers["arabic_light"]["char_filter"] == analyzers["arabic_exact"]["char_filter"] == ["arabic_folding"]
 
 
 def test_fields_are_mapped_with_the_arabic_analyzers():
     properties = index_definition()["mappings"]["properties"]
-    assert properties["text"]["analyzer"] == "arabic"
+    assert properties["text"]["analyzer"] == "arabic_light"
     assert properties["text"]["fields"]["exact"]["analyzer"] == "arabic_exact"
-    assert properties["title"]["analyzer"] == "arabic"
+    assert properties["title"]["analyzer"] == "arabic_light"
     assert properties["date"]["type"] == "date"
     assert properties["position"]["type"] == "integer"
     assert {properties[name]["type"] for name in ("id", "document_id", "source", "duplicate_group", "url")} == {"keyword"}
