@@ -203,6 +203,17 @@ def test_repeated_sentence_is_kept_once_and_repeated_caption_dropped(tmp_path):
     assert documents(tmp_path)["page"].paragraphs == (sentence,)
 
 
+def test_headline_may_be_a_question(tmp_path):
+    (tmp_path / "page.txt").write_text("هل ينجح التحالف في هزيمة داعش نهائيا؟\nاجتمع الوزراء في روما أمس.\n", encoding="utf-8")
+    page = documents(tmp_path)["page"]
+    assert (page.title, page.paragraphs) == ("هل ينجح التحالف في هزيمة داعش نهائيا؟", ("اجتمع الوزراء في روما أمس.",))
+
+
+def test_control_characters_are_dropped_from_paragraphs(tmp_path):
+    (tmp_path / "page.txt").write_bytes("اجتمع الوزراء\x00 في روما\x1b أمس.\n".encode())
+    assert documents(tmp_path)["page"].paragraphs == ("اجتمع الوزراء في روما أمس.",)
+
+
 def test_page_of_boilerplate_only_is_skipped_and_reported(tmp_path):
     (tmp_path / "empty.txt").write_text("[ad_1]\n \n07:23 PM\nSource link\n", encoding="utf-8")
     assert documents(tmp_path) == {}

@@ -34,7 +34,10 @@ CREDIT = re.compile(
     r"^(?:نائب\s+)?(?:رئيس\s+مجلس\s+الاداره(?:\s+و\s*رئيس\s+التحرير)?|رئيس\s+التحرير|مدير\s+(?:عام\s+)?التحرير"
     r"|كتب|كتبت|بقلم|تصوير)(?:\s*[:\-–]\s*(?P<name>.+))?$"
 )
-_SENTENCE_END = re.compile(r"[.!?؟…:؛][\"'”’»)\]]*$")
+_CLOSERS = r"[\"'”’»)\]]*$"
+_SENTENCE_END = re.compile(rf"[.!?؟…:؛]{_CLOSERS}")
+#: A headline may end with a question or exclamation mark, never with a full stop.
+_STATEMENT_END = re.compile(rf"[.…:؛]{_CLOSERS}")
 
 
 def word_count(line):
@@ -45,6 +48,11 @@ def word_count(line):
 def is_sentence(line):
     """Whether ``line`` reads as prose: it ends a sentence, or it is too long to be a label."""
     return bool(_SENTENCE_END.search(line)) or word_count(line) >= LONG_LINE_WORDS
+
+
+def is_body_line(line):
+    """Whether ``line`` can only be article body, not a headline: it ends a statement, or it is long."""
+    return bool(_STATEMENT_END.search(line)) or word_count(line) >= LONG_LINE_WORDS
 
 
 def is_fragment(line):

@@ -2,12 +2,13 @@
 
 How a page is read:
 
-- The header block is the run of lines above the first line of prose (a line that ends a sentence
-  or is long), if that comes within ``MAX_HEADER_LINES`` lines. Its longest line of at least
+- The header block is the run of lines above the first line of body (a line that ends a statement
+  or is long; a headline may end with ? or ! but not with a full stop), if that comes within
+  ``MAX_HEADER_LINES`` lines. Its longest line of at least
   ``MIN_TITLE_WORDS`` words that is not furniture (a dateline, a credit, an ad label, a repeated
   caption) is the headline, which becomes the title; the rest of the block is page furniture. A page
   that opens with prose has no headline, and its title is None rather than a guess.
-- The footer is the run of short lines (under ``MAX_FOOTER_WORDS`` words) after the last line of prose.
+- The footer is the run of short lines (under ``MAX_FOOTER_WORDS`` words) after the last sentence.
 - Anywhere: ad slots and labels, related-article links, datelines, follow notices, editorial credits,
   copies of a repeated line and lines of one or two words are not paragraphs.
 - The date comes from the first dateline, the url from a line that is only an address, the source
@@ -52,9 +53,11 @@ def page_document(document_id, lines, default_source=None):
     furniture |= set(datelines) | set(urls)
     furniture |= {i for i, line in enumerate(lines) if boilerplate.is_marker(line) or boilerplate.is_fragment(line)}
 
-    prose = [i for i, line in enumerate(lines) if i not in furniture and boilerplate.is_sentence(line)]
-    header = range(prose[0]) if prose and prose[0] <= MAX_HEADER_LINES else range(0)
-    footer = range(prose[-1] + 1, len(lines)) if prose else range(0)
+    content = [i for i, line in enumerate(lines) if i not in furniture]
+    body_start = next((i for i in content if boilerplate.is_body_line(lines[i])), None)
+    header = range(body_start) if body_start is not None and body_start <= MAX_HEADER_LINES else range(0)
+    body_end = max((i for i in content if boilerplate.is_sentence(lines[i])), default=len(lines) - 1)
+    footer = range(body_end + 1, len(lines))
     title = _headline([lines[i] for i in header if i not in furniture])
     furniture |= set(header)
     furniture |= {i for i in footer if boilerplate.word_count(lines[i]) < MAX_FOOTER_WORDS}
