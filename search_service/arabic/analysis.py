@@ -13,6 +13,7 @@ from search_service.arabic.normalization import normalize
 from search_service.arabic.stemming import _load_word_list, stem, strip_article
 
 STOP_WORDS = _load_word_list("stopwords.txt")
+QUESTION_WORDS = _load_word_list("question_words.txt")
 
 _MARKS = "".join(letters.WORD_MARKS)
 #: A decimal number (178.3, 1,200, ١٧٨٫٣) or a run of word characters and in-word Arabic marks.
@@ -48,6 +49,12 @@ def analyzer():
 def exact_analyzer():
     """Tokenize → normalise → drop stop words, without stemming: exact matches and prefix queries."""
     return tokenizer() | NormalizeFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+
+
+def is_question_word(text):
+    """Whether a word only frames a question (ما، هل، لماذا، فكيف، اذكر), in any spelling."""
+    form = normalize(text)
+    return form in QUESTION_WORDS or (form[:1] in ("و", "ف") and form[1:] in QUESTION_WORDS)
 
 
 def prefix_forms(text):

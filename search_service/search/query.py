@@ -10,6 +10,7 @@ import re
 
 from whoosh import qparser, query
 
+from search_service.arabic import is_question_word
 from search_service.indexing import schema as fields
 
 MAX_QUERY_LENGTH = 500
@@ -34,6 +35,8 @@ _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
 _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 #: Question marks of other scripts (Arabic ؟ among them), which Whoosh would read as wildcards.
 _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
+_TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
+_OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
 _SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
 
 
@@ -62,6 +65,16 @@ def _check(text):
         raise QueryError(f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})")
     if any(len(stem) < MIN_LETTERS_BEFORE_WILDCARD for stem in expanding):
         raise QueryError(f"a wildcard or fuzzy word needs at least {MIN_LETTERS_BEFORE_WILDCARD} letters before * ? or ~")
+
+
+def _without_question_words(text):
+    """Drop the words that frame a question (ما، هل، لماذا، اذكر): they say nothing about its subject.
+
+    Only plain words go, never phrases or words with operators; a query of nothing else keeps them.
+    """
+    pieces = _PHRASE_OR_WORD.findall(text)
+    kept = [p for p in pieces if not is_question_word(_TRAILING_PUNCTUATION.sub("", p))]
+    return " ".join(kept) if any(p not in _OPERATORS for p in kept) else text
 
 
 def _field_clause(match):
@@ -127,7 +140,7 @@ def parse_query(text, schema):
     # A question mark closing a word ends a question; it is not a one-letter wildcard.
     text = _QUESTION_MARK.sub("", _SCRIPT_QUESTION_MARKS.sub(" ", text))
     _check(text)
-    rewritten, wanted, unwanted = _split_sources(_rewrite(text))
+    rewritten, wanted, unwanted = _split_sources(_rewrite(_without_question_words(text)))
     if not rewritten.strip():
         return _with_sources(None, wanted, unwanted)
     matching = _parse(schema, [fields.TEXT, fields.TEXT_EXACT], rewritten, {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST})
