@@ -199,14 +199,16 @@ def test_impossible_date_is_not_taken(line):
 
 def test_repeated_sentence_is_kept_once_and_repeated_caption_dropped(tmp_path):
     sentence = "وأكد الوزراء التزامهم بمواصلة التعاون الوثيق مع حكومة العراق."
-    (tmp_path / "page.txt").write_text(f"{sentence}\nصورة أرشيفية للاجتماع\n{sentence}\nصورة أرشيفية للاجتماع\n", encoding="utf-8")
+    caption = "صورة أرشيفية للاجتماع"
+    (tmp_path / "page.txt").write_text(f"{sentence}\n{caption}\n{sentence}\n{caption}\n", encoding="utf-8")
     assert documents(tmp_path)["page"].paragraphs == (sentence,)
 
 
 def test_headline_may_be_a_question(tmp_path):
-    (tmp_path / "page.txt").write_text("هل ينجح التحالف في هزيمة داعش نهائيا؟\nاجتمع الوزراء في روما أمس.\n", encoding="utf-8")
+    headline, body = "هل ينجح التحالف في هزيمة داعش نهائيا؟", "اجتمع الوزراء في روما أمس."
+    (tmp_path / "page.txt").write_text(f"{headline}\n{body}\n", encoding="utf-8")
     page = documents(tmp_path)["page"]
-    assert (page.title, page.paragraphs) == ("هل ينجح التحالف في هزيمة داعش نهائيا؟", ("اجتمع الوزراء في روما أمس.",))
+    assert (page.title, page.paragraphs) == (headline, (body,))
 
 
 def test_control_characters_are_dropped_from_paragraphs(tmp_path):
@@ -344,7 +346,7 @@ def test_missing_source_raises_source_error_naming_it(tmp_path):
 
 def test_duplicate_id_across_files_keeps_the_first(tmp_path):
     (tmp_path / "a.txt").write_text(PAGE, encoding="utf-8")
-    (tmp_path / "b.jsonl").write_text('{"id": "z", "text": "نص."}\n{"id": "a", "text": "نسخة ثانية."}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "z", "text": "نص."}\n{"id": "a", "text": "نسخة."}\n', encoding="utf-8")
     assert documents(tmp_path)["a"].title == "العنوان الرئيسي للخبر اليوم"
     (record,) = skipped(tmp_path)
     assert (record.file, record.line) == (str(tmp_path / "b.jsonl"), 2) and "duplicate document id 'a'" in record.reason
@@ -378,7 +380,10 @@ def test_short_paragraphs_are_never_grouped():
 
 
 def test_group_id_is_the_first_paragraph_in_input_order():
-    text = "وأكد وزراء خارجية دول التحالف الدولي لهزيمة داعش التزامهم بتعزيز التعاون لضمان عدم قدرة التنظيم على إعادة تشكيل أي جيب إقليمي"
+    text = (
+        "وأكد وزراء خارجية دول التحالف الدولي لهزيمة داعش التزامهم بتعزيز التعاون"
+        " لضمان عدم قدرة التنظيم على إعادة تشكيل أي جيب إقليمي"
+    )
     edited = text.replace("وأكد", "أكد")
     assert duplicate_groups([("z#1", edited), ("a#1", text), ("m#1", text + " اليوم")]) == {
         "z#1": "z#1",

@@ -149,24 +149,24 @@ def _band_keys(signatures):
     return keys
 
 
-def _candidate_pairs(keys):
-    """Distinct (i, j), i < j, of paragraphs sharing a band bucket: each with the first and the previous member."""
-    count = keys.shape[1]
-    pairs = []
-    for band in range(BANDS):
-        order = np.argsort(keys[band], kind="stable")
-        sorted_keys = keys[band, order]
-        same = sorted_keys[1:] == sorted_keys[:-1]
-        if not same.any():
-            continue
-        run_start = np.maximum.accumulate(np.where(np.concatenate(([False], same)), 0, np.arange(count)))
-        later = np.flatnonzero(same) + 1
-        for first in (order[run_start[later]], order[later - 1]):
-            pairs.append(first.astype(np.int64) * count + order[later])
-    if not pairs:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.unique(np.concatenate(pairs))
-    return np.stack((pairs // count, pairs % count), axis=1)
+def _bucket_pairs(keys):
+    """Pairs (earlier, later) of paragraphs with equal keys: each with its bucket's first member and its predecessor."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    same = sorted_keys[1:] == sorted_keys[:-1]
+    later = np.flatnonzero(same) + 1
+    run_start = np.maximum.accumulate(np.where(np.concatenate(([False], same)), 0, np.arange(len(keys))))
+    return np.concatenate((order[run_start[later]], order[later - 1])), np.concatenate((order[later], order[later]))
+
+
+def _roots(parent):
+    """Every element's root in a union-find parent array (numpy, whole array at once)."""
+    parent = np.array(parent)
+    while True:
+        grandparent = parent[parent]
+        if np.array_equal(grandparent, parent):
+            return parent
+        parent = grandparent
 
 
 def _joined(parts, axis=0):
@@ -195,16 +195,20 @@ def duplicate_groups(paragraphs):
     if not ids:
         return {}
     # Joined one at a time, each freeing its parts, so only one array is ever held twice.
-    pairs = _candidate_pairs(_joined(key_parts, axis=1))
-    roots = _confirmed_groups(pairs, _joined(shingle_parts), _joined(count_parts))
+    roots = _confirmed_groups(_joined(key_parts, axis=1), _joined(shingle_parts), _joined(count_parts))
     sizes = np.bincount(roots)
     return {ids[i]: ids[root] for i, root in enumerate(roots) if sizes[root] > 1}
 
 
-def _confirmed_groups(pairs, shingles, counts):
-    """Each paragraph's group root (its group's first paragraph), joining the pairs similar enough."""
+def _confirmed_groups(band_keys, shingles, counts):
+    """Each paragraph's group root (its group's first paragraph): candidate pairs similar enough, joined.
+
+    Band by band, pairs already in one group are dropped with numpy before any is checked, so a
+    group of a hundred thousand copies costs about one check per copy, not one per copy and band.
+    """
     starts = np.concatenate(([0], np.cumsum(counts)))
     parent = list(range(len(counts)))
+    rejected = set()
 
     def find(i):
         while parent[i] != i:
@@ -212,12 +216,18 @@ def _confirmed_groups(pairs, shingles, counts):
             i = parent[i]
         return i
 
-    for i, j in pairs.tolist():
-        root_i, root_j = find(i), find(j)
-        if root_i == root_j:
-            continue
-        a, b = shingles[starts[i] : starts[i + 1]], shingles[starts[j] : starts[j + 1]]
-        common = len(np.intersect1d(a, b, assume_unique=True))
-        if common >= THRESHOLD * (len(a) + len(b) - common):
-            parent[max(root_i, root_j)] = min(root_i, root_j)
+    for keys in band_keys:
+        earlier, later = _bucket_pairs(keys)
+        roots = _roots(parent)
+        apart = roots[earlier] != roots[later]
+        for i, j in zip(earlier[apart].tolist(), later[apart].tolist()):
+            root_i, root_j = find(i), find(j)
+            if root_i == root_j or (i, j) in rejected:
+                continue
+            a, b = shingles[starts[i] : starts[i + 1]], shingles[starts[j] : starts[j + 1]]
+            common = len(np.intersect1d(a, b, assume_unique=True))
+            if common >= THRESHOLD * (len(a) + len(b) - common):
+                parent[max(root_i, root_j)] = min(root_i, root_j)
+            else:
+                rejected.add((i, j))
     return [find(i) for i in range(len(parent))]

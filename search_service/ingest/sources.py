@@ -38,13 +38,15 @@ def _records(paths):
     for path in _unique(file for path in paths for file in _files(path)):
         reader = READERS.get(path.suffix.lower())
         if reader is None:
-            yield SkippedRecord(str(path), None, f"unsupported file type {path.suffix or '(none)'!r}: expected .txt or .jsonl")
+            reason = f"unsupported file type {path.suffix or '(none)'!r}: expected {' or '.join(READERS)}"
+            yield SkippedRecord(str(path), None, reason)
             continue
         for line, record in reader(path):
             if isinstance(record, SkippedRecord):
                 yield record
             elif record.id in first_file:
-                yield SkippedRecord(str(path), line, f"duplicate document id {record.id!r}, first read from {first_file[record.id]}")
+                reason = f"duplicate document id {record.id!r}, first read from {first_file[record.id]}"
+                yield SkippedRecord(str(path), line, reason)
             else:
                 first_file[record.id] = path
                 yield record
