@@ -62,15 +62,15 @@ def is_fragment(line):
 
 def is_marker(line):
     """Whether ``line`` is an ad slot, an ad label, a related-article link or a copyright notice."""
-    return bool(MARKER.match(normalize(line)))
+    return word_count(line) < LONG_LINE_WORDS and bool(MARKER.match(normalize(line)))
 
 
 def credit_lines(lines):
     """Indices of editorial credit lines (``رئيس التحرير`` and the name under it, ``كتب: ...``)."""
     found = set()
     for i, line in enumerate(lines):
-        match = CREDIT.match(normalize(line))
-        if not match or is_sentence(line):
+        match = not is_sentence(line) and CREDIT.match(normalize(line))
+        if not match:
             continue
         name = match["name"]
         if name and word_count(name) <= MAX_NAME_WORDS:

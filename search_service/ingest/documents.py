@@ -38,13 +38,15 @@ def paragraph_id(document_id, position):
 #: The reason given for a file or line that is not valid UTF-8.
 NOT_UTF8 = "not UTF-8 text"
 
-#: Whitespace and invisible format characters (zero-width space, direction marks, BOM) at a line's ends.
-_LINE_EDGES = re.compile(r"^[\s\u200b-\u200f\u202a-\u202e\u2060\ufeff]+|[\s\u200b-\u200f\u202a-\u202e\u2060\ufeff]+$")
+#: Whitespace and invisible format characters (zero-width space, direction marks, BOM), trimmed from lines.
+_LINE_EDGES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\ufeff"
+)
 #: Control characters that are neither whitespace nor line breaks (NUL, escape, delete ...).
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 
 
 def text_lines(text):
     """The lines of ``text`` (any newline convention), trimmed, without control characters or blank lines."""
-    lines = (_LINE_EDGES.sub("", _CONTROLS.sub("", line)) for line in text.splitlines())
+    lines = (line.strip(_LINE_EDGES) for line in _CONTROLS.sub("", text).splitlines())
     return [line for line in lines if line]

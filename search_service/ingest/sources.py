@@ -68,7 +68,11 @@ def _unique(files):
     """The files once each, even when a file is named and also lies in a named directory."""
     seen = set()
     for file in files:
-        key = file.resolve()
-        if key not in seen:
-            seen.add(key)
+        try:
+            status = file.stat()
+        except OSError:
+            yield file  # its reader reports why it cannot be read
+            continue
+        if (status.st_dev, status.st_ino) not in seen:
+            seen.add((status.st_dev, status.st_ino))
             yield file

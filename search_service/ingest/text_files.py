@@ -37,7 +37,7 @@ def read_text_file(path):
     except UnicodeDecodeError:
         yield None, SkippedRecord(str(path), None, NOT_UTF8)
         return
-    document = page_document(path.stem, text_lines(text), default_source=path.resolve().parent.name or None)
+    document = page_document(path.stem, text_lines(text), default_source=path.absolute().parent.name or None)
     if document.paragraphs:
         yield None, document
     else:
