@@ -142,6 +142,7 @@ def test_page_rules_are_general_not_tied_to_the_seeds():
     assert page.title == "مجلس الوزراء يقر خطة جديدة للكهرباء في بيروت"
     assert page.date == datetime.date(2023, 2, 15)  # الأربعاء ١٥ شباط ٢٠٢٣
     assert page.source == "levant"
+    assert page.url == "https://example.org/lebanon/cabinet-electricity"
     assert [p[:10] for p in page.paragraphs] == ["أقر مجلس ا", "وقال وزير ", "وأضاف أن ا"]
 
 

@@ -2,12 +2,12 @@
 
 How a page is read:
 
-- The header block is the run of lines above the first line of body (a line that ends a statement
-  or is long; a headline may end with ? or ! but not with a full stop), if that comes within
-  ``MAX_HEADER_LINES`` lines. Its longest line of at least
-  ``MIN_TITLE_WORDS`` words that is not furniture (a dateline, a credit, an ad label, a repeated
-  caption) is the headline, which becomes the title; the rest of the block is page furniture. A page
-  that opens with prose has no headline, and its title is None rather than a guess.
+- The header block is the run of lines above the first line of body (a line that ends a
+  statement or is long; a headline may end with ? or ! but not with a full stop), if that comes
+  within ``MAX_HEADER_LINES`` lines. Its longest line of at least ``MIN_TITLE_WORDS`` words that is
+  not furniture (a dateline, a credit, an ad label, a repeated caption) is the headline, which
+  becomes the title; the rest of the block is page furniture. A page that opens with prose has no
+  headline, and its title is None rather than a guess.
 - The footer is the run of short lines (under ``MAX_FOOTER_WORDS`` words) after the last sentence.
 - Anywhere: ad slots and labels, related-article links, datelines, follow notices, editorial credits,
   copies of a repeated line and lines of one or two words are not paragraphs.
@@ -74,6 +74,7 @@ def page_document(document_id, lines, default_source=None):
 
 
 def _headline(candidates):
+    """The longest candidate line (the later one on a tie), if it has enough words for a headline."""
     words = [boilerplate.word_count(line) for line in candidates]
     best = max(range(len(candidates)), key=lambda i: (words[i], i), default=None)
     return candidates[best] if best is not None and words[best] >= MIN_TITLE_WORDS else None
