@@ -3,6 +3,7 @@
 import logging
 import signal
 import sys
+import time
 
 import click
 
@@ -202,3 +203,72 @@ def export_command(output_dir, index_dir):
     except (IndexNotFound, ExportError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"exported {summary.paragraphs} paragraphs ({summary.generation}) to {output_dir}: index.json, documents.ndjson, README.txt")
+
+
+@main.command("bench")
+@click.option("--paragraphs", default=200_000, show_default=True, type=click.IntRange(min=10), help="Paragraphs of the generated corpus.")
+@click.option("--corpus", type=click.Path(exists=True), help="Benchmark this corpus (.jsonl, .txt or a directory) instead of a generated one.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Build the benchmark index here and keep it (default: a temporary directory).")
+@click.option("--reuse-index", is_flag=True, help="Time queries on the index already in --index, without indexing.")
+@click.option("--queries", "query_count", default=1000, show_default=True, type=click.IntRange(min=1), help="Queries timed in each latency pass.")
+@click.option("--http-seconds", default=20.0, show_default=True, type=click.FloatRange(min=0), help="Length of the HTTP load; 0 skips it.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="HTTP client threads (loopback only).")
+@click.option(
+    "--eval-dir", type=click.Path(file_okay=False), default=str(config.PROJECT_DIR.parent / "shared" / "eval"),
+    show_default="../shared/eval", help="Evaluation sets: their sentences build the corpus, their questions are timed.",
+)
+def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_seconds, concurrency, eval_dir):
+    """Measure indexing throughput and memory, query latency and HTTP throughput; print the tables.
+
+    The corpus is the same on every run: paragraphs assembled with a seeded generator from the
+    sentences of the evaluation sets (when present) and the seeds. The HTTP load runs
+    `search-service serve` on a free port of 127.0.0.1.
+
+    Example: search-service bench --paragraphs 20000 --queries 300 --http-seconds 10
+    """
+    import pathlib
+    import tempfile
+
+    from search_service.benchmark import format_report, run_benchmark
+
+    if reuse_index and not index_dir:
+        raise click.UsageError("--reuse-index needs --index DIR")
+    if index_dir and not reuse_index and (pathlib.Path(index_dir) / "CURRENT").exists():
+        raise click.UsageError(f"{index_dir} already holds an index: pass --reuse-index to time it, or choose another directory")
+    progress = _bench_progress()
+    with tempfile.TemporaryDirectory(prefix="search-service-bench-") as work:
+        try:
+            report = run_benchmark(
+                work, index_dir or pathlib.Path(work, "index"), paragraphs, query_count, http_seconds, concurrency,
+                corpus=corpus, eval_dir=eval_dir, seeds_dir=config.DEFAULT_SOURCES[0], reuse_index=reuse_index, progress=progress,
+            )
+        except (RuntimeError, IndexNotFound, ReindexError) as error:
+            raise click.ClickException(str(error)) from None
+        finally:
+            progress.close()
+    click.echo(format_report(report), nl=False)
+
+
+class _bench_progress:
+    """Benchmark stages on stderr: one updating line on a terminal, a line every few seconds on a pipe."""
+
+    EVERY_SECONDS = 10
+
+    def __init__(self):
+        self.interactive = sys.stderr.isatty()
+        self.stage, self.printed = None, 0.0
+        self.started = time.monotonic()
+
+    def __call__(self, stage, done, total):
+        now = time.monotonic()
+        line = f"[{now - self.started:6.1f} s] {stage}" + (f": {done:,}/{total:,}" if total else " …")
+        if self.interactive:
+            click.echo("\r" + line.ljust(72), nl=False, err=True)
+        elif stage != self.stage or now - self.printed >= self.EVERY_SECONDS:
+            click.echo(line, err=True)
+            self.printed = now
+        self.stage = stage
+
+    def close(self):
+        if self.interactive and self.stage:
+            click.echo(err=True)

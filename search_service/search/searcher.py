@@ -32,6 +32,8 @@ class SearchRequest:
     sources: tuple[str, ...] = ()
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+    #: Snippets with marked matches; without them a result's ``snippet`` is None (cheaper).
+    highlight: bool = True
 
 
 @dataclasses.dataclass
@@ -85,15 +87,14 @@ def _duplicates(searcher, stored):
     return [{"id": d[fields.ID], "document": document_metadata(d)} for d in sorted(others, key=lambda d: d[fields.ID])]
 
 
-def _result(searcher, hit):
+def _result(searcher, hit, highlight):
     stored = hit.fields()
-    stems, exact_forms = _matched_terms(hit)
     return {
         "id": stored[fields.ID],
         "score": round(hit.score, 4),
         "position": stored[fields.POSITION],
         "document": document_metadata(stored),
-        "snippet": snippet(stored[fields.TEXT], stems, exact_forms),
+        "snippet": snippet(stored[fields.TEXT], *_matched_terms(hit)) if highlight else None,
         "text": stored[fields.TEXT],
         "duplicates": _duplicates(searcher, stored),
     }
@@ -131,7 +132,7 @@ class _Deadline(collectors.WrappingCollector):
 def _collect(searcher, parsed, request):
     """Every match up to the requested page, with facets and collapsing, within the time limit."""
     collector = searcher.collector(
-        limit=request.page * request.per_page, terms=True, groupedby={"source": sorting.FieldFacet(fields.SOURCE)}
+        limit=request.page * request.per_page, terms=request.highlight, groupedby={"source": sorting.FieldFacet(fields.SOURCE)}
     )
     # Collapsing drives the collection loop, so the deadline sits inside it.
     collector = collectors.CollapseCollector(
@@ -162,7 +163,7 @@ def search(live_index, request):
         total = shown + sum(results.collapsed_counts.values())
         pages = math.ceil(shown / request.per_page)
         first = (request.page - 1) * request.per_page
-        hits = [_result(searcher, hit) for hit in results[first : first + request.per_page]]
+        hits = [_result(searcher, hit, request.highlight) for hit in results[first : first + request.per_page]]
         facets = {
             "source": sorted(
                 ({"value": value, "count": len(docs)} for value, docs in results.groups("source").items() if value),

@@ -1,0 +1,507 @@
+"""Benchmark: indexing throughput and memory, query latency, and HTTP throughput on a large corpus.
+
+1. Corpus: paragraphs assembled from the sentences of the evaluation corpora and the seeds with a
+   seeded random generator (the same corpus on every run), grouped into documents with titles,
+   sources and dates, and with a few paragraphs republished in other documents (near-duplicates).
+2. Indexing: ``reindex`` runs in a child process, so its peak memory (max RSS) is measured alone.
+3. Latency: evaluation questions plus short queries (1–3 consecutive words of the corpus), one
+   after another in this process, first without snippets, then as the API answers them.
+4. HTTP: ``search-service serve`` (waitress) on a loopback port, driven by a fixed number of client
+   threads with keep-alive connections, for a fixed time and at most a fixed number of requests.
+"""
+
+import contextlib
+import dataclasses
+import datetime
+import http.client
+import json
+import math
+import os
+import pathlib
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+from search_service.arabic import STOP_WORDS, normalize
+from search_service.indexing import LiveIndex
+from search_service.ingest.documents import Document
+from search_service.ingest.sources import iter_records
+from search_service.search import QueryError, SearchRequest, search
+
+SEED = 20240329
+#: Words a generated paragraph has at least, and a target drawn up to this many.
+PARAGRAPH_WORDS = (20, 94)
+#: Paragraphs per generated document.
+DOCUMENT_PARAGRAPHS = (1, 6)
+#: Share of generated paragraphs that republish an earlier paragraph (near-duplicates).
+REPUBLISHED = 0.02
+SOURCES = tuple(f"source-{n:02d}" for n in range(1, 13))
+FIRST_DATE = datetime.date(2010, 1, 1)
+DATE_SPAN_DAYS = 15 * 365
+#: Share of the timed queries that are evaluation questions (the rest are short queries).
+QUESTION_SHARE = 0.75
+WARMUP_QUERIES = 50
+#: The HTTP load stops after this many requests even if the time is not up.
+MAX_HTTP_REQUESTS = 100_000
+SERVER_START_SECONDS = 60
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+_WORD = re.compile(r"\w+")
+
+
+@dataclasses.dataclass
+class Corpus:
+    """A corpus file and what is in it."""
+
+    path: pathlib.Path
+    documents: int
+    paragraphs: int
+    size_bytes: int
+    seconds: float
+
+
+@dataclasses.dataclass
+class Indexing:
+    """How long a reindex took and what it cost."""
+
+    paragraphs: int
+    seconds: float
+    first_pass_seconds: float
+    cpu_seconds: float
+    peak_rss_bytes: int
+    index_bytes: int
+
+
+@dataclasses.dataclass
+class Latency:
+    """Latency percentiles of a set of timed requests, in milliseconds."""
+
+    label: str
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+    errors: int = 0
+
+
+@dataclasses.dataclass
+class HttpLoad:
+    """Throughput and latency of the HTTP API under a fixed concurrent load."""
+
+    concurrency: int
+    seconds: float
+    requests: int
+    errors: int
+    latency: Latency
+    server_peak_rss_bytes: int | None
+
+
+@dataclasses.dataclass
+class Report:
+    """Every figure of one benchmark run."""
+
+    corpus: Corpus
+    indexing: Indexing | None
+    latencies: list[Latency]
+    http: HttpLoad | None
+
+
+def _sentences_of(paragraph):
+    return [s.strip() for s in _SENTENCE_END.split(paragraph) if len(_WORD.findall(s)) >= 2]
+
+
+def corpus_sentences(sources):
+    """The distinct sentences of the paragraphs in ``sources`` (files or directories), in reading order."""
+    sentences = {}
+    for record in iter_records([s for s in sources if pathlib.Path(s).exists()]):
+        if isinstance(record, Document):
+            for paragraph in record.paragraphs:
+                sentences.update(dict.fromkeys(_sentences_of(paragraph)))
+    return list(sentences)
+
+
+def sentence_sources(eval_dir, seeds_dir):
+    """The files sentences are drawn from: the evaluation corpora (when present) and the seeds."""
+    eval_corpora = sorted(pathlib.Path(eval_dir).glob("*/corpus.jsonl")) if eval_dir else []
+    return [*eval_corpora, pathlib.Path(seeds_dir)]
+
+
+def _paragraph(rng, sentences):
+    target = rng.randint(*PARAGRAPH_WORDS)
+    chosen, words = [], 0
+    while words < target:
+        sentence = rng.choice(sentences)
+        chosen.append(sentence)
+        words += len(sentence.split())
+    return " ".join(chosen)
+
+
+def _republished(rng, paragraph):
+    """An earlier paragraph as another outlet republishes it: one word left out."""
+    words = paragraph.split()
+    del words[rng.randrange(len(words))]
+    return " ".join(words)
+
+
+def generate_corpus(path, paragraphs, sentences, seed=SEED, progress=None):
+    """Write a deterministic JSONL corpus of ``paragraphs`` paragraphs built from ``sentences``."""
+    if not sentences:
+        raise ValueError("no sentences to build a corpus from")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    path = pathlib.Path(path)
+    written, documents, recent = 0, 0, []
+    with open(path, "w", encoding="utf-8") as file:
+        while written < paragraphs:
+            count = min(rng.randint(*DOCUMENT_PARAGRAPHS), paragraphs - written)
+            texts = []
+            for _ in range(count):
+                if recent and rng.random() < REPUBLISHED:
+                    texts.append(_republished(rng, rng.choice(recent)))
+                else:
+                    texts.append(_paragraph(rng, sentences))
+            recent = (recent + texts)[-1000:]
+            documents += 1
+            record = {
+                "id": f"bench-{documents:07d}",
+                "title": " ".join(rng.choice(sentences).split()[: rng.randint(3, 8)]).strip(".،,:؟?!"),
+                "source": rng.choices(SOURCES, weights=[1 / rank for rank in range(1, len(SOURCES) + 1)])[0],
+                "date": (FIRST_DATE + datetime.timedelta(days=rng.randrange(DATE_SPAN_DAYS))).isoformat(),
+                "text": "\n".join(texts),
+            }
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += count
+            if progress and documents % 500 == 0:
+                progress("generating corpus", written, paragraphs)
+    if progress:
+        progress("generating corpus", written, paragraphs)
+    return Corpus(path, documents, written, path.stat().st_size, time.perf_counter() - started)
+
+
+def describe_corpus(path):
+    """Count the documents and paragraphs of an existing corpus file or directory."""
+    started = time.perf_counter()
+    documents = paragraphs = 0
+    for record in iter_records([path]):
+        if isinstance(record, Document):
+            documents += 1
+            paragraphs += len(record.paragraphs)
+    path = pathlib.Path(path)
+    size = path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return Corpus(path, documents, paragraphs, size, time.perf_counter() - started)
+
+
+def benchmark_queries(count, questions, sentences, seed=SEED):
+    """``count`` queries: a seeded sample of ``questions`` (up to 3/4) and short queries from ``sentences``.
+
+    Returns a list of ``(kind, text)`` with kind ``"question"`` or ``"short"``, shuffled.
+    """
+    rng = random.Random(seed)
+    asked = rng.sample(questions, min(len(questions), round(count * QUESTION_SHARE)))
+    queries = [("question", q) for q in asked]
+    while len(queries) < count:
+        words = _WORD.findall(rng.choice(sentences))
+        length = rng.randint(1, 3)
+        if len(words) < length:
+            continue
+        start = rng.randrange(len(words) - length + 1)
+        picked = words[start : start + length]
+        if all(normalize(w) in STOP_WORDS or len(w) < 2 for w in picked):
+            continue
+        queries.append(("short", " ".join(picked)))
+    rng.shuffle(queries)
+    return queries
+
+
+def read_questions(eval_dir):
+    """The questions of every ``queries.tsv`` under ``eval_dir`` (none when it does not exist)."""
+    questions = []
+    for path in sorted(pathlib.Path(eval_dir).glob("*/queries.tsv")) if eval_dir else []:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            _, _, text = line.partition("\t")
+            if text.strip():
+                questions.append(text.strip())
+    return questions
+
+
+def _percentile(ordered, p):
+    """Nearest-rank percentile of sorted values."""
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def summarize(label, milliseconds, errors=0):
+    """Percentiles and mean of latencies in milliseconds."""
+    ordered = sorted(milliseconds) or [math.nan]
+    return Latency(
+        label, len(milliseconds), _percentile(ordered, 50), _percentile(ordered, 95), _percentile(ordered, 99),
+        sum(milliseconds) / len(milliseconds) if milliseconds else math.nan, errors,
+    )
+
+
+def _index_in_child(corpus, index_dir):
+    """Run in the child process: reindex, reporting progress and the summary as JSON lines on stdout."""
+    from search_service.indexing import reindex
+
+    started = time.monotonic()
+    first = []
+
+    def report(done, total):
+        if not first:
+            first.append(time.monotonic() - started)
+        print(json.dumps({"done": done, "total": total}), flush=True)
+
+    summary = reindex([corpus], index_dir, on_progress=report)
+    print(json.dumps({"paragraphs": summary.paragraphs, "seconds": summary.seconds, "first_pass": first[0] if first else 0.0}), flush=True)
+
+
+def measure_indexing(corpus, index_dir, progress=None):
+    """Reindex ``corpus`` into ``index_dir`` in a child process; time, peak RSS and index size."""
+    code = "import sys; from search_service.benchmark import _index_in_child; _index_in_child(sys.argv[1], sys.argv[2])"
+    child = subprocess.Popen([sys.executable, "-c", code, str(corpus), str(index_dir)], stdout=subprocess.PIPE, text=True)
+    started = time.monotonic()
+    summary = None
+    if progress:
+        progress("reading corpus, finding near-duplicates", 0, None)
+    for line in child.stdout:
+        message = json.loads(line)
+        if "done" in message and progress:
+            progress("indexing paragraphs", message["done"], message["total"])
+        elif "seconds" in message:
+            summary = message
+    child.stdout.close()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0 or summary is None:
+        raise RuntimeError(f"indexing failed (exit status {child.returncode})")
+    live = LiveIndex(index_dir)
+    return Indexing(
+        paragraphs=summary["paragraphs"],
+        seconds=summary["seconds"] or time.monotonic() - started,
+        first_pass_seconds=summary["first_pass"],
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_bytes=usage.ru_maxrss * 1024,
+        index_bytes=live.info()["size_bytes"],
+    )
+
+
+def measure_latency(live_index, queries, highlight, progress=None):
+    """Time ``search`` on each query in turn (after a warm-up); one ``Latency`` per query kind and overall."""
+    label = "search + highlighting" if highlight else "search"
+    for _, text in queries[:WARMUP_QUERIES]:
+        _timed_search(live_index, text, highlight)
+    times, errors = {}, {}
+    for done, (kind, text) in enumerate(queries, start=1):
+        elapsed = _timed_search(live_index, text, highlight)
+        if elapsed is None:
+            errors[kind] = errors.get(kind, 0) + 1
+        else:
+            times.setdefault(kind, []).append(elapsed)
+        if progress and (done % 20 == 0 or done == len(queries)):
+            progress(f"timing {label}", done, len(queries))
+    rows = [summarize(f"{label}: {kind}s", times.get(kind, []), errors.get(kind, 0)) for kind in ("question", "short")]
+    every = [t for kind_times in times.values() for t in kind_times]
+    rows.append(summarize(f"{label}: all", every, sum(errors.values())))
+    return [row for row in rows if row.count or row.errors]
+
+
+def _timed_search(live_index, text, highlight):
+    started = time.perf_counter()
+    try:
+        search(live_index, SearchRequest(q=text, highlight=highlight))
+    except QueryError:
+        return None
+    return (time.perf_counter() - started) * 1000
+
+
+def _free_port():
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(index_dir, threads=None):
+    """``search-service serve`` over ``index_dir`` on a free loopback port; yields ``(port, process)``."""
+    port = _free_port()
+    command = [sys.executable, "-m", "search_service", "serve", "--index", str(index_dir), "--port", str(port)]
+    if threads:
+        command += ["--threads", str(threads)]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            _wait_for_server(port, process, log)
+            yield port, process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_for_server(port, process, log):
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"the server exited with status {process.returncode}: {log.read().decode()[-500:]}")
+        try:
+            status, _ = _get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/api/health")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer within {SERVER_START_SECONDS} s")
+
+
+def _get(connection, path):
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _peak_rss(pid):
+    """Peak resident memory of a running process (Linux ``VmHWM``), or None where unavailable."""
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+class _Load:
+    """Client threads sending searches until a deadline or a request budget runs out."""
+
+    def __init__(self, port, paths, concurrency, seconds, max_requests):
+        self.port, self.paths = port, paths
+        self.concurrency, self.seconds, self.max_requests = concurrency, seconds, max_requests
+        self.lock = threading.Lock()
+        self.sent = 0
+        self.times, self.errors = [], 0
+
+    def _claim(self):
+        with self.lock:
+            if self.sent >= self.max_requests or time.monotonic() >= self.deadline:
+                return None
+            self.sent += 1
+            return self.sent
+
+    def _client(self, number):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        times, errors = [], 0
+        while (sent := self._claim()) is not None:
+            path = self.paths[(number * 7919 + sent) % len(self.paths)]
+            started = time.perf_counter()
+            try:
+                status, _ = _get(connection, path)
+            except (OSError, http.client.HTTPException):
+                status = None
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            if status == 200:
+                times.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+        connection.close()
+        with self.lock:
+            self.times += times
+            self.errors += errors
+
+    def run(self, progress=None):
+        """Run the load; returns the seconds it took."""
+        self.deadline = time.monotonic() + self.seconds
+        started = time.monotonic()
+        threads = [threading.Thread(target=self._client, args=(n,), daemon=True) for n in range(self.concurrency)]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            threads[0].join(0.5)
+            if progress:
+                progress("HTTP load", min(round(time.monotonic() - started), round(self.seconds)), round(self.seconds))
+        return time.monotonic() - started
+
+
+def measure_http(index_dir, queries, seconds, concurrency, max_requests=MAX_HTTP_REQUESTS, progress=None):
+    """Requests per second and latency of ``GET /api/search`` under ``concurrency`` loopback clients."""
+    paths = [f"/api/search?q={urllib.parse.quote(text)}" for _, text in queries]
+    if progress:
+        progress("starting the server", 0, None)
+    with serving(index_dir) as (port, process):
+        warmup = _Load(port, paths, concurrency, seconds=max(1.0, seconds / 10), max_requests=WARMUP_QUERIES * concurrency)
+        warmup.run()
+        load = _Load(port, paths, concurrency, seconds, max_requests)
+        elapsed = load.run(progress)
+        peak = _peak_rss(process.pid)
+    answered = len(load.times)
+    return HttpLoad(
+        concurrency=concurrency,
+        seconds=elapsed,
+        requests=answered + load.errors,
+        errors=load.errors,
+        latency=summarize("HTTP GET /api/search", load.times, load.errors),
+        server_peak_rss_bytes=peak,
+    )
+
+
+def run_benchmark(
+    work_dir, index_dir, paragraphs, query_count, http_seconds, concurrency,
+    corpus=None, eval_dir=None, seeds_dir=None, reuse_index=False, progress=None,
+):
+    """Generate (or describe) the corpus, index it, and time queries and the HTTP API; returns a ``Report``."""
+    if corpus is None:
+        sentences = corpus_sentences(sentence_sources(eval_dir, seeds_dir))
+        if progress:
+            progress("generating corpus", 0, paragraphs)
+        described = generate_corpus(pathlib.Path(work_dir) / "corpus.jsonl", paragraphs, sentences, progress=progress)
+    else:
+        if progress:
+            progress("reading corpus", 0, None)
+        described = describe_corpus(corpus)
+        sentences = corpus_sentences([corpus])
+    indexing = None if reuse_index else measure_indexing(described.path, index_dir, progress)
+    queries = benchmark_queries(query_count, read_questions(eval_dir), sentences)
+    live = LiveIndex(index_dir)
+    latencies = measure_latency(live, queries, highlight=False, progress=progress)
+    latencies += measure_latency(live, queries, highlight=True, progress=progress)
+    load = measure_http(index_dir, queries, http_seconds, concurrency, progress=progress) if http_seconds > 0 else None
+    return Report(described, indexing, latencies, load)
+
+
+def _mb(size):
+    return f"{size / 1e6:,.1f} MB" if size is not None else "n/a"
+
+
+def format_report(report):
+    """The report as Markdown tables."""
+    corpus, indexing = report.corpus, report.indexing
+    lines = ["| measure | value |", "|---|---|"]
+    lines.append(f"| corpus | {corpus.documents:,} documents, {corpus.paragraphs:,} paragraphs, {_mb(corpus.size_bytes)} of JSONL |")
+    if indexing:
+        lines += [
+            f"| indexing time | {indexing.seconds:,.1f} s (reading and near-duplicates {indexing.first_pass_seconds:,.1f} s, "
+            f"writing {indexing.seconds - indexing.first_pass_seconds:,.1f} s); CPU time {indexing.cpu_seconds:,.1f} s |",
+            f"| indexing throughput | {indexing.paragraphs / indexing.seconds:,.0f} paragraphs/s |",
+            f"| indexing peak memory (max RSS) | {_mb(indexing.peak_rss_bytes)} |",
+            f"| index size | {_mb(indexing.index_bytes)} |",
+        ]
+    if report.http:
+        load = report.http
+        lines += [
+            f"| HTTP throughput | {load.requests / load.seconds:,.0f} requests/s ({load.requests:,} requests in "
+            f"{load.seconds:.1f} s, {load.concurrency} clients, {load.errors} errors) |",
+            f"| HTTP server peak memory (max RSS) | {_mb(load.server_peak_rss_bytes)} |",
+        ]
+    lines += ["", "| latency (ms) | queries | p50 | p95 | p99 | mean | refused |", "|---|---|---|---|---|---|---|"]
+    rows = report.latencies + ([report.http.latency] if report.http else [])
+    for row in rows:
+        lines.append(
+            f"| {row.label} | {row.count:,} | {row.p50:.1f} | {row.p95:.1f} | {row.p99:.1f} | {row.mean:.1f} | {row.errors} |"
+        )
+    return "\n".join(lines) + "\n"
