@@ -88,3 +88,33 @@ def test_killing_a_reindex_midway_leaves_the_old_index_serving(tmp_path):
     assert search(LiveIndex(index), SearchRequest(q="موزمبيق")).total > 0
     summary = reindex([SEEDS], index)
     assert summary.documents == 5 and not list(index.glob(".building-*"))
+
+
+@pytest.fixture
+def small_filesystem(tmp_path):
+    """A 2 MB tmpfs (root only; skipped where mounting is not allowed)."""
+    mountpoint = tmp_path / "fs"
+    mountpoint.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mountpoint)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip("mounting a small tmpfs needs root")
+    yield mountpoint
+    subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+
+
+def test_full_disk_during_reindex_keeps_the_old_index(small_filesystem, tmp_path):
+    index = build_index(small_filesystem / "index")
+    live_before = (index / "CURRENT").read_text()
+    with pytest.raises(ReindexError, match="No space left"):
+        reindex([SEEDS, big_corpus(tmp_path / "big.jsonl")], index)
+    assert (index / "CURRENT").read_text() == live_before
+    assert not list(index.glob(".building-*"))
+    assert search(LiveIndex(index), SearchRequest(q="داعش")).total > 0
+
+
+def test_read_only_index_directory_is_a_clear_error_and_keeps_serving(small_filesystem):
+    index = build_index(small_filesystem / "index")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_filesystem)], check=True)
+    with pytest.raises(ReindexError, match="cannot write|Read-only"):
+        reindex([SEEDS], index)
+    assert search(LiveIndex(index), SearchRequest(q="داعش")).total > 0
