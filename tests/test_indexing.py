@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from search_service.indexing import LiveIndex, ReindexError, ReindexInProgress, reindex
+from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, ReindexInProgress, reindex
 from search_service.indexing.builder import LOCK_FILE
 from search_service.search import SearchRequest, search
 
@@ -118,3 +118,21 @@ def test_read_only_index_directory_is_a_clear_error_and_keeps_serving(small_file
     with pytest.raises(ReindexError, match="cannot write|Read-only"):
         reindex([SEEDS], index)
     assert search(LiveIndex(index), SearchRequest(q="داعش")).total > 0
+
+
+def test_damaged_index_is_reported_with_the_fix(tmp_path):
+    index = build_index(tmp_path / "index")
+    generation = index / (index / "CURRENT").read_text().strip()
+    for toc in generation.glob("*.toc"):
+        toc.write_bytes(b"\x00garbage")
+    with pytest.raises(IndexNotFound, match="search-service reindex"):
+        LiveIndex(index).info()
+
+
+def test_server_keeps_the_last_good_index_when_a_new_one_is_broken(tmp_path):
+    index = build_index(tmp_path / "index")
+    live = LiveIndex(index)
+    before = live.info()["generation"]
+    (index / "CURRENT").write_text("gen-that-does-not-exist\n")
+    assert live.info()["generation"] == before
+    assert search(live, SearchRequest(q="داعش")).total > 0

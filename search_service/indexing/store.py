@@ -6,11 +6,14 @@ atomically, so readers always open a complete index: the old one or the new one.
 """
 
 import json
+import logging
 import os
 import pathlib
 import threading
 
 from whoosh import index as whoosh_index
+
+log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 MANIFEST = "generation.json"
@@ -30,7 +33,7 @@ def current_generation(index_dir):
     except OSError as error:
         raise IndexNotFound(f"cannot read the index in {index_dir}: {error.strerror}") from None
     generation = index_dir / name
-    if not name.startswith("gen-") or not whoosh_index.exists_in(generation):
+    if not name.startswith("gen-") or not generation.is_dir():
         raise IndexNotFound(
             f"the index in {index_dir} is damaged (generation {name!r} is missing): "
             f"rebuild it with `search-service reindex --index {index_dir}`"
@@ -67,6 +70,17 @@ def directory_size(path):
     return sum(entry.stat().st_size for entry in pathlib.Path(path).iterdir() if entry.is_file())
 
 
+def _damaged(index_dir, error):
+    return f"the index in {index_dir} cannot be read ({error}): rebuild it with `search-service reindex --index {index_dir}`"
+
+
+def _open_generation(index_dir, generation):
+    try:
+        return whoosh_index.open_dir(str(generation))
+    except Exception as error:  # Whoosh raises many types for a damaged table of contents
+        raise IndexNotFound(_damaged(index_dir, error)) from None
+
+
 class LiveIndex:
     """The live generation of an index directory, reopened when a reindex publishes a new one.
 
@@ -81,12 +95,18 @@ class LiveIndex:
         self._manifest = {}
 
     def _refresh(self):
-        generation = current_generation(self.index_dir)
+        """The live generation, reopened if ``CURRENT`` changed; the last good one if the new one is broken."""
         with self._lock:
-            if generation != self._generation:
-                self._index = whoosh_index.open_dir(str(generation))
-                self._manifest = read_manifest(generation)
-                self._generation = generation
+            try:
+                generation = current_generation(self.index_dir)
+                if generation != self._generation:
+                    self._index = _open_generation(self.index_dir, generation)
+                    self._manifest = read_manifest(generation)
+                    self._generation = generation
+            except IndexNotFound as error:
+                if self._index is None:
+                    raise
+                log.warning("keeping generation %s: %s", self._generation.name, error)
             return self._index, self._generation, self._manifest
 
     def index(self):
@@ -98,6 +118,11 @@ class LiveIndex:
         return self.index().searcher(**kwargs)
 
     def info(self):
-        """Name, manifest and on-disk size of the live generation."""
-        _, generation, manifest = self._refresh()
-        return {"generation": generation.name, "size_bytes": directory_size(generation), **manifest}
+        """Name, manifest, paragraph count and on-disk size of the live generation (opens a searcher)."""
+        index, generation, manifest = self._refresh()
+        try:
+            with index.searcher() as searcher:
+                paragraphs = searcher.doc_count()
+        except Exception as error:  # a damaged segment shows when it is read
+            raise IndexNotFound(_damaged(self.index_dir, error)) from None
+        return {**manifest, "generation": generation.name, "paragraphs": paragraphs, "size_bytes": directory_size(generation)}
