@@ -167,3 +167,13 @@ def test_expensive_wildcards_are_refused(live, q):
 
 def test_question_mark_after_a_word_is_punctuation(live):
     assert ids(live, "أين اجتمع وزراء التحالف?") == ids(live, "أين اجتمع وزراء التحالف")
+
+
+def test_suggestion_is_spelled_as_the_paragraphs_spell_it(live):
+    assert search(live, SearchRequest(q="الخارجيت")).suggestion == "الخارجية"
+
+
+def test_source_facets_keep_the_other_sources_when_one_is_chosen(live):
+    everything = search(live, SearchRequest(q="داعش")).facets["source"]
+    chosen = everything[-1]["value"]
+    assert search(live, SearchRequest(q="داعش", sources=(chosen,))).facets["source"] == everything

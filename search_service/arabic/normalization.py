@@ -14,11 +14,14 @@ import unicodedata
 from search_service.arabic import letters
 
 
+_MARKS = {ord(c): None for c in letters.HARAKAT + letters.EXTRA_MARKS + letters.INVISIBLE + letters.SURROGATES}
+
+
 def _base_table():
     table = {ord(c): letters.ALEF for c in letters.ALEF_FORMS}
     table |= {ord(c): letters.HAMZA for c in letters.HAMZA_SEATS}
     table |= {ord("\u0649"): letters.YEH, ord("\u0629"): letters.HEH}
-    table |= {ord(c): None for c in letters.HARAKAT + letters.EXTRA_MARKS + letters.INVISIBLE + letters.SURROGATES}
+    table |= _MARKS
     table |= {ord(c): v for c, v in letters.PERSIAN_LETTERS.items()}
     table |= {ord(c): v for c, v in letters.ARABIC_INDIC_DIGITS.items()}
     return table
@@ -45,3 +48,12 @@ def normalize(text):
     'احمد'
     """
     return text.translate(NORMALIZATION_TABLE).lower()
+
+
+def strip_marks(text):
+    """Remove diacritics, tatweel and invisible marks but keep the letters as spelled (hamzas, ة, ى).
+
+    >>> strip_marks("وَأُبْلِغَ")
+    'وأبلغ'
+    """
+    return text.translate(_MARKS)

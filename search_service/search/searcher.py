@@ -7,7 +7,8 @@ import time
 
 from whoosh import collectors, query, sorting
 
-from search_service.arabic import normalize
+from search_service.arabic import exact_analyzer, normalize
+from search_service.arabic.normalization import strip_marks
 from search_service.indexing import schema as fields
 from search_service.search.query import QueryError, parse_query, query_words
 from search_service.search.ranking import weighting
@@ -100,6 +101,16 @@ def _result(searcher, hit, highlight):
     }
 
 
+def _spelled(searcher, form):
+    """An indexed (normalised) word as a paragraph spells it, hamzas and ة kept, diacritics dropped."""
+    for hit in searcher.search(query.Term(fields.TEXT_EXACT, form), limit=1):
+        text = hit[fields.TEXT]
+        for token in exact_analyzer()(text, chars=True):
+            if token.text == form:
+                return strip_marks(text[token.startchar : token.endchar])
+    return form
+
+
 def _suggestion(searcher, text):
     """The query with unknown words replaced by the closest indexed words, if any."""
     reader = searcher.reader()
@@ -109,9 +120,20 @@ def _suggestion(searcher, text):
         if len(form) > 2 and not reader.frequency(fields.TEXT_EXACT, form):
             found = searcher.suggest(fields.TEXT_EXACT, form, limit=1, maxdist=2)
             if found:
-                word, changed = found[0], True
+                word, changed = _spelled(searcher, found[0]), True
         words.append(word)
     return " ".join(words) if changed else None
+
+
+def _source_facets(searcher, parsed, request, results):
+    """Counts by source. With a source filter, counted without it, so other sources stay choosable."""
+    if request.sources:
+        unfiltered = dataclasses.replace(request, sources=())
+        results = searcher.search(
+            parsed, limit=1, groupedby={"source": sorting.FieldFacet(fields.SOURCE)}, filter=_filter(unfiltered)
+        )
+    counts = ({"value": value, "count": len(docs)} for value, docs in results.groups("source").items() if value)
+    return sorted(counts, key=lambda f: (-f["count"], f["value"]))
 
 
 class _Deadline(collectors.WrappingCollector):
@@ -164,12 +186,7 @@ def search(live_index, request):
         pages = math.ceil(shown / request.per_page)
         first = (request.page - 1) * request.per_page
         hits = [_result(searcher, hit, request.highlight) for hit in results[first : first + request.per_page]]
-        facets = {
-            "source": sorted(
-                ({"value": value, "count": len(docs)} for value, docs in results.groups("source").items() if value),
-                key=lambda f: (-f["count"], f["value"]),
-            )
-        }
+        facets = {"source": _source_facets(searcher, parsed, request, results)}
         suggestion = _suggestion(searcher, request.q) if total < SUGGEST_BELOW else None
     return SearchPage(
         query=request.q,
