@@ -12,6 +12,7 @@ import pathlib
 import threading
 
 from whoosh import index as whoosh_index
+from whoosh import searching
 
 log = logging.getLogger(__name__)
 
@@ -81,32 +82,48 @@ def _open_generation(index_dir, generation):
         raise IndexNotFound(_damaged(index_dir, error)) from None
 
 
+def _pointer_state(index_dir):
+    """Identity of the ``CURRENT`` file (a publish replaces it with a new file), or None."""
+    try:
+        found = os.stat(pathlib.Path(index_dir) / CURRENT)
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
 class LiveIndex:
     """The live generation of an index directory, reopened when a reindex publishes a new one.
 
-    Thread-safe; each caller opens its own searcher (Whoosh searchers must not be shared).
+    Thread-safe. ``CURRENT`` is checked with one ``stat`` per call and the generation reopened only
+    when it changed. Each thread keeps its own reader of the live generation (Whoosh readers and
+    searchers must not be shared between threads), so a search opens no files.
     """
 
     def __init__(self, index_dir):
         self.index_dir = pathlib.Path(index_dir)
         self._lock = threading.Lock()
+        self._pointer = None
         self._generation = None
         self._index = None
         self._manifest = {}
+        self._local = threading.local()
 
     def _refresh(self):
         """The live generation, reopened if ``CURRENT`` changed; the last good one if the new one is broken."""
+        pointer = _pointer_state(self.index_dir)
         with self._lock:
-            try:
-                generation = current_generation(self.index_dir)
-                if generation != self._generation:
-                    self._index = _open_generation(self.index_dir, generation)
-                    self._manifest = read_manifest(generation)
-                    self._generation = generation
-            except IndexNotFound as error:
-                if self._index is None:
-                    raise
-                log.warning("keeping generation %s: %s", self._generation.name, error)
+            if pointer is None or pointer != self._pointer:
+                try:
+                    generation = current_generation(self.index_dir)
+                    if generation != self._generation:
+                        self._index = _open_generation(self.index_dir, generation)
+                        self._manifest = read_manifest(generation)
+                        self._generation = generation
+                    self._pointer = pointer
+                except IndexNotFound as error:
+                    if self._index is None:
+                        raise
+                    log.warning("keeping generation %s: %s", self._generation.name, error)
             return self._index, self._generation, self._manifest
 
     def index(self):
@@ -114,8 +131,16 @@ class LiveIndex:
         return self._refresh()[0]
 
     def searcher(self, **kwargs):
-        """A new searcher over the live generation (use it as a context manager)."""
-        return self.index().searcher(**kwargs)
+        """A searcher over the live generation (use it as a context manager).
+
+        It reads through this thread's reader, which stays open when the searcher is closed; a
+        reader of an older generation is dropped (and closed once no searcher uses it).
+        """
+        index = self.index()
+        local = self._local
+        if getattr(local, "index", None) is not index:
+            local.reader, local.index = index.reader(), index
+        return searching.Searcher(local.reader, closereader=False, fromindex=index, **kwargs)
 
     def info(self):
         """Name, manifest, paragraph count and on-disk size of the live generation (opens a searcher)."""

@@ -11,11 +11,15 @@ from search_service.arabic import analyzer, exact_analyzer
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"
 
+# Built once: a new stemming chain would start with an empty stem cache on every snippet.
+_STEMMING = analyzer()
+_EXACT = exact_analyzer()
+
 
 def matched_spans(text, stems, exact_forms):
     """Start/end offsets of the words of ``text`` whose stem or exact form was matched."""
-    stemmed = analyzer()(text, chars=True)
-    exact = exact_analyzer()(text, chars=True)
+    stemmed = _STEMMING(text, chars=True)
+    exact = _EXACT(text, chars=True)
     spans = []
     # Both chains share the tokenizer and stop list, so their tokens pair up one to one.
     for by_stem, by_form in zip(stemmed, exact):
