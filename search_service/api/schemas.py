@@ -77,17 +77,17 @@ class Document(DocumentMeta):
     paragraphs = fields.List(fields.Nested(Paragraph))
 
 
-class Health(Schema):
+class IndexCounts(Schema):
+    generation = fields.String(metadata={"description": "name of the live index generation"})
+    documents = fields.Integer()
+    paragraphs = fields.Integer()
+
+
+class Health(IndexCounts):
     status = fields.String()
-    generation = fields.String()
-    documents = fields.Integer()
-    paragraphs = fields.Integer()
 
 
-class Stats(Schema):
-    generation = fields.String()
-    documents = fields.Integer()
-    paragraphs = fields.Integer()
+class Stats(IndexCounts):
     duplicates = fields.Integer(metadata={"description": "paragraphs in a near-duplicate group"})
     size_bytes = fields.Integer()
     built_at = fields.String(metadata={"description": "when the live index was built (ISO 8601, UTC)"})
