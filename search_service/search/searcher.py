@@ -5,11 +5,12 @@ import datetime
 import math
 import time
 
-from whoosh import collectors, query, sorting
+from whoosh import collectors, query
 
 from search_service.arabic import exact_analyzer, normalize
 from search_service.arabic.normalization import strip_marks
 from search_service.indexing import schema as fields
+from search_service.search.collection import collect
 from search_service.search.query import QueryError, parse_query, query_words
 from search_service.search.ranking import weighting
 from search_service.search.snippets import snippet
@@ -74,11 +75,25 @@ def document_metadata(stored):
     }
 
 
-def _matched_terms(hit):
+def _wanted_terms(q, reader):
+    """The index terms a query looks for (prefixes expanded, negated parts left out): (stems, exact forms)."""
     stems, exact_forms = set(), set()
-    for fieldname, term in hit.matched_terms():
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        (exact_forms if fieldname == fields.TEXT_EXACT else stems).add(word)
+    pending = [q]
+    while pending:
+        q = pending.pop()
+        if isinstance(q, query.Not):
+            continue
+        if isinstance(q, query.AndNot):
+            pending.append(q.a)
+        elif not q.is_leaf():
+            pending.extend(q.children())
+        else:
+            for fieldname, term in q.existing_terms(reader, expand=True):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                if fieldname == fields.TEXT_EXACT:
+                    exact_forms.add(word)
+                elif fieldname in (fields.TEXT, fields.TITLE):
+                    stems.add(word)
     return stems, exact_forms
 
 
@@ -88,14 +103,14 @@ def _duplicates(searcher, stored):
     return [{"id": d[fields.ID], "document": document_metadata(d)} for d in sorted(others, key=lambda d: d[fields.ID])]
 
 
-def _result(searcher, hit, highlight):
-    stored = hit.fields()
+def _result(searcher, docnum, score, wanted_terms):
+    stored = searcher.stored_fields(docnum)
     return {
         "id": stored[fields.ID],
-        "score": round(hit.score, 4),
+        "score": round(score, 4),
         "position": stored[fields.POSITION],
         "document": document_metadata(stored),
-        "snippet": snippet(stored[fields.TEXT], *_matched_terms(hit)) if highlight else None,
+        "snippet": snippet(stored[fields.TEXT], *wanted_terms) if wanted_terms else None,
         "text": stored[fields.TEXT],
         "duplicates": _duplicates(searcher, stored),
     }
@@ -125,51 +140,19 @@ def _suggestion(searcher, text):
     return " ".join(words) if changed else None
 
 
-def _source_facets(searcher, parsed, request, results):
-    """Counts by source. With a source filter, counted without it, so other sources stay choosable."""
-    if request.sources:
-        unfiltered = dataclasses.replace(request, sources=())
-        results = searcher.search(
-            parsed, limit=1, groupedby={"source": sorting.FieldFacet(fields.SOURCE)}, filter=_filter(unfiltered)
-        )
-    counts = ({"value": value, "count": len(docs)} for value, docs in results.groups("source").items() if value)
-    return sorted(counts, key=lambda f: (-f["count"], f["value"]))
-
-
-class _Deadline(collectors.WrappingCollector):
-    """Stops a search that runs past its time limit (checked every few hundred documents)."""
-
-    def __init__(self, child, seconds):
-        super().__init__(child)
-        self.deadline = time.monotonic() + seconds
-        self.collected = 0
-
-    def collect(self, sub_docnum):
-        self.collected += 1
-        if self.collected % 256 == 0 and time.monotonic() > self.deadline:
-            raise collectors.TimeLimit
-        return self.child.collect(sub_docnum)
-
-
 def _collect(searcher, parsed, request):
-    """Every match up to the requested page, with facets and collapsing, within the time limit."""
-    collector = searcher.collector(
-        limit=request.page * request.per_page, terms=request.highlight, groupedby={"source": sorting.FieldFacet(fields.SOURCE)}
-    )
-    # Collapsing drives the collection loop, so the deadline sits inside it.
-    collector = collectors.CollapseCollector(
-        _Deadline(collector, SEARCH_TIME_LIMIT), sorting.FieldFacet(fields.DUPLICATE_GROUP), limit=1
-    )
-    search_filter = _filter(request)
-    if search_filter is not None:
-        collector = collectors.FilterCollector(collector, search_filter)
+    """The best paragraph of each duplicate group down to the requested page, the totals and the
+    counts by source (without the source filter, so that the other sources stay choosable)."""
     try:
-        searcher.search_with_collector(parsed, collector)
+        return collect(
+            searcher, parsed, request.page * request.per_page, fields.DUPLICATE_GROUP, fields.SOURCE,
+            search_filter=_filter(request), facet_filter=_filter(dataclasses.replace(request, sources=())),
+            seconds=SEARCH_TIME_LIMIT,
+        )
     except collectors.TimeLimit:
         raise QueryError(
             f"the search took longer than {SEARCH_TIME_LIMIT:g} s and was stopped: use fewer or more specific words"
         ) from None
-    return collector.results()
 
 
 def search(live_index, request):
@@ -179,14 +162,19 @@ def search(live_index, request):
     started = time.perf_counter()
     with live_index.searcher(weighting=weighting()) as searcher:
         parsed = parse_query(request.q, searcher.schema)
-        results = _collect(searcher, parsed, request)
-        # Whoosh counts only what collapsing kept; the collapsed near-duplicates still count as found.
-        shown = len(results)
-        total = shown + sum(results.collapsed_counts.values())
-        pages = math.ceil(shown / request.per_page)
+        collected = _collect(searcher, parsed, request)
+        # The total counts the collapsed near-duplicates too; pages count one result per group.
+        total = collected.total
+        pages = math.ceil(collected.groups / request.per_page)
+        wanted = _wanted_terms(parsed, searcher.reader()) if request.highlight else None
         first = (request.page - 1) * request.per_page
-        hits = [_result(searcher, hit, request.highlight) for hit in results[first : first + request.per_page]]
-        facets = {"source": _source_facets(searcher, parsed, request, results)}
+        hits = [_result(searcher, docnum, score, wanted) for docnum, score in collected.top[first:]]
+        facets = {
+            "source": sorted(
+                ({"value": value, "count": count} for value, count in collected.facets.items()),
+                key=lambda f: (-f["count"], f["value"]),
+            )
+        }
         suggestion = _suggestion(searcher, request.q) if total < SUGGEST_BELOW else None
     return SearchPage(
         query=request.q,

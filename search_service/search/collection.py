@@ -1,0 +1,299 @@
+"""Collecting a query's matches with numpy: all matches scored at once, then ranked, collapsed and counted.
+
+Whoosh's collectors step through the matcher tree one paragraph at a time in Python, and totals,
+facets and duplicate collapsing need every match, so a query of common words costs tens of
+microseconds for each of tens of thousands of paragraphs. Here the matcher tree Whoosh builds for
+the query is evaluated bottom-up into arrays over the segment's documents instead:
+
+- a term's postings (document numbers and weights) are read block by block and cached per segment;
+- its scores are its scorer's formula applied to whole arrays (BM25 is plain arithmetic) with the
+  field lengths Whoosh uses, so every score is the float Whoosh computes;
+- unions, intersections, AND NOT, AND MAYBE and boosts combine arrays, adding scores in the order
+  Whoosh adds them;
+- any other matcher (phrases, spans, ...) is stepped through with Whoosh's own methods.
+
+Ranking is by score, then document number (Whoosh's order); collapsing keeps the best paragraph
+of each duplicate group; totals and facet counts are counts over arrays.
+"""
+
+import collections
+import dataclasses
+import threading
+import time
+
+import numpy as np
+from whoosh import collectors, scoring
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import binary, combo, mcore, wrappers
+
+#: Postings kept per segment (document numbers and weights), in bytes.
+POSTINGS_CACHE_BYTES = 64 << 20
+#: Segments whose arrays are kept (the live generation, and the previous one while it drains).
+SEGMENTS_KEPT = 4
+#: Matches stepped through between two looks at the deadline.
+DEADLINE_EVERY = 256
+
+
+@dataclasses.dataclass
+class Collected:
+    """The ranked page candidates and the counts over every match."""
+
+    top: list  # (global document number, score), best first, one per duplicate group
+    total: int  # matches, collapsed duplicates included
+    groups: int  # matches once collapsed
+    facets: dict  # value -> matches, for the facet field
+
+
+class _Segment:
+    """Per-segment arrays, built on first use and shared by all threads (they are never written)."""
+
+    def __init__(self, doc_count):
+        self.doc_count = doc_count
+        self.lock = threading.Lock()
+        self.lengths = {}
+        self.codes = {}
+        self.postings = collections.OrderedDict()
+        self.postings_bytes = 0
+
+    def field_lengths(self, reader, fieldname):
+        with self.lock:
+            if fieldname not in self.lengths:
+                lengths = [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)]
+                self.lengths[fieldname] = np.array(lengths, dtype=np.float64)
+            return self.lengths[fieldname]
+
+    def field_codes(self, reader, fieldname):
+        """``(codes, values)``: each document's value of a column field as an index into ``values``."""
+        with self.lock:
+            if fieldname not in self.codes:
+                index = {}
+                codes = np.fromiter(
+                    (index.setdefault(v, len(index)) for v in reader.column_reader(fieldname)),
+                    dtype=np.int64, count=self.doc_count,
+                )
+                self.codes[fieldname] = (codes, list(index))
+            return self.codes[fieldname]
+
+    def group_numbers(self, reader, fieldname):
+        """``(numbers, values)``: like ``field_codes``, but each document without a value is a group of its own."""
+        codes, values = self.field_codes(reader, fieldname)
+        with self.lock:
+            key = ("groups", fieldname)
+            if key not in self.codes:
+                numbers = codes.copy()
+                if "" in values:
+                    alone = np.flatnonzero(codes == values.index(""))
+                    numbers[alone] = -1 - alone
+                self.codes[key] = (numbers, values)
+            return self.codes[key]
+
+    def cached_postings(self, key):
+        with self.lock:
+            found = self.postings.get(key)
+            if found is not None:
+                self.postings.move_to_end(key)
+            return found
+
+    def keep_postings(self, key, postings):
+        size = sum(a.nbytes for a in postings)
+        with self.lock:
+            if key in self.postings or size > POSTINGS_CACHE_BYTES // 4:
+                return
+            self.postings[key] = postings
+            self.postings_bytes += size
+            while self.postings_bytes > POSTINGS_CACHE_BYTES:
+                _, dropped = self.postings.popitem(last=False)
+                self.postings_bytes -= sum(a.nbytes for a in dropped)
+
+
+_segments = collections.OrderedDict()
+_segments_lock = threading.Lock()
+
+
+def _segment(reader):
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    if segment is None:
+        return _Segment(reader.doc_count_all())
+    key = (segment.segment_id(), reader.doc_count_all())
+    with _segments_lock:
+        found = _segments.get(key)
+        if found is None:
+            found = _segments[key] = _Segment(reader.doc_count_all())
+            while len(_segments) > SEGMENTS_KEPT:
+                _segments.popitem(last=False)
+        return found
+
+
+class _Evaluation:
+    """Evaluates one segment's matcher trees into (mask, scores) arrays."""
+
+    def __init__(self, reader, segment, deadline):
+        self.reader = reader
+        self.segment = segment
+        self.n = segment.doc_count
+        self.deadline = deadline
+
+    def _empty(self):
+        return np.zeros(self.n, dtype=bool), np.zeros(self.n)
+
+    def scored(self, m):
+        kind = type(m)
+        if kind is mcore.NullMatcherClass or not m.is_active():
+            return self._empty()
+        if kind is binary.UnionMatcher or kind is binary.IntersectionMatcher or kind is binary.AndMaybeMatcher:
+            (mask_a, a), (mask_b, b) = self.scored(m.a), self.scored(m.b)
+            mask = mask_a | mask_b if kind is binary.UnionMatcher else mask_a & mask_b if kind is binary.IntersectionMatcher else mask_a
+            return mask, np.where(mask, a + b, 0.0)
+        if kind is binary.AndNotMatcher:
+            mask_a, a = self.scored(m.a)
+            mask = mask_a & ~self.matching(m.b)
+            return mask, np.where(mask, a, 0.0)
+        if kind is wrappers.WrappingMatcher:
+            mask, scores = self.scored(m.child)
+            return mask, scores * m.boost
+        if kind is W3LeafMatcher and _vectorizable(m.scorer):
+            ids, weights = self._postings(m)
+            fieldname = m.term()[0]
+            scores = m.scorer._score(weights, self.segment.field_lengths(self.reader, fieldname)[ids])
+            if isinstance(scores, np.ndarray) and scores.shape == ids.shape:
+                return self._dense(ids, scores)
+            m.reset()
+        return self._stepped(m, scored=True)
+
+    def matching(self, m):
+        """The mask of documents a matcher matches (no scores)."""
+        kind = type(m)
+        if kind is mcore.NullMatcherClass or not m.is_active():
+            return np.zeros(self.n, dtype=bool)
+        if kind is binary.UnionMatcher or kind is binary.DisjunctionMaxMatcher:
+            return self.matching(m.a) | self.matching(m.b)
+        if kind is combo.ArrayUnionMatcher or kind is combo.PreloadedUnionMatcher:
+            mask = np.zeros(self.n, dtype=bool)
+            for child in m.children():
+                mask |= self.matching(child)
+            return mask
+        if kind is binary.IntersectionMatcher:
+            return self.matching(m.a) & self.matching(m.b)
+        if kind is binary.AndNotMatcher:
+            return self.matching(m.a) & ~self.matching(m.b)
+        if kind is binary.AndMaybeMatcher or kind is wrappers.WrappingMatcher:
+            return self.matching(m.children()[0])
+        if kind is W3LeafMatcher:
+            mask = np.zeros(self.n, dtype=bool)
+            mask[self._postings(m)[0]] = True
+            return mask
+        return self._stepped(m, scored=False)[0]
+
+    def _dense(self, ids, scores):
+        mask, dense = self._empty()
+        mask[ids] = True
+        dense[ids] = scores
+        return mask, dense
+
+    def _postings(self, m):
+        """Document numbers and weights of a fresh leaf matcher, read a block at a time."""
+        key = m.term()
+        found = self.segment.cached_postings(key)
+        if found is not None:
+            return found
+        ids, weights = [], []
+        while m.is_active():
+            m._read_data()
+            deltas, block_weights = m._data[0], m._data[1]
+            ids.append(np.cumsum(np.array(deltas, dtype=np.int64)))
+            if block_weights is None or isinstance(block_weights, float):
+                weights.append(np.full(len(deltas), 1.0 if block_weights is None else block_weights))
+            else:
+                weights.append(np.array(block_weights, dtype=np.float64))
+            m._next_block()
+        postings = (np.concatenate(ids), np.concatenate(weights)) if ids else (np.zeros(0, np.int64), np.zeros(0))
+        self.segment.keep_postings(key, postings)
+        return postings
+
+    def _stepped(self, m, scored):
+        """Step through any matcher with Whoosh's own methods (exact for every matcher type)."""
+        ids, scores = [], []
+        while m.is_active():
+            ids.append(m.id())
+            if scored:
+                scores.append(m.score())
+            m.next()
+            if len(ids) % DEADLINE_EVERY == 0 and time.monotonic() > self.deadline:
+                raise collectors.TimeLimit
+        ids = np.array(ids, dtype=np.int64)
+        return self._dense(ids, np.array(scores) if scored else np.zeros(len(ids)))
+
+
+def _vectorizable(scorer):
+    """Whether a scorer's score is ``_score(weight, field length)``, arithmetic numpy can apply to arrays."""
+    return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
+
+
+def collect(searcher, q, limit, group_field, facet_field, search_filter=None, facet_filter=None, seconds=5.0):
+    """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value) and the counts.
+
+    ``search_filter`` restricts the matches; ``facet_filter`` is used instead for the counts by
+    ``facet_field``. Raises ``whoosh.collectors.TimeLimit`` past ``seconds``.
+    """
+    deadline = time.monotonic() + seconds
+    context = searcher.context(needs_current=True, top_query=q, limit=limit)
+    masks, scores, facet_masks, facet_codes, group_parts = [], [], [], [], []
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        segment = _segment(reader)
+        evaluation = _Evaluation(reader, segment, deadline)
+        mask, segment_scores = evaluation.scored(q.matcher(subsearcher, context))
+        facet_masks.append(mask)
+        if facet_filter is not None:
+            facet_masks[-1] = mask & evaluation.matching(facet_filter.matcher(subsearcher, subsearcher.boolean_context()))
+        if search_filter is not None:
+            mask = mask & evaluation.matching(search_filter.matcher(subsearcher, subsearcher.boolean_context()))
+        masks.append(mask)
+        scores.append(segment_scores)
+        facet_codes.append(segment.field_codes(reader, facet_field))
+        group_parts.append(segment.group_numbers(reader, group_field))
+    scores, groups = np.concatenate(scores), _joined_groups(group_parts)
+    matches = np.flatnonzero(np.concatenate(masks))
+    return Collected(
+        top=_best_per_group(matches, scores, groups, limit),
+        total=len(matches),
+        groups=len(np.unique(groups[matches])),
+        facets=_counts(facet_codes, facet_masks),
+    )
+
+
+def _counts(segment_codes, masks):
+    counts = collections.Counter()
+    for (codes, values), mask in zip(segment_codes, masks):
+        for code, count in enumerate(np.bincount(codes[mask], minlength=len(values)).tolist()):
+            if count and values[code]:
+                counts[values[code]] += count
+    return dict(counts)
+
+
+def _joined_groups(parts):
+    """One array of group numbers over all segments, equal for equal group values."""
+    if len(parts) == 1:
+        return parts[0][0]
+    index, joined = {}, []
+    for numbers, values in parts:
+        renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+        joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
+    return np.concatenate(joined)
+
+
+def _best_per_group(matches, scores, groups, limit):
+    """The ``limit`` best matches (score descending, then document number), one per group."""
+    wanted = min(len(matches), 4 * limit + 16)
+    while True:
+        if wanted < len(matches):
+            threshold = np.partition(scores[matches], len(matches) - wanted)[len(matches) - wanted]
+            candidates = matches[scores[matches] >= threshold]
+        else:
+            candidates = matches
+        ranked = candidates[np.lexsort((candidates, -scores[candidates]))]
+        _, first = np.unique(groups[ranked], return_index=True)
+        kept = ranked[np.sort(first)]
+        if len(kept) >= limit or len(candidates) == len(matches):
+            return [(int(d), float(scores[d])) for d in kept[:limit]]
+        wanted *= 4
