@@ -40,9 +40,18 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
     expected = first_of_each_group(searcher, ranking)
     collected = collect(searcher, q, 1000, fields.DUPLICATE_GROUP, fields.SOURCE)
     # Whoosh sums a small index's unions in another order, so the last bit of a score may differ.
-    assert ranking and [d for d, _ in collected.top] == [d for d, _ in expected]
-    assert [s for _, s in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
+    assert ranking and [d for d, _, _ in collected.top] == [d for d, _ in expected]
+    assert [s for _, s, _ in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
     assert collected.total == len(ranking) and collected.groups == len(expected)
+
+
+def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):
+    collected = collect(searcher, parse_query("التحالف", searcher.schema), 1000, fields.DUPLICATE_GROUP, fields.SOURCE)
+    assert any(others for _, _, others in collected.top)
+    for docnum, _, others in collected.top:
+        group = searcher.stored_fields(docnum)[fields.DUPLICATE_GROUP]
+        members = {hit.docnum for hit in searcher.search(query.Term(fields.DUPLICATE_GROUP, group), limit=None)}
+        assert set(others) == members - {docnum}
 
 
 def test_filter_restricts_matches_and_facet_filter_sets_the_counts(searcher):

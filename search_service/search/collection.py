@@ -38,7 +38,7 @@ DEADLINE_EVERY = 256
 class Collected:
     """The ranked page candidates and the counts over every match."""
 
-    top: list  # (global document number, score), best first, one per duplicate group
+    top: list  # (global document number, score, the other documents of its group), best first
     total: int  # matches, collapsed duplicates included
     groups: int  # matches once collapsed
     facets: dict  # value -> matches, for the facet field
@@ -85,6 +85,16 @@ class _Segment:
                     alone = np.flatnonzero(codes == values.index(""))
                     numbers[alone] = -1 - alone
                 self.codes[key] = (numbers, values)
+            return self.codes[key]
+
+    def group_order(self, reader, fieldname):
+        """``(order, ordered)``: document numbers sorted by group number, and the sorted group numbers."""
+        numbers, _ = self.group_numbers(reader, fieldname)
+        with self.lock:
+            key = ("order", fieldname)
+            if key not in self.codes:
+                order = np.argsort(numbers, kind="stable")
+                self.codes[key] = (order, numbers[order])
             return self.codes[key]
 
     def cached_postings(self, key):
@@ -253,9 +263,14 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
         facet_codes.append(segment.field_codes(reader, facet_field))
         group_parts.append(segment.group_numbers(reader, group_field))
     scores, groups = np.concatenate(scores), _joined_groups(group_parts)
+    if len(group_parts) == 1:
+        order, ordered = segment.group_order(reader, group_field)
+    else:
+        order = np.argsort(groups, kind="stable")
+        ordered = groups[order]
     matches = np.flatnonzero(np.concatenate(masks))
     return Collected(
-        top=_best_per_group(matches, scores, groups, limit),
+        top=[(d, score, _others(d, groups, order, ordered)) for d, score in _best_per_group(matches, scores, groups, limit)],
         total=len(matches),
         groups=len(np.unique(groups[matches])),
         facets=_counts(facet_codes, facet_masks),
@@ -280,6 +295,15 @@ def _joined_groups(parts):
         renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
         joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
     return np.concatenate(joined)
+
+
+def _others(docnum, groups, order, ordered):
+    """The other documents of a document's group (none for a document without a group)."""
+    group = groups[docnum]
+    if group < 0:
+        return []
+    members = order[np.searchsorted(ordered, group) : np.searchsorted(ordered, group, side="right")]
+    return [int(d) for d in members if d != docnum]
 
 
 def _best_per_group(matches, scores, groups, limit):

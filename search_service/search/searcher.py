@@ -97,13 +97,12 @@ def _wanted_terms(q, reader):
     return stems, exact_forms
 
 
-def _duplicates(searcher, stored):
-    group = searcher.documents(**{fields.DUPLICATE_GROUP: stored[fields.DUPLICATE_GROUP]})
-    others = [d for d in group if d[fields.ID] != stored[fields.ID]]
+def _duplicates(searcher, docnums):
+    others = [searcher.stored_fields(d) for d in docnums]
     return [{"id": d[fields.ID], "document": document_metadata(d)} for d in sorted(others, key=lambda d: d[fields.ID])]
 
 
-def _result(searcher, docnum, score, wanted_terms):
+def _result(searcher, docnum, score, duplicates, wanted_terms):
     stored = searcher.stored_fields(docnum)
     return {
         "id": stored[fields.ID],
@@ -112,7 +111,7 @@ def _result(searcher, docnum, score, wanted_terms):
         "document": document_metadata(stored),
         "snippet": snippet(stored[fields.TEXT], *wanted_terms) if wanted_terms else None,
         "text": stored[fields.TEXT],
-        "duplicates": _duplicates(searcher, stored),
+        "duplicates": _duplicates(searcher, duplicates),
     }
 
 
@@ -168,7 +167,7 @@ def search(live_index, request):
         pages = math.ceil(collected.groups / request.per_page)
         wanted = _wanted_terms(parsed, searcher.reader()) if request.highlight else None
         first = (request.page - 1) * request.per_page
-        hits = [_result(searcher, docnum, score, wanted) for docnum, score in collected.top[first:]]
+        hits = [_result(searcher, docnum, score, duplicates, wanted) for docnum, score, duplicates in collected.top[first:]]
         facets = {
             "source": sorted(
                 ({"value": value, "count": count} for value, count in collected.facets.items()),

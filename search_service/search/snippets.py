@@ -7,24 +7,39 @@ written word (وَالكِتَابُ) with its prefixes and diacritics.
 import html
 
 from search_service.arabic import analyzer, exact_analyzer
+from search_service.arabic.analysis import TOKEN_PATTERN
 
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"
+#: Written word forms whose analysis is remembered (the cache is emptied when it is full).
+FORMS_CACHED = 200_000
 
-# Built once: a new stemming chain would start with an empty stem cache on every snippet.
 _STEMMING = analyzer()
 _EXACT = exact_analyzer()
+_forms = {}
+
+
+def _analysed(word):
+    """The stems and exact forms the index analyzers make of one written word (remembered)."""
+    found = _forms.get(word)
+    if found is None:
+        if len(_forms) >= FORMS_CACHED:
+            _forms.clear()
+        found = _forms[word] = (frozenset(t.text for t in _STEMMING(word)), frozenset(t.text for t in _EXACT(word)))
+    return found
 
 
 def matched_spans(text, stems, exact_forms):
-    """Start/end offsets of the words of ``text`` whose stem or exact form was matched."""
-    stemmed = _STEMMING(text, chars=True)
-    exact = _EXACT(text, chars=True)
+    """Start/end offsets of the words of ``text`` whose stem or exact form was matched.
+
+    The analyzers work word by word, so each written word is analysed alone, once, and then
+    looked up: a paragraph costs one pass of the tokenizer's pattern.
+    """
     spans = []
-    # Both chains share the tokenizer and stop list, so their tokens pair up one to one.
-    for by_stem, by_form in zip(stemmed, exact):
-        if by_stem.text in stems or by_form.text in exact_forms:
-            spans.append((by_stem.startchar, by_stem.endchar))
+    for word in TOKEN_PATTERN.finditer(text):
+        by_stem, by_form = _analysed(word.group())
+        if not (by_stem.isdisjoint(stems) and by_form.isdisjoint(exact_forms)):
+            spans.append(word.span())
     return spans
 
 
