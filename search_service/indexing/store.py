@@ -11,8 +11,8 @@ import os
 import pathlib
 import threading
 
-from whoosh import index as whoosh_index
 from whoosh import searching
+from whoosh.filedb.filestore import FileStorage
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,10 @@ def _damaged(index_dir, error):
 
 
 def _open_generation(index_dir, generation):
+    # Without mmap: Whoosh copies each mmapped file a reader opens into memory (a BytesIO over the
+    # map), hundreds of MB per reader on a large index; plain reads share the operating system's cache.
     try:
-        return whoosh_index.open_dir(str(generation))
+        return FileStorage(str(generation), supports_mmap=False).open_index()
     except Exception as error:  # Whoosh raises many types for a damaged table of contents
         raise IndexNotFound(_damaged(index_dir, error)) from None
 
