@@ -24,12 +24,13 @@ import time
 import numpy as np
 from whoosh import collectors, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import binary, combo, mcore, wrappers
 
 #: Postings kept per segment (document numbers and weights), in bytes.
-POSTINGS_CACHE_BYTES = 64 << 20
+POSTINGS_CACHE_BYTES = 128 << 20
 #: Segments whose arrays are kept (the live generation, and the previous one while it drains).
-SEGMENTS_KEPT = 4
+SEGMENTS_KEPT = 2
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
 
@@ -150,21 +151,32 @@ class _Evaluation:
         kind = type(m)
         if kind is mcore.NullMatcherClass or not m.is_active():
             return self._empty()
+        # Arrays are fresh at every level, so they are combined in place. A document a matcher does
+        # not match scores 0 in its array, so a sum is Whoosh's sum (a + 0.0 is a).
         if kind is binary.UnionMatcher or kind is binary.IntersectionMatcher or kind is binary.AndMaybeMatcher:
-            (mask_a, a), (mask_b, b) = self.scored(m.a), self.scored(m.b)
-            mask = mask_a | mask_b if kind is binary.UnionMatcher else mask_a & mask_b if kind is binary.IntersectionMatcher else mask_a
-            return mask, np.where(mask, a + b, 0.0)
+            (mask, a), (mask_b, b) = self.scored(m.a), self.scored(m.b)
+            a += b
+            if kind is binary.UnionMatcher:
+                mask |= mask_b
+                return mask, a
+            if kind is binary.IntersectionMatcher:
+                mask &= mask_b
+            a *= mask
+            return mask, a
         if kind is binary.AndNotMatcher:
-            mask_a, a = self.scored(m.a)
-            mask = mask_a & ~self.matching(m.b)
-            return mask, np.where(mask, a, 0.0)
+            mask, a = self.scored(m.a)
+            mask &= ~self.matching(m.b)
+            a *= mask
+            return mask, a
         if kind is wrappers.WrappingMatcher:
             mask, scores = self.scored(m.child)
-            return mask, scores * m.boost
+            scores *= m.boost
+            return mask, scores
         if kind is W3LeafMatcher and _vectorizable(m.scorer):
             ids, weights = self._postings(m)
             fieldname = m.term()[0]
-            scores = m.scorer._score(weights, self.segment.field_lengths(self.reader, fieldname)[ids])
+            lengths = self.segment.field_lengths(self.reader, fieldname)[ids]
+            scores = m.scorer._score(weights.astype(np.float64), lengths)
             if isinstance(scores, np.ndarray) and scores.shape == ids.shape:
                 return self._dense(ids, scores)
             m.reset()
@@ -201,11 +213,18 @@ class _Evaluation:
         return mask, dense
 
     def _postings(self, m):
-        """Document numbers and weights of a fresh leaf matcher, read a block at a time."""
+        """Document numbers and weights of a fresh leaf matcher (cached).
+
+        The posting list is read from the file at once, then decoded a block at a time.
+        """
         key = m.term()
         found = self.segment.cached_postings(key)
         if found is not None:
             return found
+        # whoosh3 3.54 keeps the extent's length as a 1-tuple.
+        length = m._length[0] if isinstance(m._length, tuple) else m._length
+        data = m._postfile.get(m._startoffset, length)
+        m = W3LeafMatcher(BufferFile(data), 0, len(data), m.format, term=key)
         ids, weights = [], []
         while m.is_active():
             m._read_data()
@@ -216,7 +235,12 @@ class _Evaluation:
             else:
                 weights.append(np.array(block_weights, dtype=np.float64))
             m._next_block()
-        postings = (np.concatenate(ids), np.concatenate(weights)) if ids else (np.zeros(0, np.int64), np.zeros(0))
+        ids = np.concatenate(ids).astype(np.int32) if ids else np.zeros(0, np.int32)
+        weights = np.concatenate(weights) if weights else np.zeros(0)
+        # Weights are term frequencies, mostly small whole numbers: kept in 4 bytes when that is exact.
+        if np.array_equal(weights.astype(np.float32), weights):
+            weights = weights.astype(np.float32)
+        postings = (ids, weights)
         self.segment.keep_postings(key, postings)
         return postings
 
@@ -232,6 +256,12 @@ class _Evaluation:
                 raise collectors.TimeLimit
         ids = np.array(ids, dtype=np.int64)
         return self._dense(ids, np.array(scores) if scored else np.zeros(len(ids)))
+
+
+def _distinct(groups):
+    """How many distinct values non-negative group numbers have (a negative one is a group alone)."""
+    alone = groups < 0
+    return int(np.count_nonzero(np.bincount(groups[~alone]))) + int(np.count_nonzero(alone))
 
 
 def _vectorizable(scorer):
@@ -272,7 +302,7 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
     return Collected(
         top=[(d, score, _others(d, groups, order, ordered)) for d, score in _best_per_group(matches, scores, groups, limit)],
         total=len(matches),
-        groups=len(np.unique(groups[matches])),
+        groups=_distinct(groups[matches]),
         facets=_counts(facet_codes, facet_masks),
     )
 
