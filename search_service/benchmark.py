@@ -59,10 +59,10 @@ _WORD = re.compile(r"\w+")
 class Corpus:
     """A corpus file and what is in it."""
 
-    path: pathlib.Path
+    path: pathlib.Path | None
     documents: int
     paragraphs: int
-    size_bytes: int
+    size_bytes: int | None
     seconds: float
 
 
@@ -98,7 +98,8 @@ class HttpLoad:
     concurrency: int
     seconds: float
     requests: int
-    errors: int
+    refused: int  # answered 4xx: queries the service refuses (too long, syntax)
+    errors: int  # anything else but 200, and failed connections
     latency: Latency
     server_peak_rss_bytes: int | None
 
@@ -136,7 +137,8 @@ def sentence_sources(eval_dir, seeds_dir):
 def _paragraph(rng, sentences):
     target = rng.randint(*PARAGRAPH_WORDS)
     chosen, words = [], 0
-    while words < target:
+    # Two sentences at least, so that a paragraph is not one sentence repeated all over the corpus.
+    while words < target or len(chosen) < 2:
         sentence = rng.choice(sentences)
         chosen.append(sentence)
         words += len(sentence.split())
@@ -384,7 +386,7 @@ class _Load:
         self.concurrency, self.seconds, self.max_requests = concurrency, seconds, max_requests
         self.lock = threading.Lock()
         self.sent = 0
-        self.times, self.errors = [], 0
+        self.times, self.refused, self.errors = [], 0, 0
 
     def _claim(self):
         with self.lock:
@@ -395,7 +397,7 @@ class _Load:
 
     def _client(self, number):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        times, errors = [], 0
+        times, refused, errors = [], 0, 0
         while (sent := self._claim()) is not None:
             path = self.paths[(number * 7919 + sent) % len(self.paths)]
             started = time.perf_counter()
@@ -407,11 +409,14 @@ class _Load:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             if status == 200:
                 times.append((time.perf_counter() - started) * 1000)
+            elif status is not None and 400 <= status < 500:
+                refused += 1
             else:
                 errors += 1
         connection.close()
         with self.lock:
             self.times += times
+            self.refused += refused
             self.errors += errors
 
     def run(self, progress=None):
@@ -443,9 +448,10 @@ def measure_http(index_dir, queries, seconds, concurrency, max_requests=MAX_HTTP
     return HttpLoad(
         concurrency=concurrency,
         seconds=elapsed,
-        requests=answered + load.errors,
+        requests=answered + load.refused + load.errors,
+        refused=load.refused,
         errors=load.errors,
-        latency=summarize("HTTP GET /api/search", load.times, load.errors),
+        latency=summarize("HTTP GET /api/search", load.times, load.refused),
         server_peak_rss_bytes=peak,
     )
 
@@ -454,8 +460,15 @@ def run_benchmark(
     work_dir, index_dir, paragraphs, query_count, http_seconds, concurrency,
     corpus=None, eval_dir=None, seeds_dir=None, reuse_index=False, progress=None,
 ):
-    """Generate (or describe) the corpus, index it, and time queries and the HTTP API; returns a ``Report``."""
-    if corpus is None:
+    """Generate (or describe) the corpus, index it, and time queries and the HTTP API; returns a ``Report``.
+
+    With ``reuse_index`` the index already in ``index_dir`` is timed; the corpus is not written again.
+    """
+    if corpus is None and reuse_index:
+        sentences = corpus_sentences(sentence_sources(eval_dir, seeds_dir))
+        info = LiveIndex(index_dir).info()
+        described = Corpus(None, info.get("documents", 0), info["paragraphs"], None, 0.0)
+    elif corpus is None:
         sentences = corpus_sentences(sentence_sources(eval_dir, seeds_dir))
         if progress:
             progress("generating corpus", 0, paragraphs)
@@ -482,7 +495,8 @@ def format_report(report):
     """The report as Markdown tables."""
     corpus, indexing = report.corpus, report.indexing
     lines = ["| measure | value |", "|---|---|"]
-    lines.append(f"| corpus | {corpus.documents:,} documents, {corpus.paragraphs:,} paragraphs, {_mb(corpus.size_bytes)} of JSONL |")
+    size = f", {_mb(corpus.size_bytes)} of JSONL" if corpus.size_bytes is not None else " (index reused)"
+    lines.append(f"| corpus | {corpus.documents:,} documents, {corpus.paragraphs:,} paragraphs{size} |")
     if indexing:
         lines += [
             f"| indexing time | {indexing.seconds:,.1f} s (reading and near-duplicates {indexing.first_pass_seconds:,.1f} s, "
@@ -495,7 +509,7 @@ def format_report(report):
         load = report.http
         lines += [
             f"| HTTP throughput | {load.requests / load.seconds:,.0f} requests/s ({load.requests:,} requests in "
-            f"{load.seconds:.1f} s, {load.concurrency} clients, {load.errors} errors) |",
+            f"{load.seconds:.1f} s, {load.concurrency} clients, {load.refused} refused with 4xx, {load.errors} errors) |",
             f"| HTTP server peak memory (max RSS) | {_mb(load.server_peak_rss_bytes)} |",
         ]
     lines += ["", "| latency (ms) | queries | p50 | p95 | p99 | mean | refused |", "|---|---|---|---|---|---|---|"]
