@@ -5,6 +5,7 @@ naming the live one. A reindex writes a new generation beside the live one and r
 atomically, so readers always open a complete index: the old one or the new one.
 """
 
+import collections
 import json
 import logging
 import os
@@ -12,7 +13,9 @@ import pathlib
 import threading
 
 from whoosh import searching
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +78,54 @@ def _damaged(index_dir, error):
     return f"the index in {index_dir} cannot be read ({error}): rebuild it with `search-service reindex --index {index_dir}`"
 
 
+class _SegmentFile(StructFile):
+    """A segment's compound file, whose terms dictionary is read from memory.
+
+    The dictionary (a few MB per 10,000 paragraphs) is read once per process and shared by every
+    reader: a term lookup or a did-you-mean search makes thousands of small reads in it.
+    """
+
+    def subset(self, offset, length, name=None):
+        if name and name.endswith(W3Codec.TERMS_EXT):
+            return BufferFile(_terms_bytes(self.file, offset, length), name=name)
+        return super().subset(offset, length, name)
+
+
+_terms = collections.OrderedDict()
+_terms_lock = threading.Lock()
+#: Terms dictionaries kept in memory: the live generation's and the previous one's.
+TERMS_KEPT = 2
+
+
+def _terms_bytes(file, offset, length):
+    key = (os.path.realpath(file.name), offset, length)
+    with _terms_lock:
+        if key not in _terms:
+            file.seek(offset)
+            _terms[key] = file.read(length)
+            while len(_terms) > TERMS_KEPT:
+                _terms.popitem(last=False)
+        return _terms[key]
+
+
+class _GenerationStorage(FileStorage):
+    """A generation's files, read without mmap.
+
+    Whoosh copies each mmapped file a reader opens into memory (a BytesIO over the map): hundreds
+    of MB per reader on a large index. Plain reads share the operating system's cache instead; only
+    the terms dictionary is kept in memory, once.
+    """
+
+    def __init__(self, path):
+        super().__init__(path, supports_mmap=False)
+
+    def open_file(self, name, **kwargs):
+        return _SegmentFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+
+
 def _open_generation(index_dir, generation):
-    # Without mmap: Whoosh copies each mmapped file a reader opens into memory (a BytesIO over the
-    # map), hundreds of MB per reader on a large index; plain reads share the operating system's cache.
     try:
-        return FileStorage(str(generation), supports_mmap=False).open_index()
+        return _GenerationStorage(str(generation)).open_index()
     except Exception as error:  # Whoosh raises many types for a damaged table of contents
         raise IndexNotFound(_damaged(index_dir, error)) from None
 
