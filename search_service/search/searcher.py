@@ -125,6 +125,15 @@ def _spelled(searcher, form):
     return form
 
 
+def _closest_word(searcher, form):
+    """The closest indexed word: one edit away if there is one, else two edits away keeping the first
+    two letters (Lucene's spell checker keeps a prefix too); a free two-edit search over a large
+    vocabulary takes Whoosh seconds."""
+    return searcher.suggest(fields.TEXT_EXACT, form, limit=1, maxdist=1) or searcher.suggest(
+        fields.TEXT_EXACT, form, limit=1, maxdist=2, prefix=2
+    )
+
+
 def _suggestion(searcher, text):
     """The query with unknown words replaced by the closest indexed words, if any."""
     reader = searcher.reader()
@@ -132,7 +141,7 @@ def _suggestion(searcher, text):
     for word in query_words(text):
         form = normalize(word)
         if len(form) > 2 and not reader.frequency(fields.TEXT_EXACT, form):
-            found = searcher.suggest(fields.TEXT_EXACT, form, limit=1, maxdist=2)
+            found = _closest_word(searcher, form)
             if found:
                 word, changed = _spelled(searcher, found[0]), True
         words.append(word)
