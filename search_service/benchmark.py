@@ -5,11 +5,13 @@
    sources and dates, and with a few paragraphs republished in other documents (near-duplicates).
 2. Indexing: ``reindex`` runs in a child process, so its peak memory (max RSS) is measured alone.
 3. Latency: evaluation questions plus short queries (1–3 consecutive words of the corpus), one
-   after another in this process, first without snippets, then as the API answers them.
+   after another in this process, each timed once: every other one without snippets, the others
+   as the API answers them.
 4. HTTP: ``search-service serve`` (waitress) on a loopback port, driven by a fixed number of client
    threads with keep-alive connections, for a fixed time and at most a fixed number of requests.
 """
 
+import collections
 import contextlib
 import dataclasses
 import datetime
@@ -46,6 +48,7 @@ FIRST_DATE = datetime.date(2010, 1, 1)
 DATE_SPAN_DAYS = 15 * 365
 #: Share of the timed queries that are evaluation questions (the rest are short queries).
 QUESTION_SHARE = 0.75
+#: Short queries run before the timing starts (they load the per-index arrays and common postings).
 WARMUP_QUERIES = 50
 #: The HTTP load stops after this many requests even if the time is not up.
 MAX_HTTP_REQUESTS = 100_000
@@ -293,24 +296,32 @@ def measure_indexing(corpus, index_dir, progress=None):
     )
 
 
-def measure_latency(live_index, queries, highlight, progress=None):
-    """Time ``search`` on each query in turn (after a warm-up); one ``Latency`` per query kind and overall."""
-    label = "search + highlighting" if highlight else "search"
-    for _, text in queries[:WARMUP_QUERIES]:
-        _timed_search(live_index, text, highlight)
-    times, errors = {}, {}
+def measure_latency(live_index, queries, warmup, progress=None):
+    """Time ``search`` once per query, alternately without and with snippets, after ``warmup`` queries.
+
+    Each query is timed once, so that neither mode runs on what the other just read.
+    Returns one ``Latency`` per mode and query kind, and per mode over all kinds.
+    """
+    for _, text in warmup:
+        _timed_search(live_index, text, highlight=True)
+    times, refused = collections.defaultdict(list), collections.Counter()
     for done, (kind, text) in enumerate(queries, start=1):
-        elapsed = _timed_search(live_index, text, highlight)
+        mode = "search + highlighting" if done % 2 == 0 else "search"
+        elapsed = _timed_search(live_index, text, highlight=done % 2 == 0)
         if elapsed is None:
-            errors[kind] = errors.get(kind, 0) + 1
+            refused[mode, kind] += 1
         else:
-            times.setdefault(kind, []).append(elapsed)
+            times[mode, kind].append(elapsed)
         if progress and (done % 20 == 0 or done == len(queries)):
-            progress(f"timing {label}", done, len(queries))
-    rows = [summarize(f"{label}: {kind}s", times.get(kind, []), errors.get(kind, 0)) for kind in ("question", "short")]
-    every = [t for kind_times in times.values() for t in kind_times]
-    rows.append(summarize(f"{label}: all", every, sum(errors.values())))
-    return [row for row in rows if row.count or row.errors]
+            progress("timing searches", done, len(queries))
+    rows = []
+    for mode in ("search", "search + highlighting"):
+        for kind, label in (("question", "questions"), ("short", "short queries")):
+            if times[mode, kind] or refused[mode, kind]:
+                rows.append(summarize(f"{mode}: {label}", times[mode, kind], refused[mode, kind]))
+        every = times[mode, "question"] + times[mode, "short"]
+        rows.append(summarize(f"{mode}: all", every, refused[mode, "question"] + refused[mode, "short"]))
+    return rows
 
 
 def _timed_search(live_index, text, highlight):
@@ -481,8 +492,8 @@ def run_benchmark(
     indexing = None if reuse_index else measure_indexing(described.path, index_dir, progress)
     queries = benchmark_queries(query_count, read_questions(eval_dir), sentences)
     live = LiveIndex(index_dir)
-    latencies = measure_latency(live, queries, highlight=False, progress=progress)
-    latencies += measure_latency(live, queries, highlight=True, progress=progress)
+    warmup = benchmark_queries(WARMUP_QUERIES, [], sentences, seed=SEED + 1)
+    latencies = measure_latency(live, queries, warmup, progress=progress)
     load = measure_http(index_dir, queries, http_seconds, concurrency, progress=progress) if http_seconds > 0 else None
     return Report(described, indexing, latencies, load)
 
