@@ -4,6 +4,9 @@
 - Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it.
 - A prefix or suffix is removed only if at least ``MIN_STEM`` letters remain; the conjunction و
   only from words of four letters or more (وجد, ورد, وصل keep their first letter).
+- A word may also begin with a one-letter preposition or the conjunction ف (بقوم، لقوم، فقال), which
+  light10 leaves alone because so many words begin with those letters (بيت، كتاب، فكر):
+  ``prefix_variant`` gives the stem without it, which the index adds beside the word's own stem.
 - Words in ``STEM_EXCLUSIONS`` (names and words that lose a root letter, such as وزير or لبنان) are
   kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
 """
@@ -17,9 +20,11 @@ PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 ARTICLES = PREFIXES[:-1]
 SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
 
+#: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل ك, conjunction ف).
+ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
 #: Letters a stem keeps at least.
 MIN_STEM = 2
-#: The one-letter prefix و needs a word of at least this length.
+#: The one-letter prefix و, and a one-letter prefix of ``prefix_variant``, need a word of at least this length.
 MIN_WAW_WORD = 4
 
 
@@ -71,3 +76,23 @@ def stem(word):
     if word in STEM_EXCLUSIONS:
         return word
     return _strip_suffixes(word)
+
+
+def prefix_variant(word):
+    """The stem of a normalised word without a leading ب ل ك or ف, or None when that does not apply.
+
+    It applies to words of ``MIN_WAW_WORD`` letters or more that are not protected and do not begin
+    with an article (whose prefix ``stem`` already removes).
+
+    >>> prefix_variant("لقومه"), prefix_variant("قوم"), prefix_variant("بالقوم")
+    ('قوم', None, None)
+    """
+    if (
+        word[:1] not in ONE_LETTER_PREFIXES
+        or len(word) < MIN_WAW_WORD
+        or word in STEM_EXCLUSIONS
+        or word.startswith(ARTICLES)
+    ):
+        return None
+    variant = stem(word[1:])
+    return variant if variant != stem(word) else None
