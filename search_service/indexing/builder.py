@@ -67,6 +67,7 @@ def _whoosh_documents(document: Document, groups):
             fields.POSITION: position,
             fields.TEXT: text,
             fields.TEXT_EXACT: text,
+            fields.TEXT_NGRAM: text,
             fields.TITLE: document.title or "",
             fields.DATE: document.date.isoformat() if document.date else "",
             fields.SOURCE: document.source or "",
