@@ -307,6 +307,35 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
     )
 
 
+def term_postings(searcher, fieldname, text):
+    """A term's document numbers over the whole index (ascending) and weights, from the segments' caches."""
+    key = (fieldname, searcher.schema[fieldname].to_bytes(text))
+    ids, weights = [], []
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        found = _segment(reader).cached_postings(key)
+        if found is None:
+            if key not in reader:
+                continue
+            m = reader.postings(fieldname, text)
+            if type(m) is W3LeafMatcher:
+                found = _Evaluation(reader, _segment(reader), time.monotonic())._postings(m)
+            else:  # a segment with deleted documents filters its postings
+                pairs = np.array(list(m.items_as("weight")), dtype=np.float64).reshape(-1, 2)
+                found = pairs[:, 0].astype(np.int32), pairs[:, 1]
+        ids.append(found[0].astype(np.int64) + offset)
+        weights.append(found[1])
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def field_lengths(searcher, fieldname):
+    """Every document's length in a field, as the scorers see it, over the whole index."""
+    parts = [_segment(s.reader()).field_lengths(s.reader(), fieldname) for s, _ in searcher.leaf_searchers()]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def _counts(segment_codes, masks):
     counts = collections.Counter()
     for (codes, values), mask in zip(segment_codes, masks):
