@@ -26,7 +26,7 @@ ARABIC_FIELDS = {"عنوان": fields.TITLE, "العنوان": fields.TITLE, "م
 USER_FIELDS = (fields.TEXT, fields.TITLE, fields.SOURCE)
 #: Weight of a normalised exact-form match beside the stemmed match in the text.
 EXACT_BOOST = 0.3
-TITLE_BOOST = 0.5
+TITLE_BOOST = 1.0
 
 _PHRASE_OR_WORD = re.compile(r'"[^"]*"|\S+')
 _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
@@ -35,6 +35,7 @@ _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
 _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 #: Question marks of other scripts (Arabic ؟ among them), which Whoosh would read as wildcards.
 _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
+_EXPANDING = re.compile(r"\w[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
 _OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
 _SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
@@ -65,6 +66,11 @@ def _check(text):
         raise QueryError(f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})")
     if any(len(stem) < MIN_LETTERS_BEFORE_WILDCARD for stem in expanding):
         raise QueryError(f"a wildcard or fuzzy word needs at least {MIN_LETTERS_BEFORE_WILDCARD} letters before * ? or ~")
+
+
+def _without_question_marks(text):
+    """A question mark closing a word ends a question; it is not a one-letter wildcard."""
+    return _QUESTION_MARK.sub("", _SCRIPT_QUESTION_MARKS.sub(" ", text))
 
 
 def _without_question_words(text):
@@ -137,8 +143,7 @@ def parse_query(text, schema):
     Words match the stemmed text (and, a little above, the same exact word form); the title
     only adds to the score of paragraphs that match.
     """
-    # A question mark closing a word ends a question; it is not a one-letter wildcard.
-    text = _QUESTION_MARK.sub("", _SCRIPT_QUESTION_MARKS.sub(" ", text))
+    text = _without_question_marks(text)
     _check(text)
     rewritten, wanted, unwanted = _split_sources(_rewrite(_without_question_words(text)))
     if not rewritten.strip():
@@ -154,6 +159,21 @@ def parse_query(text, schema):
 
 def _is_negative(q):
     return isinstance(q, (query.Not, query.AndNot))
+
+
+def wanted_words(text):
+    """The words a query asks for, in order: plain and phrase words, without the excluded ones,
+    wildcard and fuzzy words, question words, operators and field names (for ranking)."""
+    rewritten, _, _ = _split_sources(_rewrite(_without_question_words(_without_question_marks(text))))
+    words, excluded = [], False
+    for piece in _PHRASE_OR_WORD.findall(rewritten):
+        if piece in _OPERATORS:
+            excluded = excluded or piece == "NOT"
+            continue
+        if not (excluded or piece.startswith("-") or _EXPANDING.search(piece)):
+            words.extend(_SYNTAX.sub(" ", _FIELD_PREFIX.sub("", piece)).split())
+        excluded = False
+    return words
 
 
 def query_words(text):

@@ -12,7 +12,7 @@ from search_service.arabic.normalization import strip_marks
 from search_service.indexing import schema as fields
 from search_service.search.collection import collect
 from search_service.search.query import QueryError, parse_query, query_words
-from search_service.search.ranking import weighting
+from search_service.search.ranking import RESCORE_WINDOW, rescore, weighting
 from search_service.search.snippets import snippet
 
 MAX_PER_PAGE = 100
@@ -149,11 +149,11 @@ def _suggestion(searcher, text):
 
 
 def _collect(searcher, parsed, request):
-    """The best paragraph of each duplicate group down to the requested page, the totals and the
-    counts by source (without the source filter, so that the other sources stay choosable)."""
+    """The best paragraph of each duplicate group down to the requested page (and the rescoring
+    window at least), the totals and the counts by source (without the source filter, so that the other sources stay choosable)."""
     try:
         return collect(
-            searcher, parsed, request.page * request.per_page, fields.DUPLICATE_GROUP, fields.SOURCE,
+            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), fields.DUPLICATE_GROUP, fields.SOURCE,
             search_filter=_filter(request), facet_filter=_filter(dataclasses.replace(request, sources=())),
             seconds=SEARCH_TIME_LIMIT,
         )
@@ -176,7 +176,8 @@ def search(live_index, request):
         pages = math.ceil(collected.groups / request.per_page)
         wanted = _wanted_terms(parsed, searcher.reader()) if request.highlight else None
         first = (request.page - 1) * request.per_page
-        hits = [_result(searcher, docnum, score, duplicates, wanted) for docnum, score, duplicates in collected.top[first:]]
+        ranked = rescore(searcher, request.q, collected.top)[: request.page * request.per_page]
+        hits = [_result(searcher, docnum, score, duplicates, wanted) for docnum, score, duplicates in ranked[first:]]
         facets = {
             "source": sorted(
                 ({"value": value, "count": count} for value, count in collected.facets.items()),
