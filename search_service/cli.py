@@ -9,6 +9,7 @@ import click
 
 from search_service import __version__, config
 from search_service.evaluation import EvaluationInputError, evaluate, format_table, read_qrels, read_queries, write_run
+from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
 from search_service.search import QueryError, SearchRequest, search
@@ -173,16 +174,35 @@ def _print_page(page):
 
 
 @main.command("evaluate")
-@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False), help="TSV of qid<TAB>query.")
-@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False), help="TREC qrels: qid 0 docid rel.")
-@click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Also write the TREC run here.")
+@click.option("--collection", "collections", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="An evaluation set folder (corpus.jsonl, queries.<split>.tsv, qrels.<split>.txt); repeatable. "
+                   "Its corpus is indexed in a temporary directory unless --index DIR is given on the command line.")
+@click.option("--split", "splits", multiple=True, help="Split of --collection to score; repeatable. Default: every split.")
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="TSV of qid<TAB>query (with --qrels).")
+@click.option("--qrels", type=click.Path(exists=True, dir_okay=False), help="TREC qrels: qid 0 docid rel (with --queries).")
+@click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="With --queries: also write the TREC run here.")
 @index_option
-def evaluate_command(queries, qrels, run_path, index_dir):
+@click.pass_context
+def evaluate_command(context, collections, splits, queries, qrels, run_path, index_dir):
     """Rank documents for each query and print MAP@10, MRR@10, nDCG@10, Recall@10, Recall@100, P@1.
 
-    Example: search-service evaluate --queries ../shared/eval/arcd/queries.train.tsv
+    Examples: search-service evaluate --collection ../shared/eval/qqa23 --collection ../shared/eval/arcd;
+    search-service evaluate --queries ../shared/eval/arcd/queries.train.tsv
     --qrels ../shared/eval/arcd/qrels.train.txt --index /tmp/arcd-index
     """
+    if bool(collections) == bool(queries or qrels) or bool(queries) != bool(qrels):
+        raise click.UsageError("give --collection DIR, or --queries FILE with --qrels FILE")
+    if collections:
+        if run_path:
+            raise click.UsageError("--run goes with --queries and --qrels")
+        given = context.get_parameter_source("index_dir") is click.core.ParameterSource.COMMANDLINE
+        if given and len(collections) > 1:
+            raise click.UsageError("--index goes with one --collection (each set has its own corpus)")
+        results = {}
+        for folder in collections:
+            results |= _or_fail(lambda: evaluate_set(folder, splits, index_dir if given else None))
+        click.echo(format_table(results, label="set"), nl=False)
+        return
     judged, asked = _or_fail(lambda: (read_qrels(qrels), read_queries(queries)))
     rankings = _or_fail(lambda: rank_documents(LiveIndex(index_dir), asked, k=100))
     if run_path:
