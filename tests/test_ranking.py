@@ -1,0 +1,172 @@
+"""Ranking: question words and marks, prefix variants, n-grams, BM25 with Lucene's idf, rescoring,
+batch ranking of documents and evaluation sets scored in one command."""
+
+import math
+
+import pytest
+from click.testing import CliRunner
+
+from search_service.arabic import analyzer, index_terms, ngram_analyzer, stem
+from search_service.arabic.stemming import prefix_variant
+from search_service.cli import main
+from search_service.evaluation_sets import evaluate_set, splits_of
+from search_service.indexing import LiveIndex
+from search_service.indexing import schema as fields
+from search_service.indexing.schema import build_schema
+from search_service.search import SearchRequest, ranking, search
+from search_service.search.query import parse_query, wanted_words
+from search_service.search.runs import rank_documents
+
+from conftest import build_index, write_jsonl
+
+
+def terms(q):
+    return {text for _, text in parse_query(q, build_schema()).all_terms()}
+
+
+@pytest.fixture(scope="module")
+def seeds(seeds_index):
+    return LiveIndex(seeds_index)
+
+
+def ids(live, q):
+    return [r["id"] for r in search(live, SearchRequest(q=q, per_page=100)).results]
+
+
+def test_arabic_question_mark_is_punctuation_not_a_wildcard(seeds):
+    assert ids(seeds, "ما هي أهداف التحالف؟") == ids(seeds, "ما هي أهداف التحالف")
+    assert ids(seeds, "التحالف؟")
+
+
+def test_question_words_are_dropped_from_queries_only_beside_other_words():
+    assert "ماهي" not in terms("ماهي أهداف التحالف")
+    assert "فكيف" not in terms("فكيف تشكل التحالف")
+    assert "ماهي" in terms("ماهي")
+
+
+def test_wanted_words_leave_out_excluded_expanding_and_question_words():
+    assert wanted_words('ماهي "وزير الخارجية" +داعش -العراق التحال* title:موزمبيق ليس مصر؟') == [
+        "وزير", "الخارجية", "داعش", "موزمبيق",
+    ]
+
+
+@pytest.mark.parametrize("word, variant", [("لقومه", "قوم"), ("بصبر", "صبر"), ("فقال", "قال"), ("كتاب", "تاب")])
+def test_a_word_with_a_one_letter_prefix_has_a_variant_stem(word, variant):
+    assert prefix_variant(word) == variant
+
+
+@pytest.mark.parametrize("word", ["قوم", "بيت", "بالقوم", "لبنان", "وقال"])
+def test_short_protected_and_article_words_have_no_variant(word):
+    assert prefix_variant(word) is None
+
+
+def test_variants_are_indexed_at_the_same_position_but_not_searched():
+    indexed = [(t.text, t.pos) for t in analyzer()("لقومه كتاب", positions=True)]
+    assert indexed == [("لقوم", 0), ("قوم", 0), ("كتاب", 1), ("تاب", 1)]
+    assert [t.text for t in analyzer()("لقومه كتاب", mode="query")] == ["لقوم", "كتاب"]
+
+
+def test_a_query_word_finds_its_form_with_a_one_letter_prefix(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "وقال موسى لقومه اصبروا"}, {"id": "b", "text": "نص آخر"}])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    assert ids(live, "قوم موسى") == ["a#1"]
+    assert "<mark>لقومه</mark>" in search(live, SearchRequest(q="قوم")).results[0]["snippet"]
+
+
+def test_ngram_analyzer_marks_word_edges_and_drops_the_article():
+    assert [t.text for t in ngram_analyzer()("الصبر في")] == ["_صب", "صبر", "بر_"]
+    assert [t.text for t in ngram_analyzer()("Q")] == ["_q_"]
+
+
+def test_index_terms_are_the_analyzer_terms():
+    text = "وَقالَ موسى لِقومِهِ: اصبروا، إنَّ الأرضَ لله."
+    assert index_terms(text) == [t.text for t in analyzer()(text)]
+
+
+def test_idf_is_lucenes_and_vanishes_for_a_term_in_every_paragraph(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": str(i), "text": f"كتاب رقم {i}"} for i in range(4)] + [
+        {"id": "x", "text": "قلم"},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    with live.searcher(weighting=ranking.weighting()) as searcher:
+        assert searcher.idf(fields.TEXT, stem("كتاب")) == pytest.approx(math.log(1 + 1.5 / 4.5))
+        assert searcher.idf(fields.TEXT, "قلم") == pytest.approx(math.log(1 + 4.5 / 1.5))
+
+
+@pytest.fixture
+def related_forms(tmp_path):
+    # a and b match the query's word قوم equally; only b has a form of صبر (يصبرون), whose stem differs.
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "a", "text": "قوم سكنوا الجبال والسهول"},
+        {"id": "b", "text": "قوم يصبرون الجبال والسهول"},
+        {"id": "c", "text": "حديث عن البحر والسفن"},
+    ])
+    return LiveIndex(build_index(tmp_path / "index", corpus))
+
+
+def test_ngram_rescoring_ranks_a_related_word_form_first(related_forms, monkeypatch):
+    assert ids(related_forms, "قوم الصبر") == ["b#1", "a#1"]
+    monkeypatch.setattr(ranking, "NGRAM_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking, "FEEDBACK_WEIGHT", 0.0)
+    page = search(related_forms, SearchRequest(q="قوم الصبر"))
+    assert page.results[0]["score"] == page.results[1]["score"]
+
+
+def test_rescoring_reorders_but_keeps_the_matches_and_totals(seeds, monkeypatch):
+    rescored = search(seeds, SearchRequest(q="التحالف الدولي ضد داعش", per_page=100))
+    monkeypatch.setattr(ranking, "NGRAM_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking, "FEEDBACK_WEIGHT", 0.0)
+    first_stage = search(seeds, SearchRequest(q="التحالف الدولي ضد داعش", per_page=100))
+    assert rescored.total == first_stage.total
+    assert {r["id"] for r in rescored.results} == {r["id"] for r in first_stage.results}
+    scores = [r["score"] for r in rescored.results]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_paging_through_rescored_results_shows_each_once(seeds):
+    seen = [r["id"] for page in (1, 2, 3) for r in search(seeds, SearchRequest(q="داعش", per_page=4, page=page)).results]
+    assert len(seen) == len(set(seen)) == len(ids(seeds, "داعش")[:12])
+
+
+def test_batch_ranking_lists_a_document_once_by_its_best_paragraph(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "d1", "text": "التحالف الدولي\nالتحالف الدولي ضد داعش في العراق"},
+        {"id": "d2", "text": "داعش في سوريا"},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    ranking_ = rank_documents(live, [("q", "التحالف ضد داعش؟"), ("empty", "في من")], k=10)
+    assert [d for d, _ in ranking_["q"]] == ["d1", "d2"]
+    assert ranking_["empty"] == []
+
+
+@pytest.fixture
+def evaluation_set(tmp_path):
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    write_jsonl(folder / "corpus.jsonl", [
+        {"id": "p1", "text": "الصبر مفتاح الفرج"}, {"id": "p2", "text": "البحر واسع عميق"}, {"id": "p3", "text": "الجبال رواسي"},
+    ])
+    (folder / "queries.train.tsv").write_text("1\tما هو مفتاح الفرج؟\n2\tكيف هو البحر؟\n", encoding="utf-8")
+    (folder / "qrels.train.txt").write_text("1 0 p1 1\n2 0 p2 1\n", encoding="utf-8")
+    (folder / "queries.dev.tsv").write_text("3\tأين الجبال؟\n", encoding="utf-8")
+    (folder / "qrels.dev.txt").write_text("3 0 p3 1\n", encoding="utf-8")
+    (folder / "queries.test.tsv").write_text("4\tبلا أحكام\n", encoding="utf-8")
+    return folder
+
+
+def test_an_evaluation_set_is_indexed_and_scored_split_by_split(evaluation_set):
+    assert splits_of(evaluation_set) == ["train", "dev"]
+    results = evaluate_set(evaluation_set)
+    assert list(results) == ["tiny train", "tiny dev", "tiny train+dev"]
+    assert [results[name]["queries"] for name in results] == [2, 1, 3]
+    assert all(results[name]["MRR@10"] == 1.0 for name in results)
+
+
+def test_evaluate_command_scores_collections_in_one_call(evaluation_set):
+    result = CliRunner().invoke(main, ["evaluate", "--collection", str(evaluation_set), "--split", "dev"])
+    assert result.exit_code == 0, result.output
+    assert "| tiny dev | 1 | 1.0000 |" in result.output
+    missing = CliRunner().invoke(main, ["evaluate", "--collection", str(evaluation_set), "--split", "test"])
+    assert missing.exit_code == 1 and "qrels.test.txt" in missing.output
+    both = CliRunner().invoke(main, ["evaluate", "--collection", str(evaluation_set), "--queries", "x"])
+    assert both.exit_code == 2
