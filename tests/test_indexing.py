@@ -29,12 +29,12 @@ def test_reindexing_the_same_input_twice_gives_the_same_index(tmp_path):
     assert first == second and len(first) > 50
 
 
-def test_reindex_publishes_a_new_generation_and_keeps_one_previous(tmp_path):
+def test_reindex_publishes_a_new_generation_and_keeps_two_previous(tmp_path):
     index = tmp_path / "index"
-    names = [reindex([SEEDS], index).generation for _ in range(3)]
-    assert len(set(names)) == 3
+    names = [reindex([SEEDS], index).generation for _ in range(4)]
+    assert len(set(names)) == 4
     assert (index / "CURRENT").read_text().strip() == names[-1]
-    assert sorted(p.name for p in index.glob("gen-*")) == names[-2:]
+    assert sorted(p.name for p in index.glob("gen-*")) == names[-3:]
 
 
 def test_failed_reindex_leaves_the_live_index_untouched(tmp_path):

@@ -20,8 +20,8 @@ from search_service.ingest.sources import SourceError, iter_records
 
 LOCK_FILE = ".reindex.lock"
 BUILDING_PREFIX = ".building-"
-#: Generations kept besides the live one, for readers still finishing a search on the previous one.
-KEEP_PREVIOUS = 1
+#: Generations kept besides the live one, for readers still finishing a search on an earlier one.
+KEEP_PREVIOUS = 2
 
 
 class ReindexError(Exception):
@@ -67,7 +67,6 @@ def _whoosh_documents(document: Document, groups):
             fields.POSITION: position,
             fields.TEXT: text,
             fields.TEXT_EXACT: text,
-            fields.TEXT_NGRAM: text,
             fields.TITLE: document.title or "",
             fields.DATE: document.date.isoformat() if document.date else "",
             fields.SOURCE: document.source or "",
