@@ -6,7 +6,7 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from search_service.arabic import analyzer, index_terms, ngram_analyzer, stem
+from search_service.arabic import analyzer, index_terms, ngram_text, stem, terms_text, word_ngrams
 from search_service.arabic.stemming import prefix_variant
 from search_service.cli import main
 from search_service.evaluation_sets import evaluate_set, splits_of
@@ -73,9 +73,23 @@ def test_a_query_word_finds_its_form_with_a_one_letter_prefix(tmp_path):
     assert "<mark>لقومه</mark>" in search(live, SearchRequest(q="قوم")).results[0]["snippet"]
 
 
-def test_ngram_analyzer_marks_word_edges_and_drops_the_article():
-    assert [t.text for t in ngram_analyzer()("الصبر في")] == ["_صب", "صبر", "بر_"]
-    assert [t.text for t in ngram_analyzer()("Q")] == ["_q_"]
+def test_word_ngrams_mark_word_edges_and_drop_the_article_and_stop_words():
+    assert word_ngrams("الصبر") == ("_صب", "صبر", "بر_")
+    assert word_ngrams("في") == ()
+    assert word_ngrams("Q") == ("_q_",)
+
+
+def test_ngram_text_counts_each_ngram_as_often_as_the_words_have_it():
+    text = ngram_text("الصبر في صبر، وأساسا")
+    assert text == "_صبر_ _صبر_ _واساسا_ "
+    assert text.count("صبر") == 2
+    assert len(text) - 3 * text.count(" ") == sum(len(word_ngrams(w)) for w in ["الصبر", "صبر", "وأساسا"])
+
+
+def test_terms_text_holds_each_indexed_term_between_spaces():
+    text = "وَالكِتَابُ الجديد والكتاب"
+    assert terms_text(text).split() == index_terms(text)
+    assert terms_text(text).count(" كتاب ") == 2
 
 
 def test_index_terms_are_the_analyzer_terms():

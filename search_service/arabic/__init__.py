@@ -7,9 +7,11 @@ from search_service.arabic.analysis import (
     exact_analyzer,
     index_terms,
     is_question_word,
-    ngram_analyzer,
+    ngram_text,
     prefix_forms,
+    terms_text,
     tokenizer,
+    word_ngrams,
 )
 from search_service.arabic.normalization import normalize
 from search_service.arabic.stemming import STEM_EXCLUSIONS, stem
@@ -22,9 +24,11 @@ __all__ = [
     "exact_analyzer",
     "index_terms",
     "is_question_word",
-    "ngram_analyzer",
+    "ngram_text",
     "normalize",
     "prefix_forms",
     "stem",
+    "terms_text",
     "tokenizer",
+    "word_ngrams",
 ]

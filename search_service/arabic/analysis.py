@@ -5,9 +5,10 @@ so highlighting marks the word as it was written (vocalised, with hamzas and tat
 """
 
 import functools
+import itertools
 import re
 
-from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import Filter, RegexTokenizer, StopFilter
 
 from search_service.arabic import letters
 from search_service.arabic.normalization import normalize
@@ -51,25 +52,6 @@ class ArabicStemFilter(Filter):
                 yield t
 
 
-class CharNgramFilter(Filter):
-    """Replace each word by its character n-grams, its edges marked: ``كتاب`` → ``_كت كتا تاب اب_``.
-
-    Related forms of a word share most of their n-grams (صابرين and يصبرون share ``صبر``), so
-    n-gram matches rank paragraphs in which a light stem does not find the query's word.
-    """
-
-    def __init__(self, size=3):
-        self.size = size
-
-    def __call__(self, tokens):
-        size = self.size
-        for t in tokens:
-            word = f"_{t.text}_"
-            for start in range(max(len(word) - size, 0) + 1):
-                t.text = word[start : start + size]
-                yield t
-
-
 def tokenizer():
     """The tokenizer: words with their marks, and decimal numbers, as single tokens."""
     return RegexTokenizer(TOKEN_PATTERN)
@@ -90,33 +72,67 @@ def exact_analyzer():
     return tokenizer() | NormalizeFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
 
 
-def ngram_analyzer():
-    """Tokenize → normalise → drop stop words and articles → character 3-grams (ranking only).
-
-    >>> [t.text for t in ngram_analyzer()("الكتاب")]
-    ['_كت', 'كتا', 'تاب', 'اب_']
-    """
-    return (
-        tokenizer()
-        | NormalizeFilter()
-        | StopFilter(stoplist=STOP_WORDS, minsize=1)
-        | StemFilter(stemfn=strip_article)
-        | CharNgramFilter(3)
-    )
+#: Letters in a character n-gram.
+NGRAM_SIZE = 3
 
 
 @functools.lru_cache(maxsize=200_000)
-def _word_terms(word):
-    return tuple(t.text for t in _STEMMING(word))
+def ngram_form(word):
+    """A written word as its n-grams are taken: normalised, without its article, edges marked
+    (``الكتاب`` → ``_كتاب_``); None for a stop word."""
+    form = normalize(word)
+    return f"_{strip_article(form)}_" if form and form not in STOP_WORDS else None
+
+
+def word_ngrams(word):
+    """The character 3-grams of a written word's ``ngram_form``; none for a stop word. Related forms
+    share most of them (يصبرون and الصبر share ``صبر``).
+
+    >>> word_ngrams("الكتاب")
+    ('_كت', 'كتا', 'تاب', 'اب_')
+    """
+    edged = ngram_form(word)
+    if edged is None:
+        return ()
+    return tuple(edged[start : start + NGRAM_SIZE] for start in range(max(len(edged) - NGRAM_SIZE, 0) + 1))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _chunk_ngram_text(chunk):
+    return "".join(f"{form} " for form in map(ngram_form, TOKEN_PATTERN.findall(chunk)) if form)
+
+
+def ngram_text(text):
+    """A text as the ``ngram_form`` of each word followed by a space (``_كتاب_ _جديد_ ``).
+
+    An n-gram never holds a space, so ``str.count`` finds it as often as the words have it (an
+    n-gram overlapping itself, ``اسا`` in ``اساسا``, once), and the words have
+    ``len(s) - 3 * s.count(" ")`` n-grams in all.
+
+    Tokens never hold whitespace, so the text is split on it and each distinct piece analysed once.
+    """
+    return "".join(map(_chunk_ngram_text, text.split()))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _chunk_terms_text(chunk):
+    return "".join(f" {t.text} " for t in _STEMMING(chunk))
+
+
+def terms_text(text):
+    """The terms ``analyzer()`` makes of a text, each between two spaces (`` كتاب  جديد ``): a term
+    occurs in it as often as it is indexed (``str.count(" term ")``); each distinct piece of the
+    text between whitespace is analysed once."""
+    return "".join(map(_chunk_terms_text, text.split()))
 
 
 def index_terms(text):
-    """The terms ``analyzer()`` makes of a text, in order; each distinct word is analysed once.
+    """The terms ``analyzer()`` makes of a text, in order.
 
     >>> index_terms("وَالكِتَابُ الجديد")
     ['كتاب', 'جديد']
     """
-    return [term for word in TOKEN_PATTERN.findall(text) for term in _word_terms(word)]
+    return terms_text(text).split()
 
 
 def is_question_word(text):

@@ -2,7 +2,7 @@
 
 from whoosh import fields
 
-from search_service.arabic import analyzer, exact_analyzer, ngram_analyzer, prefix_forms
+from search_service.arabic import analyzer, exact_analyzer, prefix_forms
 
 
 class ArabicText(fields.TEXT):
@@ -24,7 +24,6 @@ DOCUMENT_ID = "document_id"
 POSITION = "position"
 TEXT = "text"
 TEXT_EXACT = "text_exact"
-TEXT_NGRAM = "text_ngram"
 TITLE = "title"
 DATE = "date"
 SOURCE = "source"
@@ -42,8 +41,6 @@ def build_schema():
             TEXT: ArabicText(analyzer=analyzer(), stored=True),
             # Normalised but unstemmed: lets exact word forms score above stem-only matches.
             TEXT_EXACT: ArabicText(analyzer=exact_analyzer()),
-            # Character 3-grams of the normalised words: scores related word forms (ranking only).
-            TEXT_NGRAM: fields.TEXT(analyzer=ngram_analyzer(), phrase=False),
             TITLE: ArabicText(analyzer=analyzer(), stored=True),
             # ISO dates sort and compare as strings, so a date range is a term range.
             DATE: fields.ID(stored=True, sortable=True),

@@ -2,38 +2,45 @@
 
 1. Every match of the query is scored by BM25 over the paragraph's fields (stems, exact word
    forms, title), each field with its own k1 and b, and Lucene's idf.
-2. The best ``RESCORE_WINDOW`` paragraphs are rescored: their character 3-gram BM25 for the query's
-   words is added (related word forms: الصبر finds يصبرون), then pseudo-relevance feedback (RM3)
+2. The best ``RESCORE_WINDOW`` paragraphs are rescored: the BM25 of the query words' character
+   3-grams is added (related word forms: الصبر finds يصبرون), then pseudo-relevance feedback (RM3)
    adds the BM25 of the terms that weigh most in the best of them. Both only add to a score, so the
-   window stays above the paragraphs after it.
+   window stays above the paragraphs after it, and neither adds or removes a match.
+
+The window's paragraphs are analysed again from their stored text (each distinct word once, then
+remembered), so the index keeps no n-gram postings; each n-gram's collection frequency is summed
+once per index generation from the exact-form vocabulary.
 """
 
 import collections
+import dataclasses
 import math
+import threading
 
 import numpy as np
 from whoosh import scoring
 
-from search_service.arabic import index_terms
+from search_service.arabic import index_terms, ngram_text, terms_text, word_ngrams
 from search_service.indexing import schema as fields
-from search_service.search.collection import field_lengths, term_postings
 from search_service.search.query import wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
 FIELD_PARAMETERS = {
     fields.TEXT: (0.6, 0.6),
     fields.TEXT_EXACT: (0.6, 0.6),
-    fields.TEXT_NGRAM: (1.2, 0.75),
     fields.TITLE: (1.2, 0.75),
 }
 #: Paragraphs rescored after the first stage.
 RESCORE_WINDOW = 100
-#: Weight of the character n-gram BM25 beside the first stage's score.
+#: (k1, b) of the character n-gram BM25, and its weight beside the first stage's score.
+NGRAM_PARAMETERS = (1.2, 0.75)
 NGRAM_WEIGHT = 0.6
 #: Feedback: paragraphs it reads, terms it adds and their weight.
 FEEDBACK_PARAGRAPHS = 10
 FEEDBACK_TERMS = 20
 FEEDBACK_WEIGHT = 0.3
+#: Index generations whose n-gram statistics are kept (the live one, and the previous one while it drains).
+GENERATIONS_KEPT = 2
 
 
 class FieldBM25(scoring.BM25F):
@@ -49,8 +56,7 @@ class FieldBM25(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
-        found = parent.doc_frequency(fieldname, text)
-        return math.log(1 + (parent.doc_count() - found + 0.5) / (found + 0.5))
+        return lucene_idf(parent.doc_frequency(fieldname, text), parent.doc_count())
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
@@ -59,38 +65,97 @@ class FieldBM25(scoring.BM25F):
         return scoring.BM25FScorer(searcher, fieldname, text, b, k1, qf=qf)
 
 
+def lucene_idf(found, paragraphs):
+    """Lucene's BM25 idf of a term found ``found`` times among ``paragraphs`` (0 when it is everywhere)."""
+    return math.log(1 + max(paragraphs - found + 0.5, 0) / (found + 0.5))
+
+
 def weighting():
     """The first stage's ranking function."""
     return FieldBM25(FIELD_PARAMETERS)
 
 
-def _bm25(searcher, fieldname, docnums, terms):
-    """The BM25 of each paragraph in ``docnums`` (ascending) for ``{term: query weight}`` in one field."""
-    k1, b = FIELD_PARAMETERS[fieldname]
-    lengths = field_lengths(searcher, fieldname)[docnums]
-    norm = k1 * (1 - b + b * lengths / (searcher.avg_field_length(fieldname) or 1))
-    total = np.zeros(len(docnums))
-    for term, weight in terms.items():
-        ids, frequencies = term_postings(searcher, fieldname, term)
-        if not len(ids):
-            continue
-        at = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
-        tf = np.where(ids[at] == docnums, frequencies[at], 0.0)
-        total += weight * searcher.idf(fieldname, term) * tf * (k1 + 1) / (tf + norm)
-    return total
+def _bm25(tf, lengths, average, k1, b):
+    return tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths / average))
 
 
-def _feedback_terms(searcher, docnums, scores):
+def _weighted_bm25(tf, lengths, weights, average, k1, b):
+    """Sum over terms of ``weights`` × BM25, for a (paragraphs × terms) ``tf`` matrix and the paragraphs' ``lengths``."""
+    return _bm25(tf, lengths[:, None], average or 1, k1, b) @ weights
+
+
+@dataclasses.dataclass
+class _NgramStatistics:
+    frequencies: dict  # n-gram -> occurrences in the collection
+    paragraphs: int
+    average_length: float  # n-grams per paragraph
+
+
+_statistics = collections.OrderedDict()
+_statistics_lock = threading.Lock()
+
+
+def _ngram_statistics(searcher):
+    """The n-gram frequencies of the index generation, summed over its exact-form vocabulary (once)."""
+    key = tuple(s.reader().segment().segment_id() for s, _ in searcher.leaf_searchers())
+    with _statistics_lock:
+        found = _statistics.get(key)
+        if found is None:
+            frequencies, total = collections.Counter(), 0
+            for term, info in searcher.reader().iter_field(fields.TEXT_EXACT):
+                grams = word_ngrams(term.decode("utf-8") if isinstance(term, bytes) else term)
+                count = info.weight()
+                total += count * len(grams)
+                for gram in grams:
+                    frequencies[gram] += count
+            paragraphs = searcher.doc_count()
+            found = _statistics[key] = _NgramStatistics(dict(frequencies), paragraphs, total / max(paragraphs, 1))
+            while len(_statistics) > GENERATIONS_KEPT:
+                _statistics.popitem(last=False)
+        return found
+
+
+def _ngram_bm25(searcher, texts, words):
+    """The character n-gram BM25 of paragraphs (their ``texts``) for the query's words.
+
+    An n-gram's idf is Lucene's, with its collection frequency standing for its document frequency.
+    """
+    wanted = collections.Counter(gram for word in words for gram in word_ngrams(word))
+    if not wanted:
+        return np.zeros(len(texts))
+    statistics = _ngram_statistics(searcher)
+    grams = list(wanted)
+    forms = [ngram_text(text) for text in texts]
+    tf = np.array([[f.count(g) for g in grams] for f in forms], dtype=np.float64)
+    lengths = np.array([len(f) - 3 * f.count(" ") for f in forms], dtype=np.float64)
+    weights = np.array([wanted[g] * lucene_idf(statistics.frequencies.get(g, 0), statistics.paragraphs) for g in grams])
+    return _weighted_bm25(tf, lengths, weights, statistics.average_length, *NGRAM_PARAMETERS)
+
+
+def _feedback_terms(texts, scores):
     """RM3's expansion terms: each paragraph's term frequencies weighted by exp(score - best score)."""
     weights = collections.Counter()
     best = max(scores)
-    for docnum, score in zip(docnums, scores):
-        terms = collections.Counter(index_terms(searcher.stored_fields(docnum)[fields.TEXT]))
+    for text, score in zip(texts, scores):
+        terms = collections.Counter(index_terms(text))
         length = sum(terms.values()) or 1
         for term, count in terms.items():
             weights[term] += math.exp(score - best) * count / length
     chosen = weights.most_common(FEEDBACK_TERMS)
     return {term: weight / chosen[0][1] for term, weight in chosen} if chosen else {}
+
+
+def _feedback_bm25(searcher, texts, scores):
+    """The BM25 of paragraphs (their ``texts``, best first) for the feedback terms of the best of them."""
+    best = np.argsort(-scores, kind="stable")[:FEEDBACK_PARAGRAPHS]
+    wanted = _feedback_terms([texts[i] for i in best], scores[best])
+    if not wanted:
+        return np.zeros(len(texts))
+    spaced = [terms_text(text) for text in texts]
+    tf = np.array([[s.count(f" {t} ") for t in wanted] for s in spaced], dtype=np.float64)
+    lengths = np.array([s.count(" ") / 2 for s in spaced], dtype=np.float64)
+    weights = np.array([w * searcher.idf(fields.TEXT, t) for t, w in wanted.items()])
+    return _weighted_bm25(tf, lengths, weights, searcher.avg_field_length(fields.TEXT), *FIELD_PARAMETERS[fields.TEXT])
 
 
 def rescore(searcher, text, ranked):
@@ -99,17 +164,11 @@ def rescore(searcher, text, ranked):
     words = wanted_words(text)
     if not window or not words:
         return ranked
-    docnums = np.array(sorted(r[0] for r in window), dtype=np.int64)
-    first = {r[0]: r[1] for r in window}
-    scores = np.array([first[d] for d in docnums])
-    grams = collections.Counter(t.text for t in searcher.schema[fields.TEXT_NGRAM].analyzer(" ".join(words)))
-    if grams and NGRAM_WEIGHT:
-        scores += NGRAM_WEIGHT * _bm25(searcher, fields.TEXT_NGRAM, docnums, grams)
+    scores = np.array([r[1] for r in window], dtype=np.float64)
+    texts = [searcher.stored_fields(r[0])[fields.TEXT] for r in window]
+    if NGRAM_WEIGHT:
+        scores += NGRAM_WEIGHT * _ngram_bm25(searcher, texts, words)
     if FEEDBACK_WEIGHT:
-        best = np.argsort(-scores, kind="stable")[:FEEDBACK_PARAGRAPHS]
-        terms = _feedback_terms(searcher, docnums[best], scores[best])
-        scores += FEEDBACK_WEIGHT * _bm25(searcher, fields.TEXT, docnums, terms)
-    rescored = dict(zip(docnums.tolist(), scores.tolist()))
-    window = [(r[0], rescored[r[0]], *r[2:]) for r in window]
-    window.sort(key=lambda r: (-r[1], r[0]))
+        scores += FEEDBACK_WEIGHT * _feedback_bm25(searcher, texts, scores)
+    window = sorted(((r[0], score, *r[2:]) for r, score in zip(window, scores.tolist())), key=lambda r: (-r[1], r[0]))
     return window + rest
