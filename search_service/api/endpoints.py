@@ -1,6 +1,9 @@
 """The JSON API under /api, and /openapi.json."""
 
+import dataclasses
+import functools
 import hmac
+import time
 import urllib.parse
 
 import flask
@@ -11,6 +14,10 @@ from search_service.indexing import reindex
 from search_service.search import SearchRequest, get_document, search
 
 bp = flask.Blueprint("api", __name__)
+
+#: Search pages kept in memory. A page is kept for one index generation, which never changes, so a
+#: kept page is never stale; a reindex starts afresh.
+CACHED_PAGES = 2048
 
 
 def _live():
@@ -54,7 +61,16 @@ def search_endpoint():
         q=args["q"], page=args["page"], per_page=args["per_page"], sources=tuple(args["source"]),
         date_from=args["date_from"], date_to=args["date_to"],
     )
-    return json_response(schemas.SearchPage(), search(_live(), request))
+    started = time.perf_counter()
+    live = _live()
+    page = _search_page(live, live.generation(), request)
+    return json_response(schemas.SearchPage(), dataclasses.replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2)))
+
+
+@functools.lru_cache(maxsize=CACHED_PAGES)
+def _search_page(live_index, generation, request):
+    """The page for ``request`` on the live index, kept per ``generation`` (the cache key's part that a reindex changes)."""
+    return search(live_index, request)
 
 
 def _query_args():

@@ -178,6 +178,10 @@ class LiveIndex:
         """The Whoosh index of the live generation."""
         return self._refresh()[0]
 
+    def generation(self):
+        """The name of the live generation (a new name after every reindex)."""
+        return self._refresh()[1].name
+
     def searcher(self, **kwargs):
         """A searcher over the live generation (use it as a context manager).
 

@@ -24,7 +24,7 @@ SUGGEST_BELOW = 3
 SEARCH_TIME_LIMIT = 5.0
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class SearchRequest:
     """What a client asks for."""
 
