@@ -8,7 +8,9 @@
    after another in this process, each timed once: every other one without snippets, the others
    as the API answers them.
 4. HTTP: ``search-service serve`` (waitress) on a loopback port, driven by a fixed number of client
-   threads with keep-alive connections, for a fixed time and at most a fixed number of requests.
+   threads with keep-alive connections, for a fixed time and at most a fixed number of requests:
+   after a warm-up with other queries, once with queries the server has not seen, then with the
+   same queries again (answered from its cache of search pages).
 """
 
 import collections
@@ -98,6 +100,7 @@ class Latency:
 class HttpLoad:
     """Throughput and latency of the HTTP API under a fixed concurrent load."""
 
+    label: str
     concurrency: int
     seconds: float
     requests: int
@@ -114,7 +117,7 @@ class Report:
     corpus: Corpus
     indexing: Indexing | None
     latencies: list[Latency]
-    http: HttpLoad | None
+    http: list[HttpLoad]
 
 
 def _sentences_of(paragraph):
@@ -406,11 +409,11 @@ class _Load:
             self.sent += 1
             return self.sent
 
-    def _client(self, number):
+    def _client(self):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         times, refused, errors = [], 0, 0
         while (sent := self._claim()) is not None:
-            path = self.paths[(number * 7919 + sent) % len(self.paths)]
+            path = self.paths[(sent - 1) % len(self.paths)]
             started = time.perf_counter()
             try:
                 status, _ = _get(connection, path)
@@ -430,41 +433,52 @@ class _Load:
             self.refused += refused
             self.errors += errors
 
-    def run(self, progress=None):
+    def run(self, progress=None, label="HTTP load"):
         """Run the load; returns the seconds it took."""
         self.deadline = time.monotonic() + self.seconds
         started = time.monotonic()
-        threads = [threading.Thread(target=self._client, args=(n,), daemon=True) for n in range(self.concurrency)]
+        threads = [threading.Thread(target=self._client, daemon=True) for _ in range(self.concurrency)]
         for thread in threads:
             thread.start()
         while any(thread.is_alive() for thread in threads):
             threads[0].join(0.5)
             if progress:
-                progress("HTTP load", min(round(time.monotonic() - started), round(self.seconds)), round(self.seconds))
+                progress(label, min(round(time.monotonic() - started), round(self.seconds)), round(self.seconds))
         return time.monotonic() - started
 
 
-def measure_http(index_dir, queries, seconds, concurrency, max_requests=MAX_HTTP_REQUESTS, progress=None):
-    """Requests per second and latency of ``GET /api/search`` under ``concurrency`` loopback clients."""
-    paths = [f"/api/search?q={urllib.parse.quote(text)}" for _, text in queries]
+def _paths(queries):
+    return [f"/api/search?q={urllib.parse.quote(text)}" for _, text in queries]
+
+
+def measure_http(index_dir, queries, warmup, seconds, concurrency, max_requests=MAX_HTTP_REQUESTS, progress=None):
+    """Requests per second and latency of ``GET /api/search`` under ``concurrency`` loopback clients.
+
+    After ``warmup`` queries, two loads of ``seconds`` each: ``queries`` the server has not seen
+    (each asked once, so at most ``len(queries)`` requests), then the same queries again.
+    """
     if progress:
         progress("starting the server", 0, None)
+    paths = _paths(queries)
+    loads = [("new queries", min(max_requests, len(paths))), ("repeated queries", max_requests)]
+    results = []
     with serving(index_dir) as (port, process):
-        warmup = _Load(port, paths, concurrency, seconds=max(1.0, seconds / 10), max_requests=WARMUP_QUERIES * concurrency)
-        warmup.run()
-        load = _Load(port, paths, concurrency, seconds, max_requests)
-        elapsed = load.run(progress)
-        peak = _peak_rss(process.pid)
-    answered = len(load.times)
-    return HttpLoad(
-        concurrency=concurrency,
-        seconds=elapsed,
-        requests=answered + load.refused + load.errors,
-        refused=load.refused,
-        errors=load.errors,
-        latency=summarize("HTTP GET /api/search", load.times, load.refused),
-        server_peak_rss_bytes=peak,
-    )
+        _Load(port, _paths(warmup), concurrency, seconds, len(warmup)).run()
+        for label, budget in loads:
+            load = _Load(port, paths, concurrency, seconds, budget)
+            elapsed = load.run(progress, f"HTTP load, {label}")
+            answered = len(load.times)
+            results.append(HttpLoad(
+                label=label,
+                concurrency=concurrency,
+                seconds=elapsed,
+                requests=answered + load.refused + load.errors,
+                refused=load.refused,
+                errors=load.errors,
+                latency=summarize(f"HTTP GET /api/search, {label}", load.times, load.refused),
+                server_peak_rss_bytes=_peak_rss(process.pid),
+            ))
+    return results
 
 
 def run_benchmark(
@@ -494,8 +508,8 @@ def run_benchmark(
     live = LiveIndex(index_dir)
     warmup = benchmark_queries(WARMUP_QUERIES, [], sentences, seed=SEED + 1)
     latencies = measure_latency(live, queries, warmup, progress=progress)
-    load = measure_http(index_dir, queries, http_seconds, concurrency, progress=progress) if http_seconds > 0 else None
-    return Report(described, indexing, latencies, load)
+    loads = measure_http(index_dir, queries, warmup, http_seconds, concurrency, progress=progress) if http_seconds > 0 else []
+    return Report(described, indexing, latencies, loads)
 
 
 def _mb(size):
@@ -516,15 +530,15 @@ def format_report(report):
             f"| indexing peak memory (max RSS) | {_mb(indexing.peak_rss_bytes)} |",
             f"| index size | {_mb(indexing.index_bytes)} |",
         ]
+    for load in report.http:
+        lines.append(
+            f"| HTTP throughput, {load.label} | {load.requests / load.seconds:,.0f} requests/s ({load.requests:,} requests in "
+            f"{load.seconds:.1f} s, {load.concurrency} clients, {load.refused} refused with 4xx, {load.errors} errors) |"
+        )
     if report.http:
-        load = report.http
-        lines += [
-            f"| HTTP throughput | {load.requests / load.seconds:,.0f} requests/s ({load.requests:,} requests in "
-            f"{load.seconds:.1f} s, {load.concurrency} clients, {load.refused} refused with 4xx, {load.errors} errors) |",
-            f"| HTTP server peak memory (max RSS) | {_mb(load.server_peak_rss_bytes)} |",
-        ]
+        lines.append(f"| HTTP server peak memory (max RSS) | {_mb(report.http[-1].server_peak_rss_bytes)} |")
     lines += ["", "| latency (ms) | queries | p50 | p95 | p99 | mean | refused |", "|---|---|---|---|---|---|---|"]
-    rows = report.latencies + ([report.http.latency] if report.http else [])
+    rows = report.latencies + [load.latency for load in report.http]
     for row in rows:
         lines.append(
             f"| {row.label} | {row.count:,} | {row.p50:.1f} | {row.p95:.1f} | {row.p99:.1f} | {row.mean:.1f} | {row.errors} |"

@@ -34,7 +34,10 @@ def test_bench_on_a_small_corpus_prints_every_figure(tmp_path):
          "--index", str(tmp_path / "index"), "--eval-dir", str(tmp_path / "no-eval")],
     )
     assert result.exit_code == 0, result.output
-    for figure in ["indexing throughput", "peak memory", "index size", "HTTP throughput", "search + highlighting: all", "p95"]:
+    for figure in [
+        "indexing throughput", "peak memory", "index size", "search + highlighting: all", "p95",
+        "HTTP throughput, new queries", "HTTP throughput, repeated queries",
+    ]:
         assert figure in result.output
     assert "300 paragraphs" in result.output
 
