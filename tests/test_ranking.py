@@ -6,7 +6,7 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from search_service.arabic import analyzer, index_terms, ngram_text, stem, terms_text, word_ngrams
+from search_service.arabic import analyzer, index_terms, ngram_text, stem, word_ngrams
 from search_service.arabic.stemming import prefix_variant
 from search_service.cli import main
 from search_service.evaluation_sets import evaluate_set, splits_of
@@ -85,11 +85,6 @@ def test_ngram_text_counts_each_ngram_as_often_as_the_words_have_it():
     assert text.count("صبر") == 2
     assert len(text) - 3 * text.count(" ") == sum(len(word_ngrams(w)) for w in ["الصبر", "صبر", "وأساسا"])
 
-
-def test_terms_text_holds_each_indexed_term_between_spaces():
-    text = "وَالكِتَابُ الجديد والكتاب"
-    assert terms_text(text).split() == index_terms(text)
-    assert terms_text(text).count(" كتاب ") == 2
 
 
 def test_index_terms_are_the_analyzer_terms():

@@ -1,6 +1,7 @@
 """Arabic text analysis: normalisation, light stemming, and the Whoosh analyzers built on them."""
 
 from search_service.arabic.analysis import (
+    NGRAM_SIZE,
     QUESTION_WORDS,
     STOP_WORDS,
     analyzer,
@@ -9,7 +10,6 @@ from search_service.arabic.analysis import (
     is_question_word,
     ngram_text,
     prefix_forms,
-    terms_text,
     tokenizer,
     word_ngrams,
 )
@@ -17,6 +17,7 @@ from search_service.arabic.normalization import normalize
 from search_service.arabic.stemming import STEM_EXCLUSIONS, stem
 
 __all__ = [
+    "NGRAM_SIZE",
     "QUESTION_WORDS",
     "STEM_EXCLUSIONS",
     "STOP_WORDS",
@@ -28,7 +29,6 @@ __all__ = [
     "normalize",
     "prefix_forms",
     "stem",
-    "terms_text",
     "tokenizer",
     "word_ngrams",
 ]

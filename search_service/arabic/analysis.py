@@ -115,24 +115,18 @@ def ngram_text(text):
 
 
 @functools.lru_cache(maxsize=200_000)
-def _chunk_terms_text(chunk):
-    return "".join(f" {t.text} " for t in _STEMMING(chunk))
-
-
-def terms_text(text):
-    """The terms ``analyzer()`` makes of a text, each between two spaces (`` كتاب  جديد ``): a term
-    occurs in it as often as it is indexed (``str.count(" term ")``); each distinct piece of the
-    text between whitespace is analysed once."""
-    return "".join(map(_chunk_terms_text, text.split()))
+def _chunk_terms(chunk):
+    return tuple(t.text for t in _STEMMING(chunk))
 
 
 def index_terms(text):
-    """The terms ``analyzer()`` makes of a text, in order.
+    """The terms ``analyzer()`` makes of a text, in order; each distinct piece of the text between
+    whitespace is analysed once (tokens never hold whitespace).
 
     >>> index_terms("وَالكِتَابُ الجديد")
     ['كتاب', 'جديد']
     """
-    return terms_text(text).split()
+    return [term for chunk in text.split() for term in _chunk_terms(chunk)]
 
 
 def is_question_word(text):

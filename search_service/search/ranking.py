@@ -14,13 +14,15 @@ once per index generation from the exact-form vocabulary.
 
 import collections
 import dataclasses
+import functools
 import math
 import threading
+import typing
 
 import numpy as np
 from whoosh import scoring
 
-from search_service.arabic import index_terms, ngram_text, terms_text, word_ngrams
+from search_service.arabic import NGRAM_SIZE, index_terms, ngram_text, word_ngrams
 from search_service.indexing import schema as fields
 from search_service.search.query import wanted_words
 
@@ -39,6 +41,8 @@ NGRAM_WEIGHT = 0.6
 FEEDBACK_PARAGRAPHS = 10
 FEEDBACK_TERMS = 20
 FEEDBACK_WEIGHT = 0.3
+#: Paragraphs whose analysis is kept between searches.
+PARAGRAPHS_ANALYSED = 10_000
 #: Index generations whose n-gram statistics are kept (the live one, and the previous one while it drains).
 GENERATIONS_KEPT = 2
 
@@ -115,6 +119,21 @@ def _ngram_statistics(searcher):
         return found
 
 
+class _Analysed(typing.NamedTuple):
+    ngrams: str  # ngram_text of the paragraph
+    ngram_count: int
+    terms: collections.Counter  # indexed term -> occurrences
+    term_count: int
+
+
+@functools.lru_cache(maxsize=PARAGRAPHS_ANALYSED)
+def _analysed(text):
+    """A paragraph's text as the rescoring reads it (kept: the best paragraphs of one query are often those of the next)."""
+    ngrams = ngram_text(text)
+    terms = collections.Counter(index_terms(text))
+    return _Analysed(ngrams, len(ngrams) - NGRAM_SIZE * ngrams.count(" "), terms, sum(terms.values()))
+
+
 def _ngram_bm25(searcher, texts, words):
     """The character n-gram BM25 of paragraphs (their ``texts``) for the query's words.
 
@@ -125,9 +144,9 @@ def _ngram_bm25(searcher, texts, words):
         return np.zeros(len(texts))
     statistics = _ngram_statistics(searcher)
     grams = list(wanted)
-    forms = [ngram_text(text) for text in texts]
+    forms = [_analysed(text).ngrams for text in texts]
     tf = np.array([[f.count(g) for g in grams] for f in forms], dtype=np.float64)
-    lengths = np.array([len(f) - 3 * f.count(" ") for f in forms], dtype=np.float64)
+    lengths = np.array([_analysed(text).ngram_count for text in texts], dtype=np.float64)
     weights = np.array([wanted[g] * lucene_idf(statistics.frequencies.get(g, 0), statistics.paragraphs) for g in grams])
     return _weighted_bm25(tf, lengths, weights, statistics.average_length, *NGRAM_PARAMETERS)
 
@@ -137,10 +156,9 @@ def _feedback_terms(texts, scores):
     weights = collections.Counter()
     best = max(scores)
     for text, score in zip(texts, scores):
-        terms = collections.Counter(index_terms(text))
-        length = sum(terms.values()) or 1
-        for term, count in terms.items():
-            weights[term] += math.exp(score - best) * count / length
+        analysed = _analysed(text)
+        for term, count in analysed.terms.items():
+            weights[term] += math.exp(score - best) * count / (analysed.term_count or 1)
     chosen = weights.most_common(FEEDBACK_TERMS)
     return {term: weight / chosen[0][1] for term, weight in chosen} if chosen else {}
 
@@ -151,9 +169,9 @@ def _feedback_bm25(searcher, texts, scores):
     wanted = _feedback_terms([texts[i] for i in best], scores[best])
     if not wanted:
         return np.zeros(len(texts))
-    spaced = [terms_text(text) for text in texts]
-    tf = np.array([[s.count(f" {t} ") for t in wanted] for s in spaced], dtype=np.float64)
-    lengths = np.array([s.count(" ") / 2 for s in spaced], dtype=np.float64)
+    analysed = [_analysed(text) for text in texts]
+    tf = np.array([[a.terms.get(t, 0) for t in wanted] for a in analysed], dtype=np.float64)
+    lengths = np.array([a.term_count for a in analysed], dtype=np.float64)
     weights = np.array([w * searcher.idf(fields.TEXT, t) for t, w in wanted.items()])
     return _weighted_bm25(tf, lengths, weights, searcher.avg_field_length(fields.TEXT), *FIELD_PARAMETERS[fields.TEXT])
 
