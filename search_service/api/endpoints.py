@@ -1,6 +1,5 @@
 """The JSON API under /api, and /openapi.json."""
 
-import dataclasses
 import functools
 import hmac
 import time
@@ -15,8 +14,8 @@ from search_service.search import SearchRequest, get_document, search
 
 bp = flask.Blueprint("api", __name__)
 
-#: Search pages kept in memory. A page is kept for one index generation, which never changes, so a
-#: kept page is never stale; a reindex starts afresh.
+#: Search pages kept in memory, as dumped by their schema. A page is kept for one index generation,
+#: which never changes, so a kept page is never stale; a reindex starts afresh.
 CACHED_PAGES = 2048
 
 
@@ -63,14 +62,14 @@ def search_endpoint():
     )
     started = time.perf_counter()
     live = _live()
-    page = _search_page(live, live.generation(), request)
-    return json_response(schemas.SearchPage(), dataclasses.replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2)))
+    body = {**_search_page(live, live.generation(), request), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
+    return flask.current_app.response_class(schemas.to_json(body) + "\n", mimetype="application/json")
 
 
 @functools.lru_cache(maxsize=CACHED_PAGES)
 def _search_page(live_index, generation, request):
-    """The page for ``request`` on the live index, kept per ``generation`` (the cache key's part that a reindex changes)."""
-    return search(live_index, request)
+    """The dumped page for ``request`` on the live index, kept per ``generation`` (the cache key's part that a reindex changes)."""
+    return schemas.SearchPage().dump(search(live_index, request))
 
 
 def _query_args():
