@@ -7,6 +7,7 @@ import pathlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -38,11 +39,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_until_responds(url, process, timeout=30.0):
+def wait_until_responds(url, process, timeout=30.0, log=None):
+    """Wait for ``url`` to answer; ``log`` is the file the server writes its stderr to, if not a pipe."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read()}")
+            output = pathlib.Path(log.name).read_text() if log else process.stderr.read()
+            raise RuntimeError(f"server exited with {process.returncode}: {output}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -55,13 +58,15 @@ def wait_until_responds(url, process, timeout=30.0):
 def running_server(index_dir, env=None):
     """``search-service serve`` in a subprocess on a free loopback port; yields its base URL."""
     port = free_port()
+    # The access log goes to a file: a pipe nobody reads would fill up and block the server.
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log")
     process = subprocess.Popen(
         [sys.executable, "-m", "search_service", "serve", "--index", str(index_dir), "--port", str(port)],
-        env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_responds(base + "/api/health", process)
+        wait_until_responds(base + "/api/health", process, log=log)
         yield base
     finally:
         process.terminate()
@@ -70,6 +75,7 @@ def running_server(index_dir, env=None):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -176,7 +176,7 @@ def test_built_image_serves_the_seeds_and_passes_its_healthcheck(image_root):
     with open(image_root / "serve.log", "w") as log:
         server = _serve(image_root, port, log)
         try:
-            wait_until_responds(f"http://127.0.0.1:{port}/api/health", server)
+            wait_until_responds(f"http://127.0.0.1:{port}/api/health", server, log=log)
             assert _healthcheck(image_root, port).returncode == 0
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as response:
                 assert json.load(response)["documents"] == len(list(SEEDS.glob("*.txt")))

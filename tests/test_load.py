@@ -33,8 +33,12 @@ def test_searches_all_succeed_while_reindexing_twice(tmp_path, capsys):
             try:
                 with urllib.request.urlopen(f"{base}/api/search?q={q}", timeout=30) as response:
                     ok = response.status == 200
-            except (urllib.error.URLError, OSError):
+            except urllib.error.HTTPError as error:
                 ok = False
+                failures.append(f"{error.code} {error.read()[:300]!r}")
+            except (urllib.error.URLError, OSError) as error:
+                ok = False
+                failures.append(repr(error))
             with lock:
                 counts["ok" if ok else "failed"] += 1
 
