@@ -1,4 +1,4 @@
-# search-service: the seeds indexed at build time, served by waitress on port 8000.
+# search-service: the seeds indexed at build time, served by gunicorn on port 8000.
 #
 #   docker build -t search-service .
 #   docker run -p 8000:8000 search-service

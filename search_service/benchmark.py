@@ -7,7 +7,7 @@
 3. Latency: evaluation questions plus short queries (1–3 consecutive words of the corpus), one
    after another in this process, each timed once: every other one without snippets, the others
    as the API answers them.
-4. HTTP: ``search-service serve`` (waitress) on a loopback port, driven by a fixed number of client
+4. HTTP: ``search-service serve`` (gunicorn) on a loopback port, driven by a fixed number of client
    threads with keep-alive connections, for a fixed time and at most a fixed number of requests:
    after a warm-up with other queries, once with queries the server has not seen, then with the
    same queries again (answered from its cache of search pages).

@@ -1,7 +1,6 @@
 """The ``search-service`` command line: reindex, serve, search, evaluate, bench."""
 
 import logging
-import signal
 import sys
 import time
 
@@ -17,10 +16,6 @@ from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
 EXIT_PARTIAL = 3
-#: Largest request body ``serve`` accepts (the API takes no uploads), and seconds an idle
-#: connection is kept.
-MAX_REQUEST_BODY = 64 * 1024
-REQUEST_TIMEOUT = 30
 
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False), envvar="SEARCH_SERVICE_INDEX",
@@ -89,34 +84,28 @@ class _progress_reporter:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Worker processes.  [default: one per core]",
+)
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64), help="Threads per worker process.")
 @index_option
-def serve_command(host, port, threads, index_dir):
-    """Serve the HTTP API, search page and widget with a production WSGI server (waitress).
+def serve_command(host, port, workers, threads, index_dir):
+    """Serve the HTTP API, search page and widget with a production WSGI server (gunicorn).
 
-    Access logs go to stderr as JSON lines. SIGTERM or Ctrl-C stop it gracefully: requests in
-    progress are finished first.
+    Access logs go to stderr as JSON lines. SIGTERM stops it gracefully (requests in progress are
+    finished first), Ctrl-C at once.
 
     Example: search-service serve --host 0.0.0.0 --port 8000
     """
-    import waitress
-
-    from search_service.api import create_app
+    from search_service.api.server import default_workers, serve
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    app = create_app({"INDEX": index_dir})
     try:
         LiveIndex(index_dir).info()
     except IndexNotFound as error:
         click.echo(f"warning: {error}; searches answer 503 until then", err=True)
-    server = waitress.create_server(
-        app, host=host, port=port, threads=threads, ident="search-service",
-        max_request_body_size=MAX_REQUEST_BODY, channel_timeout=REQUEST_TIMEOUT,
-    )
-    # waitress closes gracefully on SystemExit; make SIGTERM (docker stop, systemd) raise it.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     click.echo(f"serving on http://{host}:{port} (index {index_dir})", err=True)
-    server.run()
+    serve(index_dir, host, port, workers or default_workers(), threads)
 
 
 @main.command("search")

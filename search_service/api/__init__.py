@@ -22,10 +22,17 @@ CORS_RESOURCES = {
 }
 
 
+#: Largest request body accepted (the API takes no uploads); a larger one is answered 413.
+MAX_REQUEST_BODY = 64 * 1024
+
+
 def create_app(overrides=None):
     """Build the application. Settings: INDEX, SOURCES, ADMIN_TOKEN (from SEARCH_SERVICE_* too)."""
     app = flask.Flask(__name__)
-    app.config.from_mapping(INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=[str(s) for s in config.DEFAULT_SOURCES], ADMIN_TOKEN=None)
+    app.config.from_mapping(
+        INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=[str(s) for s in config.DEFAULT_SOURCES], ADMIN_TOKEN=None,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BODY,
+    )
     app.config.from_prefixed_env("SEARCH_SERVICE", loads=str)
     app.config.from_mapping(overrides or {})
     if isinstance(app.config["SOURCES"], str):

@@ -1,0 +1,56 @@
+"""The production server: gunicorn, a few worker processes with a few threads each.
+
+Searching is CPU work under Python's global interpreter lock, so a second thread in a process
+adds little and many threads slow each other down; worker processes use the cores. Each worker
+builds its own application, so index readers and caches are never shared across a fork.
+"""
+
+import os
+
+from gunicorn.app.base import BaseApplication
+
+from search_service.api import create_app
+
+#: Seconds a worker may stay busy with one request before it is replaced, and seconds requests in
+#: progress get to finish on SIGTERM.
+WORKER_TIMEOUT = 30
+GRACEFUL_TIMEOUT = 30
+
+
+def default_workers():
+    """One worker process per core available to this process."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class _Server(BaseApplication):
+    def __init__(self, index_dir, options):
+        self.index_dir = index_dir
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return create_app({"INDEX": self.index_dir})
+
+
+def serve(index_dir, host, port, workers, threads):
+    """Serve the application on ``host:port`` until SIGTERM (requests in progress finish first) or Ctrl-C."""
+    _Server(
+        index_dir,
+        {
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": WORKER_TIMEOUT,
+            "graceful_timeout": GRACEFUL_TIMEOUT,
+            "keepalive": 5,
+            # Long query strings reach the application, which answers them with a JSON error.
+            "limit_request_line": 0,
+            "proc_name": "search-service",
+            "loglevel": "warning",
+        },
+    ).run()
