@@ -12,6 +12,7 @@ import time
 import pytest
 
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, ReindexInProgress, reindex
+from search_service.indexing import writing
 from search_service.indexing.builder import LOCK_FILE
 from search_service.search import SearchRequest, search
 
@@ -102,9 +103,29 @@ def small_filesystem(tmp_path):
     subprocess.run(["umount", "-l", str(mountpoint)], check=False)
 
 
-def test_full_disk_during_reindex_keeps_the_old_index(small_filesystem, tmp_path):
+def write_in_two_processes(monkeypatch):
+    monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writing, "_cores", lambda: 2)
+
+
+def test_a_corpus_written_by_two_processes_holds_the_same_paragraphs(tmp_path, monkeypatch):
+    corpus = big_corpus(tmp_path / "big.jsonl", documents=40, paragraphs=5)
+    reindex([SEEDS, corpus], tmp_path / "single")
+    write_in_two_processes(monkeypatch)
+    summary = reindex([SEEDS, corpus], tmp_path / "parallel")
+    assert (summary.documents, summary.paragraphs) == (45, 79 + 200)
+    with LiveIndex(tmp_path / "parallel").searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+    assert all_paragraphs(tmp_path / "parallel") == all_paragraphs(tmp_path / "single")
+    assert not list((tmp_path / "parallel").glob("*/share-*"))
+
+
+@pytest.mark.parametrize("processes", ["single", "parallel"])
+def test_full_disk_during_reindex_keeps_the_old_index(small_filesystem, tmp_path, monkeypatch, processes):
     index = build_index(small_filesystem / "index")
     live_before = (index / "CURRENT").read_text()
+    if processes == "parallel":
+        write_in_two_processes(monkeypatch)
     with pytest.raises(ReindexError, match="No space left"):
         reindex([SEEDS, big_corpus(tmp_path / "big.jsonl")], index)
     assert (index / "CURRENT").read_text() == live_before

@@ -10,13 +10,12 @@ import pathlib
 import shutil
 import time
 
-from whoosh import index as whoosh_index
-
 from search_service.indexing import schema as fields
 from search_service.indexing.store import MANIFEST, current_generation, publish_generation, IndexNotFound
-from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
+from search_service.indexing.writing import paragraphs, write_index
+from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.near_duplicates import duplicate_groups
-from search_service.ingest.sources import SourceError, iter_records
+from search_service.ingest.sources import SourceError
 
 LOCK_FILE = ".reindex.lock"
 BUILDING_PREFIX = ".building-"
@@ -42,37 +41,6 @@ class ReindexSummary:
     duplicates: int
     skipped: list[SkippedRecord]
     seconds: float
-
-
-def _documents(records, skipped):
-    for record in records:
-        if isinstance(record, SkippedRecord):
-            skipped.append(record)
-        else:
-            yield record
-
-
-def _paragraphs(sources):
-    for document in _documents(iter_records(sources), []):
-        for position, text in enumerate(document.paragraphs, start=1):
-            yield paragraph_id(document.id, position), text
-
-
-def _whoosh_documents(document: Document, groups):
-    for position, text in enumerate(document.paragraphs, start=1):
-        pid = paragraph_id(document.id, position)
-        yield {
-            fields.ID: pid,
-            fields.DOCUMENT_ID: document.id,
-            fields.POSITION: position,
-            fields.TEXT: text,
-            fields.TEXT_EXACT: text,
-            fields.TITLE: document.title or "",
-            fields.DATE: document.date.isoformat() if document.date else "",
-            fields.SOURCE: document.source or "",
-            fields.URL: document.url,
-            fields.DUPLICATE_GROUP: groups.get(pid, pid),
-        }
 
 
 def _acquire_lock(index_dir):
@@ -141,22 +109,13 @@ def _build(sources, directory, on_progress):
     # First pass: near-duplicate groups need every paragraph before any is written.
     # zip draws from the counter once per paragraph, so afterwards it yields the paragraph count.
     counter = itertools.count()
-    groups = duplicate_groups(paragraph for paragraph, _ in zip(_paragraphs(sources), counter))
+    groups = duplicate_groups(paragraph for paragraph, _ in zip(paragraphs(sources), counter))
     total = next(counter)
     directory.mkdir()
-    ix = whoosh_index.create_in(str(directory), fields.build_schema())
-    skipped, documents, paragraphs = [], 0, 0
-    with ix.writer(limitmb=256) as writer:
-        for document in _documents(iter_records(sources), skipped):
-            documents += 1
-            for whoosh_document in _whoosh_documents(document, groups):
-                writer.add_document(**whoosh_document)
-                paragraphs += 1
-                if on_progress and paragraphs % 500 == 0:
-                    on_progress(paragraphs, total)
+    documents, written, skipped = write_index(sources, directory, groups, total, on_progress)
     if on_progress:
-        on_progress(paragraphs, total)
-    return ReindexSummary("", documents, paragraphs, len(groups), skipped, 0.0)
+        on_progress(written, total)
+    return ReindexSummary("", documents, written, len(groups), skipped, 0.0)
 
 
 def _write_manifest(generation, summary):

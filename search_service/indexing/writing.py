@@ -1,0 +1,162 @@
+"""Writing the paragraphs of a corpus into a new Whoosh index, in one process or one per core.
+
+Whoosh analyses and writes postings in pure Python, so one process uses one core. A large corpus
+is split by document between worker processes: each reads the sources, writes the documents that
+fall to it into an index of its own (one segment), and the segments are then gathered under one
+table of contents, without rewriting them.
+"""
+
+import multiprocessing
+import os
+import pathlib
+import shutil
+import time
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+
+from search_service.indexing import schema as fields
+from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
+from search_service.ingest.sources import iter_records
+
+#: Corpora with at least this many paragraphs are written by one process per core.
+PARALLEL_FROM = 20_000
+#: Memory for the postings of one writer before it sorts them out to a temporary file.
+WRITER_MEMORY_MB = 256
+#: Seconds between progress reports of the worker processes.
+PROGRESS_INTERVAL = 0.5
+_INDEX_NAME = "MAIN"
+
+
+def documents(records, skipped):
+    """The documents among ``records``; skipped records are appended to ``skipped``."""
+    for record in records:
+        if isinstance(record, SkippedRecord):
+            skipped.append(record)
+        else:
+            yield record
+
+
+def paragraphs(sources):
+    """``(paragraph id, text)`` of every paragraph of ``sources``."""
+    for document in documents(iter_records(sources), []):
+        for position, text in enumerate(document.paragraphs, start=1):
+            yield paragraph_id(document.id, position), text
+
+
+def _whoosh_documents(document: Document, groups):
+    for position, text in enumerate(document.paragraphs, start=1):
+        pid = paragraph_id(document.id, position)
+        yield {
+            fields.ID: pid,
+            fields.DOCUMENT_ID: document.id,
+            fields.POSITION: position,
+            fields.TEXT: text,
+            fields.TEXT_EXACT: text,
+            fields.TITLE: document.title or "",
+            fields.DATE: document.date.isoformat() if document.date else "",
+            fields.SOURCE: document.source or "",
+            fields.URL: document.url,
+            fields.DUPLICATE_GROUP: groups.get(pid, pid),
+        }
+
+
+def _write_share(directory, sources, groups, share, shares, on_written):
+    """Index every ``shares``-th document of ``sources`` (from the ``share``-th) into a new index in
+    ``directory``. Returns ``(documents in all, paragraphs written, skipped records)``."""
+    pathlib.Path(directory).mkdir(exist_ok=True)
+    ix = whoosh_index.create_in(str(directory), fields.build_schema())
+    skipped, seen, written = [], 0, 0
+    with ix.writer(limitmb=WRITER_MEMORY_MB // shares) as writer:
+        for number, document in enumerate(documents(iter_records(sources), skipped)):
+            seen += 1
+            if number % shares != share:
+                continue
+            for whoosh_document in _whoosh_documents(document, groups):
+                writer.add_document(**whoosh_document)
+                written += 1
+                if written % 500 == 0:
+                    on_written(written)
+    on_written(written)
+    return seen, written, skipped
+
+
+def _worker(directory, sources, groups, share, shares, written, results):
+    """A worker process: its share of the documents, then its outcome (or its exception) on ``results``."""
+    try:
+        results.send(_write_share(directory, sources, groups, share, shares, lambda n: setattr(written, "value", n)))
+    except Exception as error:  # the parent raises it as its own
+        results.send(error)
+
+
+def _gather(directory, shares):
+    """One index in ``directory`` over the segments of the indexes in ``shares``."""
+    ix = whoosh_index.create_in(str(directory), fields.build_schema())
+    segments = []
+    for share in shares:
+        segments += whoosh_index.TOC.read(FileStorage(str(share)), _INDEX_NAME).segments
+        for path in share.glob("*.seg"):
+            path.rename(directory / path.name)
+    whoosh_index.TOC(ix.schema, segments, ix.latest_generation() + 1).write(FileStorage(str(directory)), _INDEX_NAME)
+
+
+def _cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def write_index(sources, directory, groups, total, on_progress=None):
+    """Index the paragraphs of ``sources`` into a new Whoosh index in ``directory``.
+
+    ``groups`` maps paragraph ids to their near-duplicate group; ``total`` is the number of
+    paragraphs, for ``on_progress(done, total)``. Returns ``(documents, paragraphs, skipped)``.
+    Raises ``OSError`` when the index cannot be written. From ``PARALLEL_FROM`` paragraphs the
+    worker processes are started with ``spawn``: the calling script needs a ``__main__`` guard.
+    """
+    shares = _cores() if total >= PARALLEL_FROM else 1
+    if shares == 1:
+        report = (lambda n: on_progress(n, total)) if on_progress else (lambda n: None)
+        return _write_share(directory, sources, groups, 0, 1, report)
+    context = multiprocessing.get_context("spawn")
+    workers = []
+    for share in range(shares):
+        written, (receiving, sending) = context.Value("q", 0, lock=False), context.Pipe(duplex=False)
+        process = context.Process(
+            target=_worker, args=(directory / f"share-{share}", sources, groups, share, shares, written, sending), daemon=True,
+        )
+        process.start()
+        sending.close()
+        workers.append((process, written, receiving))
+    try:
+        outcomes = _wait(workers, total, on_progress)
+    finally:
+        for process, _, _ in workers:
+            process.kill()
+            process.join()
+    share_dirs = [directory / f"share-{share}" for share in range(shares)]
+    _gather(directory, share_dirs)
+    for share_dir in share_dirs:
+        shutil.rmtree(share_dir)
+    return outcomes[0][0], sum(written for _, written, _ in outcomes), outcomes[0][2]
+
+
+def _wait(workers, total, on_progress):
+    outcomes = [None] * len(workers)
+    while None in outcomes:
+        time.sleep(PROGRESS_INTERVAL)
+        for number, (process, _, receiving) in enumerate(workers):
+            if outcomes[number] is None and (receiving.poll() or not process.is_alive()):
+                outcomes[number] = _outcome(process, receiving)
+        if on_progress:
+            on_progress(sum(written.value for _, written, _ in workers), total)
+    return outcomes
+
+
+def _outcome(process, receiving):
+    try:
+        outcome = receiving.recv()
+    except EOFError:
+        process.join()
+        raise OSError(f"an index writer process stopped (exit status {process.exitcode})") from None
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
