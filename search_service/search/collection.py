@@ -29,8 +29,9 @@ from whoosh.matching import binary, combo, mcore, wrappers
 
 #: Postings kept per segment (document numbers and weights), in bytes.
 POSTINGS_CACHE_BYTES = 128 << 20
-#: Segments whose arrays are kept (the live generation, and the previous one while it drains).
-SEGMENTS_KEPT = 2
+#: Segments whose arrays are kept: those of the live generation (one per process that wrote it),
+#: and of the previous one while it drains.
+SEGMENTS_KEPT = 8
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
 
@@ -121,11 +122,15 @@ _segments = collections.OrderedDict()
 _segments_lock = threading.Lock()
 
 
-def _segment(reader):
+def _segment_key(reader):
     segment = reader.segment() if hasattr(reader, "segment") else None
-    if segment is None:
+    return (segment.segment_id(), reader.doc_count_all()) if segment is not None else None
+
+
+def _segment(reader):
+    key = _segment_key(reader)
+    if key is None:
         return _Segment(reader.doc_count_all())
-    key = (segment.segment_id(), reader.doc_count_all())
     with _segments_lock:
         found = _segments.get(key)
         if found is None:
@@ -292,12 +297,12 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
         scores.append(segment_scores)
         facet_codes.append(segment.field_codes(reader, facet_field))
         group_parts.append(segment.group_numbers(reader, group_field))
-    scores, groups = np.concatenate(scores), _joined_groups(group_parts)
+    scores = np.concatenate(scores)
     if len(group_parts) == 1:
+        groups = group_parts[0][0]
         order, ordered = segment.group_order(reader, group_field)
     else:
-        order = np.argsort(groups, kind="stable")
-        ordered = groups[order]
+        groups, order, ordered = _index_groups(searcher, group_field, group_parts)
     matches = np.flatnonzero(np.concatenate(masks))
     return Collected(
         top=[(d, score, _others(d, groups, order, ordered)) for d, score in _best_per_group(matches, scores, groups, limit)],
@@ -345,15 +350,28 @@ def _counts(segment_codes, masks):
     return dict(counts)
 
 
-def _joined_groups(parts):
-    """One array of group numbers over all segments, equal for equal group values."""
-    if len(parts) == 1:
-        return parts[0][0]
-    index, joined = {}, []
-    for numbers, values in parts:
-        renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
-        joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
-    return np.concatenate(joined)
+_joined_groups = collections.OrderedDict()
+_joined_groups_lock = threading.Lock()
+
+
+def _index_groups(searcher, fieldname, parts):
+    """``(groups, order, ordered)`` over all segments: group numbers, equal for equal group values
+    (``parts`` holds each segment's ``group_numbers``), the document numbers sorted by group, and
+    the sorted group numbers. Computed once for a set of segments."""
+    key = (tuple(_segment_key(s.reader()) for s, _ in searcher.leaf_searchers()), fieldname)
+    with _joined_groups_lock:
+        found = _joined_groups.get(key)
+        if found is None:
+            index, joined = {}, []
+            for numbers, values in parts:
+                renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+                joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
+            groups = np.concatenate(joined)
+            order = np.argsort(groups, kind="stable")
+            found = _joined_groups[key] = (groups, order, groups[order])
+            while len(_joined_groups) > SEGMENTS_KEPT:
+                _joined_groups.popitem(last=False)
+        return found
 
 
 def _others(docnum, groups, order, ordered):
