@@ -91,6 +91,47 @@ def test_killing_a_reindex_midway_leaves_the_old_index_serving(tmp_path):
     assert summary.documents == 5 and not list(index.glob(".building-*"))
 
 
+def test_killing_a_reindex_written_by_several_processes_stops_its_workers(tmp_path):
+    index = build_index(tmp_path / "index")
+    # Twice the paragraphs that start parallel writing: finishing their shares would take the
+    # workers far longer than the 20 s they get to notice that the reindex was killed.
+    corpus = big_corpus(tmp_path / "big.jsonl", documents=2000, paragraphs=writing.PARALLEL_FROM // 1000)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_service", "reindex", "--source", str(corpus), "--index", str(index)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    children = pathlib.Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 120
+    workers = []
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        # the spawned workers, not multiprocessing's resource tracker
+        workers = [pid for pid in map(int, children.read_text().split()) if "spawn_main" in _command_line(pid)]
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the reindex did not start its worker processes"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)
+    summary = reindex([SEEDS], index)
+    assert summary.documents == 5 and not list(index.glob(".building-*"))
+
+
+def _command_line(pid):
+    try:
+        return pathlib.Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+def _running(pid):
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] not in "ZX"
+    except OSError:
+        return False
+
+
 @pytest.fixture
 def small_filesystem(tmp_path):
     """A 2 MB tmpfs (root only; skipped where mounting is not allowed)."""

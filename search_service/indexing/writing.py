@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import pathlib
 import shutil
+import signal
 import time
 
 from whoosh import index as whoosh_index
@@ -81,12 +82,31 @@ def _write_share(directory, sources, groups, share, shares, on_written):
     return seen, written, skipped
 
 
+class _ParentGone(Exception):
+    """The process that started a worker has died (killed during a reindex)."""
+
+
 def _worker(directory, sources, groups, share, shares, written, results):
-    """A worker process: its share of the documents, then its outcome (or its exception) on ``results``."""
+    """A worker process: its share of the documents, then its outcome (or its exception) on
+    ``results``. It stops, quietly, as soon as it notices that its parent has died."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent handles it
+    parent = multiprocessing.parent_process()
+
+    def on_written(count):
+        written.value = count
+        if not parent.is_alive():
+            raise _ParentGone
+
     try:
-        results.send(_write_share(directory, sources, groups, share, shares, lambda n: setattr(written, "value", n)))
+        outcome = _write_share(directory, sources, groups, share, shares, on_written)
+    except _ParentGone:
+        return
     except Exception as error:  # the parent raises it as its own
-        results.send(error)
+        outcome = error
+    try:
+        results.send(outcome)
+    except OSError:  # the parent died in the meantime
+        pass
 
 
 def _gather(directory, shares):
