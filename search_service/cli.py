@@ -97,7 +97,7 @@ def serve_command(host, port, workers, threads, index_dir):
 
     Example: search-service serve --host 0.0.0.0 --port 8000
     """
-    from search_service.api.server import default_workers, serve
+    from search_service.api.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
@@ -105,7 +105,7 @@ def serve_command(host, port, workers, threads, index_dir):
     except IndexNotFound as error:
         click.echo(f"warning: {error}; searches answer 503 until then", err=True)
     click.echo(f"serving on http://{host}:{port} (index {index_dir})", err=True)
-    serve(index_dir, host, port, workers or default_workers(), threads)
+    serve(index_dir, host, port, workers, threads)
 
 
 @main.command("search")

@@ -146,7 +146,7 @@ def small_filesystem(tmp_path):
 
 def write_in_two_processes(monkeypatch):
     monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(writing, "_cores", lambda: 2)
+    monkeypatch.setattr(writing, "available_cores", lambda: 2)
 
 
 def test_a_corpus_written_by_two_processes_holds_the_same_paragraphs(tmp_path, monkeypatch):

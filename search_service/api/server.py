@@ -5,21 +5,15 @@ adds little and many threads slow each other down; worker processes use the core
 builds its own application, so index readers and caches are never shared across a fork.
 """
 
-import os
-
 from gunicorn.app.base import BaseApplication
 
 from search_service.api import create_app
+from search_service.indexing import available_cores
 
 #: Seconds a worker may stay busy with one request before it is replaced, and seconds requests in
 #: progress get to finish on SIGTERM.
 WORKER_TIMEOUT = 30
 GRACEFUL_TIMEOUT = 30
-
-
-def default_workers():
-    """One worker process per core available to this process."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class _Server(BaseApplication):
@@ -36,13 +30,14 @@ class _Server(BaseApplication):
         return create_app({"INDEX": self.index_dir})
 
 
-def serve(index_dir, host, port, workers, threads):
-    """Serve the application on ``host:port`` until SIGTERM (requests in progress finish first) or Ctrl-C."""
+def serve(index_dir, host, port, workers=None, threads=2):
+    """Serve the application on ``host:port`` until SIGTERM (requests in progress finish first) or
+    Ctrl-C, with ``workers`` processes (default: one per core) of ``threads`` threads."""
     _Server(
         index_dir,
         {
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-            "workers": workers,
+            "workers": workers or available_cores(),
             "threads": threads,
             "worker_class": "gthread",
             "timeout": WORKER_TIMEOUT,

@@ -2,5 +2,6 @@
 
 from search_service.indexing.builder import ReindexError, ReindexInProgress, ReindexSummary, reindex
 from search_service.indexing.store import IndexNotFound, LiveIndex
+from search_service.indexing.writing import available_cores
 
-__all__ = ["IndexNotFound", "LiveIndex", "ReindexError", "ReindexInProgress", "ReindexSummary", "reindex"]
+__all__ = ["IndexNotFound", "LiveIndex", "ReindexError", "ReindexInProgress", "ReindexSummary", "available_cores", "reindex"]

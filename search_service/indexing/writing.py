@@ -120,7 +120,8 @@ def _gather(directory, shares):
     whoosh_index.TOC(ix.schema, segments, ix.latest_generation() + 1).write(FileStorage(str(directory)), _INDEX_NAME)
 
 
-def _cores():
+def available_cores():
+    """The CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -132,7 +133,7 @@ def write_index(sources, directory, groups, total, on_progress=None):
     Raises ``OSError`` when the index cannot be written. From ``PARALLEL_FROM`` paragraphs the
     worker processes are started with ``spawn``: the calling script needs a ``__main__`` guard.
     """
-    shares = _cores() if total >= PARALLEL_FROM else 1
+    shares = available_cores() if total >= PARALLEL_FROM else 1
     if shares == 1:
         report = (lambda n: on_progress(n, total)) if on_progress else (lambda n: None)
         return _write_share(directory, sources, groups, 0, 1, report)
