@@ -10,8 +10,8 @@ from gunicorn.app.base import BaseApplication
 from search_service.api import create_app
 from search_service.indexing import available_cores
 
-#: Seconds a worker may stay busy with one request before it is replaced, and seconds requests in
-#: progress get to finish on SIGTERM.
+#: Seconds a worker process may stop answering its arbiter before it is replaced (a search itself
+#: is stopped after 5 s by the search layer), and seconds requests in progress get on SIGTERM.
 WORKER_TIMEOUT = 30
 GRACEFUL_TIMEOUT = 30
 
