@@ -5,7 +5,6 @@ so highlighting marks the word as it was written (vocalised, with hamzas and tat
 """
 
 import functools
-import itertools
 import re
 
 from whoosh.analysis import Filter, RegexTokenizer, StopFilter

@@ -51,53 +51,59 @@ class _Segment:
 
     def __init__(self, doc_count):
         self.doc_count = doc_count
-        self.lock = threading.Lock()
-        self.lengths = {}
-        self.codes = {}
+        self.lock = threading.RLock()
+        self.arrays = {}
         self.postings = collections.OrderedDict()
         self.postings_bytes = 0
 
-    def field_lengths(self, reader, fieldname):
+    def _once(self, key, compute):
+        """The value kept under ``key``, computed by ``compute()`` on first use."""
         with self.lock:
-            if fieldname not in self.lengths:
-                lengths = [reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)]
-                self.lengths[fieldname] = np.array(lengths, dtype=np.float64)
-            return self.lengths[fieldname]
+            if key not in self.arrays:
+                self.arrays[key] = compute()
+            return self.arrays[key]
+
+    def field_lengths(self, reader, fieldname):
+        return self._once(
+            ("lengths", fieldname),
+            lambda: np.array([reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64),
+        )
 
     def field_codes(self, reader, fieldname):
         """``(codes, values)``: each document's value of a column field as an index into ``values``."""
-        with self.lock:
-            if fieldname not in self.codes:
-                index = {}
-                codes = np.fromiter(
-                    (index.setdefault(v, len(index)) for v in reader.column_reader(fieldname)),
-                    dtype=np.int64, count=self.doc_count,
-                )
-                self.codes[fieldname] = (codes, list(index))
-            return self.codes[fieldname]
+
+        def compute():
+            index = {}
+            codes = np.fromiter(
+                (index.setdefault(v, len(index)) for v in reader.column_reader(fieldname)),
+                dtype=np.int64, count=self.doc_count,
+            )
+            return codes, list(index)
+
+        return self._once(("codes", fieldname), compute)
 
     def group_numbers(self, reader, fieldname):
         """``(numbers, values)``: like ``field_codes``, but each document without a value is a group of its own."""
-        codes, values = self.field_codes(reader, fieldname)
-        with self.lock:
-            key = ("groups", fieldname)
-            if key not in self.codes:
-                numbers = codes.copy()
-                if "" in values:
-                    alone = np.flatnonzero(codes == values.index(""))
-                    numbers[alone] = -1 - alone
-                self.codes[key] = (numbers, values)
-            return self.codes[key]
+
+        def compute():
+            codes, values = self.field_codes(reader, fieldname)
+            numbers = codes.copy()
+            if "" in values:
+                alone = np.flatnonzero(codes == values.index(""))
+                numbers[alone] = -1 - alone
+            return numbers, values
+
+        return self._once(("groups", fieldname), compute)
 
     def group_order(self, reader, fieldname):
         """``(order, ordered)``: document numbers sorted by group number, and the sorted group numbers."""
-        numbers, _ = self.group_numbers(reader, fieldname)
-        with self.lock:
-            key = ("order", fieldname)
-            if key not in self.codes:
-                order = np.argsort(numbers, kind="stable")
-                self.codes[key] = (order, numbers[order])
-            return self.codes[key]
+
+        def compute():
+            numbers, _ = self.group_numbers(reader, fieldname)
+            order = np.argsort(numbers, kind="stable")
+            return order, numbers[order]
+
+        return self._once(("order", fieldname), compute)
 
     def cached_postings(self, key):
         with self.lock:
@@ -118,8 +124,26 @@ class _Segment:
                 self.postings_bytes -= sum(a.nbytes for a in dropped)
 
 
-_segments = collections.OrderedDict()
-_segments_lock = threading.Lock()
+class KeptPerKey:
+    """Values computed once per key, the last ``kept`` keys' values kept (thread-safe)."""
+
+    def __init__(self, kept):
+        self.kept = kept
+        self.values = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, compute):
+        """The value kept under ``key``, computed by ``compute()`` when it is not."""
+        with self.lock:
+            found = self.values.get(key)
+            if found is None:
+                found = self.values[key] = compute()
+                while len(self.values) > self.kept:
+                    self.values.popitem(last=False)
+            return found
+
+
+_segments = KeptPerKey(SEGMENTS_KEPT)
 
 
 def _segment_key(reader):
@@ -127,17 +151,16 @@ def _segment_key(reader):
     return (segment.segment_id(), reader.doc_count_all()) if segment is not None else None
 
 
+def index_key(searcher):
+    """What identifies the segments a searcher reads (the same for every searcher of a generation)."""
+    return tuple(_segment_key(s.reader()) for s, _ in searcher.leaf_searchers())
+
+
 def _segment(reader):
     key = _segment_key(reader)
     if key is None:
         return _Segment(reader.doc_count_all())
-    with _segments_lock:
-        found = _segments.get(key)
-        if found is None:
-            found = _segments[key] = _Segment(reader.doc_count_all())
-            while len(_segments) > SEGMENTS_KEPT:
-                _segments.popitem(last=False)
-        return found
+    return _segments.get(key, lambda: _Segment(reader.doc_count_all()))
 
 
 class _Evaluation:
@@ -350,28 +373,24 @@ def _counts(segment_codes, masks):
     return dict(counts)
 
 
-_joined_groups = collections.OrderedDict()
-_joined_groups_lock = threading.Lock()
+_joined_groups = KeptPerKey(SEGMENTS_KEPT)
 
 
 def _index_groups(searcher, fieldname, parts):
     """``(groups, order, ordered)`` over all segments: group numbers, equal for equal group values
     (``parts`` holds each segment's ``group_numbers``), the document numbers sorted by group, and
     the sorted group numbers. Computed once for a set of segments."""
-    key = (tuple(_segment_key(s.reader()) for s, _ in searcher.leaf_searchers()), fieldname)
-    with _joined_groups_lock:
-        found = _joined_groups.get(key)
-        if found is None:
-            index, joined = {}, []
-            for numbers, values in parts:
-                renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
-                joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
-            groups = np.concatenate(joined)
-            order = np.argsort(groups, kind="stable")
-            found = _joined_groups[key] = (groups, order, groups[order])
-            while len(_joined_groups) > SEGMENTS_KEPT:
-                _joined_groups.popitem(last=False)
-        return found
+
+    def compute():
+        index, joined = {}, []
+        for numbers, values in parts:
+            renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+            joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
+        groups = np.concatenate(joined)
+        order = np.argsort(groups, kind="stable")
+        return groups, order, groups[order]
+
+    return _joined_groups.get((index_key(searcher), fieldname), compute)
 
 
 def _others(docnum, groups, order, ordered):

@@ -16,7 +16,6 @@ import collections
 import dataclasses
 import functools
 import math
-import threading
 import typing
 
 import numpy as np
@@ -24,6 +23,7 @@ from whoosh import scoring
 
 from search_service.arabic import NGRAM_SIZE, index_terms, ngram_text, word_ngrams
 from search_service.indexing import schema as fields
+from search_service.search.collection import KeptPerKey, index_key
 from search_service.search.query import wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
@@ -95,28 +95,24 @@ class _NgramStatistics:
     average_length: float  # n-grams per paragraph
 
 
-_statistics = collections.OrderedDict()
-_statistics_lock = threading.Lock()
+_statistics = KeptPerKey(GENERATIONS_KEPT)
 
 
 def _ngram_statistics(searcher):
     """The n-gram frequencies of the index generation, summed over its exact-form vocabulary (once)."""
-    key = tuple(s.reader().segment().segment_id() for s, _ in searcher.leaf_searchers())
-    with _statistics_lock:
-        found = _statistics.get(key)
-        if found is None:
-            frequencies, total = collections.Counter(), 0
-            for term, info in searcher.reader().iter_field(fields.TEXT_EXACT):
-                grams = word_ngrams(term.decode("utf-8") if isinstance(term, bytes) else term)
-                count = info.weight()
-                total += count * len(grams)
-                for gram in grams:
-                    frequencies[gram] += count
-            paragraphs = searcher.doc_count()
-            found = _statistics[key] = _NgramStatistics(dict(frequencies), paragraphs, total / max(paragraphs, 1))
-            while len(_statistics) > GENERATIONS_KEPT:
-                _statistics.popitem(last=False)
-        return found
+
+    def compute():
+        frequencies, total = collections.Counter(), 0
+        for term, info in searcher.reader().iter_field(fields.TEXT_EXACT):
+            grams = word_ngrams(term.decode("utf-8") if isinstance(term, bytes) else term)
+            count = info.weight()
+            total += count * len(grams)
+            for gram in grams:
+                frequencies[gram] += count
+        paragraphs = searcher.doc_count()
+        return _NgramStatistics(dict(frequencies), paragraphs, total / max(paragraphs, 1))
+
+    return _statistics.get(index_key(searcher), compute)
 
 
 class _Analysed(typing.NamedTuple):
