@@ -5,6 +5,9 @@ import pathlib
 import pickle
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from search_service.arabic import STEM_EXCLUSIONS, analyzer, exact_analyzer, normalize, stem
 
@@ -126,5 +129,34 @@ def test_exact_analyzer_normalises_without_stemming():
 
 def test_analyzers_survive_pickling_into_the_index():
     for make in (analyzer, exact_analyzer):
-        restored = pickle.loads(pickle.dumps(make()))
+        used = make()
+        list(used("والكتاب", mode="index"))  # remembers the piece, which stays out of the pickle
+        restored = pickle.loads(pickle.dumps(used))
         assert [t.text for t in restored("والكتاب")] == [t.text for t in make()("والكتاب")]
+
+
+def _indexed(analyze, text):
+    return [(t.text, t.pos) for t in analyze(text, positions=True, boosts=True, mode="index")]
+
+
+def _chained(analyze, text):
+    return [(t.text, t.pos) for t in CompositeAnalyzer.__call__(analyze, text, positions=True, boosts=True, mode="index")]
+
+
+@pytest.mark.parametrize("make", [analyzer, exact_analyzer])
+def test_indexing_tokens_are_the_chains_own_on_the_seeds(make):
+    analyze = make()
+    seeds = pathlib.Path(__file__).parent.parent / "seeds"
+    for path in sorted(seeds.iterdir()):
+        for line in path.read_text("utf-8").splitlines() * 2:  # the second time from remembered pieces
+            assert _indexed(analyze, line) == _chained(analyze, line)
+
+
+_PIECES = st.sampled_from(["في", "والكتابُ", "(إلى)", "الى", "ـــ", "178.3", "١٠", "بِالْحَقِّ", "،", "لقوم", "English", "ٱلْعَـٰلَمِينَ"])
+
+
+@given(st.lists(st.tuples(_PIECES, st.sampled_from([" ", "  ", "\n", "", "-"])), max_size=12))
+def test_indexing_tokens_are_the_chains_own_for_any_text(pieces):
+    text = "".join(piece + gap for piece, gap in pieces)
+    for make in (analyzer, exact_analyzer):
+        assert _indexed(make(), text) == _chained(make(), text)

@@ -67,6 +67,16 @@ def test_phrase_query_returns_only_paragraphs_with_the_phrase(live):
         assert "وزير الخارجيه" in normalize(result["text"])
 
 
+def test_phrase_ranks_its_exact_spelling_first_and_needs_the_words_side_by_side(tmp_path):
+    corpus = write_jsonl(tmp_path / "phrases.jsonl", [
+        {"id": "other-form", "text": "بوزير الخارجية"},
+        {"id": "exact", "text": "اجتمع وزير الخارجية في العاصمة مع السفراء"},
+        {"id": "apart", "text": "وزير التجارة تحدث عن الخارجية والداخلية"},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    assert [r["document"]["id"] for r in search(live, SearchRequest(q='"وزير الخارجية"')).results] == ["exact", "other-form"]
+
+
 def test_near_duplicates_collapse_into_one_result(live):
     page = search(live, SearchRequest(q="ثمانية ملايين شخص تحرروا من سيطرته", per_page=100))
     documents = [r["document"]["id"] for r in page.results]

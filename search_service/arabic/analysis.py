@@ -7,7 +7,8 @@ so highlighting marks the word as it was written (vocalised, with hamzas and tat
 import functools
 import re
 
-from whoosh.analysis import Filter, RegexTokenizer, StopFilter
+from whoosh.analysis import Filter, RegexTokenizer, StopFilter, Token
+from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from search_service.arabic import letters
 from search_service.arabic.normalization import normalize
@@ -51,6 +52,51 @@ class ArabicStemFilter(Filter):
                 yield t
 
 
+#: Pieces of text (between whitespace) whose terms an indexing analyzer remembers.
+PIECES_REMEMBERED = 100_000
+
+
+class IndexingAnalyzer(CompositeAnalyzer):
+    """An analysis chain that, when indexing, analyses each piece of text between whitespace once
+    and remembers its terms: a corpus repeats the same words, and Whoosh would run every filter
+    on every token. The tokens are the chain's own, same terms at the same positions (tokens
+    never hold whitespace). Queries and highlighting (character offsets) run the chain itself.
+    """
+
+    def __call__(self, value, no_morph=False, **kwargs):
+        if no_morph or kwargs.get("mode") != "index" or kwargs.keys() - {"mode", "positions", "boosts"}:
+            return super().__call__(value, no_morph=no_morph, **kwargs)
+        return self._index_tokens(value)
+
+    def __getstate__(self):
+        return {"items": self.items}  # the remembered pieces stay out of the pickled schema
+
+    def _piece(self, piece):
+        """``(tokens before the first term, ((term, position after the first term's), ...))``;
+        a piece without terms has all its tokens before the first."""
+        terms = [(t.text, t.pos) for t in super().__call__(piece, positions=True, mode="index")]
+        if not terms:
+            return sum(1 for _ in self.items[0](piece)), ()
+        first = terms[0][1]
+        return first, tuple((text, pos - first) for text, pos in terms)
+
+    def _index_tokens(self, value):
+        if "_pieces" not in self.__dict__:
+            self._pieces = functools.lru_cache(maxsize=PIECES_REMEMBERED)(self._piece)
+        # Whoosh's StopFilter numbers kept tokens on from the first one's position.
+        token = Token(positions=True, boosts=True, mode="index")
+        leading, kept = 0, 0
+        for piece in value.split():
+            before, terms = self._pieces(piece)
+            if not kept:
+                leading += before
+            for text, position in terms:
+                token.text, token.pos = text, leading + kept + position
+                yield token
+            if terms:
+                kept += terms[-1][1] + 1
+
+
 def tokenizer():
     """The tokenizer: words with their marks, and decimal numbers, as single tokens."""
     return RegexTokenizer(TOKEN_PATTERN)
@@ -63,12 +109,12 @@ def analyzer():
     ['كتاب', 'جديد']
     """
     # Stop words are matched after normalisation, so every spelling of a function word is caught.
-    return tokenizer() | NormalizeFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | ArabicStemFilter()
+    return IndexingAnalyzer(tokenizer(), NormalizeFilter(), StopFilter(stoplist=STOP_WORDS, minsize=1), ArabicStemFilter())
 
 
 def exact_analyzer():
     """Tokenize → normalise → drop stop words, without stemming: exact matches and prefix queries."""
-    return tokenizer() | NormalizeFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+    return IndexingAnalyzer(tokenizer(), NormalizeFilter(), StopFilter(stoplist=STOP_WORDS, minsize=1))
 
 
 #: Letters in a character n-gram.
@@ -113,19 +159,13 @@ def ngram_text(text):
     return "".join(map(_chunk_ngram_text, text.split()))
 
 
-@functools.lru_cache(maxsize=200_000)
-def _chunk_terms(chunk):
-    return tuple(t.text for t in _STEMMING(chunk))
-
-
 def index_terms(text):
-    """The terms ``analyzer()`` makes of a text, in order; each distinct piece of the text between
-    whitespace is analysed once (tokens never hold whitespace).
+    """The terms ``analyzer()`` indexes for a text, in order.
 
     >>> index_terms("وَالكِتَابُ الجديد")
     ['كتاب', 'جديد']
     """
-    return [term for chunk in text.split() for term in _chunk_terms(chunk)]
+    return [t.text for t in _STEMMING(text, mode="index")]
 
 
 def is_question_word(text):

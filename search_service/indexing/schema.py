@@ -33,15 +33,17 @@ DUPLICATE_GROUP = "duplicate_group"
 
 def build_schema():
     """The paragraph schema (pickled into every index generation)."""
+    stemming = analyzer()  # one for the text and the title, so they share the pieces it remembers
     return fields.Schema(
         **{
             ID: fields.ID(stored=True, unique=True),
             DOCUMENT_ID: fields.ID(stored=True, sortable=True),
             POSITION: fields.NUMERIC(stored=True, sortable=True),
-            TEXT: ArabicText(analyzer=analyzer(), stored=True),
-            # Normalised but unstemmed: lets exact word forms score above stem-only matches.
-            TEXT_EXACT: ArabicText(analyzer=exact_analyzer()),
-            TITLE: ArabicText(analyzer=analyzer(), stored=True),
+            TEXT: ArabicText(analyzer=stemming, stored=True),
+            # Normalised but unstemmed: lets exact word forms score above stem-only matches. Without
+            # positions: a phrase is matched on the stems (see ``search.query``).
+            TEXT_EXACT: ArabicText(analyzer=exact_analyzer(), phrase=False),
+            TITLE: ArabicText(analyzer=stemming, stored=True),
             # ISO dates sort and compare as strings, so a date range is a term range.
             DATE: fields.ID(stored=True, sortable=True),
             SOURCE: fields.ID(stored=True, sortable=True),

@@ -133,6 +133,24 @@ def _parse(schema, fieldnames, text, boosts=None):
     return parsed
 
 
+def _exact_phrase_words(q):
+    """A phrase's exact-form part as its words, adding to the score where the stemmed phrase matches.
+
+    The exact-form field keeps no positions (they cost a sixth of the indexing time), so it cannot
+    match a phrase itself; the parser puts each field's phrase side by side in an ``Or``.
+    """
+    if not isinstance(q, query.Or):
+        return q
+    subqueries = []
+    for sub in q.subqueries:
+        if not (isinstance(sub, query.Phrase) and sub.fieldname == fields.TEXT_EXACT):
+            subqueries.append(sub)
+        elif subqueries and isinstance(subqueries[-1], query.Phrase) and subqueries[-1].fieldname == fields.TEXT:
+            words = query.And([query.Term(fields.TEXT_EXACT, word) for word in sub.words], boost=sub.boost)
+            subqueries.append(query.AndMaybe(subqueries.pop(), words))
+    return query.Or(subqueries, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+
+
 def _has_error(q):
     return getattr(q, "error", None) is not None or any(_has_error(child) for child in q.children())
 
@@ -149,6 +167,7 @@ def parse_query(text, schema):
     if not rewritten.strip():
         return _with_sources(None, wanted, unwanted)
     matching = _parse(schema, [fields.TEXT, fields.TEXT_EXACT], rewritten, {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST})
+    matching = matching.accept(_exact_phrase_words)
     if matching is query.NullQuery:
         raise QueryError("the query has only stop words or symbols: add a word that carries meaning")
     title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
