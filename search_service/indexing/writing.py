@@ -14,10 +14,10 @@ import signal
 import time
 
 from whoosh import index as whoosh_index
-from whoosh import writing as whoosh_writing
 from whoosh.filedb.filestore import FileStorage
 
 from search_service.indexing import schema as fields
+from search_service.indexing.segments import SegmentWriter
 from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
 from search_service.ingest.sources import iter_records
 
@@ -63,38 +63,13 @@ def _whoosh_documents(document: Document, groups):
         }
 
 
-class _FieldLengths:
-    """A segment's per-document reader whose field lengths are read once per field, into memory.
-
-    Whoosh looks up the document's field length for every posting it writes, a file read each
-    time; a tenth of the writing time went there.
-    """
-
-    def __init__(self, reader):
-        self._reader = reader
-
-    def doc_field_length_reader(self, fieldname):
-        lengths = [self._reader.doc_field_length(d, fieldname) for d in range(self._reader.doc_count_all())]
-        return lengths.__getitem__
-
-    def close(self):
-        self._reader.close()
-
-
-class _SegmentWriter(whoosh_writing.SegmentWriter):
-    """Whoosh's segment writer, writing postings with the field lengths in memory."""
-
-    def per_document_reader(self):
-        return _FieldLengths(super().per_document_reader())
-
-
 def _write_share(directory, sources, groups, share, shares, on_written):
     """Index every ``shares``-th document of ``sources`` (from the ``share``-th) into a new index in
     ``directory``. Returns ``(documents in all, paragraphs written, skipped records)``."""
     pathlib.Path(directory).mkdir(exist_ok=True)
     ix = whoosh_index.create_in(str(directory), fields.build_schema())
     skipped, seen, written = [], 0, 0
-    with _SegmentWriter(ix, limitmb=WRITER_MEMORY_MB // shares) as writer:
+    with SegmentWriter(ix, directory, limitmb=WRITER_MEMORY_MB // shares) as writer:
         for number, document in enumerate(documents(iter_records(sources), skipped)):
             seen += 1
             if number % shares != share:
