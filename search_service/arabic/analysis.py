@@ -80,14 +80,23 @@ class IndexingAnalyzer(CompositeAnalyzer):
         first = terms[0][1]
         return first, tuple((text, pos - first) for text, pos in terms)
 
-    def _index_tokens(self, value):
+    def _remembered(self):
         if "_pieces" not in self.__dict__:
             self._pieces = functools.lru_cache(maxsize=PIECES_REMEMBERED)(self._piece)
+        return self._pieces
+
+    def terms(self, value):
+        """The texts of the tokens the chain indexes for ``value``, in order."""
+        pieces = self._remembered()
+        return [term for piece in value.split() for term, _ in pieces(piece)[1]]
+
+    def _index_tokens(self, value):
+        pieces = self._remembered()
         # Whoosh's StopFilter numbers kept tokens on from the first one's position.
         token = Token(positions=True, boosts=True, mode="index")
         leading, kept = 0, 0
         for piece in value.split():
-            before, terms = self._pieces(piece)
+            before, terms = pieces(piece)
             if not kept:
                 leading += before
             for text, position in terms:
@@ -165,7 +174,7 @@ def index_terms(text):
     >>> index_terms("وَالكِتَابُ الجديد")
     ['كتاب', 'جديد']
     """
-    return [t.text for t in _STEMMING(text, mode="index")]
+    return _STEMMING.terms(text)
 
 
 def is_question_word(text):

@@ -21,9 +21,13 @@ from whoosh import writing
 
 #: Terms pickled together when postings go to a temporary file.
 TERMS_PER_BATCH = 4096
-#: Bytes counted for one posting beside its value, and for one new term (Python objects).
-_POSTING_BYTES = 96
-_TERM_BYTES = 200
+#: Values up to this many bytes (frequencies, most single positions) are shared between postings.
+SHARED_VALUE_BYTES = 16
+#: Bytes of Python objects for one posting (list slots, document number), for a value of its own
+#: (beside its length), and for a new term (beside its length).
+_POSTING_BYTES = 56
+_VALUE_BYTES = 33
+_TERM_BYTES = 250
 
 
 class _TermPool:
@@ -34,6 +38,7 @@ class _TermPool:
         self.limit = int(limitmb * (1 << 20))
         self.size = 0
         self.terms = collections.defaultdict(list)
+        self.shared = {}  # weights and short values, one object each
         self.runs = []
 
     def add(self, posting):
@@ -42,8 +47,12 @@ class _TermPool:
         postings = self.terms[fieldname, text]
         if not postings:
             self.size += _TERM_BYTES + len(text)
-        postings += (docnum, weight, value)
-        self.size += _POSTING_BYTES + (len(value) if value else 0)
+        self.size += _POSTING_BYTES
+        if value is None or len(value) <= SHARED_VALUE_BYTES:
+            value = self.shared.setdefault(value, value)
+        else:
+            self.size += _VALUE_BYTES + len(value)
+        postings += (docnum, self.shared.setdefault(weight, weight), value)
         if self.size > self.limit:
             self._save()
 
@@ -54,7 +63,7 @@ class _TermPool:
             pickle.dump(ordered[start : start + TERMS_PER_BATCH], run, pickle.HIGHEST_PROTOCOL)
         run.seek(0)
         self.runs.append(run)
-        self.terms, self.size = collections.defaultdict(list), 0
+        self.terms, self.shared, self.size = collections.defaultdict(list), {}, 0
 
     @staticmethod
     def _read(run):

@@ -33,7 +33,7 @@ FIELD_PARAMETERS = {
     fields.TITLE: (1.2, 0.75),
 }
 #: Paragraphs rescored after the first stage.
-RESCORE_WINDOW = 100
+RESCORE_WINDOW = 50
 #: (k1, b) of the character n-gram BM25, and its weight beside the first stage's score.
 NGRAM_PARAMETERS = (1.2, 0.75)
 NGRAM_WEIGHT = 0.6
