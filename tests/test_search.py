@@ -179,6 +179,15 @@ def test_question_mark_after_a_word_is_punctuation(live):
     assert ids(live, "أين اجتمع وزراء التحالف?") == ids(live, "أين اجتمع وزراء التحالف")
 
 
+@pytest.mark.parametrize(
+    "typed, suggested",
+    [("موزمبيك", "موزمبيق"), ("موزنبيك", "موزمبيق"), ("نوزمبيك", None)],
+    ids=["one edit", "two edits after the same two letters", "two edits, one in the first letters"],
+)
+def test_did_you_mean_corrects_up_to_two_edits_after_the_first_letters(live, typed, suggested):
+    assert search(live, SearchRequest(q=typed)).suggestion == suggested
+
+
 def test_suggestion_is_spelled_as_the_paragraphs_spell_it(live):
     assert search(live, SearchRequest(q="الخارجيت")).suggestion == "الخارجية"
 

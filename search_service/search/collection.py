@@ -32,6 +32,8 @@ POSTINGS_CACHE_BYTES = 128 << 20
 #: Segments whose arrays are kept: those of the live generation (one per process that wrote it),
 #: and of the previous one while it drains.
 SEGMENTS_KEPT = 8
+#: Index generations whose vocabularies are kept: the live one, and the previous one while it drains.
+GENERATIONS_KEPT = 2
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
 
@@ -356,6 +358,23 @@ def term_postings(searcher, fieldname, text):
     if not ids:
         return np.zeros(0, np.int64), np.zeros(0)
     return np.concatenate(ids), np.concatenate(weights)
+
+
+_vocabularies = KeptPerKey(GENERATIONS_KEPT)
+
+
+def vocabulary(searcher, fieldname):
+    """``(words, frequencies)``: a field's indexed words and their occurrences over the whole index,
+    read once per set of segments."""
+
+    def compute():
+        words, frequencies = [], []
+        for term, info in searcher.reader().iter_field(fieldname):
+            words.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            frequencies.append(info.weight())
+        return words, frequencies
+
+    return _vocabularies.get((index_key(searcher), fieldname), compute)
 
 
 def field_lengths(searcher, fieldname):

@@ -23,7 +23,7 @@ from whoosh import scoring
 
 from search_service.arabic import NGRAM_SIZE, index_terms, ngram_text, word_ngrams
 from search_service.indexing import schema as fields
-from search_service.search.collection import KeptPerKey, index_key
+from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, index_key, vocabulary
 from search_service.search.query import wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
@@ -43,8 +43,6 @@ FEEDBACK_TERMS = 20
 FEEDBACK_WEIGHT = 0.3
 #: Paragraphs whose analysis is kept between searches.
 PARAGRAPHS_ANALYSED = 10_000
-#: Index generations whose n-gram statistics are kept (the live one, and the previous one while it drains).
-GENERATIONS_KEPT = 2
 
 
 class FieldBM25(scoring.BM25F):
@@ -103,9 +101,8 @@ def _ngram_statistics(searcher):
 
     def compute():
         frequencies, total = collections.Counter(), 0
-        for term, info in searcher.reader().iter_field(fields.TEXT_EXACT):
-            grams = word_ngrams(term.decode("utf-8") if isinstance(term, bytes) else term)
-            count = info.weight()
+        for word, count in zip(*vocabulary(searcher, fields.TEXT_EXACT)):
+            grams = word_ngrams(word)
             total += count * len(grams)
             for gram in grams:
                 frequencies[gram] += count

@@ -7,13 +7,12 @@ import time
 
 from whoosh import collectors, query
 
-from search_service.arabic import exact_analyzer, normalize
-from search_service.arabic.normalization import strip_marks
 from search_service.indexing import schema as fields
 from search_service.search.collection import collect
-from search_service.search.query import QueryError, parse_query, query_words
+from search_service.search.query import QueryError, parse_query
 from search_service.search.ranking import RESCORE_WINDOW, rescore, weighting
 from search_service.search.snippets import snippet
+from search_service.search.suggestions import suggestion
 
 MAX_PER_PAGE = 100
 #: Results a client may page through (page × per_page), as in most search engines.
@@ -115,39 +114,6 @@ def _result(searcher, docnum, score, duplicates, wanted_terms):
     }
 
 
-def _spelled(searcher, form):
-    """An indexed (normalised) word as a paragraph spells it, hamzas and ة kept, diacritics dropped."""
-    for hit in searcher.search(query.Term(fields.TEXT_EXACT, form), limit=1):
-        text = hit[fields.TEXT]
-        for token in exact_analyzer()(text, chars=True):
-            if token.text == form:
-                return strip_marks(text[token.startchar : token.endchar])
-    return form
-
-
-def _closest_word(searcher, form):
-    """The closest indexed word: one edit away if there is one, else two edits away keeping the first
-    two letters (Lucene's spell checker keeps a prefix too); a free two-edit search over a large
-    vocabulary takes Whoosh seconds."""
-    return searcher.suggest(fields.TEXT_EXACT, form, limit=1, maxdist=1) or searcher.suggest(
-        fields.TEXT_EXACT, form, limit=1, maxdist=2, prefix=2
-    )
-
-
-def _suggestion(searcher, text):
-    """The query with unknown words replaced by the closest indexed words, if any."""
-    reader = searcher.reader()
-    changed, words = False, []
-    for word in query_words(text):
-        form = normalize(word)
-        if len(form) > 2 and not reader.frequency(fields.TEXT_EXACT, form):
-            found = _closest_word(searcher, form)
-            if found:
-                word, changed = _spelled(searcher, found[0]), True
-        words.append(word)
-    return " ".join(words) if changed else None
-
-
 def _collect(searcher, parsed, request):
     """The best paragraph of each duplicate group down to the requested page (and the rescoring
     window at least), the totals and the counts by source (without the source filter, so that the other sources stay choosable)."""
@@ -184,7 +150,7 @@ def search(live_index, request):
                 key=lambda f: (-f["count"], f["value"]),
             )
         }
-        suggestion = _suggestion(searcher, request.q) if total < SUGGEST_BELOW else None
+        suggested = suggestion(searcher, request.q) if total < SUGGEST_BELOW else None
     return SearchPage(
         query=request.q,
         total=total,
@@ -194,5 +160,5 @@ def search(live_index, request):
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         results=hits,
         facets=facets,
-        suggestion=suggestion,
+        suggestion=suggested,
     )

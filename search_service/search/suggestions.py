@@ -1,0 +1,58 @@
+"""Did you mean: each unknown word of a query replaced by the closest word of the index.
+
+The closest word is one edit away if there is one, else two edits away with the same first two
+letters (Lucene's spell checker keeps a prefix too); among equally close words the most frequent
+wins. Distances are computed by rapidfuzz over the exact-form vocabulary, which is read once per
+index generation: Whoosh's own suggester computes them in Python, seconds for one word of a large
+vocabulary.
+"""
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from search_service.arabic import exact_analyzer, normalize
+from search_service.arabic.normalization import strip_marks
+from search_service.indexing import schema as fields
+from search_service.search.collection import term_postings, vocabulary
+from search_service.search.query import query_words
+
+#: Words shorter than this are never corrected (too many words are one edit away).
+MIN_LETTERS = 3
+#: Letters a two-edit correction keeps from the start of the word.
+KEPT_PREFIX = 2
+
+
+def _closest_word(searcher, form):
+    words, frequencies = vocabulary(searcher, fields.TEXT_EXACT)
+    found = process.extract(form, words, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
+    candidates = [
+        (distance, -frequencies[index], word)
+        for word, distance, index in found
+        if distance == 1 or word[:KEPT_PREFIX] == form[:KEPT_PREFIX]
+    ]
+    return min(candidates)[2] if candidates else None
+
+
+def _spelled(searcher, form):
+    """An indexed (normalised) word as a paragraph spells it, hamzas and ة kept, diacritics dropped."""
+    docnums, _ = term_postings(searcher, fields.TEXT_EXACT, form)
+    if len(docnums):
+        text = searcher.stored_fields(int(docnums[0]))[fields.TEXT]
+        for token in exact_analyzer()(text, chars=True):
+            if token.text == form:
+                return strip_marks(text[token.startchar : token.endchar])
+    return form
+
+
+def suggestion(searcher, text):
+    """The query with unknown words replaced by the closest indexed words, or None if none is."""
+    reader = searcher.reader()
+    changed, words = False, []
+    for word in query_words(text):
+        form = normalize(word)
+        if len(form) >= MIN_LETTERS and not reader.frequency(fields.TEXT_EXACT, form):
+            found = _closest_word(searcher, form)
+            if found:
+                word, changed = _spelled(searcher, found), True
+        words.append(word)
+    return " ".join(words) if changed else None
