@@ -368,11 +368,13 @@ def vocabulary(searcher, fieldname):
     read once per set of segments."""
 
     def compute():
-        words, frequencies = [], []
-        for term, info in searcher.reader().iter_field(fieldname):
-            words.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            frequencies.append(info.weight())
-        return words, frequencies
+        # Segment by segment: Whoosh's merged iteration over several segments is several times slower.
+        counts = collections.Counter()
+        for subsearcher, _ in searcher.leaf_searchers():
+            for term, info in subsearcher.reader().iter_field(fieldname):
+                counts[term.decode("utf-8") if isinstance(term, bytes) else term] += info.weight()
+        words = sorted(counts)
+        return words, [counts[word] for word in words]
 
     return _vocabularies.get((index_key(searcher), fieldname), compute)
 
