@@ -9,7 +9,10 @@ from search_service.search.collection import collect
 from search_service.search.query import parse_query
 from search_service.search.ranking import weighting
 
-QUERIES = ["التحالف الدولي", "وزراء الخارجية في العراق", '"التحالف الدولي"', "الاستقرار*", "داعش -العراق", "title:التحالف"]
+QUERIES = [
+    "التحالف الدولي", "وزراء الخارجية في العراق", '"التحالف الدولي"', "الاستقرار*", "داعش -العراق", "title:التحالف",
+    "+التحالف +الدولي داعش", "التحالف AND (الدولي OR داعش)", "موزمبيق~",
+]
 
 
 @pytest.fixture(scope="module")

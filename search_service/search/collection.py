@@ -5,12 +5,15 @@ facets and duplicate collapsing need every match, so a query of common words cos
 microseconds for each of tens of thousands of paragraphs. Here the matcher tree Whoosh builds for
 the query is evaluated bottom-up into arrays over the segment's documents instead:
 
+- the query's terms, unions, intersections, AND MAYBE and AND NOT are evaluated from the query
+  itself, without building Whoosh's matchers for them (building a term's matcher reads its first
+  block, and an intersection's steps to its first match);
 - a term's postings (document numbers and weights) are read block by block and cached per segment;
 - its scores are its scorer's formula applied to whole arrays (BM25 is plain arithmetic) with the
   field lengths Whoosh uses, so every score is the float Whoosh computes;
 - unions, intersections, AND NOT, AND MAYBE and boosts combine arrays, adding scores in the order
   Whoosh adds them;
-- any other matcher (phrases, spans, ...) is stepped through with Whoosh's own methods.
+- any other query (phrases, spans, ...) gets Whoosh's matcher, stepped through with its own methods.
 
 Ranking is by score, then document number (Whoosh's order); collapsing keeps the best paragraph
 of each duplicate group; totals and facet counts are counts over arrays.
@@ -22,7 +25,7 @@ import threading
 import time
 
 import numpy as np
-from whoosh import collectors, scoring
+from whoosh import collectors, query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import binary, combo, mcore, wrappers
@@ -166,16 +169,79 @@ def _segment(reader):
 
 
 class _Evaluation:
-    """Evaluates one segment's matcher trees into (mask, scores) arrays."""
+    """Evaluates queries and matcher trees over one segment into (mask, scores) arrays."""
 
-    def __init__(self, reader, segment, deadline):
+    def __init__(self, reader, segment, deadline, scorers=None):
         self.reader = reader
         self.segment = segment
         self.n = segment.doc_count
         self.deadline = deadline
+        # Scorers hold index-wide statistics (idf, average length): one per term serves every segment.
+        self.scorers = {} if scorers is None else scorers
 
     def _empty(self):
         return np.zeros(self.n, dtype=bool), np.zeros(self.n)
+
+    def query(self, q, searcher, context):
+        """(mask, scores) of a query over the segment of ``searcher``, with the scores Whoosh's matchers give."""
+        kind = type(q)
+        if kind is query.Term:
+            return self._term(q, searcher, context)
+        if (kind is query.Or or kind is query.And) and not getattr(q, "minmatch", 0) and not getattr(q, "scale", None):
+            if len(q.subqueries) < 2:  # Whoosh then ignores the boost, as here
+                return self.query(q.subqueries[0], searcher, context) if q.subqueries else self._empty()
+            mask, scores = self.query(q.subqueries[0], searcher, context)
+            for sub in q.subqueries[1:]:
+                mask_b, b = self.query(sub, searcher, context)
+                scores += b
+                if kind is query.Or:
+                    mask |= mask_b
+                else:
+                    mask &= mask_b
+            if kind is query.And:
+                scores *= mask
+            if q.boost != 1.0:
+                scores *= q.boost
+            return mask, scores
+        if kind is query.AndMaybe or kind is query.AndNot:  # Whoosh's matchers for these take no boost
+            mask, scores = self.query(q.a, searcher, context)
+            mask_b, b = self.query(q.b, searcher, context)
+            if kind is query.AndMaybe:
+                scores += b
+            else:
+                mask &= ~mask_b
+            scores *= mask
+            return mask, scores
+        return self.scored(q.matcher(searcher, context))
+
+    def _term(self, q, searcher, context):
+        fieldname = q.fieldname
+        if fieldname not in searcher.schema:
+            return self._empty()
+        try:
+            key = (fieldname, searcher.schema[fieldname].to_bytes(q.text))
+        except ValueError:
+            return self._empty()
+        postings = self.segment.cached_postings(key)
+        if postings is None:
+            if key not in self.reader:
+                return self._empty()
+            m = self.reader.postings(*key)
+            if type(m) is not W3LeafMatcher:
+                return self.scored(q.matcher(searcher, context))
+            postings = self._postings(m)
+        scorer = self.scorers.get(key)
+        if scorer is None:
+            scorer = self.scorers[key] = context.weighting.scorer(searcher, *key)
+        if not _vectorizable(scorer):
+            return self.scored(q.matcher(searcher, context))
+        ids, weights = postings
+        scores = scorer._score(weights.astype(np.float64), self.segment.field_lengths(self.reader, fieldname)[ids])
+        if not (isinstance(scores, np.ndarray) and scores.shape == ids.shape):
+            return self.scored(q.matcher(searcher, context))
+        if q.boost != 1.0:
+            scores = scores * q.boost
+        return self._dense(ids, scores)
 
     def scored(self, m):
         kind = type(m)
@@ -307,12 +373,12 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
     """
     deadline = time.monotonic() + seconds
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
-    masks, scores, facet_masks, facet_codes, group_parts = [], [], [], [], []
+    masks, scores, facet_masks, facet_codes, group_parts, scorers = [], [], [], [], [], {}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         segment = _segment(reader)
-        evaluation = _Evaluation(reader, segment, deadline)
-        mask, segment_scores = evaluation.scored(q.matcher(subsearcher, context))
+        evaluation = _Evaluation(reader, segment, deadline, scorers)
+        mask, segment_scores = evaluation.query(q, subsearcher, context)
         facet_masks.append(mask)
         if facet_filter is not None:
             facet_masks[-1] = mask & evaluation.matching(facet_filter.matcher(subsearcher, subsearcher.boolean_context()))
