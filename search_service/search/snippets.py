@@ -6,7 +6,7 @@ written word (وَالكِتَابُ) with its prefixes and diacritics.
 
 import html
 
-from search_service.arabic import analyzer, exact_analyzer
+from search_service.arabic import exact_analyzer, index_terms
 from search_service.arabic.analysis import TOKEN_PATTERN
 
 SNIPPET_CHARS = 240
@@ -14,7 +14,6 @@ ELLIPSIS = "…"
 #: Written word forms whose analysis is remembered (the cache is emptied when it is full).
 FORMS_CACHED = 200_000
 
-_STEMMING = analyzer()
 _EXACT = exact_analyzer()
 _forms = {}
 
@@ -25,7 +24,7 @@ def _analysed(word):
     if found is None:
         if len(_forms) >= FORMS_CACHED:
             _forms.clear()
-        found = _forms[word] = (frozenset(t.text for t in _STEMMING(word)), frozenset(t.text for t in _EXACT(word)))
+        found = _forms[word] = (frozenset(index_terms(word)), frozenset(_EXACT.terms(word)))
     return found
 
 
