@@ -36,7 +36,7 @@ from search_service.arabic import STOP_WORDS, normalize
 from search_service.indexing import LiveIndex
 from search_service.ingest.documents import Document
 from search_service.ingest.sources import iter_records
-from search_service.search import QueryError, SearchRequest, search
+from search_service.search import QueryError, SearchRequest, search, warm
 
 SEED = 20240329
 #: Words a generated paragraph has at least, and a target drawn up to this many.
@@ -52,6 +52,8 @@ DATE_SPAN_DAYS = 15 * 365
 QUESTION_SHARE = 0.75
 #: Short queries run before the timing starts (they load the per-index arrays and common postings).
 WARMUP_QUERIES = 50
+#: Seconds the HTTP load waits at most for the server's workers to read ahead the longest posting lists.
+WARM_SECONDS = 120
 #: The HTTP load stops after this many requests even if the time is not up.
 MAX_HTTP_REQUESTS = 100_000
 SERVER_START_SECONDS = 60
@@ -307,6 +309,7 @@ def measure_latency(live_index, queries, warmup, progress=None):
     Each query is timed once, so that neither mode runs on what the other just read.
     Returns one ``Latency`` per mode and query kind, and per mode over all kinds.
     """
+    warm(live_index)  # as a server does in the background when it opens a generation
     for _, text in warmup:
         _timed_search(live_index, text, highlight=True)
     times, refused = collections.defaultdict(list), collections.Counter()
@@ -375,6 +378,15 @@ def _wait_for_server(port, process, log):
             pass
         time.sleep(0.1)
     raise RuntimeError(f"the server did not answer within {SERVER_START_SECONDS} s")
+
+
+def _wait_until_warm(port, answers=10):
+    """Wait until ``answers`` health checks in a row (from any of the workers) say the worker is warm."""
+    deadline, in_a_row = time.monotonic() + WARM_SECONDS, 0
+    while in_a_row < answers and time.monotonic() < deadline:
+        status, body = _get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/api/health")
+        in_a_row = in_a_row + 1 if status == 200 and json.loads(body).get("warm") else 0
+        time.sleep(0.05 if in_a_row else 0.5)
 
 
 def _get(connection, path):
@@ -477,6 +489,7 @@ def measure_http(index_dir, queries, warmup, seconds, concurrency, max_requests=
     results = []
     with serving(index_dir) as (port, process):
         _Load(port, _paths(warmup), concurrency, seconds, len(warmup)).run()
+        _wait_until_warm(port)
         for label, budget in loads:
             load = _Load(port, paths, concurrency, seconds, budget)
             elapsed = load.run(progress, f"HTTP load, {label}")

@@ -4,7 +4,7 @@ import pytest
 
 from search_service.arabic import analyzer, normalize
 from search_service.indexing import LiveIndex
-from search_service.search import QueryError, SearchRequest, search
+from search_service.search import QueryError, SearchRequest, is_warm, search, warm
 
 from conftest import build_index, write_jsonl
 
@@ -196,3 +196,12 @@ def test_source_facets_keep_the_other_sources_when_one_is_chosen(live):
     everything = search(live, SearchRequest(q="داعش")).facets["source"]
     chosen = everything[-1]["value"]
     assert search(live, SearchRequest(q="داعش", sources=(chosen,))).facets["source"] == everything
+
+
+def test_reading_posting_lists_ahead_changes_no_result(tmp_path):
+    live = LiveIndex(build_index(tmp_path / "index"))
+    first = search(live, SearchRequest(q="التحالف الدولي في العراق", per_page=50))  # starts the reading in the background
+    warm(live)
+    assert is_warm(live)
+    again = search(live, SearchRequest(q="التحالف الدولي في العراق", per_page=50))
+    assert [(r["id"], r["score"]) for r in again.results] == [(r["id"], r["score"]) for r in first.results]

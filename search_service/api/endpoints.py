@@ -10,7 +10,7 @@ import flask
 from search_service.api import schemas
 from search_service.api.errors import ApiError
 from search_service.indexing import reindex
-from search_service.search import SearchRequest, get_document, search
+from search_service.search import SearchRequest, get_document, is_warm, search
 
 bp = flask.Blueprint("api", __name__)
 
@@ -120,7 +120,8 @@ def health_endpoint():
             application/json:
               schema: Error
     """
-    return json_response(schemas.Health(), {"status": "ok", **_live().info()})
+    live = _live()
+    return json_response(schemas.Health(), {"status": "ok", **live.info(), "warm": is_warm(live)})
 
 
 @bp.get("/api/stats")

@@ -85,6 +85,12 @@ class IndexCounts(Schema):
 
 class Health(IndexCounts):
     status = fields.String()
+    warm = fields.Boolean(
+        metadata={
+            "description": "whether the answering worker has read the index's longest posting lists into memory "
+            "(searches are slower until then; a search or a health check starts the reading)"
+        }
+    )
 
 
 class Stats(IndexCounts):

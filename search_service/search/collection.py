@@ -212,7 +212,34 @@ class _Evaluation:
                 mask &= ~mask_b
             scores *= mask
             return mask, scores
+        if kind is query.Phrase and _has_positions(searcher, q.fieldname):
+            return self._phrase(q, searcher, context)
         return self.scored(q.matcher(searcher, context))
+
+    def _phrase(self, q, searcher, context):
+        """A phrase as Whoosh matches and scores it (its words in order, each within ``slop``
+        positions after the one before; the sum of the words' scores), with positions read only
+        for the paragraphs that have all the words."""
+        if len(q.words) < 2:
+            return self.scored(q.matcher(searcher, context))
+        mask, scores = self.query(query.And([query.Term(q.fieldname, word) for word in q.words]), searcher, context)
+        candidates = np.flatnonzero(mask)
+        if not len(candidates):
+            return mask, scores
+        fieldobj = searcher.schema[q.fieldname]
+        matchers = [self.reader.postings(q.fieldname, fieldobj.to_bytes(word)) for word in q.words]
+        for number, docnum in enumerate(candidates.tolist()):
+            positions = []
+            for m in matchers:
+                m.skip_to(docnum)
+                positions.append(m.value_as("positions"))
+            mask[docnum] = _in_order(positions, q.slop)
+            if number % DEADLINE_EVERY == DEADLINE_EVERY - 1 and time.monotonic() > self.deadline:
+                raise collectors.TimeLimit
+        scores *= mask
+        if q.boost != 1.0:
+            scores *= q.boost
+        return mask, scores
 
     def _term(self, q, searcher, context):
         fieldname = q.fieldname
@@ -354,6 +381,21 @@ class _Evaluation:
         return self._dense(ids, np.array(scores) if scored else np.zeros(len(ids)))
 
 
+def _has_positions(searcher, fieldname):
+    return fieldname in searcher.schema and searcher.schema[fieldname].format.supports("positions")
+
+
+def _in_order(positions, slop):
+    """Whether words at these positions (a sorted list per word) follow each other in order, each
+    1 to ``slop`` positions after the end of the words before it (Whoosh's ordered SpanNear2)."""
+    spans = {(p, p) for p in positions[0]}
+    for following in positions[1:]:
+        spans = {(start, p) for start, end in spans for p in following if 1 <= p - end <= slop}
+        if not spans:
+            return False
+    return True
+
+
 def _distinct(groups):
     """How many distinct values non-negative group numbers have (a negative one is a group alone)."""
     alone = groups < 0
@@ -401,6 +443,27 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
         groups=_distinct(groups[matches]),
         facets=_counts(facet_codes, facet_masks),
     )
+
+
+def warm_postings(searcher, fieldnames, share=0.5):
+    """Read the posting lists of the terms in most paragraphs of ``fieldnames`` into each segment's
+    cache, up to ``share`` of its size: they are the longest to read, and the most often asked for."""
+    for subsearcher, _ in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        evaluation = _Evaluation(reader, _segment(reader), deadline=float("inf"))
+        terms = sorted(
+            ((info.doc_frequency(), fieldname, term) for fieldname in fieldnames for term, info in reader.iter_field(fieldname)),
+            reverse=True,
+        )
+        budget = share * POSTINGS_CACHE_BYTES
+        for found, fieldname, term in terms:
+            # About 8 bytes a posting (number and weight) once read.
+            budget -= 8 * found
+            if budget < 0:
+                break
+            m = reader.postings(fieldname, term)
+            if type(m) is W3LeafMatcher:
+                evaluation._postings(m)
 
 
 def term_postings(searcher, fieldname, text):

@@ -2,13 +2,15 @@
 
 import dataclasses
 import datetime
+import logging
 import math
+import threading
 import time
 
 from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
-from search_service.search.collection import collect
+from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, collect, index_key, warm_postings
 from search_service.search.query import QueryError, parse_query
 from search_service.search.ranking import RESCORE_WINDOW, rescore, weighting
 from search_service.search.snippets import snippet
@@ -19,6 +21,13 @@ MAX_PER_PAGE = 100
 MAX_DEPTH = 1000
 #: Below this many results a did-you-mean suggestion is looked for.
 SUGGEST_BELOW = 3
+#: Fields whose longest posting lists each process reads into memory for a new index generation.
+WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
+
+log = logging.getLogger(__name__)
+
+#: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).
+DUPLICATES_REMEMBERED = 50_000
 #: Seconds a search may run before it is stopped (a pathological query must not hold a core).
 SEARCH_TIME_LIMIT = 5.0
 
@@ -96,9 +105,24 @@ def _wanted_terms(q, reader):
     return stems, exact_forms
 
 
+_listed = KeptPerKey(GENERATIONS_KEPT)
+
+
 def _duplicates(searcher, docnums):
-    others = [searcher.stored_fields(d) for d in docnums]
-    return [{"id": d[fields.ID], "document": document_metadata(d)} for d in sorted(others, key=lambda d: d[fields.ID])]
+    """The other paragraphs of a result's group, by id. Each one's entry is remembered per index
+    generation: a paragraph copied a thousand times lists a thousand others in every search
+    that finds it."""
+    entries = _listed.get(index_key(searcher), dict)
+    listed = []
+    for docnum in docnums:
+        entry = entries.get(docnum)
+        if entry is None:
+            if len(entries) >= DUPLICATES_REMEMBERED:
+                entries.clear()
+            stored = searcher.stored_fields(docnum)
+            entry = entries[docnum] = (stored[fields.ID], document_metadata(stored))
+        listed.append(entry)
+    return [{"id": paragraph, "document": dict(document)} for paragraph, document in sorted(listed, key=lambda e: e[0])]
 
 
 def _result(searcher, docnum, score, duplicates, wanted_terms):
@@ -112,6 +136,61 @@ def _result(searcher, docnum, score, duplicates, wanted_terms):
         "text": stored[fields.TEXT],
         "duplicates": _duplicates(searcher, duplicates),
     }
+
+
+class _Warming:
+    """Reading one index generation's longest posting lists into this process's caches."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.started = False
+        self.done = threading.Event()
+
+    def claim(self):
+        """True for the one caller that should do the reading."""
+        with self.lock:
+            first, self.started = not self.started, True
+            return first
+
+    def run(self, live_index):
+        try:
+            with live_index.searcher() as searcher:
+                warm_postings(searcher, WARMED_FIELDS)
+        except (OSError, ValueError) as error:  # the generation was replaced and removed meanwhile
+            log.warning("posting lists not read ahead: %s", error)
+        finally:
+            self.done.set()
+
+
+_warmings = KeptPerKey(GENERATIONS_KEPT)
+
+
+def _warming(searcher):
+    return _warmings.get(index_key(searcher), _Warming)
+
+
+def warm(live_index):
+    """Read the live generation's longest posting lists into this process's caches (once per
+    generation); returns when they are read. A search starts this in the background by itself."""
+    with live_index.searcher() as searcher:
+        warming = _warming(searcher)
+    if warming.claim():
+        warming.run(live_index)
+    warming.done.wait()
+
+
+def is_warm(live_index):
+    """Whether this process has read the live generation's longest posting lists (if it has not
+    started, it starts now, in the background)."""
+    with live_index.searcher() as searcher:
+        return _warm_in_background(live_index, searcher).done.is_set()
+
+
+def _warm_in_background(live_index, searcher):
+    warming = _warming(searcher)
+    if warming.claim():
+        threading.Thread(target=warming.run, args=(live_index,), name="posting-lists-reader", daemon=True).start()
+    return warming
 
 
 def _collect(searcher, parsed, request):
@@ -135,6 +214,7 @@ def search(live_index, request):
         raise QueryError(f"results can be paged up to {MAX_DEPTH} deep: ask for an earlier page or fewer per page")
     started = time.perf_counter()
     with live_index.searcher(weighting=weighting()) as searcher:
+        _warm_in_background(live_index, searcher)
         parsed = parse_query(request.q, searcher.schema)
         collected = _collect(searcher, parsed, request)
         # The total counts the collapsed near-duplicates too; pages count one result per group.
