@@ -445,11 +445,21 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
     )
 
 
-def warm_postings(searcher, fieldnames, share=0.5):
-    """Read the posting lists of the terms in most paragraphs of ``fieldnames`` into each segment's
-    cache, up to ``share`` of its size: they are the longest to read, and the most often asked for."""
-    for subsearcher, _ in searcher.leaf_searchers():
-        reader = subsearcher.reader()
+def warm_segments(searcher, fieldnames, group_field, facet_field, share=0.5):
+    """Read ahead what ``collect`` needs: the groups and facet values, each segment's lengths of
+    ``fieldnames``, and the posting lists of their terms in most paragraphs, into the segment's
+    cache up to ``share`` of its size (they are the longest to read, and the most asked for)."""
+    readers = [subsearcher.reader() for subsearcher, _ in searcher.leaf_searchers()]
+    groups = []
+    for reader in readers:
+        segment = _segment(reader)
+        segment.field_codes(reader, facet_field)
+        groups.append(segment.group_numbers(reader, group_field))
+        for fieldname in fieldnames:
+            segment.field_lengths(reader, fieldname)
+    if len(groups) > 1:
+        _index_groups(searcher, group_field, groups)
+    for reader in readers:
         evaluation = _Evaluation(reader, _segment(reader), deadline=float("inf"))
         terms = sorted(
             ((info.doc_frequency(), fieldname, term) for fieldname in fieldnames for term, info in reader.iter_field(fieldname)),

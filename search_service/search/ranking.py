@@ -96,7 +96,7 @@ class _NgramStatistics:
 _statistics = KeptPerKey(GENERATIONS_KEPT)
 
 
-def _ngram_statistics(searcher):
+def ngram_statistics(searcher):
     """The n-gram frequencies of the index generation, summed over its exact-form vocabulary (once)."""
 
     def compute():
@@ -135,7 +135,7 @@ def _ngram_bm25(searcher, texts, words):
     wanted = collections.Counter(gram for word in words for gram in word_ngrams(word))
     if not wanted:
         return np.zeros(len(texts))
-    statistics = _ngram_statistics(searcher)
+    statistics = ngram_statistics(searcher)
     grams = list(wanted)
     forms = [_analysed(text).ngrams for text in texts]
     tf = np.array([[f.count(g) for g in grams] for f in forms], dtype=np.float64)

@@ -10,9 +10,9 @@ import time
 from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
-from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, collect, index_key, warm_postings
+from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, collect, index_key, warm_segments
 from search_service.search.query import QueryError, parse_query
-from search_service.search.ranking import RESCORE_WINDOW, rescore, weighting
+from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
 from search_service.search.suggestions import suggestion
 
@@ -139,7 +139,8 @@ def _result(searcher, docnum, score, duplicates, wanted_terms):
 
 
 class _Warming:
-    """Reading one index generation's longest posting lists into this process's caches."""
+    """Reading ahead, into this process's caches, what searches of one index generation need: its
+    groups, field lengths and longest posting lists, and its n-gram statistics."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -155,9 +156,10 @@ class _Warming:
     def run(self, live_index):
         try:
             with live_index.searcher() as searcher:
-                warm_postings(searcher, WARMED_FIELDS)
+                warm_segments(searcher, WARMED_FIELDS, fields.DUPLICATE_GROUP, fields.SOURCE)
+                ngram_statistics(searcher)
         except (OSError, ValueError) as error:  # the generation was replaced and removed meanwhile
-            log.warning("posting lists not read ahead: %s", error)
+            log.warning("index not read ahead: %s", error)
         finally:
             self.done.set()
 
@@ -170,8 +172,8 @@ def _warming(searcher):
 
 
 def warm(live_index):
-    """Read the live generation's longest posting lists into this process's caches (once per
-    generation); returns when they are read. A search starts this in the background by itself."""
+    """Read ahead what searches of the live generation need into this process's caches (once per
+    generation); returns when it is read. A search starts this in the background by itself."""
     with live_index.searcher() as searcher:
         warming = _warming(searcher)
     if warming.claim():
@@ -180,8 +182,8 @@ def warm(live_index):
 
 
 def is_warm(live_index):
-    """Whether this process has read the live generation's longest posting lists (if it has not
-    started, it starts now, in the background)."""
+    """Whether this process has read ahead what searches of the live generation need (if it has
+    not started, it starts now, in the background)."""
     with live_index.searcher() as searcher:
         return _warm_in_background(live_index, searcher).done.is_set()
 
