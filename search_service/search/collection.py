@@ -187,19 +187,33 @@ class _Evaluation:
         kind = type(q)
         if kind is query.Term:
             return self._term(q, searcher, context)
-        if (kind is query.Or or kind is query.And) and not getattr(q, "minmatch", 0) and not getattr(q, "scale", None):
+        if kind is query.Or and not q.minmatch and not q.scale:
             if len(q.subqueries) < 2:  # Whoosh then ignores the boost, as here
+                return self.query(q.subqueries[0], searcher, context) if q.subqueries else self._empty()
+            mask, scores = self._empty()
+            for sub in q.subqueries:
+                # A term adds its postings alone, not an array over every paragraph.
+                found = self._term_postings_scores(sub, searcher, context) if type(sub) is query.Term else None
+                if found is not None:
+                    ids, term_scores = found
+                    mask[ids] = True
+                    scores[ids] += term_scores
+                else:
+                    mask_b, b = self.query(sub, searcher, context)
+                    mask |= mask_b
+                    scores += b
+            if q.boost != 1.0:
+                scores *= q.boost
+            return mask, scores
+        if kind is query.And:
+            if len(q.subqueries) < 2:
                 return self.query(q.subqueries[0], searcher, context) if q.subqueries else self._empty()
             mask, scores = self.query(q.subqueries[0], searcher, context)
             for sub in q.subqueries[1:]:
                 mask_b, b = self.query(sub, searcher, context)
                 scores += b
-                if kind is query.Or:
-                    mask |= mask_b
-                else:
-                    mask &= mask_b
-            if kind is query.And:
-                scores *= mask
+                mask &= mask_b
+            scores *= mask
             if q.boost != 1.0:
                 scores *= q.boost
             return mask, scores
@@ -242,33 +256,40 @@ class _Evaluation:
         return mask, scores
 
     def _term(self, q, searcher, context):
+        found = self._term_postings_scores(q, searcher, context)
+        return self.scored(q.matcher(searcher, context)) if found is None else self._dense(*found)
+
+    def _term_postings_scores(self, q, searcher, context):
+        """A term's document numbers and scores (boost applied) in the segment, or None where only
+        its Whoosh matcher can tell (deleted documents, a scorer that is not BM25-like)."""
         fieldname = q.fieldname
+        empty = np.zeros(0, np.int32), np.zeros(0)
         if fieldname not in searcher.schema:
-            return self._empty()
+            return empty
         try:
             key = (fieldname, searcher.schema[fieldname].to_bytes(q.text))
         except ValueError:
-            return self._empty()
+            return empty
         postings = self.segment.cached_postings(key)
         if postings is None:
             if key not in self.reader:
-                return self._empty()
+                return empty
             m = self.reader.postings(*key)
             if type(m) is not W3LeafMatcher:
-                return self.scored(q.matcher(searcher, context))
+                return None
             postings = self._postings(m)
         scorer = self.scorers.get(key)
         if scorer is None:
             scorer = self.scorers[key] = context.weighting.scorer(searcher, *key)
         if not _vectorizable(scorer):
-            return self.scored(q.matcher(searcher, context))
+            return None
         ids, weights = postings
         scores = scorer._score(weights.astype(np.float64), self.segment.field_lengths(self.reader, fieldname)[ids])
         if not (isinstance(scores, np.ndarray) and scores.shape == ids.shape):
-            return self.scored(q.matcher(searcher, context))
+            return None
         if q.boost != 1.0:
             scores = scores * q.boost
-        return self._dense(ids, scores)
+        return ids, scores
 
     def scored(self, m):
         kind = type(m)
