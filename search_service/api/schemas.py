@@ -87,8 +87,9 @@ class Health(IndexCounts):
     status = fields.String()
     warm = fields.Boolean(
         metadata={
-            "description": "whether the answering worker has read the index's longest posting lists into memory "
-            "(searches are slower until then; a search or a health check starts the reading)"
+            "description": "whether the answering worker has read ahead what searches of the live index need "
+            "(its longest posting lists among them; searches are slower until then, and a search or a health "
+            "check starts the reading)"
         }
     )
 

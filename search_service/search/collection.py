@@ -10,9 +10,9 @@ the query is evaluated bottom-up into arrays over the segment's documents instea
   block, and an intersection's steps to its first match);
 - a term's postings (document numbers and weights) are read block by block and cached per segment;
 - its scores are its scorer's formula applied to whole arrays (BM25 is plain arithmetic) with the
-  field lengths Whoosh uses, so every score is the float Whoosh computes;
-- unions, intersections, AND NOT, AND MAYBE and boosts combine arrays, adding scores in the order
-  Whoosh adds them;
+  field lengths Whoosh uses, so each is the float Whoosh computes;
+- unions, intersections, AND NOT, AND MAYBE and boosts combine arrays; a sum may differ from
+  Whoosh's in its last bit, as Whoosh adds a union's parts in another order;
 - any other query (phrases, spans, ...) gets Whoosh's matcher, stepped through with its own methods.
 
 Ranking is by score, then document number (Whoosh's order); collapsing keeps the best paragraph
@@ -39,6 +39,7 @@ SEGMENTS_KEPT = 8
 GENERATIONS_KEPT = 2
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
+_NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0))
 
 
 @dataclasses.dataclass
@@ -187,9 +188,10 @@ class _Evaluation:
         kind = type(q)
         if kind is query.Term:
             return self._term(q, searcher, context)
-        if kind is query.Or and not q.minmatch and not q.scale:
-            if len(q.subqueries) < 2:  # Whoosh then ignores the boost, as here
-                return self.query(q.subqueries[0], searcher, context) if q.subqueries else self._empty()
+        plain_or = kind is query.Or and not q.minmatch and not q.scale
+        if (plain_or or kind is query.And) and len(q.subqueries) < 2:  # Whoosh then ignores the boost, as here
+            return self.query(q.subqueries[0], searcher, context) if q.subqueries else self._empty()
+        if plain_or:
             mask, scores = self._empty()
             for sub in q.subqueries:
                 # A term adds its postings alone, not an array over every paragraph.
@@ -206,8 +208,6 @@ class _Evaluation:
                 scores *= q.boost
             return mask, scores
         if kind is query.And:
-            if len(q.subqueries) < 2:
-                return self.query(q.subqueries[0], searcher, context) if q.subqueries else self._empty()
             mask, scores = self.query(q.subqueries[0], searcher, context)
             for sub in q.subqueries[1:]:
                 mask_b, b = self.query(sub, searcher, context)
@@ -263,21 +263,15 @@ class _Evaluation:
         """A term's document numbers and scores (boost applied) in the segment, or None where only
         its Whoosh matcher can tell (deleted documents, a scorer that is not BM25-like)."""
         fieldname = q.fieldname
-        empty = np.zeros(0, np.int32), np.zeros(0)
         if fieldname not in searcher.schema:
-            return empty
+            return _NO_POSTINGS
         try:
             key = (fieldname, searcher.schema[fieldname].to_bytes(q.text))
         except ValueError:
-            return empty
-        postings = self.segment.cached_postings(key)
-        if postings is None:
-            if key not in self.reader:
-                return empty
-            m = self.reader.postings(*key)
-            if type(m) is not W3LeafMatcher:
-                return None
-            postings = self._postings(m)
+            return _NO_POSTINGS
+        postings = self.term_postings(key)
+        if postings is None or not len(postings[0]):  # no scorer for a term the segment lacks
+            return postings
         scorer = self.scorers.get(key)
         if scorer is None:
             scorer = self.scorers[key] = context.weighting.scorer(searcher, *key)
@@ -290,6 +284,17 @@ class _Evaluation:
         if q.boost != 1.0:
             scores = scores * q.boost
         return ids, scores
+
+    def term_postings(self, key):
+        """A term's document numbers and weights in the segment (cached; none if it lacks the term),
+        or None where only Whoosh's matcher can give them (a segment with deleted documents)."""
+        found = self.segment.cached_postings(key)
+        if found is not None:
+            return found
+        if key not in self.reader:
+            return _NO_POSTINGS
+        m = self.reader.postings(*key)
+        return self._postings(m) if type(m) is W3LeafMatcher else None
 
     def scored(self, m):
         kind = type(m)
@@ -492,9 +497,7 @@ def warm_segments(searcher, fieldnames, group_field, facet_field, share=0.5):
             budget -= 8 * found
             if budget < 0:
                 break
-            m = reader.postings(fieldname, term)
-            if type(m) is W3LeafMatcher:
-                evaluation._postings(m)
+            evaluation.term_postings((fieldname, term))
 
 
 def term_postings(searcher, fieldname, text):
@@ -503,16 +506,10 @@ def term_postings(searcher, fieldname, text):
     ids, weights = [], []
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
-        found = _segment(reader).cached_postings(key)
-        if found is None:
-            if key not in reader:
-                continue
-            m = reader.postings(fieldname, text)
-            if type(m) is W3LeafMatcher:
-                found = _Evaluation(reader, _segment(reader), time.monotonic())._postings(m)
-            else:  # a segment with deleted documents filters its postings
-                pairs = np.array(list(m.items_as("weight")), dtype=np.float64).reshape(-1, 2)
-                found = pairs[:, 0].astype(np.int32), pairs[:, 1]
+        found = _Evaluation(reader, _segment(reader), time.monotonic()).term_postings(key)
+        if found is None:  # a segment with deleted documents filters its postings
+            pairs = np.array(list(reader.postings(*key).items_as("weight")), dtype=np.float64).reshape(-1, 2)
+            found = pairs[:, 0].astype(np.int32), pairs[:, 1]
         ids.append(found[0].astype(np.int64) + offset)
         weights.append(found[1])
     if not ids:

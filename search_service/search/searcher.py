@@ -23,13 +23,12 @@ MAX_DEPTH = 1000
 SUGGEST_BELOW = 3
 #: Fields whose longest posting lists each process reads into memory for a new index generation.
 WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
-
-log = logging.getLogger(__name__)
-
 #: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).
 DUPLICATES_REMEMBERED = 50_000
 #: Seconds a search may run before it is stopped (a pathological query must not hold a core).
 SEARCH_TIME_LIMIT = 5.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
