@@ -10,6 +10,8 @@ import sys
 import time
 
 import pytest
+from whoosh import fields as whoosh_fields
+from whoosh import index as whoosh_index
 
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, ReindexInProgress, reindex
 from search_service.indexing import writing
@@ -188,6 +190,14 @@ def test_damaged_index_is_reported_with_the_fix(tmp_path):
     for toc in generation.glob("*.toc"):
         toc.write_bytes(b"\x00garbage")
     with pytest.raises(IndexNotFound, match="search-service reindex"):
+        LiveIndex(index).info()
+
+
+def test_index_of_another_version_is_reported_with_the_fix(tmp_path):
+    index = build_index(tmp_path / "index")
+    generation = index / (index / "CURRENT").read_text().strip()
+    whoosh_index.create_in(str(generation), whoosh_fields.Schema(text=whoosh_fields.TEXT(stored=True)), indexname="MAIN")
+    with pytest.raises(IndexNotFound, match="another version of search-service.*search-service reindex"):
         LiveIndex(index).info()
 
 

@@ -3,6 +3,7 @@
 import pytest
 from whoosh import index as whoosh_index
 
+from search_service.arabic import analyzer
 from search_service.indexing import schema as fields
 from search_service.indexing.segments import SegmentWriter
 from search_service.indexing.writing import _whoosh_documents, documents
@@ -13,7 +14,7 @@ from conftest import SEEDS
 
 def _seed_paragraphs():
     for document in documents(iter_records([SEEDS]), []):
-        yield from _whoosh_documents(document, {})
+        yield from _whoosh_documents(document, {}, analyzer())
 
 
 def _write(directory, writer_for):

@@ -29,6 +29,8 @@ DATE = "date"
 SOURCE = "source"
 URL = "url"
 DUPLICATE_GROUP = "duplicate_group"
+TEXT_STEMS = "text_stems"
+TEXT_NGRAMS = "text_ngrams"
 
 
 def build_schema():
@@ -50,5 +52,9 @@ def build_schema():
             URL: fields.STORED(),
             # The id of the first paragraph of its near-duplicate group (its own id if it has none).
             DUPLICATE_GROUP: fields.ID(stored=True, sortable=True),
+            # The text pre-analysed for rescoring, which reads it instead of analysing the text
+            # again: its indexed terms space-separated (``index_terms``), and its ``ngram_text``.
+            TEXT_STEMS: fields.STORED(),
+            TEXT_NGRAMS: fields.STORED(),
         }
     )

@@ -17,6 +17,8 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
+from search_service.indexing.schema import build_schema
+
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
@@ -125,9 +127,12 @@ class _GenerationStorage(FileStorage):
 
 def _open_generation(index_dir, generation):
     try:
-        return _GenerationStorage(str(generation)).open_index()
+        index = _GenerationStorage(str(generation)).open_index()
     except Exception as error:  # Whoosh raises many types for a damaged table of contents
         raise IndexNotFound(_damaged(index_dir, error)) from None
+    if set(index.schema.names()) != set(build_schema().names()):
+        raise IndexNotFound(_damaged(index_dir, "it was written by another version of search-service"))
+    return index
 
 
 def _pointer_state(index_dir):

@@ -16,6 +16,7 @@ import time
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
+from search_service.arabic import ngram_text
 from search_service.indexing import schema as fields
 from search_service.indexing.segments import SegmentWriter
 from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
@@ -46,7 +47,8 @@ def paragraphs(sources):
             yield paragraph_id(document.id, position), text
 
 
-def _whoosh_documents(document: Document, groups):
+def _whoosh_documents(document: Document, groups, stemming):
+    """The Whoosh documents of ``document``'s paragraphs; ``stemming`` is the text field's analyzer."""
     for position, text in enumerate(document.paragraphs, start=1):
         pid = paragraph_id(document.id, position)
         yield {
@@ -60,6 +62,8 @@ def _whoosh_documents(document: Document, groups):
             fields.SOURCE: document.source or "",
             fields.URL: document.url,
             fields.DUPLICATE_GROUP: groups.get(pid, pid),
+            fields.TEXT_STEMS: " ".join(stemming.terms(text)),
+            fields.TEXT_NGRAMS: ngram_text(text),
         }
 
 
@@ -70,11 +74,12 @@ def _write_share(directory, sources, groups, share, shares, on_written):
     ix = whoosh_index.create_in(str(directory), fields.build_schema())
     skipped, seen, written = [], 0, 0
     with SegmentWriter(ix, directory, limitmb=WRITER_MEMORY_MB // shares) as writer:
+        stemming = writer.schema[fields.TEXT].analyzer  # the field's own: it remembers the pieces it analysed
         for number, document in enumerate(documents(iter_records(sources), skipped)):
             seen += 1
             if number % shares != share:
                 continue
-            for whoosh_document in _whoosh_documents(document, groups):
+            for whoosh_document in _whoosh_documents(document, groups, stemming):
                 writer.add_document(**whoosh_document)
                 written += 1
                 if written % 500 == 0:

@@ -7,21 +7,20 @@
    adds the BM25 of the terms that weigh most in the best of them. Both only add to a score, so the
    window stays above the paragraphs after it, and neither adds or removes a match.
 
-The window's paragraphs are analysed again from their stored text (each distinct word once, then
-remembered), so the index keeps no n-gram postings; each n-gram's collection frequency is summed
-once per index generation from the exact-form vocabulary.
+The window's paragraphs are read as they were analysed at indexing (their terms and n-gram forms
+are stored beside the text), so the index keeps no n-gram postings; each n-gram's collection
+frequency is summed once per index generation from the exact-form vocabulary.
 """
 
 import collections
 import dataclasses
-import functools
 import math
 import typing
 
 import numpy as np
 from whoosh import scoring
 
-from search_service.arabic import NGRAM_SIZE, index_terms, ngram_text, word_ngrams
+from search_service.arabic import NGRAM_SIZE, word_ngrams
 from search_service.indexing import schema as fields
 from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, index_key, vocabulary
 from search_service.search.query import wanted_words
@@ -41,8 +40,6 @@ NGRAM_WEIGHT = 0.6
 FEEDBACK_PARAGRAPHS = 10
 FEEDBACK_TERMS = 20
 FEEDBACK_WEIGHT = 0.3
-#: Paragraphs whose analysis is kept between searches.
-PARAGRAPHS_ANALYSED = 10_000
 
 
 class FieldBM25(scoring.BM25F):
@@ -119,50 +116,46 @@ class _Analysed(typing.NamedTuple):
     term_count: int
 
 
-@functools.lru_cache(maxsize=PARAGRAPHS_ANALYSED)
-def _analysed(text):
-    """A paragraph's text as the rescoring reads it (kept: the best paragraphs of one query are often those of the next)."""
-    ngrams = ngram_text(text)
-    terms = collections.Counter(index_terms(text))
+def _analysed(stored):
+    """A paragraph as the rescoring reads it, from the forms analysed when it was indexed."""
+    ngrams = stored[fields.TEXT_NGRAMS]
+    terms = collections.Counter(stored[fields.TEXT_STEMS].split())
     return _Analysed(ngrams, len(ngrams) - NGRAM_SIZE * ngrams.count(" "), terms, sum(terms.values()))
 
 
-def _ngram_bm25(searcher, texts, words):
-    """The character n-gram BM25 of paragraphs (their ``texts``) for the query's words.
+def _ngram_bm25(searcher, analysed, words):
+    """The character n-gram BM25 of paragraphs (``analysed``) for the query's words.
 
     An n-gram's idf is Lucene's, with its collection frequency standing for its document frequency.
     """
     wanted = collections.Counter(gram for word in words for gram in word_ngrams(word))
     if not wanted:
-        return np.zeros(len(texts))
+        return np.zeros(len(analysed))
     statistics = ngram_statistics(searcher)
     grams = list(wanted)
-    forms = [_analysed(text).ngrams for text in texts]
-    tf = np.array([[f.count(g) for g in grams] for f in forms], dtype=np.float64)
-    lengths = np.array([_analysed(text).ngram_count for text in texts], dtype=np.float64)
+    tf = np.array([[a.ngrams.count(g) for g in grams] for a in analysed], dtype=np.float64)
+    lengths = np.array([a.ngram_count for a in analysed], dtype=np.float64)
     weights = np.array([wanted[g] * lucene_idf(statistics.frequencies.get(g, 0), statistics.paragraphs) for g in grams])
     return _weighted_bm25(tf, lengths, weights, statistics.average_length, *NGRAM_PARAMETERS)
 
 
-def _feedback_terms(texts, scores):
+def _feedback_terms(analysed, scores):
     """RM3's expansion terms: each paragraph's term frequencies weighted by exp(score - best score)."""
     weights = collections.Counter()
     best = max(scores)
-    for text, score in zip(texts, scores):
-        analysed = _analysed(text)
-        for term, count in analysed.terms.items():
-            weights[term] += math.exp(score - best) * count / (analysed.term_count or 1)
+    for paragraph, score in zip(analysed, scores):
+        for term, count in paragraph.terms.items():
+            weights[term] += math.exp(score - best) * count / (paragraph.term_count or 1)
     chosen = weights.most_common(FEEDBACK_TERMS)
     return {term: weight / chosen[0][1] for term, weight in chosen} if chosen else {}
 
 
-def _feedback_bm25(searcher, texts, scores):
-    """The BM25 of paragraphs (their ``texts``, best first) for the feedback terms of the best of them."""
+def _feedback_bm25(searcher, analysed, scores):
+    """The BM25 of paragraphs (``analysed``, best first) for the feedback terms of the best of them."""
     best = np.argsort(-scores, kind="stable")[:FEEDBACK_PARAGRAPHS]
-    wanted = _feedback_terms([texts[i] for i in best], scores[best])
+    wanted = _feedback_terms([analysed[i] for i in best], scores[best])
     if not wanted:
-        return np.zeros(len(texts))
-    analysed = [_analysed(text) for text in texts]
+        return np.zeros(len(analysed))
     tf = np.array([[a.terms.get(t, 0) for t in wanted] for a in analysed], dtype=np.float64)
     lengths = np.array([a.term_count for a in analysed], dtype=np.float64)
     weights = np.array([w * searcher.idf(fields.TEXT, t) for t, w in wanted.items()])
@@ -176,10 +169,10 @@ def rescore(searcher, text, ranked):
     if not window or not words:
         return ranked
     scores = np.array([r[1] for r in window], dtype=np.float64)
-    texts = [searcher.stored_fields(r[0])[fields.TEXT] for r in window]
+    analysed = [_analysed(searcher.stored_fields(r[0])) for r in window]
     if NGRAM_WEIGHT:
-        scores += NGRAM_WEIGHT * _ngram_bm25(searcher, texts, words)
+        scores += NGRAM_WEIGHT * _ngram_bm25(searcher, analysed, words)
     if FEEDBACK_WEIGHT:
-        scores += FEEDBACK_WEIGHT * _feedback_bm25(searcher, texts, scores)
+        scores += FEEDBACK_WEIGHT * _feedback_bm25(searcher, analysed, scores)
     window = sorted(((r[0], score, *r[2:]) for r, score in zip(window, scores.tolist())), key=lambda r: (-r[1], r[0]))
     return window + rest
