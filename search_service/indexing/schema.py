@@ -1,6 +1,6 @@
 """The Whoosh schema: one Whoosh document per paragraph, carrying its document's metadata."""
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from search_service.arabic import analyzer, exact_analyzer, prefix_forms
 
@@ -53,8 +53,9 @@ def build_schema():
             # The id of the first paragraph of its near-duplicate group (its own id if it has none).
             DUPLICATE_GROUP: fields.ID(stored=True, sortable=True),
             # The text pre-analysed for rescoring, which reads it instead of analysing the text
-            # again: its indexed terms space-separated (``index_terms``), and its ``ngram_text``.
-            TEXT_STEMS: fields.STORED(),
-            TEXT_NGRAMS: fields.STORED(),
+            # again: its indexed terms space-separated (``index_terms``), and its ``ngram_text``,
+            # UTF-8. Columns, so that reading a paragraph's stored fields does not read them.
+            TEXT_STEMS: fields.COLUMN(columns.CompressedBytesColumn()),
+            TEXT_NGRAMS: fields.COLUMN(columns.CompressedBytesColumn()),
         }
     )

@@ -62,8 +62,8 @@ def _whoosh_documents(document: Document, groups, stemming):
             fields.SOURCE: document.source or "",
             fields.URL: document.url,
             fields.DUPLICATE_GROUP: groups.get(pid, pid),
-            fields.TEXT_STEMS: " ".join(stemming.terms(text)),
-            fields.TEXT_NGRAMS: ngram_text(text),
+            fields.TEXT_STEMS: " ".join(stemming.terms(text)).encode(),
+            fields.TEXT_NGRAMS: ngram_text(text).encode(),
         }
 
 

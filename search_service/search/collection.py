@@ -19,10 +19,12 @@ Ranking is by score, then document number (Whoosh's order); collapsing keeps the
 of each duplicate group; totals and facet counts are counts over arrays.
 """
 
+import bisect
 import collections
 import dataclasses
 import threading
 import time
+import weakref
 
 import numpy as np
 from whoosh import collectors, query, scoring
@@ -160,6 +162,27 @@ def _segment_key(reader):
 def index_key(searcher):
     """What identifies the segments a searcher reads (the same for every searcher of a generation)."""
     return tuple(_segment_key(s.reader()) for s, _ in searcher.leaf_searchers())
+
+
+_column_readers = weakref.WeakKeyDictionary()  # segment reader -> {fieldname: its column reader}
+
+
+def column_values(searcher, fieldname, docnums):
+    """The values of a column field for documents (global numbers) of ``searcher``, in order.
+
+    A segment reader's column reader is kept with it (each thread has its own readers): opening
+    one reads the column's offsets.
+    """
+    leaves = searcher.leaf_searchers()
+    starts = [offset for _, offset in leaves]
+    values = []
+    for docnum in docnums:
+        leaf, offset = leaves[bisect.bisect_right(starts, docnum) - 1]
+        readers = _column_readers.setdefault(leaf.reader(), {})
+        if fieldname not in readers:
+            readers[fieldname] = leaf.reader().column_reader(fieldname)
+        values.append(readers[fieldname][docnum - offset])
+    return values
 
 
 def _segment(reader):

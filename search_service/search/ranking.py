@@ -22,7 +22,7 @@ from whoosh import scoring
 
 from search_service.arabic import NGRAM_SIZE, word_ngrams
 from search_service.indexing import schema as fields
-from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, index_key, vocabulary
+from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, column_values, index_key, vocabulary
 from search_service.search.query import wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
@@ -116,10 +116,10 @@ class _Analysed(typing.NamedTuple):
     term_count: int
 
 
-def _analysed(stored):
-    """A paragraph as the rescoring reads it, from the forms analysed when it was indexed."""
-    ngrams = stored[fields.TEXT_NGRAMS]
-    terms = collections.Counter(stored[fields.TEXT_STEMS].split())
+def _analysed(stems, ngram_forms):
+    """A paragraph as the rescoring reads it, from the forms analysed when it was indexed (UTF-8)."""
+    ngrams = ngram_forms.decode()
+    terms = collections.Counter(stems.decode().split())
     return _Analysed(ngrams, len(ngrams) - NGRAM_SIZE * ngrams.count(" "), terms, sum(terms.values()))
 
 
@@ -169,7 +169,8 @@ def rescore(searcher, text, ranked):
     if not window or not words:
         return ranked
     scores = np.array([r[1] for r in window], dtype=np.float64)
-    analysed = [_analysed(searcher.stored_fields(r[0])) for r in window]
+    docnums = [r[0] for r in window]
+    analysed = list(map(_analysed, column_values(searcher, fields.TEXT_STEMS, docnums), column_values(searcher, fields.TEXT_NGRAMS, docnums)))
     if NGRAM_WEIGHT:
         scores += NGRAM_WEIGHT * _ngram_bm25(searcher, analysed, words)
     if FEEDBACK_WEIGHT:
