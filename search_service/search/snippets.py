@@ -4,6 +4,7 @@ Words are found with the same analyzers as the index, so a match on the stem ك�
 written word (وَالكِتَابُ) with its prefixes and diacritics.
 """
 
+import bisect
 import html
 
 from search_service.arabic import exact_analyzer, index_terms
@@ -49,8 +50,9 @@ def _window(text, spans, size):
     if not spans:
         start = 0
     else:
-        best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans[i:] if s < spans[i][0] + size))
-        start = max(0, spans[best][0] - size // 6)
+        starts = [s for s, _ in spans]
+        best = max(range(len(starts)), key=lambda i: bisect.bisect_left(starts, starts[i] + size) - i)
+        start = max(0, starts[best] - size // 6)
     end = min(len(text), start + size)
     start = max(0, end - size)
     # Cut at spaces so that no word is split.
