@@ -151,21 +151,14 @@ def word_ngrams(word):
     return tuple(edged[start : start + NGRAM_SIZE] for start in range(max(len(edged) - NGRAM_SIZE, 0) + 1))
 
 
-@functools.lru_cache(maxsize=200_000)
-def _chunk_ngram_text(chunk):
-    return "".join(f"{form} " for form in map(ngram_form, TOKEN_PATTERN.findall(chunk)) if form)
-
-
 def ngram_text(text):
     """A text as the ``ngram_form`` of each word followed by a space (``_كتاب_ _جديد_ ``).
 
     An n-gram never holds a space, so ``str.count`` finds it as often as the words have it (an
     n-gram overlapping itself, ``اسا`` in ``اساسا``, once), and the words have
     ``len(s) - 3 * s.count(" ")`` n-grams in all.
-
-    Tokens never hold whitespace, so the text is split on it and each distinct piece analysed once.
     """
-    return "".join(map(_chunk_ngram_text, text.split()))
+    return "".join(f"{form} " for form in map(ngram_form, TOKEN_PATTERN.findall(text)) if form)
 
 
 def index_terms(text):
