@@ -14,6 +14,7 @@ from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
 from search_service.indexing.schema import build_schema
 from search_service.search import SearchRequest, ranking, search
+from search_service.search.collection import column_values
 from search_service.search.query import parse_query, wanted_words
 from search_service.search.runs import rank_documents
 
@@ -85,6 +86,17 @@ def test_ngram_text_counts_each_ngram_as_often_as_the_words_have_it():
     assert text.count("صبر") == 2
     assert len(text) - 3 * text.count(" ") == sum(len(word_ngrams(w)) for w in ["الصبر", "صبر", "وأساسا"])
 
+
+
+def test_rescoring_reads_the_analysis_of_each_paragraph_stored_at_indexing(seeds):
+    with seeds.searcher() as searcher:
+        docnums = range(searcher.doc_count_all())
+        stems = column_values(searcher, fields.TEXT_STEMS, docnums)
+        ngrams = column_values(searcher, fields.TEXT_NGRAMS, docnums)
+        for docnum in docnums:
+            text = searcher.stored_fields(docnum)[fields.TEXT]
+            assert stems[docnum].decode().split() == index_terms(text)
+            assert ngrams[docnum].decode() == ngram_text(text)
 
 
 def test_index_terms_are_the_analyzer_terms():
