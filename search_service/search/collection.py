@@ -151,6 +151,24 @@ class KeptPerKey:
             return found
 
 
+class Remembered:
+    """Values computed once per key and remembered, all forgotten at once when ``size`` are
+    (cheaper than an LRU on a hot path; thread-safe, as a value computed twice is the same)."""
+
+    def __init__(self, size):
+        self.size = size
+        self.values = {}
+
+    def get(self, key, compute, *args):
+        """The value remembered under ``key``, or ``compute(*args)`` remembered."""
+        found = self.values.get(key)
+        if found is None:
+            if len(self.values) >= self.size:
+                self.values.clear()
+            found = self.values[key] = compute(*args)
+        return found
+
+
 _segments = KeptPerKey(SEGMENTS_KEPT)
 
 

@@ -22,7 +22,7 @@ from whoosh import scoring
 
 from search_service.arabic import NGRAM_SIZE, word_ngrams
 from search_service.indexing import schema as fields
-from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, column_values, index_key, vocabulary
+from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, Remembered, column_values, index_key, vocabulary
 from search_service.search.query import wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
@@ -40,6 +40,12 @@ NGRAM_WEIGHT = 0.6
 FEEDBACK_PARAGRAPHS = 10
 FEEDBACK_TERMS = 20
 FEEDBACK_WEIGHT = 0.3
+#: Terms whose paragraph count is remembered per index generation (forgotten when full): a search
+#: looks up its terms' and its feedback terms' in every segment.
+DOC_FREQUENCIES_REMEMBERED = 100_000
+
+
+_doc_frequencies = KeptPerKey(GENERATIONS_KEPT)
 
 
 class FieldBM25(scoring.BM25F):
@@ -55,7 +61,8 @@ class FieldBM25(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
-        return lucene_idf(parent.doc_frequency(fieldname, text), parent.doc_count())
+        found = _doc_frequencies.get(index_key(parent), lambda: Remembered(DOC_FREQUENCIES_REMEMBERED))
+        return lucene_idf(found.get((fieldname, text), parent.doc_frequency, fieldname, text), parent.doc_count())
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:

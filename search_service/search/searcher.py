@@ -11,7 +11,7 @@ import time
 from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
-from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, collect, index_key, warm_segments
+from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, Remembered, collect, index_key, warm_segments
 from search_service.search.query import QueryError, parse_query
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
@@ -108,20 +108,17 @@ def _wanted_terms(q, reader):
 _listed = KeptPerKey(GENERATIONS_KEPT)
 
 
+def _listing(searcher, docnum):
+    stored = searcher.stored_fields(docnum)
+    return stored[fields.ID], document_metadata(stored)
+
+
 def _duplicates(searcher, docnums):
     """The other paragraphs of a result's group, by id. Each one's entry is remembered per index
     generation: a paragraph copied a thousand times lists a thousand others in every search
     that finds it."""
-    entries = _listed.get(index_key(searcher), dict)
-    listed = []
-    for docnum in docnums:
-        entry = entries.get(docnum)
-        if entry is None:
-            if len(entries) >= DUPLICATES_REMEMBERED:
-                entries.clear()
-            stored = searcher.stored_fields(docnum)
-            entry = entries[docnum] = (stored[fields.ID], document_metadata(stored))
-        listed.append(entry)
+    entries = _listed.get(index_key(searcher), lambda: Remembered(DUPLICATES_REMEMBERED))
+    listed = [entries.get(docnum, _listing, searcher, docnum) for docnum in docnums]
     return [{"id": paragraph, "document": dict(document)} for paragraph, document in sorted(listed, key=lambda e: e[0])]
 
 

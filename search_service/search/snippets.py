@@ -9,6 +9,7 @@ import html
 
 from search_service.arabic import exact_analyzer, index_terms
 from search_service.arabic.analysis import TOKEN_PATTERN
+from search_service.search.collection import Remembered
 
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"
@@ -16,17 +17,16 @@ ELLIPSIS = "…"
 FORMS_CACHED = 200_000
 
 _EXACT = exact_analyzer()
-_forms = {}
+_forms = Remembered(FORMS_CACHED)
+
+
+def _analyse(word):
+    return frozenset(index_terms(word)), frozenset(_EXACT.terms(word))
 
 
 def _analysed(word):
     """The stems and exact forms the index analyzers make of one written word (remembered)."""
-    found = _forms.get(word)
-    if found is None:
-        if len(_forms) >= FORMS_CACHED:
-            _forms.clear()
-        found = _forms[word] = (frozenset(index_terms(word)), frozenset(_EXACT.terms(word)))
-    return found
+    return _forms.get(word, _analyse, word)
 
 
 def matched_spans(text, stems, exact_forms):
