@@ -177,7 +177,8 @@ def rescore(searcher, text, ranked):
         return ranked
     scores = np.array([r[1] for r in window], dtype=np.float64)
     docnums = [r[0] for r in window]
-    analysed = list(map(_analysed, column_values(searcher, fields.TEXT_STEMS, docnums), column_values(searcher, fields.TEXT_NGRAMS, docnums)))
+    stems, ngrams = (column_values(searcher, name, docnums) for name in (fields.TEXT_STEMS, fields.TEXT_NGRAMS))
+    analysed = list(map(_analysed, stems, ngrams))
     if NGRAM_WEIGHT:
         scores += NGRAM_WEIGHT * _ngram_bm25(searcher, analysed, words)
     if FEEDBACK_WEIGHT:
