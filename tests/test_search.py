@@ -77,6 +77,25 @@ def test_phrase_ranks_its_exact_spelling_first_and_needs_the_words_side_by_side(
     assert [r["document"]["id"] for r in search(live, SearchRequest(q='"وزير الخارجية"')).results] == ["exact", "other-form"]
 
 
+def test_near_phrase_allows_up_to_n_words_between_in_order(tmp_path):
+    corpus = write_jsonl(tmp_path / "near.jsonl", [
+        {"id": "side-by-side", "text": "صدر قرار مجلس الأمن أمس"},
+        {"id": "one-between", "text": "صدر قرار جديد من مجلس الأمن"},  # من, a stop word, is not counted
+        {"id": "four-between", "text": "قرار طال انتظاره طويلا أقره مجلس الأمن"},
+        {"id": "reversed", "text": "مجلس الأمن يدرس قرارا"},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+
+    def found(q):
+        return sorted(r["document"]["id"] for r in search(live, SearchRequest(q=q)).results)
+
+    assert found('"قرار مجلس"') == found('"قرار مجلس"~0') == ["side-by-side"]
+    assert found('"قرار مجلس"~1') == ["one-between", "side-by-side"]
+    assert found('"قرار مجلس"~3') == ["one-between", "side-by-side"]
+    assert found('"قرار مجلس"~4') == ["four-between", "one-between", "side-by-side"]
+    assert found('"قرار مجلس"~1 -جديد') == ["side-by-side"]
+
+
 def test_near_duplicates_collapse_into_one_result(live):
     page = search(live, SearchRequest(q="ثمانية ملايين شخص تحرروا من سيطرته", per_page=100))
     documents = [r["document"]["id"] for r in page.results]

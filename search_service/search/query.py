@@ -1,6 +1,6 @@
 """From a user's query string to a Whoosh query.
 
-The language: words in any spelling; ``"phrases"``; ``+must`` / ``-exclude``; AND / OR / NOT and
+The language: words in any spelling; ``"phrases"`` and ``"near words"~N``; ``+must`` / ``-exclude``; AND / OR / NOT and
 their Arabic forms و / أو / ليس; ``word*`` prefixes; ``word~`` fuzzy words; ``title:`` and
 ``source:`` (also ``عنوان:`` and ``مصدر:``). Syntax the parser cannot take is read as plain words;
 unbalanced quotes or brackets and over-long queries are refused with a ``QueryError``.
@@ -28,7 +28,9 @@ USER_FIELDS = (fields.TEXT, fields.TITLE, fields.SOURCE)
 EXACT_BOOST = 0.3
 TITLE_BOOST = 1.0
 
-_PHRASE_OR_WORD = re.compile(r'"[^"]*"|\S+')
+_PHRASE = r'"[^"]*"(?:~\d+)?'
+_PHRASE_OR_WORD = re.compile(rf"{_PHRASE}|\S+")
+_SLOP = re.compile(r'(?<=")~\d+$')
 _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
 _SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))([+-]?){fields.SOURCE}:("[^"]*"|\S+)')
 _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
@@ -61,7 +63,7 @@ def _check(text):
         raise QueryError("unbalanced brackets: every ( needs a matching )")
     if len(text.split()) > MAX_QUERY_TERMS:
         raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})")
-    expanding = _EXPANDING_WORD.findall(re.sub(r'"[^"]*"', " ", text))
+    expanding = _EXPANDING_WORD.findall(re.sub(_PHRASE, " ", text))
     if len(expanding) > MAX_EXPANDING_WORDS:
         raise QueryError(f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})")
     if any(len(stem) < MIN_LETTERS_BEFORE_WILDCARD for stem in expanding):
@@ -113,8 +115,24 @@ def _with_sources(q, wanted, unwanted):
     return q
 
 
+class _NearPhrasePlugin(qparser.PhrasePlugin):
+    """Phrases, and ``"words"~N``: the words in this order with at most N other words between each
+    and the next (Lucene's slop; Whoosh's own slop counts positions, 1 for side by side)."""
+
+    class PhraseTagger(qparser.PhrasePlugin.PhraseTagger):
+        def create(self, parser, match):
+            node = super().create(parser, match)
+            node.slop = 1 + int(match.group("slop") or 0)
+            return node
+
+    def __init__(self):
+        super().__init__(expr=r'"(?P<text>.*?)"(~(?P<slop>\d+))?')
+
+
 def _parser(schema, fieldnames, boosts=None):
     parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
+    parser.remove_plugin_class(qparser.PhrasePlugin)
+    parser.add_plugin(_NearPhrasePlugin())
     parser.add_plugin(qparser.PlusMinusPlugin())
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.remove_plugin_class(qparser.FieldsPlugin)
@@ -190,7 +208,7 @@ def wanted_words(text):
             excluded = excluded or piece == "NOT"
             continue
         if not (excluded or piece.startswith("-") or _EXPANDING.search(piece)):
-            words.extend(_SYNTAX.sub(" ", _FIELD_PREFIX.sub("", piece)).split())
+            words.extend(_SYNTAX.sub(" ", _FIELD_PREFIX.sub("", _SLOP.sub("", piece))).split())
         excluded = False
     return words
 
