@@ -194,6 +194,11 @@ def test_expensive_wildcards_are_refused(live, q):
         search(live, SearchRequest(q=q))
 
 
+def test_near_phrase_without_a_number_is_refused_with_the_syntax(live):
+    with pytest.raises(QueryError, match='needs a number: "words"~2'):
+        search(live, SearchRequest(q='"وزير الخارجية"~'))
+
+
 def test_question_mark_after_a_word_is_punctuation(live):
     assert ids(live, "أين اجتمع وزراء التحالف?") == ids(live, "أين اجتمع وزراء التحالف")
 

@@ -63,6 +63,8 @@ def _check(text):
         raise QueryError("unbalanced brackets: every ( needs a matching )")
     if len(text.split()) > MAX_QUERY_TERMS:
         raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})")
+    if re.search(r'"[^"]*"~(?!\d)', text):
+        raise QueryError('a phrase\'s ~ needs a number: "words"~2 allows up to 2 other words between them')
     expanding = _EXPANDING_WORD.findall(re.sub(_PHRASE, " ", text))
     if len(expanding) > MAX_EXPANDING_WORDS:
         raise QueryError(f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})")
