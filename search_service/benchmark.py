@@ -81,7 +81,8 @@ class Indexing:
     seconds: float
     first_pass_seconds: float
     cpu_seconds: float
-    peak_rss_bytes: int
+    peak_rss_bytes: int  # the sum of each process's peak (an upper bound)
+    sampled_rss_bytes: int  # the highest sum of the processes' memory at one time, sampled at each progress report
     index_bytes: int
 
 
@@ -277,12 +278,13 @@ def measure_indexing(corpus, index_dir, progress=None):
     code = "import sys; from search_service.benchmark import _index_in_child; _index_in_child(sys.argv[1], sys.argv[2])"
     child = subprocess.Popen([sys.executable, "-c", code, str(corpus), str(index_dir)], stdout=subprocess.PIPE, text=True)
     started = time.monotonic()
-    summary, peak = None, 0
+    summary, peak, sampled = None, 0, 0
     if progress:
         progress("reading corpus, finding near-duplicates", 0, None)
     for line in child.stdout:
         message = json.loads(line)
         peak = max(peak, _peak_rss(child.pid) or 0)
+        sampled = max(sampled, _tree_memory(child.pid, "VmRSS") or 0)
         if "done" in message and progress:
             progress("indexing paragraphs", message["done"], message["total"])
         elif "seconds" in message:
@@ -299,6 +301,7 @@ def measure_indexing(corpus, index_dir, progress=None):
         first_pass_seconds=summary["first_pass"],
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_rss_bytes=max(peak, usage.ru_maxrss * 1024),
+        sampled_rss_bytes=sampled,
         index_bytes=live.info()["size_bytes"],
     )
 
@@ -406,11 +409,17 @@ def _descendants(pid):
 def _peak_rss(pid):
     """Peak resident memory of a running process and its descendants: the sum of their Linux
     ``VmHWM`` (an upper bound, as their peaks need not coincide), or None where unavailable."""
+    return _tree_memory(pid, "VmHWM")
+
+
+def _tree_memory(pid, field):
+    """The sum of a memory field of ``/proc/<pid>/status`` over a running process and its
+    descendants, in bytes, or None where unavailable."""
     total = None
     for process in [pid, *_descendants(pid)]:
         try:
             for line in pathlib.Path(f"/proc/{process}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     total = (total or 0) + int(line.split()[1]) * 1024
         except OSError:
             pass
@@ -554,6 +563,7 @@ def format_report(report):
             f"writing {indexing.seconds - indexing.first_pass_seconds:,.1f} s); CPU time {indexing.cpu_seconds:,.1f} s |",
             f"| indexing throughput | {indexing.paragraphs / indexing.seconds:,.0f} paragraphs/s |",
             f"| indexing peak memory (max RSS, all processes) | {_mb(indexing.peak_rss_bytes)} |",
+            f"| indexing memory, highest total at one time (RSS sampled every progress report) | {_mb(indexing.sampled_rss_bytes)} |",
             f"| index size | {_mb(indexing.index_bytes)} |",
         ]
     for load in report.http:

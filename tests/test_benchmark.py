@@ -35,7 +35,7 @@ def test_bench_on_a_small_corpus_prints_every_figure(tmp_path):
     )
     assert result.exit_code == 0, result.output
     for figure in [
-        "indexing throughput", "peak memory", "index size", "search + highlighting: all", "p95",
+        "indexing throughput", "peak memory", "highest total at one time", "index size", "search + highlighting: all", "p95",
         "HTTP throughput, new queries", "HTTP throughput, repeated queries",
     ]:
         assert figure in result.output
