@@ -316,15 +316,21 @@ class _Evaluation:
         scorer = self.scorers.get(key)
         if scorer is None:
             scorer = self.scorers[key] = context.weighting.scorer(searcher, *key)
+        scores = self._scores(scorer, fieldname, postings)
+        if scores is None:
+            return None
+        if q.boost != 1.0:
+            scores = scores * q.boost
+        return postings[0], scores
+
+    def _scores(self, scorer, fieldname, postings):
+        """The scores ``scorer`` gives a term's postings ``(ids, weights)`` in the segment, or None
+        where its formula cannot be applied to arrays."""
         if not _vectorizable(scorer):
             return None
         ids, weights = postings
         scores = scorer._score(weights.astype(np.float64), self.segment.field_lengths(self.reader, fieldname)[ids])
-        if not (isinstance(scores, np.ndarray) and scores.shape == ids.shape):
-            return None
-        if q.boost != 1.0:
-            scores = scores * q.boost
-        return ids, scores
+        return scores if isinstance(scores, np.ndarray) and scores.shape == ids.shape else None
 
     def term_postings(self, key):
         """A term's document numbers and weights in the segment (cached; none if it lacks the term),
@@ -363,12 +369,10 @@ class _Evaluation:
             scores *= m.boost
             return mask, scores
         if kind is W3LeafMatcher and _vectorizable(m.scorer):
-            ids, weights = self._postings(m)
-            fieldname = m.term()[0]
-            lengths = self.segment.field_lengths(self.reader, fieldname)[ids]
-            scores = m.scorer._score(weights.astype(np.float64), lengths)
-            if isinstance(scores, np.ndarray) and scores.shape == ids.shape:
-                return self._dense(ids, scores)
+            postings = self._postings(m)
+            scores = self._scores(m.scorer, m.term()[0], postings)
+            if scores is not None:
+                return self._dense(postings[0], scores)
             m.reset()
         return self._stepped(m, scored=True)
 

@@ -1,9 +1,10 @@
 """From a user's query string to a Whoosh query.
 
-The language: words in any spelling; ``"phrases"`` and ``"near words"~N``; ``+must`` / ``-exclude``; AND / OR / NOT and
-their Arabic forms و / أو / ليس; ``word*`` prefixes; ``word~`` fuzzy words; ``title:`` and
-``source:`` (also ``عنوان:`` and ``مصدر:``). Syntax the parser cannot take is read as plain words;
-unbalanced quotes or brackets and over-long queries are refused with a ``QueryError``.
+The language: words in any spelling; ``"phrases"`` and ``"near words"~N``; ``+must`` /
+``-exclude``; AND / OR / NOT and their Arabic forms و / أو / ليس; ``word*`` prefixes; ``word~``
+fuzzy words; ``title:`` and ``source:`` (also ``عنوان:`` and ``مصدر:``). Syntax the parser cannot
+take is read as plain words; unbalanced quotes or brackets and over-long queries are refused with a
+``QueryError``.
 """
 
 import re
