@@ -3,10 +3,10 @@
 import pytest
 
 from search_service.arabic import analyzer, normalize
-from search_service.indexing import LiveIndex, writing
-from search_service.search import QueryError, SearchRequest, is_warm, search, warm
+from search_service.indexing import LiveIndex, schema, writing
+from search_service.search import QueryError, SearchRequest, is_warm, query, search, warm
 
-from conftest import build_index, write_jsonl
+from conftest import SEEDS, build_index, write_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,16 @@ def test_title_and_source_fields(live):
 def test_syntax_the_parser_cannot_take_falls_back_to_words(live):
     for q in ["داعش AND", "OR التحالف", "title: داعش", "داعش^^", "التحالف {داعش", "[داعش TO", "داعش:"]:
         search(live, SearchRequest(q=q))
+
+
+def test_plain_words_skip_the_syntax_parser_for_the_same_query():
+    fields, boosts = [schema.TEXT, schema.TEXT_EXACT], {schema.TEXT: 1.0, schema.TEXT_EXACT: query.EXACT_BOOST}
+    lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text().splitlines()[:12] if line.strip()]
+    plain = [line for line in lines if not query._ANY_SYNTAX.search(line)]
+    assert len(plain) > 20
+    for line in plain:
+        parsed = query._words_parser(schema.build_schema(), fields, boosts).parse(line)
+        assert parsed == query._parser(schema.build_schema(), fields, boosts).parse(line)
 
 
 @pytest.mark.parametrize("q", ['"داعش', "(داعش", "داعش)", "x" * 1000, "  ", "في من على"])

@@ -42,6 +42,8 @@ _EXPANDING = re.compile(r"\w[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
 _OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
 _SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+#: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
+_ANY_SYNTAX = re.compile(rf"{_SYNTAX.pattern}|['?]")
 
 
 class QueryError(ValueError):
@@ -143,14 +145,21 @@ def _parser(schema, fieldnames, boosts=None):
     return parser
 
 
+def _words_parser(schema, fieldnames, boosts=None):
+    """A parser of plain words only: a tenth of the full parser's work, which tries every syntax
+    at every character."""
+    return qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup.factory(0.9), plugins=[])
+
+
 def _parse(schema, fieldnames, text, boosts=None):
+    if not _ANY_SYNTAX.search(text):
+        return _words_parser(schema, fieldnames, boosts).parse(text)
     try:
         parsed = _parser(schema, fieldnames, boosts).parse(text)
     except Exception:  # the parser rejects some syntax; such a query is read as plain words
         parsed = None
     if parsed is None or _has_error(parsed):
-        plain = _SYNTAX.sub(" ", text)
-        parsed = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup.factory(0.9)).parse(plain)
+        parsed = _words_parser(schema, fieldnames, boosts).parse(_SYNTAX.sub(" ", text))
     return parsed
 
 
