@@ -160,7 +160,7 @@ def test_plain_words_skip_the_syntax_parser_for_the_same_query():
     assert len(plain) > 20
     for line in plain:
         parsed = query._words_parser(schema.build_schema(), fields, boosts).parse(line)
-        assert parsed == query._parser(schema.build_schema(), fields, boosts).parse(line)
+        assert repr(vars(parsed)) == repr(vars(query._parser(schema.build_schema(), fields, boosts).parse(line)))
 
 
 @pytest.mark.parametrize("q", ['"داعش', "(داعش", "داعش)", "x" * 1000, "  ", "في من على"])

@@ -135,7 +135,7 @@ class _NearPhrasePlugin(qparser.PhrasePlugin):
 
 
 def _parser(schema, fieldnames, boosts=None):
-    parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup.factory(0.9))
+    parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup)
     parser.remove_plugin_class(qparser.PhrasePlugin)
     parser.add_plugin(_NearPhrasePlugin())
     parser.add_plugin(qparser.PlusMinusPlugin())
@@ -148,7 +148,7 @@ def _parser(schema, fieldnames, boosts=None):
 def _words_parser(schema, fieldnames, boosts=None):
     """A parser of plain words only: a tenth of the full parser's work, which tries every syntax
     at every character."""
-    return qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup.factory(0.9), plugins=[])
+    return qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup, plugins=[])
 
 
 def _parse(schema, fieldnames, text, boosts=None):
