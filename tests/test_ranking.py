@@ -6,7 +6,7 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from search_service.arabic import analyzer, index_terms, ngram_text, stem, word_ngrams
+from search_service.arabic import analyzer, index_terms, ngram_text, query_terms, stem, word_ngrams
 from search_service.arabic.stemming import prefix_variant
 from search_service.cli import main
 from search_service.evaluation_sets import evaluate_set, splits_of
@@ -104,6 +104,11 @@ def test_index_terms_are_the_analyzer_terms():
     assert index_terms(text) == [t.text for t in analyzer()(text)]
 
 
+def test_query_terms_are_one_per_word_without_the_prefix_variants():
+    assert index_terms("لقومه الكتاب في البيت") == ["لقوم", "قوم", "كتاب", "بيت"]
+    assert query_terms("لقومه الكتاب في البيت") == ["لقوم", "كتاب", "بيت"]
+
+
 def test_idf_is_lucenes_and_vanishes_for_a_term_in_every_paragraph(tmp_path):
     corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": str(i), "text": f"كتاب رقم {i}"} for i in range(4)] + [
         {"id": "x", "text": "قلم"},
@@ -127,16 +132,33 @@ def related_forms(tmp_path):
 
 def test_ngram_rescoring_ranks_a_related_word_form_first(related_forms, monkeypatch):
     assert ids(related_forms, "قوم الصبر") == ["b#1", "a#1"]
-    monkeypatch.setattr(ranking, "NGRAM_WEIGHT", 0.0)
-    monkeypatch.setattr(ranking, "FEEDBACK_WEIGHT", 0.0)
+    for weight in ("NGRAM_WEIGHT", "PROXIMITY_WEIGHT", "FEEDBACK_WEIGHT"):
+        monkeypatch.setattr(ranking, weight, 0.0)
     page = search(related_forms, SearchRequest(q="قوم الصبر"))
     assert page.results[0]["score"] == page.results[1]["score"]
 
 
+def test_proximity_ranks_the_query_words_in_order_within_a_few_words_first(tmp_path, monkeypatch):
+    # The same words in each paragraph: side by side in the query's order, one word apart, reversed.
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "reversed", "text": "الأمن ناقش أزمة المياه في المدينة مجلس"},
+        {"id": "apart", "text": "مجلس ناقش الأمن أزمة المياه في المدينة"},
+        {"id": "together", "text": "مجلس الأمن ناقش أزمة المياه في المدينة"},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    for weight in ("NGRAM_WEIGHT", "FEEDBACK_WEIGHT"):
+        monkeypatch.setattr(ranking, weight, 0.0)
+    page = search(live, SearchRequest(q="مجلس الأمن"))
+    scores = {r["id"]: r["score"] for r in page.results}
+    assert scores["together#1"] == scores["apart#1"] > scores["reversed#1"]
+    monkeypatch.setattr(ranking, "PROXIMITY_WEIGHT", 0.0)
+    assert len({r["score"] for r in search(live, SearchRequest(q="مجلس الأمن")).results}) == 1
+
+
 def test_rescoring_reorders_but_keeps_the_matches_and_totals(seeds, monkeypatch):
     rescored = search(seeds, SearchRequest(q="التحالف الدولي ضد داعش", per_page=100))
-    monkeypatch.setattr(ranking, "NGRAM_WEIGHT", 0.0)
-    monkeypatch.setattr(ranking, "FEEDBACK_WEIGHT", 0.0)
+    for weight in ("NGRAM_WEIGHT", "PROXIMITY_WEIGHT", "FEEDBACK_WEIGHT"):
+        monkeypatch.setattr(ranking, weight, 0.0)
     first_stage = search(seeds, SearchRequest(q="التحالف الدولي ضد داعش", per_page=100))
     assert rescored.total == first_stage.total
     assert {r["id"] for r in rescored.results} == {r["id"] for r in first_stage.results}

@@ -10,6 +10,7 @@ from search_service.arabic.analysis import (
     is_question_word,
     ngram_text,
     prefix_forms,
+    query_terms,
     tokenizer,
     word_ngrams,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "ngram_text",
     "normalize",
     "prefix_forms",
+    "query_terms",
     "stem",
     "tokenizer",
     "word_ngrams",

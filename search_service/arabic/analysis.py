@@ -170,6 +170,16 @@ def index_terms(text):
     return _STEMMING.terms(text)
 
 
+def query_terms(text):
+    """The terms ``analyzer()`` looks up for a query's text, in order: one per word, without the
+    prefix variants the index adds beside them.
+
+    >>> query_terms("لقومه الكتاب")
+    ['لقوم', 'كتاب']
+    """
+    return [token.text for token in _STEMMING(text, mode="query")]
+
+
 def is_question_word(text):
     """Whether a word only frames a question (ما، هل، لماذا، فكيف، اذكر), in any spelling."""
     form = normalize(text)

@@ -3,15 +3,17 @@
 1. Every match of the query is scored by BM25 over the paragraph's fields (stems, exact word
    forms, title), each field with its own k1 and b, and Lucene's idf.
 2. The best ``RESCORE_WINDOW`` paragraphs are rescored: the BM25 of the query words' character
-   3-grams is added (related word forms: الصبر finds يصبرون), then pseudo-relevance feedback (RM3)
-   adds the BM25 of the terms that weigh most in the best of them. Both only add to a score, so the
-   window stays above the paragraphs after it, and neither adds or removes a match.
+   3-grams is added (related word forms: الصبر finds يصبرون), then that of pairs of consecutive
+   query words found in their order a few words apart (ordered proximity), then pseudo-relevance
+   feedback (RM3) adds the BM25 of the terms that weigh most in the best of them. All only add to
+   a score, so the window stays above the paragraphs after it, and none adds or removes a match.
 
 The window's paragraphs are read as they were analysed at indexing (their terms and n-gram forms
 are stored beside the text), so the index keeps no n-gram postings; each n-gram's collection
 frequency is summed once per index generation from the exact-form vocabulary.
 """
 
+import bisect
 import collections
 import dataclasses
 import math
@@ -20,7 +22,7 @@ import typing
 import numpy as np
 from whoosh import scoring
 
-from search_service.arabic import NGRAM_SIZE, word_ngrams
+from search_service.arabic import NGRAM_SIZE, query_terms, word_ngrams
 from search_service.indexing import schema as fields
 from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, Remembered, column_values, index_key, vocabulary
 from search_service.search.query import wanted_words
@@ -36,6 +38,11 @@ RESCORE_WINDOW = 50
 #: (k1, b) of the character n-gram BM25, and its weight beside the first stage's score.
 NGRAM_PARAMETERS = (1.2, 0.75)
 NGRAM_WEIGHT = 0.6
+#: Ordered proximity: two consecutive query words found in this order at most this many terms
+#: apart (a prefix variant the index adds beside a word counts as a term) count as one
+#: occurrence of the pair, scored by BM25 with this weight.
+PROXIMITY_WINDOW = 3
+PROXIMITY_WEIGHT = 0.3
 #: Feedback: paragraphs it reads, terms it adds and their weight.
 FEEDBACK_PARAGRAPHS = 10
 FEEDBACK_TERMS = 20
@@ -121,13 +128,23 @@ class _Analysed(typing.NamedTuple):
     ngram_count: int
     terms: collections.Counter  # indexed term -> occurrences
     term_count: int
+    sequence: list  # the indexed terms in order
 
 
 def _analysed(stems, ngram_forms):
     """A paragraph as the rescoring reads it, from the forms analysed when it was indexed (UTF-8)."""
     ngrams = ngram_forms.decode()
-    terms = collections.Counter(stems.decode().split())
-    return _Analysed(ngrams, len(ngrams) - NGRAM_SIZE * ngrams.count(" "), terms, sum(terms.values()))
+    sequence = stems.decode().split()
+    return _Analysed(ngrams, len(ngrams) - NGRAM_SIZE * ngrams.count(" "), collections.Counter(sequence), len(sequence), sequence)
+
+
+def _positions(sequence, wanted):
+    """Each of the ``wanted`` terms' positions in ``sequence``, ascending."""
+    found = collections.defaultdict(list)
+    for position, term in enumerate(sequence):
+        if term in wanted:
+            found[term].append(position)
+    return found
 
 
 def _ngram_bm25(searcher, analysed, words):
@@ -144,6 +161,35 @@ def _ngram_bm25(searcher, analysed, words):
     lengths = np.array([a.ngram_count for a in analysed], dtype=np.float64)
     weights = np.array([wanted[g] * lucene_idf(statistics.frequencies.get(g, 0), statistics.paragraphs) for g in grams])
     return _weighted_bm25(tf, lengths, weights, statistics.average_length, *NGRAM_PARAMETERS)
+
+
+def _text_bm25(searcher, analysed, tf, weights):
+    """``_weighted_bm25`` over the paragraphs' indexed terms, with the text field's k1 and b."""
+    lengths = np.array([a.term_count for a in analysed], dtype=np.float64)
+    return _weighted_bm25(tf, lengths, weights, searcher.avg_field_length(fields.TEXT), *FIELD_PARAMETERS[fields.TEXT])
+
+
+def _pairs_in_order(first, second, window):
+    """How many positions in ``first`` have a position of ``second`` at most ``window`` after them."""
+    return sum(1 for p in first if bisect.bisect_right(second, p + window) > bisect.bisect_right(second, p))
+
+
+def _proximity_bm25(searcher, analysed, words):
+    """The BM25 of paragraphs (``analysed``) for the pairs of consecutive query terms, each pair
+    counted where its second term follows its first within ``PROXIMITY_WINDOW`` terms."""
+    terms = query_terms(" ".join(words))
+    pairs = list(dict.fromkeys((a, b) for a, b in zip(terms, terms[1:]) if a != b))
+    if not pairs:
+        return np.zeros(len(analysed))
+    tf = np.zeros((len(analysed), len(pairs)))
+    for row, paragraph in enumerate(analysed):
+        present = [(column, x, y) for column, (x, y) in enumerate(pairs) if x in paragraph.terms and y in paragraph.terms]
+        if present:
+            positions = _positions(paragraph.sequence, {term for _, x, y in present for term in (x, y)})
+            for column, x, y in present:
+                tf[row, column] = _pairs_in_order(positions[x], positions[y], PROXIMITY_WINDOW)
+    weights = np.array([(searcher.idf(fields.TEXT, x) + searcher.idf(fields.TEXT, y)) / 2 for x, y in pairs])
+    return _text_bm25(searcher, analysed, tf, weights)
 
 
 def _feedback_terms(analysed, scores):
@@ -164,9 +210,8 @@ def _feedback_bm25(searcher, analysed, scores):
     if not wanted:
         return np.zeros(len(analysed))
     tf = np.array([[a.terms.get(t, 0) for t in wanted] for a in analysed], dtype=np.float64)
-    lengths = np.array([a.term_count for a in analysed], dtype=np.float64)
     weights = np.array([w * searcher.idf(fields.TEXT, t) for t, w in wanted.items()])
-    return _weighted_bm25(tf, lengths, weights, searcher.avg_field_length(fields.TEXT), *FIELD_PARAMETERS[fields.TEXT])
+    return _text_bm25(searcher, analysed, tf, weights)
 
 
 def rescore(searcher, text, ranked):
@@ -181,6 +226,8 @@ def rescore(searcher, text, ranked):
     analysed = list(map(_analysed, stems, ngrams))
     if NGRAM_WEIGHT:
         scores += NGRAM_WEIGHT * _ngram_bm25(searcher, analysed, words)
+    if PROXIMITY_WEIGHT:
+        scores += PROXIMITY_WEIGHT * _proximity_bm25(searcher, analysed, words)
     if FEEDBACK_WEIGHT:
         scores += FEEDBACK_WEIGHT * _feedback_bm25(searcher, analysed, scores)
     window = sorted(((r[0], score, *r[2:]) for r, score in zip(window, scores.tolist())), key=lambda r: (-r[1], r[0]))
