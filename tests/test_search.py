@@ -2,7 +2,8 @@
 
 import pytest
 
-from search_service.arabic import analyzer, normalize
+from search_service.arabic import analyzer, exact_analyzer, index_terms, normalize
+from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.search import QueryError, SearchRequest, is_warm, query, search, warm
 
@@ -57,6 +58,14 @@ def test_snippet_marks_words_with_their_prefixes(live):
     snippet = search(live, SearchRequest(q="التحالف")).results[0]["snippet"]
     assert "<mark>التحالف</mark>" in snippet or "<mark>والتحالف</mark>" in snippet
     assert "<mark>" in snippet and "</mark>" in snippet
+
+
+def test_every_term_of_a_word_is_a_piece_of_its_normalised_form():
+    # Snippets analyse only the words whose normalised form holds a matched term.
+    words = {w for path in SEEDS.glob("*.txt") for w in TOKEN_PATTERN.findall(path.read_text())}
+    words |= {"وَالكِتَابُ", "لِقومِهِ", "بالمسؤولين", "فَسَيَكْفِيكَهُمُ", "الثلثاء", "٢٠١٨م"}
+    for word in words:
+        assert all(term in normalize(word) for term in index_terms(word) + exact_analyzer().terms(word)), word
 
 
 def test_phrase_query_returns_only_paragraphs_with_the_phrase(live):

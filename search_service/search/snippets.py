@@ -6,8 +6,9 @@ written word (وَالكِتَابُ) with its prefixes and diacritics.
 
 import bisect
 import html
+import re
 
-from search_service.arabic import exact_analyzer, index_terms
+from search_service.arabic import exact_analyzer, index_terms, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.search.collection import Remembered
 
@@ -33,10 +34,14 @@ def matched_spans(text, stems, exact_forms):
     """Start/end offsets of the words of ``text`` whose stem or exact form was matched.
 
     The analyzers work word by word, so each written word is analysed alone, once, and then
-    looked up: a paragraph costs one pass of the tokenizer's pattern.
+    looked up: a paragraph costs one pass of the tokenizer's pattern. Stems and exact forms are
+    pieces of a word's normalised form, so a word holding none of the matched terms is not analysed.
     """
+    holds_a_term = re.compile("|".join(map(re.escape, stems | exact_forms)))
     spans = []
     for word in TOKEN_PATTERN.finditer(text):
+        if not holds_a_term.search(normalize(word.group())):
+            continue
         by_stem, by_form = _analysed(word.group())
         if not (by_stem.isdisjoint(stems) and by_form.isdisjoint(exact_forms)):
             spans.append(word.span())
