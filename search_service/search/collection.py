@@ -177,9 +177,20 @@ def _segment_key(reader):
     return (segment.segment_id(), reader.doc_count_all()) if segment is not None else None
 
 
+_index_keys = weakref.WeakKeyDictionary()  # reader -> its index_key
+
+
 def index_key(searcher):
-    """What identifies the segments a searcher reads (the same for every searcher of a generation)."""
-    return tuple(_segment_key(s.reader()) for s, _ in searcher.leaf_searchers())
+    """What identifies the segments a searcher reads (the same for every searcher of a generation).
+
+    It is kept with the searcher's reader, which each thread reuses from search to search: a
+    search asks for it dozens of times (each cache per generation is looked up with it).
+    """
+    reader = searcher.reader()
+    found = _index_keys.get(reader)
+    if found is None:
+        found = _index_keys[reader] = tuple(_segment_key(s.reader()) for s, _ in searcher.leaf_searchers())
+    return found
 
 
 _column_readers = weakref.WeakKeyDictionary()  # segment reader -> {fieldname: its column reader}
