@@ -5,7 +5,7 @@ import pytest
 from search_service.arabic import analyzer, exact_analyzer, index_terms, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
-from search_service.search import QueryError, SearchRequest, is_warm, query, search, warm
+from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
 
 from conftest import SEEDS, build_index, write_jsonl
 
@@ -115,6 +115,10 @@ def test_near_duplicates_collapse_into_one_result(live):
     }
     assert not any(d["id"] in {r["id"] for r in page.results} for d in top["duplicates"])
     assert page.total >= len(page.results) + len(top["duplicates"])
+    for duplicate in top["duplicates"]:
+        document = get_document(live, duplicate["document"]["id"])
+        assert duplicate["document"] == {key: document[key] for key in ("id", "title", "source", "date", "url")}
+        assert duplicate["id"] in {p["id"] for p in document["paragraphs"]}
 
 
 def stems(text):

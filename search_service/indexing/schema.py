@@ -1,5 +1,7 @@
 """The Whoosh schema: one Whoosh document per paragraph, carrying its document's metadata."""
 
+import json
+
 from whoosh import columns, fields
 
 from search_service.arabic import analyzer, exact_analyzer, prefix_forms
@@ -31,6 +33,10 @@ URL = "url"
 DUPLICATE_GROUP = "duplicate_group"
 TEXT_STEMS = "text_stems"
 TEXT_NGRAMS = "text_ngrams"
+LISTING = "listing"
+
+#: The stored fields a paragraph's ``LISTING`` holds: what its entry among a result's duplicates shows.
+LISTED = (ID, DOCUMENT_ID, TITLE, SOURCE, DATE, URL)
 
 
 def build_schema():
@@ -57,5 +63,17 @@ def build_schema():
             # UTF-8. Columns, so that reading a paragraph's stored fields does not read them.
             TEXT_STEMS: fields.COLUMN(columns.CompressedBytesColumn()),
             TEXT_NGRAMS: fields.COLUMN(columns.CompressedBytesColumn()),
+            # The ``LISTED`` fields as JSON: listing a result's duplicates reads this, not their text.
+            LISTING: fields.COLUMN(columns.VarBytesColumn()),
         }
     )
+
+
+def listing(paragraph):
+    """The ``LISTING`` column's value for a paragraph's fields (UTF-8 JSON)."""
+    return json.dumps({name: paragraph[name] for name in LISTED}, ensure_ascii=False).encode()
+
+
+def listed_fields(value):
+    """The ``LISTED`` fields of a ``LISTING`` column value."""
+    return json.loads(value)

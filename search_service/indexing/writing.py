@@ -51,7 +51,7 @@ def _whoosh_documents(document: Document, groups, stemming):
     """The Whoosh documents of ``document``'s paragraphs; ``stemming`` is the text field's analyzer."""
     for position, text in enumerate(document.paragraphs, start=1):
         pid = paragraph_id(document.id, position)
-        yield {
+        paragraph = {
             fields.ID: pid,
             fields.DOCUMENT_ID: document.id,
             fields.POSITION: position,
@@ -65,6 +65,7 @@ def _whoosh_documents(document: Document, groups, stemming):
             fields.TEXT_STEMS: " ".join(stemming.terms(text)).encode(),
             fields.TEXT_NGRAMS: ngram_text(text).encode(),
         }
+        yield paragraph | {fields.LISTING: fields.listing(paragraph)}
 
 
 def _write_share(directory, sources, groups, share, shares, on_written):

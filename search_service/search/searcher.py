@@ -11,7 +11,7 @@ import time
 from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
-from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, Remembered, collect, index_key, warm_segments
+from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, Remembered, collect, column_values, index_key, warm_segments
 from search_service.search.query import QueryError, parse_query
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
@@ -109,8 +109,8 @@ _listed = KeptPerKey(GENERATIONS_KEPT)
 
 
 def _listing(searcher, docnum):
-    stored = searcher.stored_fields(docnum)
-    return stored[fields.ID], document_metadata(stored)
+    listed = fields.listed_fields(column_values(searcher, fields.LISTING, [docnum])[0])
+    return listed[fields.ID], document_metadata(listed)
 
 
 def _duplicates(searcher, docnums):
