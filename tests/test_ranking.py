@@ -92,11 +92,11 @@ def test_rescoring_reads_the_analysis_of_each_paragraph_stored_at_indexing(seeds
     with seeds.searcher() as searcher:
         docnums = range(searcher.doc_count_all())
         stems = column_values(searcher, fields.TEXT_STEMS, docnums)
-        ngrams = column_values(searcher, fields.TEXT_NGRAMS, docnums)
+        ngrams = column_values(searcher, fields.NGRAM_FORMS, docnums)
         for docnum in docnums:
-            text = searcher.stored_fields(docnum)[fields.TEXT]
-            assert stems[docnum].decode().split() == index_terms(text)
-            assert ngrams[docnum].decode() == ngram_text(text)
+            stored = searcher.stored_fields(docnum)
+            assert stems[docnum].decode().split() == index_terms(stored[fields.TEXT])
+            assert ngrams[docnum].decode() == f"{ngram_text(stored[fields.TITLE])}\n{ngram_text(stored[fields.TEXT])}"
 
 
 def test_index_terms_are_the_analyzer_terms():
@@ -135,6 +135,22 @@ def test_ngram_rescoring_ranks_a_related_word_form_first(related_forms, monkeypa
     for weight in ("NGRAM_WEIGHT", "PROXIMITY_WEIGHT", "FEEDBACK_WEIGHT"):
         monkeypatch.setattr(ranking, weight, 0.0)
     page = search(related_forms, SearchRequest(q="قوم الصبر"))
+    assert page.results[0]["score"] == page.results[1]["score"]
+
+
+def test_ngram_rescoring_reads_the_title_too(tmp_path, monkeypatch):
+    # a and b match the query's word قوم equally in their text; only b's title has a form of صبر.
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "a", "title": "أهل يسكنون", "text": "قوم سكنوا الجبال"},
+        {"id": "b", "title": "أهل يصبرون", "text": "قوم سكنوا السهول"},
+        {"id": "c", "title": "البحر", "text": "حديث عن البحر والسفن"},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    for weight in ("PROXIMITY_WEIGHT", "FEEDBACK_WEIGHT"):
+        monkeypatch.setattr(ranking, weight, 0.0)
+    assert ids(live, "قوم الصبر") == ["b#1", "a#1"]
+    monkeypatch.setattr(ranking, "TITLE_NGRAM_WEIGHT", 0.0)
+    page = search(live, SearchRequest(q="قوم الصبر"))
     assert page.results[0]["score"] == page.results[1]["score"]
 
 

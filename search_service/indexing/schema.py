@@ -32,7 +32,7 @@ SOURCE = "source"
 URL = "url"
 DUPLICATE_GROUP = "duplicate_group"
 TEXT_STEMS = "text_stems"
-TEXT_NGRAMS = "text_ngrams"
+NGRAM_FORMS = "ngram_forms"
 LISTING = "listing"
 
 #: The stored fields a paragraph's ``LISTING`` holds: what its entry among a result's duplicates shows.
@@ -58,11 +58,12 @@ def build_schema():
             URL: fields.STORED(),
             # The id of the first paragraph of its near-duplicate group (its own id if it has none).
             DUPLICATE_GROUP: fields.ID(stored=True, sortable=True),
-            # The text pre-analysed for rescoring, which reads it instead of analysing the text
-            # again: its indexed terms space-separated (``index_terms``), and its ``ngram_text``,
-            # UTF-8. Columns, so that reading a paragraph's stored fields does not read them.
+            # The paragraph pre-analysed for rescoring, which reads it instead of analysing the text
+            # again: the text's indexed terms space-separated (``index_terms``), and the
+            # ``ngram_text`` of the title and of the text, a line break between them; UTF-8.
+            # Columns, so that reading a paragraph's stored fields does not read them.
             TEXT_STEMS: fields.COLUMN(columns.CompressedBytesColumn()),
-            TEXT_NGRAMS: fields.COLUMN(columns.CompressedBytesColumn()),
+            NGRAM_FORMS: fields.COLUMN(columns.CompressedBytesColumn()),
             # The ``LISTED`` fields as JSON: listing a result's duplicates reads this, not their text.
             LISTING: fields.COLUMN(columns.VarBytesColumn()),
         }

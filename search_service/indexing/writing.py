@@ -63,7 +63,7 @@ def _whoosh_documents(document: Document, groups, stemming):
             fields.URL: document.url,
             fields.DUPLICATE_GROUP: groups.get(pid, pid),
             fields.TEXT_STEMS: " ".join(stemming.terms(text)).encode(),
-            fields.TEXT_NGRAMS: ngram_text(text).encode(),
+            fields.NGRAM_FORMS: f"{ngram_text(document.title or '')}\n{ngram_text(text)}".encode(),
         }
         yield paragraph | {fields.LISTING: fields.listing(paragraph)}
 

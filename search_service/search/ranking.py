@@ -2,9 +2,10 @@
 
 1. Every match of the query is scored by BM25 over the paragraph's fields (stems, exact word
    forms, title), each field with its own k1 and b, and Lucene's idf.
-2. The best ``RESCORE_WINDOW`` paragraphs are rescored: the BM25 of the query words' character
-   3-grams is added (related word forms: الصبر finds يصبرون), then that of pairs of consecutive
-   query words found in their order a few words apart (ordered proximity), then pseudo-relevance
+2. The best ``RESCORE_WINDOW`` paragraphs are rescored: the BM25F of the query words' character
+   3-grams in the text and the title is added (related word forms: الصبر finds يصبرون, in the
+   paragraph or in its document's title), then the BM25 of pairs of consecutive query words
+   found in their order a few words apart (ordered proximity), then pseudo-relevance
    feedback (RM3) adds the BM25 of the terms that weigh most in the best of them. All only add to
    a score, so the window stays above the paragraphs after it, and none adds or removes a match.
 
@@ -35,9 +36,11 @@ FIELD_PARAMETERS = {
 }
 #: Paragraphs rescored after the first stage.
 RESCORE_WINDOW = 50
-#: (k1, b) of the character n-gram BM25, and its weight beside the first stage's score.
+#: (k1, b) of the character n-gram BM25F, and its weight beside the first stage's score.
 NGRAM_PARAMETERS = (1.2, 0.75)
-NGRAM_WEIGHT = 0.6
+NGRAM_WEIGHT = 1.0
+#: How many times an n-gram of the title counts as one of the text (BM25F's field weight).
+TITLE_NGRAM_WEIGHT = 2.0
 #: Ordered proximity: two consecutive query words found in this order at most this many terms
 #: apart (a prefix variant the index adds beside a word counts as a term) count as one
 #: occurrence of the pair, scored by BM25 with this weight.
@@ -124,8 +127,9 @@ def ngram_statistics(searcher):
 
 
 class _Analysed(typing.NamedTuple):
-    ngrams: str  # ngram_text of the paragraph
-    ngram_count: int
+    ngrams: str  # ngram_text of the text
+    title_ngrams: str  # ngram_text of the title
+    ngram_count: int  # the text's n-grams, plus the title's TITLE_NGRAM_WEIGHT times
     terms: collections.Counter  # indexed term -> occurrences
     term_count: int
     sequence: list  # the indexed terms in order
@@ -133,9 +137,14 @@ class _Analysed(typing.NamedTuple):
 
 def _analysed(stems, ngram_forms):
     """A paragraph as the rescoring reads it, from the forms analysed when it was indexed (UTF-8)."""
-    ngrams = ngram_forms.decode()
+    title, _, ngrams = ngram_forms.decode().partition("\n")
+    ngram_count = _ngram_count(ngrams) + TITLE_NGRAM_WEIGHT * _ngram_count(title)
     sequence = stems.decode().split()
-    return _Analysed(ngrams, len(ngrams) - NGRAM_SIZE * ngrams.count(" "), collections.Counter(sequence), len(sequence), sequence)
+    return _Analysed(ngrams, title, ngram_count, collections.Counter(sequence), len(sequence), sequence)
+
+
+def _ngram_count(ngram_forms):
+    return len(ngram_forms) - NGRAM_SIZE * ngram_forms.count(" ")
 
 
 def _positions(sequence, wanted):
@@ -148,16 +157,18 @@ def _positions(sequence, wanted):
 
 
 def _ngram_bm25(searcher, analysed, words):
-    """The character n-gram BM25 of paragraphs (``analysed``) for the query's words.
+    """The character n-gram BM25F of paragraphs (``analysed``) for the query's words: an n-gram of
+    the title counts ``TITLE_NGRAM_WEIGHT`` times as one of the text.
 
-    An n-gram's idf is Lucene's, with its collection frequency standing for its document frequency.
+    An n-gram's idf is Lucene's, with its collection frequency in the text standing for its
+    document frequency; the average length is the text's.
     """
     wanted = collections.Counter(gram for word in words for gram in word_ngrams(word))
     if not wanted:
         return np.zeros(len(analysed))
     statistics = ngram_statistics(searcher)
     grams = list(wanted)
-    tf = np.array([[a.ngrams.count(g) for g in grams] for a in analysed], dtype=np.float64)
+    tf = np.array([[a.ngrams.count(g) + TITLE_NGRAM_WEIGHT * a.title_ngrams.count(g) for g in grams] for a in analysed])
     lengths = np.array([a.ngram_count for a in analysed], dtype=np.float64)
     weights = np.array([wanted[g] * lucene_idf(statistics.frequencies.get(g, 0), statistics.paragraphs) for g in grams])
     return _weighted_bm25(tf, lengths, weights, statistics.average_length, *NGRAM_PARAMETERS)
@@ -222,7 +233,7 @@ def rescore(searcher, text, ranked):
         return ranked
     scores = np.array([r[1] for r in window], dtype=np.float64)
     docnums = [r[0] for r in window]
-    stems, ngrams = (column_values(searcher, name, docnums) for name in (fields.TEXT_STEMS, fields.TEXT_NGRAMS))
+    stems, ngrams = (column_values(searcher, name, docnums) for name in (fields.TEXT_STEMS, fields.NGRAM_FORMS))
     analysed = list(map(_analysed, stems, ngrams))
     if NGRAM_WEIGHT:
         scores += NGRAM_WEIGHT * _ngram_bm25(searcher, analysed, words)
