@@ -131,7 +131,6 @@ class _Analysed(typing.NamedTuple):
     title_ngrams: str  # ngram_text of the title
     ngram_count: int  # the text's n-grams, plus the title's TITLE_NGRAM_WEIGHT times
     terms: collections.Counter  # indexed term -> occurrences
-    term_count: int
     sequence: list  # the indexed terms in order
 
 
@@ -140,7 +139,7 @@ def _analysed(stems, ngram_forms):
     title, _, ngrams = ngram_forms.decode().partition("\n")
     ngram_count = _ngram_count(ngrams) + TITLE_NGRAM_WEIGHT * _ngram_count(title)
     sequence = stems.decode().split()
-    return _Analysed(ngrams, title, ngram_count, collections.Counter(sequence), len(sequence), sequence)
+    return _Analysed(ngrams, title, ngram_count, collections.Counter(sequence), sequence)
 
 
 def _ngram_count(ngram_forms):
@@ -176,7 +175,7 @@ def _ngram_bm25(searcher, analysed, words):
 
 def _text_bm25(searcher, analysed, tf, weights):
     """``_weighted_bm25`` over the paragraphs' indexed terms, with the text field's k1 and b."""
-    lengths = np.array([a.term_count for a in analysed], dtype=np.float64)
+    lengths = np.array([len(a.sequence) for a in analysed], dtype=np.float64)
     return _weighted_bm25(tf, lengths, weights, searcher.avg_field_length(fields.TEXT), *FIELD_PARAMETERS[fields.TEXT])
 
 
@@ -209,7 +208,7 @@ def _feedback_terms(analysed, scores):
     best = max(scores)
     for paragraph, score in zip(analysed, scores):
         for term, count in paragraph.terms.items():
-            weights[term] += math.exp(score - best) * count / (paragraph.term_count or 1)
+            weights[term] += math.exp(score - best) * count / (len(paragraph.sequence) or 1)
     chosen = weights.most_common(FEEDBACK_TERMS)
     return {term: weight / chosen[0][1] for term, weight in chosen} if chosen else {}
 
