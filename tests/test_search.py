@@ -132,6 +132,14 @@ def test_exclusion_and_must_operators(live):
     assert required and all("موزمبيق" in stems(r["text"]) for r in required)
 
 
+@pytest.mark.parametrize("query", ["داعش-العراق", "(داعش-العراق)", "+داعش-العراق"])
+def test_a_hyphen_inside_a_word_joins_its_parts_instead_of_excluding(live, query):
+    # As in Lucene: - and + are operators where a word starts (covid-19, النمسا-المجر are words).
+    found = search(live, SearchRequest(q=query, per_page=100)).results
+    assert any("عراق" in stems(r["text"]) for r in found)
+    assert {r["id"] for r in found} <= set(ids(live, "داعش العراق"))
+
+
 @pytest.mark.parametrize("query", ["داعش و موزمبيق", "داعش AND موزمبيق"])
 def test_arabic_and_english_and_operators_agree(live, query):
     assert ids(live, query) == ids(live, "+داعش +موزمبيق")

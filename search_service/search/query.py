@@ -30,6 +30,9 @@ EXACT_BOOST = 0.3
 TITLE_BOOST = 1.0
 
 _PHRASE = r'"[^"]*"(?:~\d+)?'
+#: Where + and - are operators: at the start of a word or bracket, as in Lucene; a hyphen inside a
+#: word (covid-19, النمسا-المجر) joins its parts.
+_CLAUSE_START = r"(?<![^\s(])"
 _PHRASE_OR_WORD = re.compile(rf"{_PHRASE}|\S+")
 _SLOP = re.compile(r'(?<=")~\d+$')
 _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
@@ -138,7 +141,7 @@ def _parser(schema, fieldnames, boosts=None):
     parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup)
     parser.remove_plugin_class(qparser.PhrasePlugin)
     parser.add_plugin(_NearPhrasePlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_CLAUSE_START + r"\+", minusexpr=_CLAUSE_START + "-"))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=rf"(?P<text>{'|'.join(USER_FIELDS)}):"))
