@@ -48,6 +48,7 @@ def test_lucene_keyword_case_is_the_protected_words_mechanism(monkeypatch):
         ("ﻻ ﻷحمد", "لا لاحمد", "lam-alef ligatures"),
         ("ﺍﻟﻜﺘﺎﺏ", "الكتاب", "presentation forms"),
         ("ی ک", "ي ك", "Persian yeh and kaf"),
+        ("الپاراسیتامول ڤيتامين ڥيتامين", "الباراسيتامول فيتامين فيتامين", "loanword letters for p and v"),
         ("١٢٣٤ ۱۲۳", "1234 123", "Arabic-Indic and extended digits"),
         ("مسؤول مسئول", "مسءول مسءول", "hamza seats fold to a bare hamza"),
         ("شؤون شئون", "شءون شءون", "hamza seats fold to a bare hamza"),

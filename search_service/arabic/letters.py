@@ -38,6 +38,10 @@ SURROGATES = tuple(chr(c) for c in range(0xD800, 0xE000))
 #: Persian and Urdu letters that Arabic text borrows for their Arabic twins.
 PERSIAN_LETTERS = {"\u06cc": YEH, "\u06a9": araby.KAF, "\u06c1": HEH, "\u06d5": HEH}
 
+#: Letters for sounds Arabic lacks, which loanwords are spelled with or without: پ (p) for ب, and
+#: ڤ ڥ (v) for ف (پاراسيتامول/باراسيتامول, ڤيتامين/فيتامين).
+LOANWORD_LETTERS = {"\u067e": araby.BEH, "\u06a4": araby.FEH, "\u06a5": araby.FEH}
+
 #: Arabic-Indic (U+0660-U+0669) and extended Persian (U+06F0-U+06F9) digits.
 ARABIC_INDIC_DIGITS = {chr(0x0660 + d): str(d) for d in range(10)} | {chr(0x06F0 + d): str(d) for d in range(10)}
 
