@@ -6,7 +6,7 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from search_service.arabic import analyzer, index_terms, ngram_text, query_terms, stem, word_ngrams
+from search_service.arabic import WORD_QUERY_MODE, analyzer, index_terms, ngram_text, query_terms, stem, word_ngrams
 from search_service.arabic.stemming import prefix_variant
 from search_service.cli import main
 from search_service.evaluation_sets import evaluate_set, splits_of
@@ -61,9 +61,10 @@ def test_short_protected_and_article_words_have_no_variant(word):
     assert prefix_variant(word) is None
 
 
-def test_variants_are_indexed_at_the_same_position_but_not_searched():
+def test_variants_are_indexed_and_looked_up_by_query_words_at_the_same_position():
     indexed = [(t.text, t.pos) for t in analyzer()("لقومه كتاب", positions=True)]
     assert indexed == [("لقوم", 0), ("قوم", 0), ("كتاب", 1), ("تاب", 1)]
+    assert [(t.text, t.pos) for t in analyzer()("لقومه كتاب", mode=WORD_QUERY_MODE, positions=True)] == indexed
     assert [t.text for t in analyzer()("لقومه كتاب", mode="query")] == ["لقوم", "كتاب"]
 
 
@@ -72,6 +73,19 @@ def test_a_query_word_finds_its_form_with_a_one_letter_prefix(tmp_path):
     live = LiveIndex(build_index(tmp_path / "index", corpus))
     assert ids(live, "قوم موسى") == ["a#1"]
     assert "<mark>لقومه</mark>" in search(live, SearchRequest(q="قوم")).results[0]["snippet"]
+
+
+def test_a_query_word_with_a_one_letter_prefix_finds_the_word_without_it(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "bare", "text": "زار الوفد سويسرا في الربيع"},
+        {"id": "prefixed", "text": "عاد الوفد لسويسرا بعد عام"},
+        {"id": "other", "text": "نص آخر عن الربيع"},
+    ])
+    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    assert ids(live, "لسويسرا") == ["prefixed#1", "bare#1"]  # its own form first
+    assert "<mark>سويسرا</mark>" in search(live, SearchRequest(q="لسويسرا")).results[1]["snippet"]
+    # A phrase's words keep one term each: the variant is no word of the phrase.
+    assert ids(live, '"الوفد لسويسرا"') == ["prefixed#1"]
 
 
 def test_word_ngrams_mark_word_edges_and_drop_the_article_and_stop_words():

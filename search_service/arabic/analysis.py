@@ -38,10 +38,16 @@ def _stems(word):
     return stem(word), prefix_variant(word)
 
 
+#: The analysis mode of a query's words, which look up their prefix variants as the index holds
+#: them; Whoosh's ``"query"`` mode, which phrases are analysed in, gives one term per word.
+WORD_QUERY_MODE = "query words"
+
+
 class ArabicStemFilter(Filter):
-    """Light-stem each word. When indexing, a word that may begin with a one-letter preposition or
-    ف is also indexed, at the same position, under the stem without it: قوم finds لقوم and بقوم.
-    A query word keeps its one stem, so كتاب still looks for كتاب only."""
+    """Light-stem each word. A word that may begin with a one-letter preposition or ف also gives,
+    at the same position, the stem without it: indexed, so that قوم finds لقوم and بقوم, and looked
+    up by a query's words (``WORD_QUERY_MODE``), so that لسويسرا finds سويسرا. In Whoosh's
+    ``"query"`` mode (phrases, whose terms follow each other) a word keeps its one stem."""
 
     def __call__(self, tokens):
         for t in tokens:

@@ -4,19 +4,21 @@ import json
 
 from whoosh import columns, fields
 
-from search_service.arabic import analyzer, exact_analyzer, prefix_forms
+from search_service.arabic import WORD_QUERY_MODE, analyzer, exact_analyzer, prefix_forms
 
 
 class ArabicText(fields.TEXT):
     """A TEXT field analysed with the Arabic chain.
 
-    Multi-term queries (``word*``, ``word~``) reach the field untokenized; they are matched as the
-    word's ``prefix_forms`` (normalised, article removed) rather than as a stem, since a partial
-    word has no stem.
+    A query's words are analysed in ``WORD_QUERY_MODE`` (their prefix variants too; Whoosh
+    analyses phrases otherwise). Multi-term queries (``word*``, ``word~``) reach the field
+    untokenized; they are matched as the word's ``prefix_forms`` (normalised, article removed)
+    rather than as a stem, since a partial word has no stem.
     """
 
     def process_text(self, qstring, mode="", tokenize=True, **kwargs):
         if tokenize:
+            mode = WORD_QUERY_MODE if mode == "query" else mode
             return super().process_text(qstring, mode=mode, tokenize=tokenize, **kwargs)
         return iter(prefix_forms(qstring))
 
