@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from search_service.api import create_app
-from search_service.indexing import reindex
+from search_service.indexing import LiveIndex, reindex
 
 PROJECT = pathlib.Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -31,6 +31,11 @@ def write_jsonl(path, records):
     lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def index_records(tmp_path, records):
+    """A live index of ``records`` (JSONL documents), built in ``tmp_path``."""
+    return LiveIndex(build_index(tmp_path / "index", write_jsonl(tmp_path / "corpus.jsonl", records)))
 
 
 def free_port():

@@ -18,7 +18,7 @@ from search_service.search.collection import column_values
 from search_service.search.query import parse_query, wanted_words
 from search_service.search.runs import rank_documents
 
-from conftest import build_index, write_jsonl
+from conftest import index_records, write_jsonl
 
 
 def terms(q):
@@ -69,19 +69,17 @@ def test_variants_are_indexed_and_looked_up_by_query_words_at_the_same_position(
 
 
 def test_a_query_word_finds_its_form_with_a_one_letter_prefix(tmp_path):
-    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "وقال موسى لقومه اصبروا"}, {"id": "b", "text": "نص آخر"}])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
+    live = index_records(tmp_path, [{"id": "a", "text": "وقال موسى لقومه اصبروا"}, {"id": "b", "text": "نص آخر"}])
     assert ids(live, "قوم موسى") == ["a#1"]
     assert "<mark>لقومه</mark>" in search(live, SearchRequest(q="قوم")).results[0]["snippet"]
 
 
 def test_a_query_word_with_a_one_letter_prefix_finds_the_word_without_it(tmp_path):
-    corpus = write_jsonl(tmp_path / "c.jsonl", [
+    live = index_records(tmp_path, [
         {"id": "bare", "text": "زار الوفد سويسرا في الربيع"},
         {"id": "prefixed", "text": "عاد الوفد لسويسرا بعد عام"},
         {"id": "other", "text": "نص آخر عن الربيع"},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
     assert ids(live, "لسويسرا") == ["prefixed#1", "bare#1"]  # its own form first
     assert "<mark>سويسرا</mark>" in search(live, SearchRequest(q="لسويسرا")).results[1]["snippet"]
     # A phrase's words keep one term each: the variant is no word of the phrase.
@@ -124,10 +122,9 @@ def test_query_terms_are_one_per_word_without_the_prefix_variants():
 
 
 def test_idf_is_lucenes_and_vanishes_for_a_term_in_every_paragraph(tmp_path):
-    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": str(i), "text": f"كتاب رقم {i}"} for i in range(4)] + [
+    live = index_records(tmp_path, [{"id": str(i), "text": f"كتاب رقم {i}"} for i in range(4)] + [
         {"id": "x", "text": "قلم"},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
     with live.searcher(weighting=ranking.weighting()) as searcher:
         assert searcher.idf(fields.TEXT, stem("كتاب")) == pytest.approx(math.log(1 + 1.5 / 4.5))
         assert searcher.idf(fields.TEXT, "قلم") == pytest.approx(math.log(1 + 4.5 / 1.5))
@@ -136,12 +133,11 @@ def test_idf_is_lucenes_and_vanishes_for_a_term_in_every_paragraph(tmp_path):
 @pytest.fixture
 def related_forms(tmp_path):
     # a and b match the query's word قوم equally; only b has a form of صبر (يصبرون), whose stem differs.
-    corpus = write_jsonl(tmp_path / "c.jsonl", [
+    return index_records(tmp_path, [
         {"id": "a", "text": "قوم سكنوا الجبال والسهول"},
         {"id": "b", "text": "قوم يصبرون الجبال والسهول"},
         {"id": "c", "text": "حديث عن البحر والسفن"},
     ])
-    return LiveIndex(build_index(tmp_path / "index", corpus))
 
 
 def test_ngram_rescoring_ranks_a_related_word_form_first(related_forms, monkeypatch):
@@ -154,12 +150,11 @@ def test_ngram_rescoring_ranks_a_related_word_form_first(related_forms, monkeypa
 
 def test_ngram_rescoring_reads_the_title_too(tmp_path, monkeypatch):
     # a and b match the query's word قوم equally in their text; only b's title has a form of صبر.
-    corpus = write_jsonl(tmp_path / "c.jsonl", [
+    live = index_records(tmp_path, [
         {"id": "a", "title": "أهل يسكنون", "text": "قوم سكنوا الجبال"},
         {"id": "b", "title": "أهل يصبرون", "text": "قوم سكنوا السهول"},
         {"id": "c", "title": "البحر", "text": "حديث عن البحر والسفن"},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
     for weight in ("PROXIMITY_WEIGHT", "FEEDBACK_WEIGHT"):
         monkeypatch.setattr(ranking, weight, 0.0)
     assert ids(live, "قوم الصبر") == ["b#1", "a#1"]
@@ -170,12 +165,11 @@ def test_ngram_rescoring_reads_the_title_too(tmp_path, monkeypatch):
 
 def test_proximity_ranks_the_query_words_in_order_within_a_few_words_first(tmp_path, monkeypatch):
     # The same words in each paragraph: side by side in the query's order, one word apart, reversed.
-    corpus = write_jsonl(tmp_path / "c.jsonl", [
+    live = index_records(tmp_path, [
         {"id": "reversed", "text": "الأمن ناقش أزمة المياه في المدينة مجلس"},
         {"id": "apart", "text": "مجلس ناقش الأمن أزمة المياه في المدينة"},
         {"id": "together", "text": "مجلس الأمن ناقش أزمة المياه في المدينة"},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
     for weight in ("NGRAM_WEIGHT", "FEEDBACK_WEIGHT"):
         monkeypatch.setattr(ranking, weight, 0.0)
     page = search(live, SearchRequest(q="مجلس الأمن"))
@@ -202,11 +196,10 @@ def test_paging_through_rescored_results_shows_each_once(seeds):
 
 
 def test_batch_ranking_lists_a_document_once_by_its_best_paragraph(tmp_path):
-    corpus = write_jsonl(tmp_path / "c.jsonl", [
+    live = index_records(tmp_path, [
         {"id": "d1", "text": "التحالف الدولي\nالتحالف الدولي ضد داعش في العراق"},
         {"id": "d2", "text": "داعش في سوريا"},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
     ranking_ = rank_documents(live, [("q", "التحالف ضد داعش؟"), ("empty", "في من")], k=10)
     assert [d for d, _ in ranking_["q"]] == ["d1", "d2"]
     assert ranking_["empty"] == []

@@ -7,7 +7,7 @@ from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
 
-from conftest import SEEDS, build_index, write_jsonl
+from conftest import SEEDS, build_index, index_records
 
 
 @pytest.fixture(scope="module")
@@ -77,23 +77,21 @@ def test_phrase_query_returns_only_paragraphs_with_the_phrase(live):
 
 
 def test_phrase_ranks_its_exact_spelling_first_and_needs_the_words_side_by_side(tmp_path):
-    corpus = write_jsonl(tmp_path / "phrases.jsonl", [
+    live = index_records(tmp_path, [
         {"id": "other-form", "text": "بوزير الخارجية"},
         {"id": "exact", "text": "اجتمع وزير الخارجية في العاصمة مع السفراء"},
         {"id": "apart", "text": "وزير التجارة تحدث عن الخارجية والداخلية"},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
     assert [r["document"]["id"] for r in search(live, SearchRequest(q='"وزير الخارجية"')).results] == ["exact", "other-form"]
 
 
 def test_near_phrase_allows_up_to_n_words_between_in_order(tmp_path):
-    corpus = write_jsonl(tmp_path / "near.jsonl", [
+    live = index_records(tmp_path, [
         {"id": "side-by-side", "text": "صدر قرار مجلس الأمن أمس"},
         {"id": "one-between", "text": "صدر قرار جديد من مجلس الأمن"},  # من, a stop word, is not counted
         {"id": "four-between", "text": "قرار طال انتظاره طويلا أقره مجلس الأمن"},
         {"id": "reversed", "text": "مجلس الأمن يدرس قرارا"},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
 
     def found(q):
         return sorted(r["document"]["id"] for r in search(live, SearchRequest(q=q)).results)
@@ -207,11 +205,10 @@ def test_did_you_mean_from_the_index_vocabulary(live):
 
 
 def test_markup_in_a_paragraph_comes_back_inert(tmp_path):
-    corpus = write_jsonl(tmp_path / "hostile.jsonl", [
+    live = index_records(tmp_path, [
         {"id": "x1", "text": 'خبر عن <script>alert(1)</script> التحالف', "title": "<b>عنوان</b>"},
         {"id": "x2", "text": 'التحالف "><img src=x onerror=alert(1)> يجتمع & يقرر'},
     ])
-    live = LiveIndex(build_index(tmp_path / "index", corpus))
     for result in search(live, SearchRequest(q="التحالف")).results:
         snippet = result["snippet"]
         assert "<script" not in snippet and "<img" not in snippet
