@@ -207,8 +207,9 @@ def _feedback_terms(analysed, scores):
     weights = collections.Counter()
     best = max(scores)
     for paragraph, score in zip(analysed, scores):
+        weight = math.exp(score - best) / (len(paragraph.sequence) or 1)
         for term, count in paragraph.terms.items():
-            weights[term] += math.exp(score - best) * count / (len(paragraph.sequence) or 1)
+            weights[term] += weight * count
     chosen = weights.most_common(FEEDBACK_TERMS)
     return {term: weight / chosen[0][1] for term, weight in chosen} if chosen else {}
 
