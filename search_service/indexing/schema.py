@@ -61,8 +61,8 @@ def build_schema():
             # The id of the first paragraph of its near-duplicate group (its own id if it has none).
             DUPLICATE_GROUP: fields.ID(stored=True, sortable=True),
             # The paragraph pre-analysed for rescoring, which reads it instead of analysing the text
-            # again: the text's indexed terms space-separated (``index_terms``), and the
-            # ``ngram_text`` of the title and of the text, a line break between them; UTF-8.
+            # again: the text's indexed terms space-separated (``index_terms``; UTF-8), and the
+            # ``ngram_text`` of the title and of the text (``ngram_forms``).
             # Columns, so that reading a paragraph's stored fields does not read them.
             TEXT_STEMS: fields.COLUMN(columns.CompressedBytesColumn()),
             NGRAM_FORMS: fields.COLUMN(columns.CompressedBytesColumn()),
@@ -70,6 +70,18 @@ def build_schema():
             LISTING: fields.COLUMN(columns.VarBytesColumn()),
         }
     )
+
+
+def ngram_forms(title_ngrams, text_ngrams):
+    """The ``NGRAM_FORMS`` column's value: the title's and the text's ``ngram_text``, a line break
+    between them (UTF-8)."""
+    return f"{title_ngrams}\n{text_ngrams}".encode()
+
+
+def title_and_text_ngrams(value):
+    """The title's and the text's ``ngram_text`` of an ``NGRAM_FORMS`` column value."""
+    title_ngrams, _, text_ngrams = value.decode().partition("\n")
+    return title_ngrams, text_ngrams
 
 
 def listing(paragraph):

@@ -49,6 +49,7 @@ def paragraphs(sources):
 
 def _whoosh_documents(document: Document, groups, stemming):
     """The Whoosh documents of ``document``'s paragraphs; ``stemming`` is the text field's analyzer."""
+    title_ngrams = ngram_text(document.title or "")
     for position, text in enumerate(document.paragraphs, start=1):
         pid = paragraph_id(document.id, position)
         paragraph = {
@@ -63,7 +64,7 @@ def _whoosh_documents(document: Document, groups, stemming):
             fields.URL: document.url,
             fields.DUPLICATE_GROUP: groups.get(pid, pid),
             fields.TEXT_STEMS: " ".join(stemming.terms(text)).encode(),
-            fields.NGRAM_FORMS: f"{ngram_text(document.title or '')}\n{ngram_text(text)}".encode(),
+            fields.NGRAM_FORMS: fields.ngram_forms(title_ngrams, ngram_text(text)),
         }
         yield paragraph | {fields.LISTING: fields.listing(paragraph)}
 

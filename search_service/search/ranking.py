@@ -136,7 +136,7 @@ class _Analysed(typing.NamedTuple):
 
 def _analysed(stems, ngram_forms):
     """A paragraph as the rescoring reads it, from the forms analysed when it was indexed (UTF-8)."""
-    title, _, ngrams = ngram_forms.decode().partition("\n")
+    title, ngrams = fields.title_and_text_ngrams(ngram_forms)
     ngram_count = _ngram_count(ngrams) + TITLE_NGRAM_WEIGHT * _ngram_count(title)
     sequence = stems.decode().split()
     return _Analysed(ngrams, title, ngram_count, collections.Counter(sequence), sequence)
