@@ -26,6 +26,13 @@ def build_index(index_dir, *sources):
     return index_dir
 
 
+def built_with_another_analysis(index):
+    """Make the live generation of ``index`` look built by another version of the analysis."""
+    manifest = index / (index / "CURRENT").read_text().strip() / "generation.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "analysis": "an-older-version"}))
+    return index
+
+
 def write_jsonl(path, records):
     """Write records (dicts or raw strings) as a JSONL file."""
     lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]

@@ -97,7 +97,7 @@ def test_document_endpoint_returns_paragraphs_in_order(live_server):
 def test_health_and_stats(live_server):
     status, _, health = get(live_server, "/api/health")
     assert status == 200 and health["status"] == "ok" and health["documents"] == 5 and health["generation"]
-    assert isinstance(health["warm"], bool)
+    assert isinstance(health["warm"], bool) and health["reindex_needed"] is False
     status, _, stats = get(live_server, "/api/stats")
     assert status == 200 and stats["paragraphs"] > 5 and stats["size_bytes"] > 0 and stats["built_at"]
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from search_service.cli import main
 
-from conftest import SEEDS, write_jsonl
+from conftest import SEEDS, build_index, built_with_another_analysis, write_jsonl
 
 COMMANDS = ["reindex", "serve", "search", "evaluate", "bench"]
 
@@ -59,6 +59,15 @@ def test_search_without_an_index_says_how_to_build_one(tmp_path):
     result = run("search", "داعش", "--index", tmp_path / "empty")
     assert result.exit_code == 1 and "search-service reindex" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_search_on_an_index_of_another_analysis_answers_and_warns(tmp_path):
+    index = built_with_another_analysis(build_index(tmp_path / "index"))
+    result = subprocess.run(
+        [sys.executable, "-m", "search_service", "search", "داعش", "--index", str(index)], capture_output=True, text=True,
+    )
+    assert result.returncode == 0 and "paragraphs found" in result.stdout
+    assert result.stderr.count("\n") == 1 and f"search-service reindex --index {index}" in result.stderr
 
 
 def test_bad_query_is_a_one_line_error(seeds_index):

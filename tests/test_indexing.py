@@ -18,7 +18,7 @@ from search_service.indexing import writing
 from search_service.indexing.builder import LOCK_FILE
 from search_service.search import SearchRequest, search
 
-from conftest import SEEDS, build_index, write_jsonl
+from conftest import SEEDS, build_index, built_with_another_analysis, write_jsonl
 
 
 def all_paragraphs(index_dir):
@@ -199,6 +199,17 @@ def test_index_of_another_version_is_reported_with_the_fix(tmp_path):
     whoosh_index.create_in(str(generation), whoosh_fields.Schema(text=whoosh_fields.TEXT(stored=True)), indexname="MAIN")
     with pytest.raises(IndexNotFound, match="another version of search-service.*search-service reindex"):
         LiveIndex(index).info()
+
+
+def test_index_of_another_analysis_still_answers_and_asks_for_a_reindex(tmp_path, caplog):
+    index = build_index(tmp_path / "index")
+    assert LiveIndex(index).info()["reindex_needed"] is False
+    live = LiveIndex(built_with_another_analysis(index))
+    assert live.info()["reindex_needed"] is True
+    assert f"search-service reindex --index {index}" in caplog.text
+    assert search(live, SearchRequest(q="داعش")).total > 0
+    reindex([SEEDS], index)
+    assert live.info()["reindex_needed"] is False
 
 
 def test_server_keeps_the_last_good_index_when_a_new_one_is_broken(tmp_path):

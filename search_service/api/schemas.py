@@ -81,6 +81,12 @@ class IndexCounts(Schema):
     generation = fields.String(metadata={"description": "name of the live index generation"})
     documents = fields.Integer()
     paragraphs = fields.Integer()
+    reindex_needed = fields.Boolean(
+        metadata={
+            "description": "whether the live index was built with another version of the Arabic analysis than the "
+            "one queries are analysed with (some spellings are then not found until a reindex)"
+        }
+    )
 
 
 class Health(IndexCounts):

@@ -1,6 +1,7 @@
 """Arabic text analysis: normalisation, light stemming, and the Whoosh analyzers built on them."""
 
 from search_service.arabic.analysis import (
+    ANALYSIS_VERSION,
     NGRAM_SIZE,
     QUESTION_WORDS,
     STOP_WORDS,
@@ -19,6 +20,7 @@ from search_service.arabic.normalization import normalize
 from search_service.arabic.stemming import STEM_EXCLUSIONS, stem
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "NGRAM_SIZE",
     "QUESTION_WORDS",
     "STEM_EXCLUSIONS",

@@ -5,6 +5,8 @@ so highlighting marks the word as it was written (vocalised, with hamzas and tat
 """
 
 import functools
+import hashlib
+import pathlib
 import re
 
 from whoosh.analysis import Filter, RegexTokenizer, StopFilter, Token
@@ -16,6 +18,20 @@ from search_service.arabic.stemming import _load_word_list, prefix_variant, stem
 
 STOP_WORDS = _load_word_list("stopwords.txt")
 QUESTION_WORDS = _load_word_list("question_words.txt")
+
+
+def _package_digest():
+    """A digest of this package's code and word lists: whatever changes how text is analysed changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(pathlib.Path(__file__).parent.iterdir()):
+        if path.suffix in (".py", ".txt"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: The version of the analysis an index is built with (recorded with it): an index built with
+#: another holds terms the queries of this one may not find.
+ANALYSIS_VERSION = _package_digest()
 
 _MARKS = "".join(letters.WORD_MARKS)
 #: A decimal number (178.3, 1,200, ١٧٨٫٣) or a run of word characters and in-word Arabic marks.

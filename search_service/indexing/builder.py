@@ -10,6 +10,7 @@ import pathlib
 import shutil
 import time
 
+from search_service.arabic import ANALYSIS_VERSION
 from search_service.indexing import schema as fields
 from search_service.indexing.store import MANIFEST, current_generation, publish_generation, IndexNotFound
 from search_service.indexing.writing import paragraphs, write_index
@@ -126,5 +127,6 @@ def _write_manifest(generation, summary):
         "duplicates": summary.duplicates,
         "skipped": len(summary.skipped),
         "seconds": summary.seconds,
+        "analysis": ANALYSIS_VERSION,
     }
     (generation / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")

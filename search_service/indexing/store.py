@@ -17,6 +17,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
+from search_service.arabic import ANALYSIS_VERSION
 from search_service.indexing.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,11 @@ def _open_generation(index_dir, generation):
     return index
 
 
+def _reindex_needed(manifest):
+    """Whether a generation was built with another version of the analysis than this one's."""
+    return manifest.get("analysis") != ANALYSIS_VERSION
+
+
 def _pointer_state(index_dir):
     """Identity of the ``CURRENT`` file (a publish replaces it with a new file), or None."""
     try:
@@ -172,6 +178,12 @@ class LiveIndex:
                         self._index = _open_generation(self.index_dir, generation)
                         self._manifest = read_manifest(generation)
                         self._generation = generation
+                        if _reindex_needed(self._manifest):
+                            log.warning(
+                                "the index in %s was built with another version of the Arabic analysis: some "
+                                "spellings are not found until `search-service reindex --index %s`",
+                                self.index_dir, self.index_dir,
+                            )
                     self._pointer = pointer
                 except IndexNotFound as error:
                     if self._index is None:
@@ -200,11 +212,15 @@ class LiveIndex:
         return searching.Searcher(local.reader, closereader=False, fromindex=index, **kwargs)
 
     def info(self):
-        """Name, manifest, paragraph count and on-disk size of the live generation (opens a searcher)."""
+        """Name, manifest, paragraph count and on-disk size of the live generation, and whether it
+        needs a reindex to be analysed as queries are (opens a searcher)."""
         index, generation, manifest = self._refresh()
         try:
             with index.searcher() as searcher:
                 paragraphs = searcher.doc_count()
         except Exception as error:  # a damaged segment shows when it is read
             raise IndexNotFound(_damaged(self.index_dir, error)) from None
-        return {**manifest, "generation": generation.name, "paragraphs": paragraphs, "size_bytes": directory_size(generation)}
+        return {
+            **manifest, "generation": generation.name, "paragraphs": paragraphs,
+            "size_bytes": directory_size(generation), "reindex_needed": _reindex_needed(manifest),
+        }
