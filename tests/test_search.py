@@ -240,6 +240,27 @@ def test_did_you_mean_corrects_up_to_two_edits_after_the_first_letters(live, typ
     assert search(live, SearchRequest(q=typed)).suggestion == suggested
 
 
+def test_a_phrase_that_finds_nothing_suggests_its_words(live):
+    page = search(live, SearchRequest(q='"الخارجية داعش"'))
+    assert page.total == 0 and page.suggestion == "الخارجية داعش"
+    assert search(live, SearchRequest(q=page.suggestion)).total > 0
+    assert search(live, SearchRequest(q='"وزراء الخارجية"')).suggestion is None
+
+
+@pytest.mark.parametrize(
+    "typed, plain",
+    [
+        ('"قرار مجلس"~2 داعش', "قرار مجلس داعش"),
+        ('داعش -"وزراء الخارجية"', 'داعش -"وزراء الخارجية"'),
+        ('داعش ليس "وزراء الخارجية"', 'داعش ليس "وزراء الخارجية"'),
+        ('"هل التعبير ""الآن خفف الله عنكم"" يعني"', "هل التعبير الآن خفف الله عنكم يعني"),
+    ],
+    ids=["near phrase", "excluded phrase", "phrase after NOT", "quotes doubled inside quotes"],
+)
+def test_suggested_words_of_phrases_keep_what_was_excluded(typed, plain):
+    assert query.without_quotes(typed) == plain
+
+
 def test_suggestion_is_spelled_as_the_paragraphs_spell_it(live):
     assert search(live, SearchRequest(q="الخارجيت")).suggestion == "الخارجية"
 

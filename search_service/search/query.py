@@ -228,6 +228,20 @@ def wanted_words(text):
     return words
 
 
+def without_quotes(text):
+    """The query with the phrases it asks for as plain words (``"وزير الخارجية"~2`` → ``وزير الخارجية``);
+    an excluded phrase (``-"..."``, ``NOT "..."``) stays one."""
+
+    def unquoted(phrase):
+        before = text[: phrase.start()]
+        word_before = before.split()[-1] if before.split() else ""
+        if before.endswith("-") or ARABIC_OPERATORS.get(word_before, word_before).endswith("NOT"):
+            return phrase.group(0)
+        return phrase.group(0).rpartition('"')[0][1:]
+
+    return " ".join(re.sub(_PHRASE, unquoted, text).split())
+
+
 def query_words(text):
     """The plain words of a query string, without operators and syntax (for did-you-mean)."""
     return [w for w in _SYNTAX.sub(" ", _rewrite(text)).split() if w not in ("AND", "OR", "NOT")]

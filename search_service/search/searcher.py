@@ -12,7 +12,7 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, Remembered, collect, column_values, index_key, warm_segments
-from search_service.search.query import QueryError, parse_query
+from search_service.search.query import QueryError, parse_query, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
 from search_service.search.suggestions import suggestion
@@ -220,6 +220,20 @@ def _collect(searcher, parsed, request):
         ) from None
 
 
+def _suggestion(searcher, request, total):
+    """Did you mean: the query with its unknown words corrected, else without its quotes where its
+    phrases are what finds (almost) nothing and its words find more."""
+    corrected = suggestion(searcher, request.q)
+    plain = without_quotes(request.q)
+    if corrected or plain == request.q:
+        return corrected
+    try:
+        found = _collect(searcher, parse_query(plain, searcher.schema), dataclasses.replace(request, q=plain, page=1, per_page=1))
+    except QueryError:
+        return None
+    return plain if found.total > total else None
+
+
 def search(live_index, request):
     """Search the live index; raises ``QueryError`` for queries the service refuses."""
     if request.page * request.per_page > MAX_DEPTH:
@@ -242,7 +256,7 @@ def search(live_index, request):
                 key=lambda f: (-f["count"], f["value"]),
             )
         }
-        suggested = suggestion(searcher, request.q) if total < SUGGEST_BELOW else None
+        suggested = _suggestion(searcher, request, total) if total < SUGGEST_BELOW else None
     return SearchPage(
         query=request.q,
         total=total,
