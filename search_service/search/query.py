@@ -234,7 +234,7 @@ def without_quotes(text):
 
     def unquoted(phrase):
         before = text[: phrase.start()]
-        word_before = before.split()[-1] if before.split() else ""
+        word_before = (before.split() or [""])[-1]
         if before.endswith("-") or ARABIC_OPERATORS.get(word_before, word_before).endswith("NOT"):
             return phrase.group(0)
         return phrase.group(0).rpartition('"')[0][1:]
