@@ -1,5 +1,7 @@
 """Search over an index built from the seeds: spelling variants, snippets, phrases, duplicates."""
 
+import datetime
+
 import pytest
 
 from search_service.arabic import analyzer, exact_analyzer, index_terms, normalize
@@ -194,7 +196,6 @@ def test_filters_facets_and_pagination(live):
     assert sum(f["count"] for f in page.facets["source"]) <= page.total
     second = search(live, SearchRequest(q="داعش", per_page=3, page=2))
     assert not {r["id"] for r in second.results} & {r["id"] for r in page.results}
-    import datetime
     dated = search(live, SearchRequest(q="داعش", per_page=100, date_from=datetime.date(2024, 1, 1)))
     assert dated.results and all(r["document"]["date"] >= "2024-01-01" for r in dated.results)
 
@@ -238,6 +239,16 @@ def test_question_mark_after_a_word_is_punctuation(live):
 )
 def test_did_you_mean_corrects_up_to_two_edits_after_the_first_letters(live, typed, suggested):
     assert search(live, SearchRequest(q=typed)).suggestion == suggested
+
+
+def test_a_correction_is_suggested_only_where_it_finds_more(live):
+    assert search(live, SearchRequest(q="موزمبيك")).suggestion == "موزمبيق"
+    filtered = search(live, SearchRequest(q="موزمبيك", date_from=datetime.date(2100, 1, 1)))
+    assert filtered.total == 0 and filtered.suggestion is None
+
+
+def test_a_short_word_is_corrected_by_one_edit_only(live):
+    assert search(live, SearchRequest(q="يقول")).suggestion is None  # يقرب is two edits away
 
 
 def test_a_phrase_that_finds_nothing_suggests_its_words(live):

@@ -221,17 +221,21 @@ def _collect(searcher, parsed, request):
 
 
 def _suggestion(searcher, request, total):
-    """Did you mean: the query with its unknown words corrected, else without its quotes where its
-    phrases are what finds (almost) nothing and its words find more."""
-    corrected = suggestion(searcher, request.q)
-    plain = without_quotes(request.q)
-    if corrected or plain == request.q:
-        return corrected
+    """Did you mean: the query with its unknown words corrected, else without its quotes; the first
+    of them that finds more than the query (under the same filters)."""
+    for candidate in (suggestion(searcher, request.q), without_quotes(request.q)):
+        if candidate and candidate != request.q and _total(searcher, request, candidate) > total:
+            return candidate
+    return None
+
+
+def _total(searcher, request, text):
+    """How many paragraphs ``request`` would find with ``text`` as its query."""
     try:
-        found = _collect(searcher, parse_query(plain, searcher.schema), dataclasses.replace(request, q=plain, page=1, per_page=1))
+        parsed = parse_query(text, searcher.schema)
     except QueryError:
-        return None
-    return plain if found.total > total else None
+        return 0
+    return _collect(searcher, parsed, dataclasses.replace(request, q=text, page=1, per_page=1)).total
 
 
 def search(live_index, request):

@@ -1,8 +1,9 @@
 """Did you mean: each unknown word of a query replaced by the closest word of the index.
 
-The closest word is one edit away if there is one, else two edits away with the same first two
-letters (Lucene's spell checker keeps a prefix too); among equally close words the most frequent
-wins. Distances are computed by rapidfuzz over the exact-form vocabulary, which is read once per
+The closest word is one edit away if there is one, else, for a word of at least
+``TWO_EDITS_FROM`` letters, two edits away with the same first two letters (Elasticsearch's
+``AUTO`` fuzziness allows two edits from six letters; Lucene's spell checker keeps a prefix);
+among equally close words the most frequent wins. Distances are computed by rapidfuzz over the exact-form vocabulary, which is read once per
 index generation: Whoosh's own suggester computes them in Python, seconds for one word of a large
 vocabulary.
 """
@@ -18,13 +19,16 @@ from search_service.search.query import query_words
 
 #: Words shorter than this are never corrected (too many words are one edit away).
 MIN_LETTERS = 3
+#: Letters from which a word may be corrected by two edits.
+TWO_EDITS_FROM = 6
 #: Letters a two-edit correction keeps from the start of the word.
 KEPT_PREFIX = 2
 
 
 def _closest_word(searcher, form):
     words, frequencies = vocabulary(searcher, fields.TEXT_EXACT)
-    found = process.extract(form, words, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
+    edits = 2 if len(form) >= TWO_EDITS_FROM else 1
+    found = process.extract(form, words, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=None)
     candidates = [
         (distance, -frequencies[index], word)
         for word, distance, index in found
