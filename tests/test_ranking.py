@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from search_service.arabic import WORD_QUERY_MODE, analyzer, index_terms, ngram_text, query_terms, stem, word_ngrams
-from search_service.arabic.stemming import prefix_variant
+from search_service.arabic.stemming import prefix_variant, waw_variant
 from search_service.cli import main
 from search_service.evaluation_sets import evaluate_set, splits_of
 from search_service.indexing import LiveIndex
@@ -84,6 +84,27 @@ def test_a_query_word_with_a_one_letter_prefix_finds_the_word_without_it(tmp_pat
     assert "<mark>سويسرا</mark>" in search(live, SearchRequest(q="لسويسرا")).results[1]["snippet"]
     # A phrase's words keep one term each: the variant is no word of the phrase.
     assert ids(live, '"الوفد لسويسرا"') == ["prefixed#1"]
+
+
+@pytest.mark.parametrize(
+    "word, variant",
+    [("وصول", "وصول"), ("الوصول", "صول"), ("وظيفه", "وظيف"), ("الوظيفه", "ظيف"), ("وزير", None), ("الوقت", None), ("كتاب", None)],
+)
+def test_a_leading_waw_read_the_other_way_gives_a_variant(word, variant):
+    assert waw_variant(word) == variant
+
+
+def test_a_query_word_beginning_with_waw_finds_the_word_with_the_article_and_back(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "bare", "text": "تأخر وصول الوفد إلى الفندق"},
+        {"id": "article", "text": "بعد الوصول إلى العاصمة عقد الوفد مؤتمرا"},
+        {"id": "other", "text": "نص آخر عن الوفد"},
+    ])
+    assert sorted(ids(live, "وصول")) == sorted(ids(live, "الوصول")) == ["article#1", "bare#1"]
+    assert "<mark>الوصول</mark>" in search(live, SearchRequest(q="وصول")).results[1]["snippet"]
+    # Indexing keeps one term per word: the variant is looked up, not indexed.
+    assert [t.text for t in analyzer()("وصول الوصول")] == ["صول", "وصول"]
+    assert ids(live, '"وصول الوفد"') == ["bare#1"]
 
 
 def test_word_ngrams_mark_word_edges_and_drop_the_article_and_stop_words():

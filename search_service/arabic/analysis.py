@@ -14,7 +14,7 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from search_service.arabic import letters
 from search_service.arabic.normalization import normalize
-from search_service.arabic.stemming import _load_word_list, prefix_variant, stem, strip_article
+from search_service.arabic.stemming import _load_word_list, prefix_variant, stem, strip_article, waw_variant
 
 STOP_WORDS = _load_word_list("stopwords.txt")
 QUESTION_WORDS = _load_word_list("question_words.txt")
@@ -62,16 +62,22 @@ WORD_QUERY_MODE = "query words"
 class ArabicStemFilter(Filter):
     """Light-stem each word. A word that may begin with a one-letter preposition or ف also gives,
     at the same position, the stem without it: indexed, so that قوم finds لقوم and بقوم, and looked
-    up by a query's words (``WORD_QUERY_MODE``), so that لسويسرا finds سويسرا. In Whoosh's
-    ``"query"`` mode (phrases, whose terms follow each other) a word keeps its one stem."""
+    up by a query's words (``WORD_QUERY_MODE``), so that لسويسرا finds سويسرا. A query's word that
+    begins with و also looks up its ``waw_variant``, so that وصول finds الوصول and the other way
+    round. In Whoosh's ``"query"`` mode (phrases, whose terms follow each other) a word keeps its
+    one stem."""
 
     def __call__(self, tokens):
         for t in tokens:
-            t.text, variant = _stems(t.text)
+            word = t.text
+            t.text, variant = _stems(word)
             yield t
-            if variant and t.mode != "query":
-                t.text = variant
-                yield t
+            if t.mode == "query":
+                continue
+            for other in (variant, waw_variant(word) if t.mode == WORD_QUERY_MODE else None):
+                if other:
+                    t.text = other
+                    yield t
 
 
 #: Pieces of text (between whitespace) whose terms an indexing analyzer remembers.

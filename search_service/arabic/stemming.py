@@ -7,6 +7,9 @@
 - A word may also begin with a one-letter preposition or the conjunction ف (بقوم، لقوم، فقال), which
   light10 leaves alone because so many words begin with those letters (بيت، كتاب، فكر):
   ``prefix_variant`` gives the stem without it, which the index adds beside the word's own stem.
+- A و at the start of a word (after any article) is read as the conjunction or as the word's first
+  letter; the stem keeps one reading (وصول → صول, الوصول → وصول), and ``waw_variant`` gives the
+  other, which a query's words look up too, so that وصول and الوصول find each other.
 - Words in ``STEM_EXCLUSIONS`` (names and words that lose a root letter, such as وزير or لبنان) are
   kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
 """
@@ -95,4 +98,19 @@ def prefix_variant(word):
     ):
         return None
     variant = stem(word[1:])
+    return variant if variant != stem(word) else None
+
+
+def waw_variant(word):
+    """The stem of a normalised word with a و at its start (after any article) read the other way:
+    as the word's first letter where ``stem`` removes it as the conjunction, and as the conjunction
+    where ``stem`` keeps it. None when that gives the same stem.
+
+    >>> waw_variant("وصول"), waw_variant("الوصول"), waw_variant("وزير"), waw_variant("كتاب")
+    ('وصول', 'صول', None, None)
+    """
+    if word in STEM_EXCLUSIONS:
+        return None
+    rest = strip_article(word)
+    variant = _strip_suffixes(word) if rest == word else stem(rest)
     return variant if variant != stem(word) else None
