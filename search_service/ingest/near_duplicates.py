@@ -28,6 +28,8 @@ from search_service.arabic.analysis import TOKEN_PATTERN
 SHINGLE_WORDS = 3
 MIN_WORDS = 8
 THRESHOLD = 0.5
+#: Shingles of candidate pairs checked at a time (sorted together), which bounds the working memory.
+CHECKED_SHINGLES = 1 << 22
 BANDS = 32
 ROWS = 3
 #: Words (of paragraphs long enough to compare) shingled and signed at a time, which bounds the
@@ -120,7 +122,7 @@ def _batches(paragraphs):
         tokens = text.split()
         if len(tokens) >= MIN_WORDS:
             ids.append(paragraph_id)
-            words += [vocabulary[token] for token in tokens]
+            words += map(vocabulary.__getitem__, tokens)
             lengths.append(len(tokens))
         if len(words) >= BATCH_WORDS:
             yield _content_words(ids, vocabulary.hashes(words), lengths)
@@ -203,12 +205,24 @@ def duplicate_groups(paragraphs):
 def _confirmed_groups(band_keys, shingles, counts):
     """Each paragraph's group root (its group's first paragraph): candidate pairs similar enough, joined.
 
-    Band by band, pairs already in one group are dropped with numpy before any is checked, so a
+    Band by band, pairs already in one group are dropped, and the others checked, with numpy, so a
     group of a hundred thousand copies costs about one check per copy, not one per copy and band.
     """
     starts = np.concatenate(([0], np.cumsum(counts)))
-    parent = list(range(len(counts)))
-    rejected = set()
+    parent = np.arange(len(counts))
+    for keys in band_keys:
+        earlier, later = _bucket_pairs(keys)
+        parent = _roots(parent)
+        apart = parent[earlier] != parent[later]
+        earlier, later = earlier[apart], later[apart]
+        similar = _similar(shingles, starts, earlier, later)
+        parent = _joined_groups(parent, earlier[similar], later[similar])
+    return _roots(parent)
+
+
+def _joined_groups(parent, earlier, later):
+    """``parent`` (union-find, each root its group's least member) with each pair's groups joined."""
+    parent = parent.tolist()
 
     def find(i):
         while parent[i] != i:
@@ -216,18 +230,43 @@ def _confirmed_groups(band_keys, shingles, counts):
             i = parent[i]
         return i
 
-    for keys in band_keys:
-        earlier, later = _bucket_pairs(keys)
-        roots = _roots(parent)
-        apart = roots[earlier] != roots[later]
-        for i, j in zip(earlier[apart].tolist(), later[apart].tolist()):
-            root_i, root_j = find(i), find(j)
-            if root_i == root_j or (i, j) in rejected:
-                continue
-            a, b = shingles[starts[i] : starts[i + 1]], shingles[starts[j] : starts[j + 1]]
-            common = len(np.intersect1d(a, b, assume_unique=True))
-            if common >= THRESHOLD * (len(a) + len(b) - common):
-                parent[max(root_i, root_j)] = min(root_i, root_j)
-            else:
-                rejected.add((i, j))
-    return [find(i) for i in range(len(parent))]
+    for i, j in zip(earlier.tolist(), later.tolist()):
+        root_i, root_j = find(i), find(j)
+        parent[max(root_i, root_j)] = min(root_i, root_j)
+    return np.array(parent)
+
+
+def _ragged(starts, rows):
+    """The positions of the ``rows``' elements in a flat array whose row ``r`` is ``starts[r]:starts[r + 1]``."""
+    sizes = starts[rows + 1] - starts[rows]
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.repeat(starts[rows], sizes) + offsets, sizes
+
+
+def _similar(shingles, starts, earlier, later):
+    """Whether each pair of paragraphs has a Jaccard similarity of at least ``THRESHOLD``, checked
+    about ``CHECKED_SHINGLES`` shingles at a time."""
+    sizes = starts[earlier + 1] - starts[earlier] + starts[later + 1] - starts[later]
+    ends = np.cumsum(sizes)
+    similar = np.zeros(len(earlier), dtype=bool)
+    first = 0
+    while first < len(earlier):
+        last = max(int(np.searchsorted(ends, ends[first] - sizes[first] + CHECKED_SHINGLES, side="right")), first + 1)
+        similar[first:last] = _similar_pairs(shingles, starts, earlier[first:last], later[first:last])
+        first = last
+    return similar
+
+
+def _similar_pairs(shingles, starts, earlier, later):
+    """``_similar`` for a few pairs at once: the shingles of both, keyed by pair, sorted together;
+    each key found twice is a shingle they share (each set holds a shingle once)."""
+    keys, sizes = [], []
+    for rows in (earlier, later):
+        positions, row_sizes = _ragged(starts, rows)
+        owner = np.repeat(np.arange(len(rows), dtype=_UINT64), row_sizes)
+        keys.append((owner << _UINT64(32)) | shingles[positions].astype(_UINT64))
+        sizes.append(row_sizes)
+    keys = np.sort(np.concatenate(keys))
+    shared = keys[1:][keys[1:] == keys[:-1]] >> _UINT64(32)
+    common = np.bincount(shared.astype(np.int64), minlength=len(earlier))
+    return common >= THRESHOLD * (sizes[0] + sizes[1] - common)
