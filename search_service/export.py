@@ -7,8 +7,9 @@ them). The analyzer is derived from our tables, so it cannot drift from them:
 
 - a ``mapping`` char filter for what ``arabic_normalization`` leaves out of our normalisation
   (ٱ, hamza seats, Persian letters, presentation forms, Quranic marks, invisible characters);
-- ``standard`` tokenizer → ``lowercase`` → ``decimal_digit`` → ``arabic_normalization`` → ``stop``
-  (our stop list) → ``keyword_marker`` (our stem exclusions) → ``stemmer_override`` → Arabic stemmer.
+- ``standard`` tokenizer → ``lowercase`` → ``decimal_digit`` → ``arabic_normalization`` → a
+  ``pattern_replace`` per spelling variant → ``stop`` (our stop list) → ``keyword_marker`` (our
+  stem exclusions) → ``stemmer_override`` → Arabic stemmer.
 
 ``stemmer_override`` covers the two places where Lucene's stemmer and ours part: an exclusion
 reached by removing a prefix (الوزارة → وزاره, not وزار) and a four-letter word starting with وال,
@@ -20,7 +21,7 @@ import json
 import pathlib
 
 from search_service.arabic import STEM_EXCLUSIONS, STOP_WORDS, letters, normalize, stem
-from search_service.arabic.normalization import NORMALIZATION_TABLE
+from search_service.arabic.normalization import NORMALIZATION_TABLE, SPELLING_VARIANTS
 from search_service.arabic.stemming import PREFIXES, strip_article
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
@@ -94,15 +95,24 @@ def stem_overrides():
     return [f"{', '.join(sources)} => {target}" for target, sources in sorted(targets.items())]
 
 
+def spelling_filters():
+    """A ``pattern_replace`` token filter for each of our spelling variants, by filter name."""
+    return {
+        f"arabic_spelling_{number}": {"type": "pattern_replace", "pattern": variant, "replacement": spelling}
+        for number, (variant, spelling) in enumerate(SPELLING_VARIANTS.items(), start=1)
+    }
+
+
 def index_definition():
     """The body of ``PUT /paragraphs``: analysis settings and field mappings."""
     char_filter = ["arabic_folding"]
-    exact_filters = ["lowercase", "decimal_digit", "arabic_normalization", "arabic_stop"]
+    spelling = spelling_filters()
+    exact_filters = ["lowercase", "decimal_digit", "arabic_normalization", *spelling, "arabic_stop"]
     return {
         "settings": {
             "analysis": {
                 "char_filter": {"arabic_folding": {"type": "mapping", "mappings": char_mappings()}},
-                "filter": {
+                "filter": spelling | {
                     # Our stop list is normalised, so it is matched after normalisation.
                     "arabic_stop": {"type": "stop", "stopwords": sorted(STOP_WORDS)},
                     "arabic_keywords": {"type": "keyword_marker", "keywords": sorted(STEM_EXCLUSIONS)},

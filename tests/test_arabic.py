@@ -54,6 +54,8 @@ def test_lucene_keyword_case_is_the_protected_words_mechanism(monkeypatch):
         ("شؤون شئون", "شءون شءون", "hamza seats fold to a bare hamza"),
         ("English TEXT", "english text", "Latin lower case"),
         ("كـــتاب", "كتاب", "tatweel"),
+        ("الأَمِيرْكِيَّة أوربا الثلثاء", "الامريكيه اوروبا الثلاثاء", "spellings of one word"),
+        ("تلفزيونية", "تلفزيونيه", "a word holding no variant"),
         ("", "", "empty text"),
     ],
 )
@@ -87,7 +89,10 @@ def test_spellings_of_one_word_analyse_to_the_same_term(spelling):
     assert terms(spelling) == ["تحالف"]
 
 
-@pytest.mark.parametrize("pair", [("مسؤول", "مسئول"), ("أفريقيا", "إفريقيا"), ("هيئة", "هيئه")])
+@pytest.mark.parametrize(
+    "pair",
+    [("مسؤول", "مسئول"), ("أفريقيا", "إفريقيا"), ("هيئة", "هيئه"), ("الثلثاء", "الثلاثاء"), ("بأميركا", "بأمريكا"), ("الأوربيين", "الأوروبيين")],
+)
 def test_hamza_and_spelling_variants_share_a_term(pair):
     first, second = pair
     assert terms(first) == terms(second)

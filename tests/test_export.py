@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from conftest import build_index
 
 from search_service.arabic import STEM_EXCLUSIONS, STOP_WORDS, normalize, stem
-from search_service.arabic.normalization import NORMALIZATION_TABLE
+from search_service.arabic.normalization import NORMALIZATION_TABLE, SPELLING_VARIANTS
 from search_service.cli import main
-from search_service.export import export_index, index_definition
+from search_service.export import export_index, index_definition, spelling_filters
 from search_service.indexing import LiveIndex
 
 #: Lucene's ArabicNormalizer (the ``arabic_normalization`` filter), from its source: alef forms,
@@ -98,12 +98,20 @@ def test_stop_words_and_keywords_are_the_lists_the_service_uses(exported):
 def test_analyzers_follow_our_chain_and_protect_words_before_stemming():
     analyzers = _analysis(index_definition())["analyzer"]
     assert analyzers["arabic_light"]["tokenizer"] == "standard"
+    spelling = list(spelling_filters())
     assert analyzers["arabic_light"]["filter"] == [
-        "lowercase", "decimal_digit", "arabic_normalization", "arabic_stop",
+        "lowercase", "decimal_digit", "arabic_normalization", *spelling, "arabic_stop",
         "arabic_keywords", "arabic_stem_overrides", "arabic_stemmer",
     ]
-    assert analyzers["arabic_exact"]["filter"] == ["lowercase", "decimal_digit", "arabic_normalization", "arabic_stop"]
+    assert analyzers["arabic_exact"]["filter"] == ["lowercase", "decimal_digit", "arabic_normalization", *spelling, "arabic_stop"]
     assert analyzers["arabic_light"]["char_filter"] == analyzers["arabic_exact"]["char_filter"] == ["arabic_folding"]
+
+
+def test_spelling_filters_give_our_spelling_of_each_variant():
+    filters = _analysis(index_definition())["filter"]
+    replaced = {filters[name]["pattern"]: filters[name]["replacement"] for name in spelling_filters()}
+    assert replaced == SPELLING_VARIANTS and replaced["اميرك"] == "امريك"
+    assert all(filters[name]["type"] == "pattern_replace" for name in spelling_filters())
 
 
 def test_fields_are_mapped_with_the_arabic_analyzers():

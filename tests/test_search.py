@@ -30,12 +30,21 @@ def ids(live, q, **kwargs):
         ("الخارجية", "الخارجـــية"),              # with tatweel
         ("2254", "٢٢٥٤"),                         # Arabic-Indic digits
         ("إفريقيا", "أفريقيا"),                    # hamza on the other side of the alef
+        ("الثلاثاء", "الثلثاء"),                    # the older spelling of the day
+        ("الأمريكية", "الأميركية"),                 # the two spellings of America
     ],
 )
 def test_spelling_variants_find_the_same_paragraphs(live, plain, variant):
     found = ids(live, plain)
     assert found
     assert ids(live, variant) == found
+
+
+def test_both_spellings_of_a_word_are_found_and_marked_as_written(live):
+    # The seeds spell Tuesday الثلثاء once and الثلاثاء once, in two copies of one paragraph.
+    assert search(live, SearchRequest(q="الثلاثاء")).total == 2
+    snippets = " ".join(r["snippet"] for r in search(live, SearchRequest(q="الأمريكية", per_page=100)).results)
+    assert "<mark>الأميركية</mark>" in snippets and "<mark>الأمريكية</mark>" in snippets
 
 
 def test_results_are_ranked_with_document_metadata(live):

@@ -8,9 +8,13 @@ Rules (a superset of Lucene's ``ArabicNormalizer``):
 - presentation forms and lam-alef ligatures → their base letters; Persian ی ک → ي ك; the
   loanword letters پ → ب and ڤ ڥ → ف
 - Arabic-Indic and extended digits → ASCII digits; Latin letters → lower case
+- then the spellings of one word that letters alone cannot fold (``spelling_variants.txt``:
+  أميركا → أمريكا, الثلثاء → الثلاثاء) → one spelling
 """
 
+import re
 import unicodedata
+from importlib import resources
 
 from search_service.arabic import letters
 
@@ -42,13 +46,28 @@ _BASE = _base_table()
 NORMALIZATION_TABLE = str.maketrans(_BASE | _presentation_table(_BASE))
 
 
+def word_list_lines(name):
+    """The entries of one of this package's word lists: its lines without ``#`` comments, stripped, non-empty."""
+    text = resources.files("search_service.arabic").joinpath(name).read_text(encoding="utf-8")
+    return [entry for line in text.splitlines() if (entry := line.partition("#")[0].strip())]
+
+
+def _fold_letters(text):
+    return text.translate(NORMALIZATION_TABLE).lower()
+
+
+#: ``{variant: spelling}``, both with their letters folded, from ``spelling_variants.txt``.
+SPELLING_VARIANTS = dict(map(_fold_letters, line.split()) for line in word_list_lines("spelling_variants.txt"))
+_VARIANT_PATTERN = re.compile("|".join(map(re.escape, sorted(SPELLING_VARIANTS, key=len, reverse=True))))
+
+
 def normalize(text):
     """Fold spelling variants of Arabic text to one form (no stemming).
 
-    >>> normalize("أَحْمَدُ")
-    'احمد'
+    >>> normalize("أَحْمَدُ"), normalize("الأميركية")
+    ('احمد', 'الامريكيه')
     """
-    return text.translate(NORMALIZATION_TABLE).lower()
+    return _VARIANT_PATTERN.sub(lambda found: SPELLING_VARIANTS[found.group()], _fold_letters(text))
 
 
 def strip_marks(text):

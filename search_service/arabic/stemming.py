@@ -14,9 +14,7 @@
   kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
 """
 
-from importlib import resources
-
-from search_service.arabic.normalization import normalize
+from search_service.arabic.normalization import normalize, word_list_lines
 
 PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 #: The article forms: the prefixes that may go from a partial word typed as a prefix query.
@@ -32,8 +30,7 @@ MIN_WAW_WORD = 4
 
 
 def _load_word_list(name):
-    text = resources.files("search_service.arabic").joinpath(name).read_text(encoding="utf-8")
-    return frozenset(normalize(line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(map(normalize, word_list_lines(name)))
 
 
 STEM_EXCLUSIONS = _load_word_list("stem_exclusions.txt")
