@@ -29,7 +29,7 @@ SHINGLE_WORDS = 3
 MIN_WORDS = 8
 THRESHOLD = 0.5
 #: Shingles of candidate pairs checked at a time (sorted together), which bounds the working memory.
-CHECKED_SHINGLES = 1 << 22
+CHECKED_SHINGLES = 1 << 20
 BANDS = 32
 ROWS = 3
 #: Words (of paragraphs long enough to compare) shingled and signed at a time, which bounds the
@@ -80,6 +80,11 @@ def _mix(values):
     return values ^ (values >> _UINT64(31))
 
 
+def _offsets(sizes):
+    """Each element's position in its row, for rows of ``sizes`` elements laid end to end."""
+    return np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
 def _shingle_sets(terms, lengths):
     """Sorted distinct 32-bit shingle hashes of each paragraph, flat, with each paragraph's count."""
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
@@ -88,7 +93,7 @@ def _shingle_sets(terms, lengths):
         shingles = _mix(shingles ^ terms[offset : len(terms) - SHINGLE_WORDS + 1 + offset])
     shingle_counts = lengths - SHINGLE_WORDS + 1
     owner = np.repeat(np.arange(len(lengths)), shingle_counts)
-    position = np.arange(len(owner)) - np.repeat(np.cumsum(shingle_counts) - shingle_counts, shingle_counts)
+    position = _offsets(shingle_counts)
     # Sorting (paragraph << 32 | shingle) orders each paragraph's shingles and keeps paragraphs apart.
     keys = np.sort((owner.astype(_UINT64) << _UINT64(32)) | (shingles[starts[owner] + position] >> _UINT64(32)))
     keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
@@ -217,7 +222,7 @@ def _confirmed_groups(band_keys, shingles, counts):
         earlier, later = earlier[apart], later[apart]
         similar = _similar(shingles, starts, earlier, later)
         parent = _joined_groups(parent, earlier[similar], later[similar])
-    return _roots(parent)
+    return _roots(parent).tolist()
 
 
 def _joined_groups(parent, earlier, later):
@@ -239,8 +244,7 @@ def _joined_groups(parent, earlier, later):
 def _ragged(starts, rows):
     """The positions of the ``rows``' elements in a flat array whose row ``r`` is ``starts[r]:starts[r + 1]``."""
     sizes = starts[rows + 1] - starts[rows]
-    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.repeat(starts[rows], sizes) + offsets, sizes
+    return np.repeat(starts[rows], sizes) + _offsets(sizes), sizes
 
 
 def _similar(shingles, starts, earlier, later):
