@@ -11,7 +11,7 @@ from search_service.evaluation import EvaluationInputError, evaluate, format_tab
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
-from search_service.search import QueryError, SearchRequest, search
+from search_service.search import SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
@@ -112,12 +112,16 @@ def serve_command(host, port, workers, threads, index_dir):
 @click.argument("query", required=False)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True,
+    help="relevance, or date: newest first, then by relevance.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the body GET /api/search returns.")
 @click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="Batch mode: a TSV of qid<TAB>query.")
 @click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Batch mode: write a TREC run here.")
 @click.option("--k", default=100, show_default=True, type=click.IntRange(1, 1000), help="Batch mode: documents per query.")
 @index_option
-def search_command(query, limit, page, as_json, queries, run_path, k, index_dir):
+def search_command(query, limit, page, sort, as_json, queries, run_path, k, index_dir):
     """Search the index and print ranked paragraphs.
 
     Examples: search-service search "التحالف الدولي" --json;
@@ -133,7 +137,7 @@ def search_command(query, limit, page, as_json, queries, run_path, k, index_dir)
         return
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
-    result = _or_fail(lambda: search(live, SearchRequest(q=query, page=page, per_page=limit)))
+    result = _or_fail(lambda: search(live, SearchRequest(q=query, page=page, per_page=limit, sort=sort)))
     if as_json:
         from search_service.api import schemas
 

@@ -45,6 +45,14 @@ def test_search_returns_ranked_results_with_metadata(live_server):
     assert body["facets"]["source"] and all({"value", "count"} == set(f) for f in body["facets"]["source"])
 
 
+def test_results_can_be_sorted_newest_first(live_server):
+    status, _, body = search(live_server, q="داعش", per_page=100, sort="date")
+    dates = [r["document"]["date"] or "" for r in body["results"]]
+    assert status == 200 and dates == sorted(dates, reverse=True) and dates[0] == "2024-03-29"
+    _, _, relevance = search(live_server, q="داعش", per_page=100)
+    assert [r["document"]["date"] or "" for r in relevance["results"]] != dates
+
+
 def test_source_filter_is_repeatable(live_server):
     _, _, body = search(live_server, q="داعش")
     sources = [f["value"] for f in body["facets"]["source"]][:2]
@@ -67,6 +75,7 @@ def test_source_filter_is_repeatable(live_server):
         ({"q": "التحالف", "page": 100000}, 400),
         ({"q": "التحالف", "date_from": "2024-13-45"}, 400),
         ({"q": "التحالف", "date_from": "2024-05-01", "date_to": "2024-01-01"}, 400),
+        ({"q": "التحالف", "sort": "newest"}, 400),
     ],
 )
 def test_bad_search_input_gets_a_json_4xx(live_server, params, status):

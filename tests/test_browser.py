@@ -294,6 +294,26 @@ def test_search_page_filters_by_source_facet(browser, live_server):
 
 
 @requires_chromium
+def test_search_page_sorts_newest_first_and_keeps_the_order_in_the_url(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert browser.find_element(By.CSS_SELECTOR, "#sort-options input:checked").get_attribute("value") == "relevance"
+    browser.find_element(By.CSS_SELECTOR, "#sort-options input[value='date']").find_element(By.XPATH, "..").click()
+    wait_until(browser, lambda: "sort=date" in browser.current_url)
+
+    def newest_first():
+        results = browser.find_elements(By.CSS_SELECTOR, "#results .result")
+        dates = [next((t.get_attribute("datetime") for t in r.find_elements(By.CSS_SELECTOR, "time")), "") for r in results]
+        return dates and dates == sorted(dates, reverse=True) and dates[0] == "2024-03-29"
+
+    assert wait_until(browser, newest_first)  # by relevance, the first result of this query is undated
+    screenshot(browser, "search-page-newest-first.png")
+    browser.back()
+    wait_until(browser, lambda: "sort=date" not in browser.current_url)
+    wait_until(browser, lambda: browser.find_element(By.CSS_SELECTOR, "#sort-options input:checked").get_attribute("value") == "relevance")
+
+
+@requires_chromium
 def test_search_page_on_a_phone(browser, live_server):
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}

@@ -80,6 +80,14 @@ def test_search_prints_ranked_paragraphs(seeds_index):
     assert result.exit_code == 0 and "1. " in result.output and "3. " in result.output
 
 
+def test_search_sorts_newest_first_and_refuses_an_unknown_order(seeds_index):
+    body = json.loads(run("search", "داعش", "--sort", "date", "--json", "--limit", 100, "--index", seeds_index).output)
+    dates = [r["document"]["date"] or "" for r in body["results"]]
+    assert dates == sorted(dates, reverse=True) and dates[0] == "2024-03-29"
+    refused = run("search", "داعش", "--sort", "newest", "--index", seeds_index)
+    assert refused.exit_code == 2 and "'relevance', 'date'" in refused.output
+
+
 def test_search_json_prints_the_body_of_the_api(seeds_index, live_server):
     query = "وزراء الخارجية"
     printed = json.loads(run("search", query, "--json", "--index", seeds_index).output)

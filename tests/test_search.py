@@ -209,6 +209,26 @@ def test_filters_facets_and_pagination(live):
     assert dated.results and all(r["document"]["date"] >= "2024-01-01" for r in dated.results)
 
 
+def test_sorting_by_date_puts_the_newest_first_then_the_best_scored(live):
+    by_date = search(live, SearchRequest(q="داعش", per_page=100, sort="date"))
+    by_relevance = search(live, SearchRequest(q="داعش", per_page=100))
+    keys = [(r["document"]["date"] or "", r["score"]) for r in by_date.results]
+    assert keys == sorted(keys, reverse=True) and keys[0][0] == "2024-03-29" and keys[-1][0] == ""
+    assert (by_date.total, by_date.facets) == (by_relevance.total, by_relevance.facets)
+    assert len(by_date.results) == len(by_relevance.results)
+
+
+def test_sorting_by_date_shows_the_newest_copy_of_a_republished_paragraph(tmp_path):
+    text = "اجتمع وزراء خارجية التحالف الدولي في روما لبحث سبل مواجهة التنظيم في أفريقيا وآسيا"
+    live = index_records(tmp_path, [
+        {"id": "old", "text": text, "date": "2020-01-05"},
+        {"id": "new", "text": text + " اليوم", "date": "2024-02-01"},
+        {"id": "undated", "text": "التحالف الدولي في روما"},
+    ])
+    assert [r["id"] for r in search(live, SearchRequest(q="التحالف روما", sort="date")).results] == ["new#1", "undated#1"]
+    assert search(live, SearchRequest(q="التحالف روما", sort="date")).results[0]["duplicates"][0]["id"] == "old#1"
+
+
 def test_did_you_mean_from_the_index_vocabulary(live):
     page = search(live, SearchRequest(q="موزمبيك"))
     assert page.suggestion and "موزمبيق" in page.suggestion

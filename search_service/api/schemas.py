@@ -4,7 +4,7 @@ import json
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from search_service.search import MAX_PER_PAGE, MAX_QUERY_LENGTH
+from search_service.search import MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
 
 
 class SearchArgs(Schema):
@@ -16,6 +16,10 @@ class SearchArgs(Schema):
     source = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list, metadata={"description": "only these sources (repeatable)"})
     date_from = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
     date_to = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
+    sort = fields.String(
+        load_default=SORTS[0], validate=validate.OneOf(SORTS),
+        metadata={"description": "relevance, or date: newest first, then by relevance (undated paragraphs last)"},
+    )
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):

@@ -489,11 +489,13 @@ def _vectorizable(scorer):
     return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
 
 
-def collect(searcher, q, limit, group_field, facet_field, search_filter=None, facet_filter=None, seconds=5.0):
+def collect(searcher, q, limit, group_field, facet_field, search_filter=None, facet_filter=None, seconds=5.0, sort_field=None):
     """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value) and the counts.
 
     ``search_filter`` restricts the matches; ``facet_filter`` is used instead for the counts by
-    ``facet_field``. Raises ``whoosh.collectors.TimeLimit`` past ``seconds``.
+    ``facet_field``. With a ``sort_field`` (a column), the matches with its greatest values come
+    first (ISO dates: the newest), then the best scored. Raises ``whoosh.collectors.TimeLimit`` past
+    ``seconds``.
     """
     deadline = time.monotonic() + seconds
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
@@ -519,8 +521,9 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
     else:
         groups, order, ordered = _index_groups(searcher, group_field, group_parts)
     matches = np.flatnonzero(np.concatenate(masks))
+    ranks = None if sort_field is None else value_ranks(searcher, sort_field)
     return Collected(
-        top=[(d, score, _others(d, groups, order, ordered)) for d, score in _best_per_group(matches, scores, groups, limit)],
+        top=[(d, score, _others(d, groups, order, ordered)) for d, score in _best_per_group(matches, scores, groups, limit, ranks)],
         total=len(matches),
         groups=_distinct(groups[matches]),
         facets=_counts(facet_codes, facet_masks),
@@ -627,6 +630,22 @@ def _index_groups(searcher, fieldname, parts):
     return _joined_groups.get((index_key(searcher), fieldname), compute)
 
 
+_ranks = KeptPerKey(SEGMENTS_KEPT)
+
+
+def value_ranks(searcher, fieldname):
+    """Each document's value of a column field as its rank among the field's values (0 for the
+    least), over all segments. Computed once for a set of segments."""
+
+    def compute():
+        parts = [_segment(s.reader()).field_codes(s.reader(), fieldname) for s, _ in searcher.leaf_searchers()]
+        ordered = sorted({value for _, values in parts for value in values})
+        rank = {value: number for number, value in enumerate(ordered)}
+        return np.concatenate([np.array([rank[v] for v in values], dtype=np.int64)[codes] for codes, values in parts])
+
+    return _ranks.get((index_key(searcher), fieldname), compute)
+
+
 def _others(docnum, groups, order, ordered):
     """The other documents of a document's group (none for a document without a group)."""
     group = groups[docnum]
@@ -636,16 +655,19 @@ def _others(docnum, groups, order, ordered):
     return [int(d) for d in members if d != docnum]
 
 
-def _best_per_group(matches, scores, groups, limit):
-    """The ``limit`` best matches (score descending, then document number), one per group."""
+def _best_per_group(matches, scores, groups, limit, ranks=None):
+    """The ``limit`` best matches (score descending, then document number), one per group; with
+    ``ranks`` (one per document), the highest ranked first, then by score."""
+    first = scores if ranks is None else ranks
     wanted = min(len(matches), 4 * limit + 16)
     while True:
         if wanted < len(matches):
-            threshold = np.partition(scores[matches], len(matches) - wanted)[len(matches) - wanted]
-            candidates = matches[scores[matches] >= threshold]
+            threshold = np.partition(first[matches], len(matches) - wanted)[len(matches) - wanted]
+            candidates = matches[first[matches] >= threshold]
         else:
             candidates = matches
-        ranked = candidates[np.lexsort((candidates, -scores[candidates]))]
+        keys = (candidates, -scores[candidates]) + (() if ranks is None else (-ranks[candidates],))
+        ranked = candidates[np.lexsort(keys)]
         _, first = np.unique(groups[ranked], return_index=True)
         kept = ranked[np.sort(first)]
         if len(kept) >= limit or len(candidates) == len(matches):

@@ -11,7 +11,9 @@ import time
 from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
-from search_service.search.collection import GENERATIONS_KEPT, KeptPerKey, Remembered, collect, column_values, index_key, warm_segments
+from search_service.search.collection import (
+    GENERATIONS_KEPT, KeptPerKey, Remembered, collect, column_values, index_key, value_ranks, warm_segments,
+)
 from search_service.search.query import QueryError, parse_query, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
@@ -28,6 +30,8 @@ WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
 DUPLICATES_REMEMBERED = 50_000
 #: Seconds a search may run before it is stopped (a pathological query must not hold a core).
 SEARCH_TIME_LIMIT = 5.0
+#: Orders of results: by relevance, or newest first (then by relevance; undated paragraphs last).
+SORTS = ("relevance", "date")
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ class SearchRequest:
     date_to: datetime.date | None = None
     #: Snippets with marked matches; without them a result's ``snippet`` is None (cheaper).
     highlight: bool = True
+    #: One of ``SORTS``.
+    sort: str = "relevance"
 
 
 @dataclasses.dataclass
@@ -154,6 +160,7 @@ class _Warming:
         try:
             with live_index.searcher() as searcher:
                 warm_segments(searcher, WARMED_FIELDS, fields.DUPLICATE_GROUP, fields.SOURCE)
+                value_ranks(searcher, fields.DATE)
                 ngram_statistics(searcher)
             _keep_out_of_collections()
         except (OSError, ValueError) as error:  # the generation was replaced and removed meanwhile
@@ -212,7 +219,7 @@ def _collect(searcher, parsed, request):
         return collect(
             searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), fields.DUPLICATE_GROUP, fields.SOURCE,
             search_filter=_filter(request), facet_filter=_filter(dataclasses.replace(request, sources=())),
-            seconds=SEARCH_TIME_LIMIT,
+            seconds=SEARCH_TIME_LIMIT, sort_field=fields.DATE if request.sort == "date" else None,
         )
     except collectors.TimeLimit:
         raise QueryError(
@@ -252,7 +259,9 @@ def search(live_index, request):
         pages = math.ceil(collected.groups / request.per_page)
         wanted = _wanted_terms(parsed, searcher.reader()) if request.highlight else None
         first = (request.page - 1) * request.per_page
-        ranked = rescore(searcher, request.q, collected.top)[: request.page * request.per_page]
+        # Rescoring reorders by relevance only.
+        ranked = collected.top if request.sort == "date" else rescore(searcher, request.q, collected.top)
+        ranked = ranked[: request.page * request.per_page]
         hits = [_result(searcher, docnum, score, duplicates, wanted) for docnum, score, duplicates in ranked[first:]]
         facets = {
             "source": sorted(

@@ -1,5 +1,5 @@
 /*
- * The search page. The URL holds the search (?q=&page=&source=&date_from=&date_to=), so every
+ * The search page. The URL holds the search (?q=&page=&sort=&source=&date_from=&date_to=), so every
  * state is linkable; the page asks /api/search and draws the answer with DOM calls only.
  * Counting, dates, snippets and links come from the <arabic-search> element of /widget.js.
  */
@@ -23,6 +23,7 @@
   const pagination = byId("pagination");
   const filters = byId("filters");
   const sourceFacets = byId("source-facets");
+  const sortOptions = byId("sort-options");
 
   let current = readState();
   let controller = null;
@@ -40,6 +41,7 @@
     return {
       q: (params.get("q") || "").trim(),
       page: Math.max(1, parseInt(params.get("page"), 10) || 1),
+      sort: params.get("sort") === "date" ? "date" : "relevance",
       sources: params.getAll("source").filter(Boolean),
       dateFrom: params.get("date_from") || "",
       dateTo: params.get("date_to") || "",
@@ -51,6 +53,7 @@
     const params = new URLSearchParams({ q: state.q });
     if (state.page > 1) params.set("page", String(state.page));
     if (perPage) params.set("per_page", String(perPage));
+    if (state.sort === "date") params.set("sort", "date");
     for (const source of state.sources) params.append("source", source);
     if (state.dateFrom) params.set("date_from", state.dateFrom);
     if (state.dateTo) params.set("date_to", state.dateTo);
@@ -127,7 +130,9 @@
     // With no results the notice says it all; the count stays for screen readers only.
     status.classList.toggle("visually-hidden", !body.results.length);
     results.append(...body.results.map(resultItem));
+    sortOptions.querySelector(`input[value="${state.sort}"]`).checked = true;
     renderFacets(state, (body.facets && body.facets.source) || []);
+    show(filters, body.total > 0 || state.sources.length > 0);
     renderPagination(state, body.pages);
   }
 
@@ -227,7 +232,7 @@
         return chip;
       })
     );
-    show(filters, all.length > 0);
+    show(byId("filters-heading"), all.length > 0);
   }
 
   function pageLink(state, page, text, label) {
@@ -282,6 +287,10 @@
     event.preventDefault();
     search({ ...current, page: Number(link.dataset.page) }, "push");
     window.scrollTo({ top: 0 });
+  });
+
+  sortOptions.addEventListener("change", (event) => {
+    search({ ...current, sort: event.target.value, page: 1 }, "push");
   });
 
   sourceFacets.addEventListener("change", () => {
