@@ -256,6 +256,16 @@ def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host
 
 
 @requires_chromium
+def test_widget_can_show_the_newest_first(browser, live_server, host_site):
+    browser.get(host_site("newest.html", live_server, attributes='sort="date"'))
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    combobox.click()
+    type_keys(browser, "التحالف ")
+    metas = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option] .meta"))
+    assert "2024" in metas[0].text  # by relevance, the first result is undated
+
+
+@requires_chromium
 def test_search_page_searches_and_keeps_the_search_in_the_url(browser, live_server):
     browser.get(live_server + "/")
     html = browser.find_element(By.TAG_NAME, "html")

@@ -5,7 +5,8 @@
  *   <arabic-search endpoint="https://HOST"></arabic-search>
  *
  * Attributes: endpoint (default: the origin this script came from), placeholder, label,
- * per-page (default 5), source (comma-separated source names), date-from, date-to (YYYY-MM-DD).
+ * per-page (default 5), source (comma-separated source names), date-from, date-to (YYYY-MM-DD),
+ * sort ("date": newest first).
  * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
  * --arabic-search-text and --arabic-search-font on the element.
  * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
@@ -276,7 +277,7 @@
       for (const source of (this.getAttribute("source") || "").split(",")) {
         if (source.trim()) url.searchParams.append("source", source.trim());
       }
-      for (const name of ["date-from", "date-to"]) {
+      for (const name of ["date-from", "date-to", "sort"]) {
         const value = this.getAttribute(name);
         if (value) url.searchParams.set(name.replace("-", "_"), value);
       }
