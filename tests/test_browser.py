@@ -323,6 +323,35 @@ def test_search_page_sorts_newest_first_and_keeps_the_order_in_the_url(browser, 
     wait_until(browser, lambda: browser.find_element(By.CSS_SELECTOR, "#sort-options input:checked").get_attribute("value") == "relevance")
 
 
+def choose_date(browser, element_id, value):
+    browser.execute_script(
+        "const input = document.getElementById(arguments[0]); input.value = arguments[1];"
+        "input.dispatchEvent(new Event('change', {bubbles: true}));",
+        element_id, value,
+    )
+
+
+@requires_chromium
+def test_search_page_filters_by_date_and_says_what_is_wrong_with_a_range(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    choose_date(browser, "date-from", "2024-01-01")
+    wait_until(browser, lambda: "date_from=2024-01-01" in browser.current_url)
+
+    def all_from_2024():
+        results = browser.find_elements(By.CSS_SELECTOR, "#results .result")
+        dates = [next((t.get_attribute("datetime") for t in r.find_elements(By.CSS_SELECTOR, "time")), "") for r in results]
+        return dates and all(d >= "2024-01-01" for d in dates)
+
+    assert wait_until(browser, all_from_2024)
+    choose_date(browser, "date-to", "2020-01-01")
+    error = wait_until(browser, lambda: shown(browser, "error"))
+    assert "تاريخ البداية بعد تاريخ النهاية" in error.text
+    assert browser.find_element(By.ID, "filters").is_displayed()  # the range can be mended
+    choose_date(browser, "date-to", "")
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result") and not shown(browser, "error"))
+
+
 @requires_chromium
 def test_search_page_on_a_phone(browser, live_server):
     browser.execute_cdp_cmd(

@@ -24,6 +24,9 @@
   const filters = byId("filters");
   const sourceFacets = byId("source-facets");
   const sortOptions = byId("sort-options");
+  const dateRange = byId("date-range");
+  const dateFrom = byId("date-from");
+  const dateTo = byId("date-to");
 
   let current = readState();
   let controller = null;
@@ -94,9 +97,9 @@
       const body = await response.json().catch(() => null);
       if (own.signal.aborted) return;
       if (response.ok && body) render(state, body);
-      else renderError(body && body.error, response.status);
+      else renderError(state, body && body.error, response.status);
     } catch (error) {
-      if (!own.signal.aborted) renderError(null, 0);
+      if (!own.signal.aborted) renderError(state, null, 0);
     } finally {
       if (controller === own) results.setAttribute("aria-busy", "false");
     }
@@ -131,13 +134,21 @@
     status.classList.toggle("visually-hidden", !body.results.length);
     results.append(...body.results.map(resultItem));
     sortOptions.querySelector(`input[value="${state.sort}"]`).checked = true;
+    dateFrom.value = state.dateFrom;
+    dateTo.value = state.dateTo;
     renderFacets(state, (body.facets && body.facets.source) || []);
-    show(filters, body.total > 0 || state.sources.length > 0);
+    showFilters(state, body.total);
     renderPagination(state, body.pages);
   }
 
-  function renderError(error, httpStatus) {
+  /** The order and filters: shown while there is something to order or a filter to undo. */
+  function showFilters(state, total) {
+    show(filters, total > 0 || state.sources.length > 0 || Boolean(state.dateFrom || state.dateTo));
+  }
+
+  function renderError(state, error, httpStatus) {
     clear();
+    showFilters(state, 0);
     let message = error && error.message;
     if (!message) {
       message = httpStatus
@@ -291,6 +302,15 @@
 
   sortOptions.addEventListener("change", (event) => {
     search({ ...current, sort: event.target.value, page: 1 }, "push");
+  });
+
+  dateRange.addEventListener("change", () => {
+    const state = { ...current, dateFrom: dateFrom.value, dateTo: dateTo.value, page: 1 };
+    if (state.dateFrom && state.dateTo && state.dateFrom > state.dateTo) {
+      renderError(state, { message: "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما." }, 400);
+      return;
+    }
+    search(state, "push");
   });
 
   sourceFacets.addEventListener("change", () => {
