@@ -107,6 +107,27 @@ def test_a_query_word_beginning_with_waw_finds_the_word_with_the_article_and_bac
     assert ids(live, '"وصول الوفد"') == ["bare#1"]
 
 
+@pytest.mark.parametrize(
+    "word, terms",
+    [("حكومتهم", ["حكومتهم", "حكوم"]), ("وظيفتها", ["ظيفت", "ظيف"]), ("حياتها", ["حي", "حيا"]), ("بيتهم", ["بيتهم", "يتهم"])],
+    ids=["pronoun light10 keeps", "pronoun light10 removes", "after ات", "too short to restore"],
+)
+def test_a_noun_ending_in_ta_before_a_pronoun_is_also_indexed_as_ending_in_ta_marbuta(word, terms):
+    assert [t.text for t in analyzer()(word)] == terms
+
+
+def test_a_noun_with_a_pronoun_and_the_noun_alone_find_each_other(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "pronoun", "text": "أعلن الوزير أن حكومتهم ستدعم الوظيفة العامة"},
+        {"id": "alone", "text": "قالت الحكومة إن وظيفتها حماية المواطنين"},
+        {"id": "other", "text": "نص آخر عن المواطنين"},
+    ])
+    assert sorted(ids(live, "الحكومة")) == sorted(ids(live, "حكومتهم")) == ["alone#1", "pronoun#1"]
+    assert sorted(ids(live, "وظيفة")) == sorted(ids(live, "وظيفتها")) == ["alone#1", "pronoun#1"]
+    snippets = " ".join(r["snippet"] for r in search(live, SearchRequest(q="الحكومة")).results)
+    assert "<mark>حكومتهم</mark>" in snippets and "<mark>الحكومة</mark>" in snippets
+
+
 def test_word_ngrams_mark_word_edges_and_drop_the_article_and_stop_words():
     assert word_ngrams("الصبر") == ("_صب", "صبر", "بر_")
     assert word_ngrams("في") == ()

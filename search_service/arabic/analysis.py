@@ -14,7 +14,7 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from search_service.arabic import letters
 from search_service.arabic.normalization import normalize
-from search_service.arabic.stemming import _load_word_list, prefix_variant, stem, strip_article, waw_variant
+from search_service.arabic.stemming import STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, waw_variant
 
 STOP_WORDS = _load_word_list("stopwords.txt")
 QUESTION_WORDS = _load_word_list("question_words.txt")
@@ -49,9 +49,28 @@ class NormalizeFilter(Filter):
                 yield t
 
 
+#: Letters a stem of a word's ``ta_marbuta_form`` needs to be indexed (بيتهم is بيت + هم: بي is no stem).
+MIN_RESTORED_STEM = 3
+
+
 @functools.lru_cache(maxsize=200_000)
 def _stems(word):
-    return stem(word), prefix_variant(word)
+    """A word's stem, then the other terms indexed beside it: the stem without a leading one-letter
+    preposition (``prefix_variant``), and the stems of the word read as a noun ending in ة before a
+    pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
+    terms = [stem(word), prefix_variant(word)]
+    restored = ta_marbuta_form(word)
+    if restored and word not in STEM_EXCLUSIONS:
+        terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
+    return tuple(dict.fromkeys(t for t in terms if t))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _query_stems(word):
+    """``_stems``, then the stems with a leading و read the other way (``waw_variant``), of the
+    word and of its ``ta_marbuta_form``: what a query's word looks up."""
+    forms = (word, ta_marbuta_form(word))
+    return tuple(dict.fromkeys(_stems(word) + tuple(filter(None, (waw_variant(f) for f in forms if f)))))
 
 
 #: The analysis mode of a query's words, which look up their prefix variants as the index holds
@@ -60,23 +79,19 @@ WORD_QUERY_MODE = "query words"
 
 
 class ArabicStemFilter(Filter):
-    """Light-stem each word. A word that may begin with a one-letter preposition or ف also gives,
-    at the same position, the stem without it: indexed, so that قوم finds لقوم and بقوم, and looked
-    up by a query's words (``WORD_QUERY_MODE``), so that لسويسرا finds سويسرا. A query's word that
-    begins with و also looks up its ``waw_variant``, so that وصول finds الوصول and the other way
-    round. In Whoosh's ``"query"`` mode (phrases, whose terms follow each other) a word keeps its
-    one stem."""
+    """Light-stem each word, and give the other terms of ``_stems`` at the same position: indexed,
+    so that قوم finds لقوم and بقوم, and looked up by a query's words (``WORD_QUERY_MODE``, with
+    ``_query_stems``), so that لسويسرا finds سويسرا and وصول finds الوصول. In Whoosh's ``"query"``
+    mode (phrases, whose terms follow each other) a word keeps its one stem."""
 
     def __call__(self, tokens):
         for t in tokens:
-            word = t.text
-            t.text, variant = _stems(word)
+            stemmed, *variants = (_query_stems if t.mode == WORD_QUERY_MODE else _stems)(t.text)
+            t.text = stemmed
             yield t
-            if t.mode == "query":
-                continue
-            for other in (variant, waw_variant(word) if t.mode == WORD_QUERY_MODE else None):
-                if other:
-                    t.text = other
+            if t.mode != "query":
+                for variant in variants:
+                    t.text = variant
                     yield t
 
 

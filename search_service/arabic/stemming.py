@@ -10,6 +10,8 @@
 - A و at the start of a word (after any article) is read as the conjunction or as the word's first
   letter; the stem keeps one reading (وصول → صول, الوصول → وصول), and ``waw_variant`` gives the
   other, which a query's words look up too, so that وصول and الوصول find each other.
+- A noun ending in ة writes it ت before a pronoun (وظيفتها، حكومتهم), which the rules above leave
+  as another stem; ``ta_marbuta_form`` writes such a word back with ة, and the index adds its stem.
 - Words in ``STEM_EXCLUSIONS`` (names and words that lose a root letter, such as وزير or لبنان) are
   kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
 """
@@ -25,6 +27,8 @@ SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", 
 ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
 #: Letters a stem keeps at least.
 MIN_STEM = 2
+#: Pronouns a noun ending in ة takes, which spell the ة as ت (حكومة → حكومتهم، وظيفة → وظيفتها).
+PRONOUNS = ("هما", "هم", "هن", "ها", "كما", "كم", "كن", "نا", "ه", "ك")
 #: The one-letter prefix و, and a one-letter prefix of ``prefix_variant``, need a word of at least this length.
 MIN_WAW_WORD = 4
 
@@ -111,3 +115,16 @@ def waw_variant(word):
     rest = strip_article(word)
     variant = _strip_suffixes(word) if rest == word else stem(rest)
     return variant if variant != stem(word) else None
+
+
+def ta_marbuta_form(word):
+    """A normalised word ending in ت and a pronoun, written as the noun ending in ة it may be
+    (حكومتهم → حكومه); None for a word without such an ending.
+
+    >>> ta_marbuta_form("حكومتهم"), ta_marbuta_form("حكومه")
+    ('حكومه', None)
+    """
+    for pronoun in PRONOUNS:
+        if word.endswith("ت" + pronoun) and len(word) > len(pronoun) + 1:
+            return word[: -len(pronoun) - 1] + "ه"
+    return None
