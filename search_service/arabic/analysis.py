@@ -14,7 +14,9 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from search_service.arabic import letters
 from search_service.arabic.normalization import normalize
-from search_service.arabic.stemming import STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, waw_variant
+from search_service.arabic.stemming import (
+    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, waw_variant,
+)
 
 STOP_WORDS = _load_word_list("stopwords.txt")
 QUESTION_WORDS = _load_word_list("question_words.txt")
@@ -47,10 +49,6 @@ class NormalizeFilter(Filter):
             t.text = normalize(t.text)
             if t.text:
                 yield t
-
-
-#: Letters a stem of a word's ``ta_marbuta_form`` needs to be indexed (بيتهم is بيت + هم: بي is no stem).
-MIN_RESTORED_STEM = 3
 
 
 @functools.lru_cache(maxsize=200_000)

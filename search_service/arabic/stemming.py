@@ -29,6 +29,8 @@ ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
 MIN_STEM = 2
 #: Pronouns a noun ending in ة takes, which spell the ة as ت (حكومة → حكومتهم، وظيفة → وظيفتها).
 PRONOUNS = ("هما", "هم", "هن", "ها", "كما", "كم", "كن", "نا", "ه", "ك")
+#: Letters a stem of a word's ``ta_marbuta_form`` keeps at least to be indexed (بيتهم is بيت + هم: بي is no stem).
+MIN_RESTORED_STEM = 3
 #: The one-letter prefix و, and a one-letter prefix of ``prefix_variant``, need a word of at least this length.
 MIN_WAW_WORD = 4
 
