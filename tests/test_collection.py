@@ -9,6 +9,8 @@ from search_service.search.collection import collect
 from search_service.search.query import parse_query
 from search_service.search.ranking import weighting
 
+from conftest import index_records
+
 QUERIES = [
     "التحالف الدولي", "وزراء الخارجية في العراق", '"التحالف الدولي"', "الاستقرار*", "داعش -العراق", "title:التحالف",
     "+التحالف +الدولي داعش", "التحالف AND (الدولي OR داعش)", "موزمبيق~",
@@ -71,3 +73,19 @@ def test_filter_restricts_matches_and_facet_filter_sets_the_counts(searcher):
 def test_query_matching_nothing_collects_nothing(searcher):
     collected = collect(searcher, query.Term(fields.TEXT, "غيرموجود"), 10, fields.DUPLICATE_GROUP, fields.SOURCE)
     assert (collected.top, collected.total, collected.groups, collected.facets) == ([], 0, 0, {})
+
+
+@pytest.mark.parametrize("sort_field", [None, fields.DATE], ids=["by score", "by date"])
+def test_a_large_group_at_the_top_does_not_crowd_out_the_others(tmp_path, sort_field):
+    # The 40 copies rank first, so the first look at the best matches (36 for 5) finds one group
+    # only, and a second, wider one (144 of the 240) is needed.
+    copy = "التحالف التحالف التحالف يجتمع في روما لبحث مواجهة التنظيم في أفريقيا وآسيا والشرق الأوسط"
+    records = [{"id": f"copy{n:02}", "text": copy, "date": "2024-01-01"} for n in range(40)]
+    filler = lambda n: " ".join(f"كلمة{n}و{k}" for k in range(20))  # longer, and no two alike
+    records += [{"id": f"other{n:02}", "text": f"التحالف {filler(n)}", "date": "2020-01-01"} for n in range(200)]
+    with index_records(tmp_path, records).searcher(weighting=weighting()) as searcher:
+        q = parse_query("التحالف", searcher.schema)
+        collected = collect(searcher, q, 5, fields.DUPLICATE_GROUP, fields.SOURCE, sort_field=sort_field)
+        ids = [searcher.stored_fields(d)[fields.ID] for d, _, _ in collected.top]
+    assert len(ids) == 5 and ids[0].startswith("copy") and all(i.startswith("other") for i in ids[1:])
+    assert (collected.total, collected.groups) == (240, 201)

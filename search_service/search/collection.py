@@ -658,12 +658,12 @@ def _others(docnum, groups, order, ordered):
 def _best_per_group(matches, scores, groups, limit, ranks=None):
     """The ``limit`` best matches (score descending, then document number), one per group; with
     ``ranks`` (one per document), the highest ranked first, then by score."""
-    first = scores if ranks is None else ranks
+    primary = scores if ranks is None else ranks
     wanted = min(len(matches), 4 * limit + 16)
     while True:
         if wanted < len(matches):
-            threshold = np.partition(first[matches], len(matches) - wanted)[len(matches) - wanted]
-            candidates = matches[first[matches] >= threshold]
+            threshold = np.partition(primary[matches], len(matches) - wanted)[len(matches) - wanted]
+            candidates = matches[primary[matches] >= threshold]
         else:
             candidates = matches
         keys = (candidates, -scores[candidates]) + (() if ranks is None else (-ranks[candidates],))
