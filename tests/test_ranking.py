@@ -6,7 +6,7 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from search_service.arabic import WORD_QUERY_MODE, analyzer, index_terms, ngram_text, query_terms, stem, word_ngrams
+from search_service.arabic import STEM_EXCLUSIONS, WORD_QUERY_MODE, analyzer, index_terms, ngram_text, query_terms, stem, word_ngrams
 from search_service.arabic.stemming import prefix_variant, waw_variant
 from search_service.cli import main
 from search_service.evaluation_sets import evaluate_set, splits_of
@@ -126,6 +126,13 @@ def test_a_noun_with_a_pronoun_and_the_noun_alone_find_each_other(tmp_path):
     assert sorted(ids(live, "وظيفة")) == sorted(ids(live, "وظيفتها")) == ["alone#1", "pronoun#1"]
     snippets = " ".join(r["snippet"] for r in search(live, SearchRequest(q="الحكومة")).results)
     assert "<mark>حكومتهم</mark>" in snippets and "<mark>الحكومة</mark>" in snippets
+
+
+def test_a_protected_noun_is_marked_where_a_pronoun_follows_it(tmp_path):
+    live = index_records(tmp_path, [{"id": "a", "text": "أكدت الوزارة أن وزارته لم تتلق أي طلب"}])
+    assert "وزاره" in STEM_EXCLUSIONS  # kept whole, ه and all: its stem is no piece of وزارته
+    snippet = search(live, SearchRequest(q="الوزارة")).results[0]["snippet"]
+    assert "<mark>الوزارة</mark>" in snippet and "<mark>وزارته</mark>" in snippet
 
 
 def test_word_ngrams_mark_word_edges_and_drop_the_article_and_stop_words():

@@ -35,9 +35,12 @@ def matched_spans(text, stems, exact_forms):
 
     The analyzers work word by word, so each written word is analysed alone, once, and then
     looked up: a paragraph costs one pass of the tokenizer's pattern. Stems and exact forms are
-    pieces of a word's normalised form, so a word holding none of the matched terms is not analysed.
+    pieces of a word's normalised form, so a word holding none of the matched terms is not analysed;
+    but a stem ending in ه may come from a ة written ت before a pronoun (وزاره from وزارته), so such
+    a stem is looked for without its ه.
     """
-    holds_a_term = re.compile("|".join(map(re.escape, stems | exact_forms)))
+    pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in stems | exact_forms}
+    holds_a_term = re.compile("|".join(map(re.escape, pieces)))
     spans = []
     for word in TOKEN_PATTERN.finditer(text):
         if not holds_a_term.search(normalize(word.group())):
