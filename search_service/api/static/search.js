@@ -23,6 +23,7 @@
   const pagination = byId("pagination");
   const filters = byId("filters");
   const sourceFacets = byId("source-facets");
+  const sourcesHeading = byId("filters-heading");
   const sortOptions = byId("sort-options");
   const dateRange = byId("date-range");
   const dateFrom = byId("date-from");
@@ -243,7 +244,7 @@
         return chip;
       })
     );
-    show(byId("filters-heading"), all.length > 0);
+    show(sourcesHeading, all.length > 0);
   }
 
   function pageLink(state, page, text, label) {
