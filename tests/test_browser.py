@@ -263,6 +263,10 @@ def test_widget_can_show_the_newest_first(browser, live_server, host_site):
     type_keys(browser, "التحالف ")
     metas = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option] .meta"))
     assert "2024" in metas[0].text  # by relevance, the first result is undated
+    type_keys(browser, Keys.ENTER)  # no result chosen: the service's page, in the same order
+    wait_until(browser, lambda: browser.current_url.startswith(live_server))
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query) == {"q": ["التحالف"], "sort": ["date"]}
+    wait_until(browser, lambda: browser.find_element(By.CSS_SELECTOR, "#sort-options input:checked").get_attribute("value") == "date")
 
 
 @requires_chromium

@@ -10,7 +10,8 @@
  * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
  * --arabic-search-text and --arabic-search-font on the element.
  * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
- * opens href: the document's url, or the service's search page for the query.
+ * opens href: the document's url, or the service's search page for the query (with the
+ * element's sources, dates and order).
  *
  * The element lives in a shadow root, so the page's CSS cannot reach it and its CSS cannot leak.
  * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
@@ -284,8 +285,11 @@
       return url;
     }
 
+    /** The service's search page for a query, with the element's sources, dates and order. */
     _pageUrl(query) {
-      return `${this.endpoint}/?q=${encodeURIComponent(query)}`;
+      const params = this._searchUrl(query).searchParams;
+      params.delete("per_page");
+      return `${this.endpoint}/?${params}`;
     }
 
     _schedule() {
