@@ -43,6 +43,7 @@ def test_search_returns_ranked_results_with_metadata(live_server):
     assert set(first["document"]) == {"id", "title", "source", "date", "url"}
     assert first["id"] == f'{first["document"]["id"]}#{first["position"]}'
     assert body["facets"]["source"] and all({"value", "count"} == set(f) for f in body["facets"]["source"])
+    assert body["facets"]["year"] and all(len(f["value"]) == 4 and f["count"] > 0 for f in body["facets"]["year"])
 
 
 def test_results_can_be_sorted_newest_first(live_server):

@@ -357,6 +357,23 @@ def test_search_page_filters_by_date_and_says_what_is_wrong_with_a_range(browser
 
 
 @requires_chromium
+def test_search_page_narrows_to_a_year_and_back(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
+    box = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#year-facets input[value='2021']"))[0]
+    box.find_element(By.XPATH, "..").click()
+    wait_until(browser, lambda: "date_from=2021-01-01" in browser.current_url and "date_to=2021-12-31" in browser.current_url)
+
+    def dates_shown():
+        return [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, "#results .result time")]
+
+    wait_until(browser, lambda: dates_shown() and all(d.startswith("2021") for d in dates_shown()))
+    assert browser.find_element(By.CSS_SELECTOR, "#year-facets input:checked").get_attribute("value") == "2021"
+    assert browser.find_element(By.ID, "date-from").get_attribute("value") == "2021-01-01"
+    browser.find_element(By.CSS_SELECTOR, "#year-facets input:checked").find_element(By.XPATH, "..").click()
+    wait_until(browser, lambda: "date_from" not in browser.current_url and not browser.find_elements(By.CSS_SELECTOR, "#year-facets input:checked"))
+
+
+@requires_chromium
 def test_search_page_on_a_phone(browser, live_server):
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}

@@ -5,7 +5,7 @@ from whoosh import query
 
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
-from search_service.search.collection import collect
+from search_service.search.collection import Facet, collect
 from search_service.search.query import parse_query
 from search_service.search.ranking import weighting
 
@@ -44,7 +44,7 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
     q = parse_query(text, searcher.schema)
     ranking = whoosh_ranking(searcher, q)
     expected = first_of_each_group(searcher, ranking)
-    collected = collect(searcher, q, 1000, fields.DUPLICATE_GROUP, fields.SOURCE)
+    collected = collect(searcher, q, 1000, fields.DUPLICATE_GROUP)
     # Whoosh sums a small index's unions in another order, so the last bit of a score may differ.
     assert ranking and [d for d, _, _ in collected.top] == [d for d, _ in expected]
     assert [s for _, s, _ in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
@@ -52,7 +52,7 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
 
 
 def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):
-    collected = collect(searcher, parse_query("التحالف", searcher.schema), 1000, fields.DUPLICATE_GROUP, fields.SOURCE)
+    collected = collect(searcher, parse_query("التحالف", searcher.schema), 1000, fields.DUPLICATE_GROUP)
     assert any(others for _, _, others in collected.top)
     for docnum, _, others in collected.top:
         group = searcher.stored_fields(docnum)[fields.DUPLICATE_GROUP]
@@ -65,14 +65,14 @@ def test_filter_restricts_matches_and_facet_filter_sets_the_counts(searcher):
     sources = [searcher.stored_fields(d)[fields.SOURCE] for d, _ in whoosh_ranking(searcher, q)]
     chosen = sources[0]
     only = query.Term(fields.SOURCE, chosen)
-    collected = collect(searcher, q, 10, fields.DUPLICATE_GROUP, fields.SOURCE, search_filter=only)
+    collected = collect(searcher, q, 10, fields.DUPLICATE_GROUP, {"source": Facet(fields.SOURCE)}, search_filter=only)
     assert collected.total == sources.count(chosen) == len(whoosh_ranking(searcher, q, only))
-    assert collected.facets == {s: sources.count(s) for s in set(sources) if s}
+    assert collected.facets == {"source": {s: sources.count(s) for s in set(sources) if s}}
 
 
 def test_query_matching_nothing_collects_nothing(searcher):
-    collected = collect(searcher, query.Term(fields.TEXT, "غيرموجود"), 10, fields.DUPLICATE_GROUP, fields.SOURCE)
-    assert (collected.top, collected.total, collected.groups, collected.facets) == ([], 0, 0, {})
+    collected = collect(searcher, query.Term(fields.TEXT, "غيرموجود"), 10, fields.DUPLICATE_GROUP, {"source": Facet(fields.SOURCE)})
+    assert (collected.top, collected.total, collected.groups, collected.facets) == ([], 0, 0, {"source": {}})
 
 
 @pytest.mark.parametrize("sort_field", [None, fields.DATE], ids=["by score", "by date"])
@@ -85,7 +85,7 @@ def test_a_large_group_at_the_top_does_not_crowd_out_the_others(tmp_path, sort_f
     records += [{"id": f"other{n:02}", "text": f"التحالف {filler(n)}", "date": "2020-01-01"} for n in range(200)]
     with index_records(tmp_path, records).searcher(weighting=weighting()) as searcher:
         q = parse_query("التحالف", searcher.schema)
-        collected = collect(searcher, q, 5, fields.DUPLICATE_GROUP, fields.SOURCE, sort_field=sort_field)
+        collected = collect(searcher, q, 5, fields.DUPLICATE_GROUP, sort_field=sort_field)
         ids = [searcher.stored_fields(d)[fields.ID] for d, _, _ in collected.top]
     assert len(ids) == 5 and ids[0].startswith("copy") and all(i.startswith("other") for i in ids[1:])
     assert (collected.total, collected.groups) == (240, 201)

@@ -311,6 +311,20 @@ def test_source_facets_keep_the_other_sources_when_one_is_chosen(live):
     assert search(live, SearchRequest(q="داعش", sources=(chosen,))).facets["source"] == everything
 
 
+def test_year_facets_count_dated_matches_by_year_and_keep_the_other_years(live):
+    page = search(live, SearchRequest(q="داعش", per_page=100))
+    years = page.facets["year"]
+    assert [y["value"] for y in years] == ["2024", "2021"]  # newest first
+    found = [entry for result in page.results for entry in (result, *result["duplicates"])]
+    assert sum(y["count"] for y in years) == sum(1 for entry in found if entry["document"]["date"])
+    in_2021 = search(live, SearchRequest(q="داعش", date_from=datetime.date(2021, 1, 1), date_to=datetime.date(2021, 12, 31)))
+    assert in_2021.total == years[1]["count"] and in_2021.facets["year"] == years
+    # Each facet is counted under the other filters: the years of one source, the sources of one year.
+    source = page.facets["source"][-1]["value"]
+    assert search(live, SearchRequest(q="داعش", sources=(source,))).facets["year"] != years
+    assert search(live, SearchRequest(q="داعش", date_from=datetime.date(2024, 1, 1))).facets["source"] != page.facets["source"]
+
+
 def _page(live, q):
     page = search(live, SearchRequest(q=q, per_page=50))
     return page.total, [(r["id"], r["score"], [d["id"] for d in r["duplicates"]]) for r in page.results]

@@ -56,7 +56,8 @@ class FacetValue(Schema):
 
 
 class Facets(Schema):
-    source = fields.List(fields.Nested(FacetValue))
+    source = fields.List(fields.Nested(FacetValue), metadata={"description": "matches by source, most first (without the source filter)"})
+    year = fields.List(fields.Nested(FacetValue), metadata={"description": "dated matches by year, newest first (without the date filter)"})
 
 
 class SearchPage(Schema):

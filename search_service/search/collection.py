@@ -44,6 +44,21 @@ DEADLINE_EVERY = 256
 _NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0))
 
 
+@dataclasses.dataclass(frozen=True)
+class Facet:
+    """Counts of the matches by the values of a column field, or by ``bucket(value)``, taken under
+    ``restriction`` instead of the search's filter (None: every match of the query)."""
+
+    fieldname: str
+    restriction: object = None
+    bucket: object = None
+
+    def codes(self, segment, reader):
+        if self.bucket is None:
+            return segment.field_codes(reader, self.fieldname)
+        return segment.bucket_codes(reader, self.fieldname, self.bucket)
+
+
 @dataclasses.dataclass
 class Collected:
     """The ranked page candidates and the counts over every match."""
@@ -51,7 +66,7 @@ class Collected:
     top: list  # (global document number, score, the other documents of its group), best first
     total: int  # matches, collapsed duplicates included
     groups: int  # matches once collapsed
-    facets: dict  # value -> matches, for the facet field
+    facets: dict  # facet name -> {value: matches}
 
 
 class _Segment:
@@ -89,6 +104,17 @@ class _Segment:
             return codes, list(index)
 
         return self._once(("codes", fieldname), compute)
+
+    def bucket_codes(self, reader, fieldname, bucket):
+        """``field_codes`` of the values put in buckets: ``bucket(value)`` in place of each value."""
+
+        def compute():
+            codes, values = self.field_codes(reader, fieldname)
+            index = {}
+            renumbered = np.array([index.setdefault(bucket(v), len(index)) for v in values], dtype=np.int64)
+            return renumbered[codes], list(index)
+
+        return self._once(("buckets", fieldname, bucket), compute)
 
     def group_numbers(self, reader, fieldname):
         """``(numbers, values)``: like ``field_codes``, but each document without a value is a group of its own."""
@@ -489,30 +515,28 @@ def _vectorizable(scorer):
     return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
 
 
-def collect(searcher, q, limit, group_field, facet_field, search_filter=None, facet_filter=None, seconds=5.0, sort_field=None):
+def collect(searcher, q, limit, group_field, facets=None, search_filter=None, seconds=5.0, sort_field=None):
     """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value) and the counts.
 
-    ``search_filter`` restricts the matches; ``facet_filter`` is used instead for the counts by
-    ``facet_field``. With a ``sort_field`` (a column), the matches with its greatest values come
-    first (ISO dates: the newest), then the best scored. Raises ``whoosh.collectors.TimeLimit`` past
-    ``seconds``.
+    ``search_filter`` restricts the matches; ``facets`` maps names to the ``Facet`` counted. With a
+    ``sort_field`` (a column), the matches with its greatest values come first (ISO dates: the
+    newest), then the best scored. Raises ``whoosh.collectors.TimeLimit`` past ``seconds``.
     """
     deadline = time.monotonic() + seconds
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
-    masks, scores, facet_masks, facet_codes, group_parts, scorers = [], [], [], [], [], {}
+    facets = facets or {}
+    masks, scores, group_parts, scorers = [], [], [], {}
+    facet_parts = {name: [] for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         segment = _segment(reader)
         evaluation = _Evaluation(reader, segment, deadline, scorers)
         mask, segment_scores = evaluation.query(q, subsearcher, context)
-        facet_masks.append(mask)
-        if facet_filter is not None:
-            facet_masks[-1] = mask & evaluation.matching(facet_filter.matcher(subsearcher, subsearcher.boolean_context()))
-        if search_filter is not None:
-            mask = mask & evaluation.matching(search_filter.matcher(subsearcher, subsearcher.boolean_context()))
-        masks.append(mask)
+        for name, facet in facets.items():
+            facet_mask = _restricted(mask, facet.restriction, evaluation, subsearcher)
+            facet_parts[name].append((facet.codes(segment, reader), facet_mask))
+        masks.append(_restricted(mask, search_filter, evaluation, subsearcher))
         scores.append(segment_scores)
-        facet_codes.append(segment.field_codes(reader, facet_field))
         group_parts.append(segment.group_numbers(reader, group_field))
     scores = np.concatenate(scores)
     if len(group_parts) == 1:
@@ -526,8 +550,15 @@ def collect(searcher, q, limit, group_field, facet_field, search_filter=None, fa
         top=[(d, score, _others(d, groups, order, ordered)) for d, score in _best_per_group(matches, scores, groups, limit, ranks)],
         total=len(matches),
         groups=_distinct(groups[matches]),
-        facets=_counts(facet_codes, facet_masks),
+        facets={name: _counts(parts) for name, parts in facet_parts.items()},
     )
+
+
+def _restricted(mask, restriction, evaluation, subsearcher):
+    """The documents of ``mask`` that the filter query ``restriction`` (None: no filter) matches."""
+    if restriction is None:
+        return mask
+    return mask & evaluation.matching(restriction.matcher(subsearcher, subsearcher.boolean_context()))
 
 
 def warm_segments(searcher, fieldnames, group_field, facet_field, share=0.5):
@@ -601,9 +632,10 @@ def field_lengths(searcher, fieldname):
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _counts(segment_codes, masks):
+def _counts(parts):
+    """``{value: matches}`` over segments' ``((codes, values), mask)``; documents without a value are not counted."""
     counts = collections.Counter()
-    for (codes, values), mask in zip(segment_codes, masks):
+    for (codes, values), mask in parts:
         for code, count in enumerate(np.bincount(codes[mask], minlength=len(values)).tolist()):
             if count and values[code]:
                 counts[values[code]] += count

@@ -29,7 +29,7 @@ def rank_documents(live_index, queries, k):
             if parsed is None:
                 rankings[qid] = []
                 continue
-            collected = collect(searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID, fields.SOURCE)
+            collected = collect(searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID)
             ranked = ranking.rescore(searcher, text, collected.top)[:k]
             rankings[qid] = [(searcher.stored_fields(docnum)[fields.DOCUMENT_ID], score) for docnum, score, _ in ranked]
     return rankings

@@ -12,7 +12,7 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.collection import (
-    GENERATIONS_KEPT, KeptPerKey, Remembered, collect, column_values, index_key, value_ranks, warm_segments,
+    GENERATIONS_KEPT, Facet, KeptPerKey, Remembered, collect, column_values, index_key, value_ranks, warm_segments,
 )
 from search_service.search.query import QueryError, parse_query, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
@@ -214,17 +214,31 @@ def _warm_in_background(live_index, searcher):
 
 def _collect(searcher, parsed, request):
     """The best paragraph of each duplicate group down to the requested page (and the rescoring
-    window at least), the totals and the counts by source (without the source filter, so that the other sources stay choosable)."""
+    window at least), the totals and the counts by source and by date, each without its own filter,
+    so that its other values stay choosable."""
     try:
         return collect(
-            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), fields.DUPLICATE_GROUP, fields.SOURCE,
-            search_filter=_filter(request), facet_filter=_filter(dataclasses.replace(request, sources=())),
-            seconds=SEARCH_TIME_LIMIT, sort_field=fields.DATE if request.sort == "date" else None,
+            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), fields.DUPLICATE_GROUP,
+            facets={
+                "source": Facet(fields.SOURCE, _filter(dataclasses.replace(request, sources=()))),
+                "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
+            },
+            search_filter=_filter(request), seconds=SEARCH_TIME_LIMIT,
+            sort_field=fields.DATE if request.sort == "date" else None,
         )
     except collectors.TimeLimit:
         raise QueryError(
             f"the search took longer than {SEARCH_TIME_LIMIT:g} s and was stopped: use fewer or more specific words"
         ) from None
+
+
+def _year(date):
+    """The year of an ISO date ("" for none)."""
+    return date[:4]
+
+
+def _facet_values(counts, key, reverse=False):
+    return sorted(({"value": value, "count": count} for value, count in counts.items()), key=key, reverse=reverse)
 
 
 def _suggestion(searcher, request, total):
@@ -264,10 +278,8 @@ def search(live_index, request):
         ranked = ranked[: request.page * request.per_page]
         hits = [_result(searcher, docnum, score, duplicates, wanted) for docnum, score, duplicates in ranked[first:]]
         facets = {
-            "source": sorted(
-                ({"value": value, "count": count} for value, count in collected.facets.items()),
-                key=lambda f: (-f["count"], f["value"]),
-            )
+            "source": _facet_values(collected.facets["source"], key=lambda f: (-f["count"], f["value"])),
+            "year": _facet_values(collected.facets["year"], key=lambda f: f["value"], reverse=True),
         }
         suggested = _suggestion(searcher, request, total) if total < SUGGEST_BELOW else None
     return SearchPage(

@@ -28,6 +28,7 @@
   const dateRange = byId("date-range");
   const dateFrom = byId("date-from");
   const dateTo = byId("date-to");
+  const yearFacets = byId("year-facets");
 
   let current = readState();
   let controller = null;
@@ -138,6 +139,7 @@
     dateFrom.value = state.dateFrom;
     dateTo.value = state.dateTo;
     renderFacets(state, (body.facets && body.facets.source) || []);
+    renderYears(state, (body.facets && body.facets.year) || []);
     showFilters(state, body.total);
     renderPagination(state, body.pages);
   }
@@ -231,20 +233,32 @@
     const values = facets.map((facet) => facet.value);
     const chosen = state.sources.filter((source) => !values.includes(source)).map((value) => ({ value }));
     const all = facets.concat(chosen);
-    sourceFacets.replaceChildren(
-      ...all.map((facet) => {
-        const chip = element("label", "chip");
-        const box = element("input");
-        box.type = "checkbox";
-        box.name = "source";
-        box.value = facet.value;
-        box.checked = state.sources.includes(facet.value);
-        chip.append(box, element("span", "", facet.value));
-        if (facet.count !== undefined) chip.append(element("span", "count", numberText(facet.count)));
-        return chip;
-      })
-    );
+    sourceFacets.replaceChildren(...all.map((facet) => facetChip("source", facet, state.sources.includes(facet.value))));
     show(sourcesHeading, all.length > 0);
+  }
+
+  /** A checkbox chip for a facet value, with its count when there is one. */
+  function facetChip(name, facet, checked) {
+    const chip = element("label", "chip");
+    const box = element("input");
+    box.type = "checkbox";
+    box.name = name;
+    box.value = facet.value;
+    box.checked = checked;
+    chip.append(box, element("span", "", facet.value));
+    if (facet.count !== undefined) chip.append(element("span", "count", numberText(facet.count)));
+    return chip;
+  }
+
+  /** The year a search's date range covers exactly, if it does. */
+  function chosenYear(state) {
+    const year = state.dateFrom.slice(0, 4);
+    return state.dateFrom === `${year}-01-01` && state.dateTo === `${year}-12-31` ? year : "";
+  }
+
+  function renderYears(state, years) {
+    const chosen = chosenYear(state);
+    yearFacets.replaceChildren(...years.map((facet) => facetChip("year", facet, facet.value === chosen)));
   }
 
   function pageLink(state, page, text, label) {
@@ -312,6 +326,12 @@
       return;
     }
     search(state, "push");
+  });
+
+  yearFacets.addEventListener("change", (event) => {
+    const year = event.target.checked ? event.target.value : "";
+    const range = year ? { dateFrom: `${year}-01-01`, dateTo: `${year}-12-31` } : { dateFrom: "", dateTo: "" };
+    search({ ...current, ...range, page: 1 }, "push");
   });
 
   sourceFacets.addEventListener("change", () => {
