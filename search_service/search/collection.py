@@ -532,10 +532,15 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
         segment = _segment(reader)
         evaluation = _Evaluation(reader, segment, deadline, scorers)
         mask, segment_scores = evaluation.query(q, subsearcher, context)
+        searched = _restricted(mask, search_filter, evaluation, subsearcher)
         for name, facet in facets.items():
-            facet_mask = _restricted(mask, facet.restriction, evaluation, subsearcher)
+            # A facet whose filter is the search's (no filter of its own was set) counts what was found.
+            if facet.restriction == search_filter:
+                facet_mask = searched
+            else:
+                facet_mask = _restricted(mask, facet.restriction, evaluation, subsearcher)
             facet_parts[name].append((facet.codes(segment, reader), facet_mask))
-        masks.append(_restricted(mask, search_filter, evaluation, subsearcher))
+        masks.append(searched)
         scores.append(segment_scores)
         group_parts.append(segment.group_numbers(reader, group_field))
     scores = np.concatenate(scores)
