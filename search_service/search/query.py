@@ -158,7 +158,8 @@ def _parse(schema, fieldnames, text, boosts=None):
     if not _ANY_SYNTAX.search(text):
         return _words_parser(schema, fieldnames, boosts).parse(text)
     try:
-        parsed = _parser(schema, fieldnames, boosts).parse(text)
+        # NOT is read inside its own brackets, before the parser flattens nested groups.
+        parsed = _parser(schema, fieldnames, boosts).parse(text, normalize=False).accept(_excluding).normalize()
     except Exception:  # the parser rejects some syntax; such a query is read as plain words
         parsed = None
     if parsed is None or _has_error(parsed):
@@ -182,6 +183,19 @@ def _exact_phrase_words(q):
             words = query.And([query.Term(fields.TEXT_EXACT, word) for word in sub.words], boost=sub.boost)
             subqueries.append(query.AndMaybe(subqueries.pop(), words))
     return query.Or(subqueries, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+
+
+def _excluding(q):
+    """``NOT`` as Lucene reads it: an ``Or`` with ``NOT`` parts finds its other parts without what
+    the ``NOT`` parts match. Whoosh's parser makes ``a NOT b`` a OR (NOT b), which also finds every
+    paragraph without b."""
+    if not isinstance(q, query.Or):
+        return q
+    kept = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
+    excluded = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
+    if not kept or not excluded:
+        return q
+    return query.AndNot(query.Or(kept, boost=q.boost, minmatch=q.minmatch, scale=q.scale), query.Or(excluded))
 
 
 def _has_error(q):
