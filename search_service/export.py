@@ -9,7 +9,10 @@ them). The analyzer is derived from our tables, so it cannot drift from them:
   (ٱ, hamza seats, Persian letters, presentation forms, Quranic marks, invisible characters);
 - ``standard`` tokenizer → ``lowercase`` → ``decimal_digit`` → ``arabic_normalization`` → a
   ``pattern_replace`` per spelling variant → ``stop`` (our stop list) → ``keyword_marker`` (our
-  stem exclusions) → ``stemmer_override`` → Arabic stemmer.
+  stem exclusions) → ``stemmer_override`` → Arabic stemmer;
+- for queries, the same chain with a ``synonym_graph`` filter of our synonym sets after the stop
+  words (``synonyms.txt``: the months' names), as Elasticsearch advises for synonyms of several
+  words. OpenSearch scores a synonym as the word itself; we weight it a little below.
 
 ``stemmer_override`` covers the two places where Lucene's stemmer and ours part: an exclusion
 reached by removing a prefix (الوزارة → وزاره, not وزار) and a four-letter word starting with وال,
@@ -25,6 +28,7 @@ from search_service.arabic.normalization import NORMALIZATION_TABLE, SPELLING_VA
 from search_service.arabic.stemming import PREFIXES, strip_article
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
+from search_service.search.query import SYNONYMS
 
 INDEX_NAME = "paragraphs"
 INDEX_FILE = "index.json"
@@ -103,11 +107,18 @@ def spelling_filters():
     }
 
 
+def synonym_rules():
+    """``synonym_graph`` rules (``name, name, ...``): our synonym sets, each once."""
+    return [", ".join(names) for names in dict.fromkeys(SYNONYMS.values())]
+
+
 def index_definition():
     """The body of ``PUT /paragraphs``: analysis settings and field mappings."""
     char_filter = ["arabic_folding"]
     spelling = spelling_filters()
     exact_filters = ["lowercase", "decimal_digit", "arabic_normalization", *spelling, "arabic_stop"]
+    # Keyword marking and overrides must come before the stemmer, which skips keywords.
+    stemming = ["arabic_keywords", "arabic_stem_overrides", "arabic_stemmer"]
     return {
         "settings": {
             "analysis": {
@@ -118,12 +129,13 @@ def index_definition():
                     "arabic_keywords": {"type": "keyword_marker", "keywords": sorted(STEM_EXCLUSIONS)},
                     "arabic_stem_overrides": {"type": "stemmer_override", "rules": stem_overrides()},
                     "arabic_stemmer": {"type": "stemmer", "language": "arabic"},
+                    "arabic_synonyms": {"type": "synonym_graph", "synonyms": synonym_rules()},
                 },
                 "analyzer": {
-                    "arabic_light": {
+                    "arabic_light": {"type": "custom", "char_filter": char_filter, "tokenizer": "standard", "filter": exact_filters + stemming},
+                    "arabic_light_search": {
                         "type": "custom", "char_filter": char_filter, "tokenizer": "standard",
-                        # Keyword marking and overrides must come before the stemmer, which skips keywords.
-                        "filter": exact_filters + ["arabic_keywords", "arabic_stem_overrides", "arabic_stemmer"],
+                        "filter": exact_filters + ["arabic_synonyms"] + stemming,
                     },
                     "arabic_exact": {"type": "custom", "char_filter": char_filter, "tokenizer": "standard", "filter": exact_filters},
                 },
@@ -135,8 +147,11 @@ def index_definition():
                 fields.ID: {"type": "keyword"},
                 fields.DOCUMENT_ID: {"type": "keyword"},
                 fields.POSITION: {"type": "integer"},
-                fields.TEXT: {"type": "text", "analyzer": "arabic_light", "fields": {"exact": {"type": "text", "analyzer": "arabic_exact"}}},
-                fields.TITLE: {"type": "text", "analyzer": "arabic_light"},
+                fields.TEXT: {
+                    "type": "text", "analyzer": "arabic_light", "search_analyzer": "arabic_light_search",
+                    "fields": {"exact": {"type": "text", "analyzer": "arabic_exact"}},
+                },
+                fields.TITLE: {"type": "text", "analyzer": "arabic_light", "search_analyzer": "arabic_light_search"},
                 fields.DATE: {"type": "date", "format": "strict_date"},
                 fields.SOURCE: {"type": "keyword"},
                 fields.URL: {"type": "keyword", "index": False},

@@ -105,6 +105,17 @@ def test_analyzers_follow_our_chain_and_protect_words_before_stemming():
     ]
     assert analyzers["arabic_exact"]["filter"] == ["lowercase", "decimal_digit", "arabic_normalization", *spelling, "arabic_stop"]
     assert analyzers["arabic_light"]["char_filter"] == analyzers["arabic_exact"]["char_filter"] == ["arabic_folding"]
+    searching = analyzers["arabic_light_search"]["filter"]
+    assert searching == [*analyzers["arabic_exact"]["filter"], "arabic_synonyms", *analyzers["arabic_light"]["filter"][-3:]]
+
+
+def test_queries_look_up_our_synonyms_as_a_graph():
+    definition = index_definition()
+    synonyms = _analysis(definition)["filter"]["arabic_synonyms"]
+    assert synonyms["type"] == "synonym_graph"
+    assert "فبراير, شباط, فيفري" in synonyms["synonyms"] and "يناير, كانون الثاني, جانفي" in synonyms["synonyms"]
+    properties = definition["mappings"]["properties"]
+    assert properties["text"]["search_analyzer"] == properties["title"]["search_analyzer"] == "arabic_light_search"
 
 
 def test_spelling_filters_give_our_spelling_of_each_variant():

@@ -46,9 +46,10 @@ _BASE = _base_table()
 NORMALIZATION_TABLE = str.maketrans(_BASE | _presentation_table(_BASE))
 
 
-def word_list_lines(name):
-    """The entries of one of this package's word lists: its lines without ``#`` comments, stripped, non-empty."""
-    text = resources.files("search_service.arabic").joinpath(name).read_text(encoding="utf-8")
+def word_list_lines(name, package=__package__):
+    """The entries of a word list of this package (or of ``package``): its lines without ``#``
+    comments, stripped, non-empty."""
+    text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
     return [entry for line in text.splitlines() if (entry := line.partition("#")[0].strip())]
 
 

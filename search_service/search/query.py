@@ -2,16 +2,18 @@
 
 The language: words in any spelling; ``"phrases"`` and ``"near words"~N``; ``+must`` /
 ``-exclude``; AND / OR / NOT and their Arabic forms و / أو / ليس; ``word*`` prefixes; ``word~``
-fuzzy words; ``title:`` and ``source:`` (also ``عنوان:`` and ``مصدر:``). Syntax the parser cannot
-take is read as plain words; unbalanced quotes or brackets and over-long queries are refused with a
-``QueryError``.
+fuzzy words; ``title:`` and ``source:`` (also ``عنوان:`` and ``مصدر:``). A word that is one of
+the names of a thing (``synonyms.txt``: شباط, فبراير, فيفري) also looks up the others. Syntax the
+parser cannot take is read as plain words; unbalanced quotes or brackets and over-long queries are
+refused with a ``QueryError``.
 """
 
 import re
 
 from whoosh import qparser, query
 
-from search_service.arabic import is_question_word
+from search_service.arabic import is_question_word, normalize
+from search_service.arabic.normalization import word_list_lines
 from search_service.indexing import schema as fields
 
 MAX_QUERY_LENGTH = 500
@@ -28,6 +30,10 @@ USER_FIELDS = (fields.TEXT, fields.TITLE, fields.SOURCE)
 #: Weight of a normalised exact-form match beside the stemmed match in the text.
 EXACT_BOOST = 0.3
 TITLE_BOOST = 1.0
+#: Weight of a synonym (``synonyms.txt``) beside the query's own word.
+SYNONYM_BOOST = 0.5
+#: Letters a word may carry before a name it is looked up as (و and, ب in, ل for, ف so, ك as).
+NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك")
 
 _PHRASE = r'"[^"]*"(?:~\d+)?'
 #: Where + and - are operators: at the start of a word or bracket, as in Lucene; a hyphen inside a
@@ -47,6 +53,27 @@ _OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
 _SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
 #: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
 _ANY_SYNTAX = re.compile(rf"{_SYNTAX.pattern}|['?]")
+#: A word of a query as a name is looked up: its + or -, the word, its closing punctuation.
+_NAMING_WORD = re.compile(r"([+-]?)(.+?)[.,،؛;!:]*")
+
+
+def _name_key(name):
+    return tuple(map(normalize, name.split()))
+
+
+def _synonym_sets():
+    """``{name: its set}`` from ``synonyms.txt``: a name as the tuple of its normalised words, a
+    set as its names, written as the list writes them."""
+    table = {}
+    for line in word_list_lines("synonyms.txt", __package__):
+        names = tuple(name.strip() for name in line.split(","))
+        for name in names:
+            table[_name_key(name)] = names
+    return table
+
+
+SYNONYMS = _synonym_sets()
+_LONGEST_NAME = max(map(len, SYNONYMS))
 
 
 class QueryError(ValueError):
@@ -105,6 +132,45 @@ def _rewrite(text):
             piece = _FIELD_PREFIX.sub(_field_clause, ARABIC_OPERATORS.get(piece, piece))
         pieces.append(piece)
     return " ".join(pieces)
+
+
+def _named(pieces):
+    """``(sign, name, names)``: the name (normalised words) the query's ``pieces`` are, and the
+    synonym set it is in; None if they are no name. Only a one-word name may carry a + or -, and
+    its word one of ``NAME_PREFIXES``."""
+    matches = [_NAMING_WORD.fullmatch(piece) for piece in pieces]
+    if not all(matches) or (len(pieces) > 1 and any(m.group(1) for m in matches)):
+        return None
+    name = tuple(normalize(m.group(2)) for m in matches)
+    if name not in SYNONYMS and len(name) == 1 and name[0][:1] in NAME_PREFIXES:
+        name = (name[0][1:],)
+    return (matches[0].group(1), name, SYNONYMS[name]) if name in SYNONYMS else None
+
+
+def _alternative(words, boost=None):
+    written = f'"{words}"' if " " in words else words
+    return written if boost is None else f"{written}^{boost:g}"
+
+
+def _with_synonyms(text):
+    """The query with each plain word, or run of words, that names something in ``synonyms.txt``
+    as a group of itself and the other names, those weighted ``SYNONYM_BOOST``:
+    ``18 شباط`` → ``18 (شباط OR فبراير^0.5 OR فيفري^0.5)``."""
+    pieces, rewritten, start = _PHRASE_OR_WORD.findall(text), [], 0
+    while start < len(pieces):
+        for length in range(min(_LONGEST_NAME, len(pieces) - start), 0, -1):
+            named = _named(pieces[start : start + length])
+            if named:
+                sign, name, names = named
+                others = [_alternative(other, SYNONYM_BOOST) for other in names if _name_key(other) != name]
+                written = " ".join(pieces[start : start + length])[len(sign) :]
+                rewritten.append(f"{sign}({' OR '.join([_alternative(written), *others])})")
+                start += length
+                break
+        else:
+            rewritten.append(pieces[start])
+            start += 1
+    return " ".join(rewritten)
 
 
 def _split_sources(text):
@@ -213,6 +279,7 @@ def parse_query(text, schema):
     rewritten, wanted, unwanted = _split_sources(_rewrite(_without_question_words(text)))
     if not rewritten.strip():
         return _with_sources(None, wanted, unwanted)
+    rewritten = _with_synonyms(rewritten)
     matching = _parse(schema, [fields.TEXT, fields.TEXT_EXACT], rewritten, {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST})
     matching = matching.accept(_exact_phrase_words)
     if matching is query.NullQuery:
