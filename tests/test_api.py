@@ -46,6 +46,16 @@ def test_search_returns_ranked_results_with_metadata(live_server):
     assert body["facets"]["year"] and all(len(f["value"]) == 4 and f["count"] > 0 for f in body["facets"]["year"])
 
 
+def test_duplicates_are_listed_as_openapi_describes_them(live_server):
+    _, _, body = search(live_server, q="الناتو 18 فبراير", per_page=1)
+    duplicates = body["results"][0]["duplicates"]
+    assert duplicates and all(set(d) == {"id", "document"} for d in duplicates)
+    assert all(set(d["document"]) == {"id", "title", "source", "date", "url"} and d["id"].startswith(d["document"]["id"] + "#") for d in duplicates)
+    _, _, spec = get(live_server, "/openapi.json")
+    listed = spec["components"]["schemas"]["Result"]["properties"]["duplicates"]
+    assert listed["type"] == "array" and listed["items"]["$ref"].endswith("/Duplicate")
+
+
 def test_results_can_be_sorted_newest_first(live_server):
     status, _, body = search(live_server, q="داعش", per_page=100, sort="date")
     dates = [r["document"]["date"] or "" for r in body["results"]]
