@@ -19,6 +19,7 @@ FORMS_CACHED = 200_000
 
 _EXACT = exact_analyzer()
 _forms = Remembered(FORMS_CACHED)
+_normalized = Remembered(FORMS_CACHED)
 
 
 def _analyse(word):
@@ -35,17 +36,18 @@ def matched_spans(text, stems, exact_forms):
 
     The analyzers work word by word, so each written word is analysed alone, once, and then
     looked up: a paragraph costs one pass of the tokenizer's pattern. Stems and exact forms are
-    pieces of a word's normalised form, so a word holding none of the matched terms is not analysed;
-    but a stem ending in ه may come from a ة written ت before a pronoun (وزاره from وزارته), so such
-    a stem is looked for without its ه.
+    pieces of a word's normalised form (also remembered), so a word holding none of the matched
+    terms is not analysed; but a stem ending in ه may come from a ة written ت before a pronoun
+    (وزاره from وزارته), so such a stem is looked for without its ه.
     """
     pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in stems | exact_forms}
     holds_a_term = re.compile("|".join(map(re.escape, pieces)))
     spans = []
     for word in TOKEN_PATTERN.finditer(text):
-        if not holds_a_term.search(normalize(word.group())):
+        written = word.group()
+        if not holds_a_term.search(_normalized.get(written, normalize, written)):
             continue
-        by_stem, by_form = _analysed(word.group())
+        by_stem, by_form = _analysed(written)
         if not (by_stem.isdisjoint(stems) and by_form.isdisjoint(exact_forms)):
             spans.append(word.span())
     return spans
