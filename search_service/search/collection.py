@@ -525,22 +525,23 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     deadline = time.monotonic() + seconds
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
     facets = facets or {}
-    masks, scores, group_parts, scorers = [], [], [], {}
+    found, scores, group_parts, scorers = [], [], [], {}
     facet_parts = {name: [] for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         segment = _segment(reader)
         evaluation = _Evaluation(reader, segment, deadline, scorers)
         mask, segment_scores = evaluation.query(q, subsearcher, context)
-        searched = _restricted(mask, search_filter, evaluation, subsearcher)
+        # Counted by document numbers: indexing with a mask over every paragraph is several times slower.
+        searched = np.flatnonzero(_restricted(mask, search_filter, evaluation, subsearcher))
         for name, facet in facets.items():
             # A facet whose filter is the search's (no filter of its own was set) counts what was found.
             if facet.restriction == search_filter:
-                facet_mask = searched
+                counted = searched
             else:
-                facet_mask = _restricted(mask, facet.restriction, evaluation, subsearcher)
-            facet_parts[name].append((facet.codes(segment, reader), facet_mask))
-        masks.append(searched)
+                counted = np.flatnonzero(_restricted(mask, facet.restriction, evaluation, subsearcher))
+            facet_parts[name].append((facet.codes(segment, reader), counted))
+        found.append(searched + offset)
         scores.append(segment_scores)
         group_parts.append(segment.group_numbers(reader, group_field))
     scores = np.concatenate(scores)
@@ -549,10 +550,11 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
         order, ordered = segment.group_order(reader, group_field)
     else:
         groups, order, ordered = _index_groups(searcher, group_field, group_parts)
-    matches = np.flatnonzero(np.concatenate(masks))
+    matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
+    best = _best_per_group(matches, scores, groups, limit, ranks)
     return Collected(
-        top=[(d, score, _others(d, groups, order, ordered)) for d, score in _best_per_group(matches, scores, groups, limit, ranks)],
+        top=[(d, score, others) for (d, score), others in zip(best, _others([d for d, _ in best], groups, order, ordered))],
         total=len(matches),
         groups=_distinct(groups[matches]),
         facets={name: _counts(parts) for name, parts in facet_parts.items()},
@@ -638,10 +640,11 @@ def field_lengths(searcher, fieldname):
 
 
 def _counts(parts):
-    """``{value: matches}`` over segments' ``((codes, values), mask)``; documents without a value are not counted."""
+    """``{value: matches}`` over segments' ``((codes, values), document numbers)``; documents
+    without a value are not counted."""
     counts = collections.Counter()
-    for (codes, values), mask in parts:
-        for code, count in enumerate(np.bincount(codes[mask], minlength=len(values)).tolist()):
+    for (codes, values), docnums in parts:
+        for code, count in enumerate(np.bincount(codes[docnums], minlength=len(values)).tolist()):
             if count and values[code]:
                 counts[values[code]] += count
     return dict(counts)
@@ -683,13 +686,14 @@ def value_ranks(searcher, fieldname):
     return _ranks.get((index_key(searcher), fieldname), compute)
 
 
-def _others(docnum, groups, order, ordered):
-    """The other documents of a document's group (none for a document without a group)."""
-    group = groups[docnum]
-    if group < 0:
-        return []
-    members = order[np.searchsorted(ordered, group) : np.searchsorted(ordered, group, side="right")]
-    return [int(d) for d in members if d != docnum]
+def _others(docnums, groups, order, ordered):
+    """For each document, the other documents of its group (none for a document without a group)."""
+    wanted = groups[docnums]
+    starts, ends = np.searchsorted(ordered, wanted).tolist(), np.searchsorted(ordered, wanted, side="right").tolist()
+    return [
+        [] if group < 0 else [d for d in order[start:end].tolist() if d != docnum]
+        for docnum, group, start, end in zip(docnums, wanted.tolist(), starts, ends)
+    ]
 
 
 def _best_per_group(matches, scores, groups, limit, ranks=None):
