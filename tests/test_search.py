@@ -160,6 +160,12 @@ def test_month_names_of_two_words_prefixes_and_operators(tmp_path):
     assert documents("الثورة -يناير") == documents("الثورة NOT يناير") == []
 
 
+def test_a_weighted_word_or_phrase_finds_the_same_paragraphs_scored_higher(live):
+    for plain, weighted in [('"التحالف الدولي"', '"التحالف الدولي"^2'), ("التحالف", "التحالف^2")]:
+        assert set(ids(live, weighted)) == set(ids(live, plain))
+        assert search(live, SearchRequest(q=weighted)).results[0]["score"] > search(live, SearchRequest(q=plain)).results[0]["score"]
+
+
 def test_exclusion_and_must_operators(live):
     excluded = search(live, SearchRequest(q="داعش -العراق", per_page=100)).results
     assert excluded and all("عراق" not in stems(r["text"]) for r in excluded)

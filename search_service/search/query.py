@@ -35,12 +35,13 @@ SYNONYM_BOOST = 0.5
 #: Letters a word may carry before a name it is looked up as (و and, ب in, ل for, ف so, ك as).
 NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك")
 
-_PHRASE = r'"[^"]*"(?:~\d+)?'
+_PHRASE = r'"[^"]*"(?:~\d+)?(?:\^[\d.]+)?'
 #: Where + and - are operators: at the start of a word or bracket, as in Lucene; a hyphen inside a
 #: word (covid-19, النمسا-المجر) joins its parts.
 _CLAUSE_START = r"(?<![^\s(])"
 _PHRASE_OR_WORD = re.compile(rf"{_PHRASE}|\S+")
 _SLOP = re.compile(r'(?<=")~\d+$')
+_BOOST = re.compile(r"\^[\d.]+$")
 _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
 _SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))([+-]?){fields.SOURCE}:("[^"]*"|\S+)')
 _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
@@ -248,6 +249,11 @@ def _exact_phrase_words(q):
         elif subqueries and isinstance(subqueries[-1], query.Phrase) and subqueries[-1].fieldname == fields.TEXT:
             words = query.And([query.Term(fields.TEXT_EXACT, word) for word in sub.words], boost=sub.boost)
             subqueries.append(query.AndMaybe(subqueries.pop(), words))
+    if len(subqueries) == 1 and isinstance(subqueries[0], query.AndMaybe):
+        # Whoosh ignores the boost of an Or of one part and of an AND MAYBE: the phrase's (``"..."^2``,
+        # a synonym's) goes to the AND MAYBE's parts.
+        phrase, words = subqueries[0].a, subqueries[0].b
+        return query.AndMaybe(phrase.with_boost(phrase.boost * q.boost), words.with_boost(words.boost * q.boost))
     return query.Or(subqueries, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
 
 
@@ -304,7 +310,7 @@ def wanted_words(text):
             excluded = excluded or piece == "NOT"
             continue
         if not (excluded or piece.startswith("-") or _EXPANDING.search(piece)):
-            words.extend(_SYNTAX.sub(" ", _FIELD_PREFIX.sub("", _SLOP.sub("", piece))).split())
+            words.extend(_SYNTAX.sub(" ", _FIELD_PREFIX.sub("", _SLOP.sub("", _BOOST.sub("", piece)))).split())
         excluded = False
     return words
 
