@@ -160,6 +160,16 @@ def test_month_names_of_two_words_prefixes_and_operators(tmp_path):
     assert documents("الثورة -يناير") == documents("الثورة NOT يناير") == []
 
 
+def test_a_paragraph_with_two_names_of_a_month_counts_it_once(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "both", "text": "اندلعت الحرب في 6 أكتوبر/تشرين الأول 1973"},
+        {"id": "one", "text": "اندلعت الحرب في 6 أكتوبر 1973"},
+        *({"id": f"other-{n}", "text": f"عقد المؤتمر السنوي رقم {n} في القاهرة"} for n in range(8)),
+    ])
+    # Summed, the two names would put the longer paragraph first.
+    assert [r["document"]["id"] for r in search(live, SearchRequest(q="أكتوبر")).results] == ["one", "both"]
+
+
 def test_a_weighted_word_or_phrase_finds_the_same_paragraphs_scored_higher(live):
     for plain, weighted in [('"التحالف الدولي"', '"التحالف الدولي"^2'), ("التحالف", "التحالف^2")]:
         assert set(ids(live, weighted)) == set(ids(live, plain))

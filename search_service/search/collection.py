@@ -5,9 +5,9 @@ facets and duplicate collapsing need every match, so a query of common words cos
 microseconds for each of tens of thousands of paragraphs. Here the matcher tree Whoosh builds for
 the query is evaluated bottom-up into arrays over the segment's documents instead:
 
-- the query's terms, unions, intersections, AND MAYBE and AND NOT are evaluated from the query
-  itself, without building Whoosh's matchers for them (building a term's matcher reads its first
-  block, and an intersection's steps to its first match);
+- the query's terms, unions (summed, or scored by their best part), intersections, AND MAYBE and
+  AND NOT are evaluated from the query itself, without building Whoosh's matchers for them
+  (building a term's matcher reads its first block, and an intersection's steps to its first match);
 - a term's postings (document numbers and weights) are read block by block and cached per segment;
 - its scores are its scorer's formula applied to whole arrays (BM25 is plain arithmetic) with the
   field lengths Whoosh uses, so each is the float Whoosh computes;
@@ -292,6 +292,15 @@ class _Evaluation:
                 scores += b
                 mask &= mask_b
             scores *= mask
+            if q.boost != 1.0:
+                scores *= q.boost
+            return mask, scores
+        if kind is query.DisjunctionMax and len(q.subqueries) > 1 and not q.tiebreak:
+            mask, scores = self._empty()
+            for sub in q.subqueries:
+                mask_b, b = self.query(sub, searcher, context)
+                mask |= mask_b
+                np.maximum(scores, b, out=scores)
             if q.boost != 1.0:
                 scores *= q.boost
             return mask, scores

@@ -11,6 +11,7 @@ refused with a ``QueryError``.
 import re
 
 from whoosh import qparser, query
+from whoosh.qparser import syntax
 
 from search_service.arabic import is_question_word, normalize
 from search_service.arabic.normalization import word_list_lines
@@ -30,7 +31,8 @@ USER_FIELDS = (fields.TEXT, fields.TITLE, fields.SOURCE)
 #: Weight of a normalised exact-form match beside the stemmed match in the text.
 EXACT_BOOST = 0.3
 TITLE_BOOST = 1.0
-#: Weight of a synonym (``synonyms.txt``) beside the query's own word.
+#: Weight of a synonym (``synonyms.txt``) beside the query's own word; a name of several words
+#: is a phrase, which scores the sum of its words, so each of its words weighs this share of it.
 SYNONYM_BOOST = 0.5
 #: Letters a word may carry before a name it is looked up as (و and, ب in, ل for, ف so, ك as).
 NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك")
@@ -51,7 +53,7 @@ _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
 _EXPANDING = re.compile(r"\w[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
 _OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
-_SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+_SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE|ORSYNONYM)\b')
 #: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
 _ANY_SYNTAX = re.compile(rf"{_SYNTAX.pattern}|['?]")
 #: A word of a query as a name is looked up: its + or -, the word, its closing punctuation.
@@ -156,16 +158,16 @@ def _alternative(words, boost=None):
 def _with_synonyms(text):
     """The query with each plain word, or run of words, that names something in ``synonyms.txt``
     as a group of itself and the other names, those weighted ``SYNONYM_BOOST``:
-    ``18 شباط`` → ``18 (شباط OR فبراير^0.5 OR فيفري^0.5)``."""
+    ``18 شباط`` → ``18 (شباط ORSYNONYM فبراير^0.5 ORSYNONYM فيفري^0.5)``."""
     pieces, rewritten, start = _PHRASE_OR_WORD.findall(text), [], 0
     while start < len(pieces):
         for length in range(min(_LONGEST_NAME, len(pieces) - start), 0, -1):
             named = _named(pieces[start : start + length])
             if named:
                 sign, name, names = named
-                others = [_alternative(other, SYNONYM_BOOST) for other in names if _name_key(other) != name]
+                others = [_alternative(other, SYNONYM_BOOST / len(other.split())) for other in names if _name_key(other) != name]
                 written = " ".join(pieces[start : start + length])[len(sign) :]
-                rewritten.append(f"{sign}({' OR '.join([_alternative(written), *others])})")
+                rewritten.append(f"{sign}({f' {SYNONYM_OPERATOR} '.join([_alternative(written), *others])})")
                 start += length
                 break
         else:
@@ -204,8 +206,16 @@ class _NearPhrasePlugin(qparser.PhrasePlugin):
         super().__init__(expr=r'"(?P<text>.*?)"(~(?P<slop>\d+))?')
 
 
+#: The operator between a word and its synonyms in a rewritten query: the group scores a paragraph
+#: by the best of them, so one that has two names of a thing counts it once, as OpenSearch's
+#: synonym filter does.
+SYNONYM_OPERATOR = "ORSYNONYM"
+
+
 def _parser(schema, fieldnames, boosts=None):
     parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup)
+    synonyms = qparser.OperatorsPlugin.OpTagger(rf"(?<=\s){SYNONYM_OPERATOR}(?=\s)", syntax.DisMaxGroup, memo="synonym")
+    parser.add_plugin(qparser.OperatorsPlugin(ops=[(synonyms, 0)], clean=True))
     parser.remove_plugin_class(qparser.PhrasePlugin)
     parser.add_plugin(_NearPhrasePlugin())
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_CLAUSE_START + r"\+", minusexpr=_CLAUSE_START + "-"))
