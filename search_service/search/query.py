@@ -34,6 +34,10 @@ TITLE_BOOST = 1.0
 #: Weight of a synonym (``synonyms.txt``) beside the query's own word; a name of several words
 #: is a phrase, which scores the sum of its words, so each of its words weighs this share of it.
 SYNONYM_BOOST = 0.5
+#: The operator between a word and its synonyms in a rewritten query: the group scores a paragraph
+#: by the best of them, so one that has two names of a thing counts it once, as OpenSearch's
+#: synonym filter does.
+SYNONYM_OPERATOR = "ORSYNONYM"
 #: Letters a word may carry before a name it is looked up as (و and, ب in, ل for, ف so, ك as).
 NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك")
 
@@ -53,7 +57,7 @@ _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
 _EXPANDING = re.compile(r"\w[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
 _OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
-_SYNTAX = re.compile(r'["()\[\]{}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE|ORSYNONYM)\b')
+_SYNTAX = re.compile(rf'["()\[\]{{}}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE|{SYNONYM_OPERATOR})\b')
 #: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
 _ANY_SYNTAX = re.compile(rf"{_SYNTAX.pattern}|['?]")
 #: A word of a query as a name is looked up: its + or -, the word, its closing punctuation.
@@ -204,12 +208,6 @@ class _NearPhrasePlugin(qparser.PhrasePlugin):
 
     def __init__(self):
         super().__init__(expr=r'"(?P<text>.*?)"(~(?P<slop>\d+))?')
-
-
-#: The operator between a word and its synonyms in a rewritten query: the group scores a paragraph
-#: by the best of them, so one that has two names of a thing counts it once, as OpenSearch's
-#: synonym filter does.
-SYNONYM_OPERATOR = "ORSYNONYM"
 
 
 def _parser(schema, fieldnames, boosts=None):
