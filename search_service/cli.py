@@ -157,6 +157,8 @@ def _print_page(page):
     click.echo(f"{page.total} paragraphs found ({page.took_ms} ms), page {page.page} of {page.pages}")
     if page.suggestion:
         click.echo(f"did you mean: {page.suggestion}")
+    for found in page.synonyms:
+        click.echo(f"{found['word']} also found: {', '.join(found['synonyms'])}")
     for rank, result in enumerate(page.results, start=(page.page - 1) * page.per_page + 1):
         document = result["document"]
         meta = " · ".join(filter(None, [document["title"], document["source"], document["date"]]))

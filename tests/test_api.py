@@ -56,6 +56,15 @@ def test_duplicates_are_listed_as_openapi_describes_them(live_server):
     assert listed["type"] == "array" and listed["items"]["$ref"].endswith("/Duplicate")
 
 
+def test_the_other_names_a_query_found_are_listed(live_server):
+    _, _, body = search(live_server, q="الناتو 18 شباط")
+    assert body["synonyms"] == [{"word": "شباط", "synonyms": ["فبراير", "فيفري"]}]
+    assert any("<mark>فبراير</mark>" in r["snippet"] for r in body["results"])
+    for excluded in ("الناتو -شباط", "الناتو ليس شباط"):
+        assert search(live_server, q=excluded)[2]["synonyms"] == []
+    assert search(live_server, q="التحالف")[2]["synonyms"] == []
+
+
 def test_results_can_be_sorted_newest_first(live_server):
     status, _, body = search(live_server, q="داعش", per_page=100, sort="date")
     dates = [r["document"]["date"] or "" for r in body["results"]]

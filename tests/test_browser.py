@@ -404,6 +404,21 @@ def test_search_page_shows_empty_state_and_did_you_mean(browser, live_server):
 
 
 @requires_chromium
+def test_search_page_says_which_other_names_of_a_month_it_found(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("شباط"))
+    line = wait_until(browser, lambda: shown(browser, "synonyms"))
+    assert "فبراير" in line.text and "فيفري" in line.text
+    marked = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results .result mark")]
+    assert "شباط" in marked and "فبراير" in marked
+    screenshot(browser, "search-page-synonyms.png")
+    browser.find_element(By.ID, "q").clear()
+    browser.find_element(By.ID, "q").send_keys("التحالف" + Keys.ENTER)
+    wait_until(browser, lambda: urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query).get("q") == ["التحالف"])
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result mark"))
+    assert not shown(browser, "synonyms")
+
+
+@requires_chromium
 def test_search_page_shows_the_api_error_message(browser, live_server):
     query = '"التحالف'
     with pytest.raises(urllib.error.HTTPError) as answer:

@@ -80,6 +80,11 @@ def test_search_prints_ranked_paragraphs(seeds_index):
     assert result.exit_code == 0 and "1. " in result.output and "3. " in result.output
 
 
+def test_search_says_which_other_names_of_a_month_it_found(seeds_index):
+    result = run("search", "الناتو 18 شباط", "--index", seeds_index)
+    assert result.exit_code == 0 and "شباط also found: فبراير, فيفري" in result.output
+
+
 def test_search_sorts_newest_first_and_refuses_an_unknown_order(seeds_index):
     body = json.loads(run("search", "داعش", "--sort", "date", "--json", "--limit", 100, "--index", seeds_index).output)
     dates = [r["document"]["date"] or "" for r in body["results"]]

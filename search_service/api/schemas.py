@@ -69,6 +69,11 @@ class Facets(Schema):
     year = fields.List(fields.Nested(FacetValue), metadata={"description": "dated matches by year, newest first (without the date filter)"})
 
 
+class Synonyms(Schema):
+    word = fields.String(metadata={"description": "a name in the query, as written"})
+    synonyms = fields.List(fields.String(), metadata={"description": "its other names, which the search also looked up"})
+
+
 class SearchPage(Schema):
     query = fields.String()
     total = fields.Integer(metadata={"description": "matching paragraphs, near-duplicates included"})
@@ -79,6 +84,9 @@ class SearchPage(Schema):
     results = fields.List(fields.Nested(Result))
     facets = fields.Nested(Facets)
     suggestion = fields.String(allow_none=True)
+    synonyms = fields.List(
+        fields.Nested(Synonyms), metadata={"description": "the query's names of a thing that also found its other names (the months)"}
+    )
 
 
 class Paragraph(Schema):

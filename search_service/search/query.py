@@ -159,25 +159,57 @@ def _alternative(words, boost=None):
     return written if boost is None else f"{written}^{boost:g}"
 
 
-def _with_synonyms(text):
-    """The query with each plain word, or run of words, that names something in ``synonyms.txt``
-    as a group of itself and the other names, those weighted ``SYNONYM_BOOST``:
-    ``18 شباط`` → ``18 (شباط ORSYNONYM فبراير^0.5 ORSYNONYM فيفري^0.5)``."""
-    pieces, rewritten, start = _PHRASE_OR_WORD.findall(text), [], 0
+def _names(pieces):
+    """The query's ``pieces`` and the runs of them that name something in ``synonyms.txt``: for
+    each, ``(pieces, None)`` or ``(pieces, (sign, name, names))``, in order."""
+    start = 0
     while start < len(pieces):
         for length in range(min(_LONGEST_NAME, len(pieces) - start), 0, -1):
             named = _named(pieces[start : start + length])
             if named:
-                sign, name, names = named
-                others = [_alternative(other, SYNONYM_BOOST / len(other.split())) for other in names if _name_key(other) != name]
-                written = " ".join(pieces[start : start + length])[len(sign) :]
-                rewritten.append(f"{sign}({f' {SYNONYM_OPERATOR} '.join([_alternative(written), *others])})")
+                yield pieces[start : start + length], named
                 start += length
                 break
         else:
-            rewritten.append(pieces[start])
+            yield pieces[start : start + 1], None
             start += 1
+
+
+def _others(names, name):
+    return [other for other in names if _name_key(other) != name]
+
+
+def _with_synonyms(text):
+    """The query with each plain word, or run of words, that names something in ``synonyms.txt``
+    as a group of itself and the other names, those weighted ``SYNONYM_BOOST``:
+    ``18 شباط`` → ``18 (شباط ORSYNONYM فبراير^0.5 ORSYNONYM فيفري^0.5)``."""
+    rewritten = []
+    for pieces, named in _names(_PHRASE_OR_WORD.findall(text)):
+        if named is None:
+            rewritten.extend(pieces)
+            continue
+        sign, name, names = named
+        others = [_alternative(other, SYNONYM_BOOST / len(other.split())) for other in _others(names, name)]
+        written = " ".join(pieces)[len(sign) :]
+        rewritten.append(f"{sign}({f' {SYNONYM_OPERATOR} '.join([_alternative(written), *others])})")
     return " ".join(rewritten)
+
+
+def query_synonyms(text):
+    """``[(name, [its other names])]``: the names in a query that also find their others
+    (``synonyms.txt``), as written, except excluded ones (``-شباط``, ``NOT شباط``)."""
+    found, previous = [], None
+    for pieces, named in _names(_PHRASE_OR_WORD.findall(_plain(text))):
+        if named is not None and named[0] != "-" and previous != "NOT":
+            sign, name, names = named
+            found.append((" ".join(pieces)[len(sign) :], _others(names, name)))
+        previous = pieces[-1]
+    return found
+
+
+def _plain(text):
+    """A query as it is parsed, without its ``source:`` clauses."""
+    return _split_sources(_rewrite(_without_question_words(_without_question_marks(text))))[0]
 
 
 def _split_sources(text):
@@ -311,9 +343,8 @@ def _is_negative(q):
 def wanted_words(text):
     """The words a query asks for, in order: plain and phrase words, without the excluded ones,
     wildcard and fuzzy words, question words, operators and field names (for ranking)."""
-    rewritten, _, _ = _split_sources(_rewrite(_without_question_words(_without_question_marks(text))))
     words, excluded = [], False
-    for piece in _PHRASE_OR_WORD.findall(rewritten):
+    for piece in _PHRASE_OR_WORD.findall(_plain(text)):
         if piece in _OPERATORS:
             excluded = excluded or piece == "NOT"
             continue

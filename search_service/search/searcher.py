@@ -14,7 +14,7 @@ from search_service.indexing import schema as fields
 from search_service.search.collection import (
     GENERATIONS_KEPT, Facet, KeptPerKey, Remembered, collect, column_values, index_key, value_ranks, warm_segments,
 )
-from search_service.search.query import QueryError, parse_query, without_quotes
+from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
 from search_service.search.suggestions import suggestion
@@ -54,7 +54,7 @@ class SearchRequest:
 
 @dataclasses.dataclass
 class SearchPage:
-    """One page of results with totals, facets and a suggestion."""
+    """One page of results with totals, facets, a suggestion and the synonyms looked up."""
 
     query: str
     total: int
@@ -65,6 +65,8 @@ class SearchPage:
     results: list[dict]
     facets: dict
     suggestion: str | None
+    #: ``{"word", "synonyms"}`` for each name in the query that also found its other names.
+    synonyms: list[dict] = dataclasses.field(default_factory=list)
 
 
 def _filter(request):
@@ -292,4 +294,5 @@ def search(live_index, request):
         results=hits,
         facets=facets,
         suggestion=suggested,
+        synonyms=[{"word": word, "synonyms": others} for word, others in query_synonyms(request.q)],
     )

@@ -16,6 +16,7 @@
   const status = byId("status");
   const suggestion = byId("suggestion");
   const suggestionLink = byId("suggestion-link");
+  const synonyms = byId("synonyms");
   const errorBox = byId("error");
   const empty = byId("empty");
   const welcome = byId("welcome");
@@ -110,7 +111,7 @@
   function clear() {
     results.replaceChildren();
     pagination.replaceChildren();
-    [pagination, suggestion, errorBox, empty, welcome, filters].forEach((node) => show(node, false));
+    [pagination, suggestion, synonyms, errorBox, empty, welcome, filters].forEach((node) => show(node, false));
     status.textContent = "";
   }
 
@@ -127,6 +128,11 @@
       suggestionLink.textContent = body.suggestion;
       suggestionLink.href = pageHref({ ...state, q: body.suggestion, page: 1 });
       show(suggestion, true);
+    }
+    if (body.synonyms.length) {
+      // Other names of what the query names (شباط: فبراير، فيفري), which the results may hold instead.
+      byId("synonyms-list").textContent = body.synonyms.flatMap((found) => found.synonyms).join("، ");
+      show(synonyms, true);
     }
     if (!body.results.length) {
       byId("empty-query").textContent = state.q;
