@@ -9,6 +9,7 @@ refused with a ``QueryError``.
 """
 
 import re
+import typing
 
 from whoosh import qparser, query
 from whoosh.qparser import syntax
@@ -60,8 +61,9 @@ _OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
 _SYNTAX = re.compile(rf'["()\[\]{{}}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE|{SYNONYM_OPERATOR})\b')
 #: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
 _ANY_SYNTAX = re.compile(rf"{_SYNTAX.pattern}|['?]")
-#: A word of a query as a name is looked up: its + or -, the word, its closing punctuation.
-_NAMING_WORD = re.compile(r"([+-]?)(.+?)[.,،؛;!:]*")
+#: A word of a query as a name is looked up: its + or - and opening brackets, the word, its
+#: closing punctuation and brackets.
+_NAMING_WORD = re.compile(r"(?P<before>[+-]?\(*)(?P<word>.+?)(?P<after>[.,،؛;!:]*\)*)")
 
 
 def _name_key(name):
@@ -141,17 +143,33 @@ def _rewrite(text):
     return " ".join(pieces)
 
 
+class _Name(typing.NamedTuple):
+    """A run of a query's words that names something in ``synonyms.txt``."""
+
+    before: str  # the + or - and the brackets before it
+    written: str  # its words as the query writes them
+    after: str  # the punctuation and brackets after it
+    name: tuple  # its normalised words
+    names: tuple  # its synonym set
+
+
 def _named(pieces):
-    """``(sign, name, names)``: the name (normalised words) the query's ``pieces`` are, and the
-    synonym set it is in; None if they are no name. Only a one-word name may carry a + or -, and
-    its word one of ``NAME_PREFIXES``."""
+    """The ``_Name`` the query's ``pieces`` are, or None. Brackets may open before it and close
+    after it; only a one-word name may carry a + or -, and one of ``NAME_PREFIXES``."""
     matches = [_NAMING_WORD.fullmatch(piece) for piece in pieces]
-    if not all(matches) or (len(pieces) > 1 and any(m.group(1) for m in matches)):
+    if not all(matches):
         return None
-    name = tuple(normalize(m.group(2)) for m in matches)
+    if len(matches) > 1 and (
+        matches[0]["before"].lstrip("(") or any(m["before"] for m in matches[1:]) or any(m["after"] for m in matches[:-1])
+    ):
+        return None
+    name = tuple(normalize(m["word"]) for m in matches)
     if name not in SYNONYMS and len(name) == 1 and name[0][:1] in NAME_PREFIXES:
         name = (name[0][1:],)
-    return (matches[0].group(1), name, SYNONYMS[name]) if name in SYNONYMS else None
+    if name not in SYNONYMS:
+        return None
+    written = " ".join(m["word"] for m in matches)
+    return _Name(matches[0]["before"], written, matches[-1]["after"], name, SYNONYMS[name])
 
 
 def _alternative(words, boost=None):
@@ -161,7 +179,7 @@ def _alternative(words, boost=None):
 
 def _names(pieces):
     """The query's ``pieces`` and the runs of them that name something in ``synonyms.txt``: for
-    each, ``(pieces, None)`` or ``(pieces, (sign, name, names))``, in order."""
+    each, ``(pieces, None)`` or ``(pieces, _Name)``, in order."""
     start = 0
     while start < len(pieces):
         for length in range(min(_LONGEST_NAME, len(pieces) - start), 0, -1):
@@ -188,10 +206,9 @@ def _with_synonyms(text):
         if named is None:
             rewritten.extend(pieces)
             continue
-        sign, name, names = named
-        others = [_alternative(other, SYNONYM_BOOST / len(other.split())) for other in _others(names, name)]
-        written = " ".join(pieces)[len(sign) :]
-        rewritten.append(f"{sign}({f' {SYNONYM_OPERATOR} '.join([_alternative(written), *others])})")
+        others = [_alternative(other, SYNONYM_BOOST / len(other.split())) for other in _others(named.names, named.name)]
+        group = f" {SYNONYM_OPERATOR} ".join([_alternative(named.written), *others])
+        rewritten.append(f"{named.before}({group}){named.after}")
     return " ".join(rewritten)
 
 
@@ -200,9 +217,8 @@ def query_synonyms(text):
     (``synonyms.txt``), as written, except excluded ones (``-شباط``, ``NOT شباط``)."""
     found, previous = [], None
     for pieces, named in _names(_PHRASE_OR_WORD.findall(_plain(text))):
-        if named is not None and named[0] != "-" and previous != "NOT":
-            sign, name, names = named
-            found.append((" ".join(pieces)[len(sign) :], _others(names, name)))
+        if named is not None and "-" not in named.before and previous != "NOT":
+            found.append((named.written, _others(named.names, named.name)))
         previous = pieces[-1]
     return found
 
