@@ -258,10 +258,29 @@ class _NearPhrasePlugin(qparser.PhrasePlugin):
         super().__init__(expr=r'"(?P<text>.*?)"(~(?P<slop>\d+))?')
 
 
+class _BracketsPlugin(qparser.Plugin):
+    """Keeps what brackets hold together. Whoosh's OR appends what follows to a group of its own
+    type before it, a bracketed one included, so ``(a NOT b) OR c`` became ``(a OR c) NOT b``;
+    each bracketed group is wrapped in a group of another type as soon as the brackets are read."""
+
+    class Bracketed(syntax.GroupNode):
+        qclass = query.Or
+
+    def filters(self, parser):
+        return [(self.wrap, 1)]  # just after the brackets are read (0), before any operator
+
+    def wrap(self, parser, group):
+        for position, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[position] = self.Bracketed([self.wrap(parser, node)])
+        return group
+
+
 def _parser(schema, fieldnames, boosts=None):
     parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup)
     synonyms = qparser.OperatorsPlugin.OpTagger(rf"(?<=\s){SYNONYM_OPERATOR}(?=\s)", syntax.DisMaxGroup, memo="synonym")
     parser.add_plugin(qparser.OperatorsPlugin(ops=[(synonyms, 0)], clean=True))
+    parser.add_plugin(_BracketsPlugin())
     parser.remove_plugin_class(qparser.PhrasePlugin)
     parser.add_plugin(_NearPhrasePlugin())
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_CLAUSE_START + r"\+", minusexpr=_CLAUSE_START + "-"))
