@@ -78,7 +78,24 @@ class FieldBM25(scoring.BM25F):
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
         k1, b = self.parameters.get(fieldname, (self.K1, self.B))
-        return scoring.BM25FScorer(searcher, fieldname, text, b, k1, qf=qf)
+        return _BM25Scorer(searcher, fieldname, text, b, k1, qf=qf)
+
+
+class _BM25Scorer(scoring.BM25FScorer):
+    """Whoosh's BM25F scorer, its upper bound computed only when a matcher asks for it.
+
+    Whoosh computes the bound as the scorer is made, from the term's information in every segment
+    (a third of a search's time spent making scorers); scoring all the matches never asks for it.
+    """
+
+    def setup(self, searcher, fieldname, text):
+        self._bound_of = (searcher, fieldname, text)
+        self.dfl = lambda docid: searcher.doc_field_length(docid, fieldname, 1)
+
+    def max_quality(self):
+        searcher, fieldname, text = self._bound_of
+        info = searcher.term_info(fieldname, text)
+        return self._score(info.max_weight(), info.min_length())
 
 
 def lucene_idf(found, paragraphs):
