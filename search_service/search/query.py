@@ -82,6 +82,8 @@ def _synonym_sets():
 
 
 SYNONYMS = _synonym_sets()
+#: ``{name: the other names of its set}``, as ``synonyms.txt`` writes them.
+_OTHER_NAMES = {key: tuple(other for other in names if _name_key(other) != key) for key, names in SYNONYMS.items()}
 _LONGEST_NAME = max(map(len, SYNONYMS))
 
 
@@ -150,7 +152,7 @@ class _Name(typing.NamedTuple):
     written: str  # its words as the query writes them
     after: str  # the punctuation and brackets after it
     name: tuple  # its normalised words
-    names: tuple  # its synonym set
+    others: tuple  # the other names of its synonym set
 
 
 def _named(pieces):
@@ -169,7 +171,7 @@ def _named(pieces):
     if name not in SYNONYMS:
         return None
     written = " ".join(m["word"] for m in matches)
-    return _Name(matches[0]["before"], written, matches[-1]["after"], name, SYNONYMS[name])
+    return _Name(matches[0]["before"], written, matches[-1]["after"], name, _OTHER_NAMES[name])
 
 
 def _alternative(words, boost=None):
@@ -193,10 +195,6 @@ def _names(pieces):
             start += 1
 
 
-def _others(names, name):
-    return [other for other in names if _name_key(other) != name]
-
-
 def _with_synonyms(text):
     """The query with each plain word, or run of words, that names something in ``synonyms.txt``
     as a group of itself and the other names, those weighted ``SYNONYM_BOOST``:
@@ -206,7 +204,7 @@ def _with_synonyms(text):
         if named is None:
             rewritten.extend(pieces)
             continue
-        others = [_alternative(other, SYNONYM_BOOST / len(other.split())) for other in _others(named.names, named.name)]
+        others = [_alternative(other, SYNONYM_BOOST / len(other.split())) for other in named.others]
         group = f" {SYNONYM_OPERATOR} ".join([_alternative(named.written), *others])
         rewritten.append(f"{named.before}({group}){named.after}")
     return " ".join(rewritten)
@@ -218,7 +216,7 @@ def query_synonyms(text):
     found, previous = [], None
     for pieces, named in _names(_PHRASE_OR_WORD.findall(_plain(text))):
         if named is not None and "-" not in named.before and previous != "NOT":
-            found.append((named.written, _others(named.names, named.name)))
+            found.append((named.written, list(named.others)))
         previous = pieces[-1]
     return found
 
