@@ -52,6 +52,16 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
     assert collected.total == len(ranking) and collected.groups == len(expected)
 
 
+def test_a_phrase_searched_again_finds_what_it_found_the_first_time(searcher):
+    """The paragraphs a phrase matches are kept per segment; the next search reads them from there."""
+    phrase = parse_query('"وزراء خارجية"', searcher.schema)
+    near = parse_query('"وزراء خارجية"~3', searcher.schema)
+    first, again, slop = (collect(searcher, q, 1000, fields.DUPLICATE_GROUP) for q in (phrase, phrase, near))
+    assert first.top and again == first
+    assert [d for d, _, _ in slop.top] != [d for d, _, _ in first.top]  # another slop is another phrase
+    assert [d for d, _, _ in slop.top] == [d for d, _ in first_of_each_group(searcher, whoosh_ranking(searcher, near))]
+
+
 def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):
     collected = collect(searcher, parse_query("التحالف", searcher.schema), 1000, fields.DUPLICATE_GROUP)
     assert any(others for _, _, others in collected.top)

@@ -320,27 +320,40 @@ class _Evaluation:
     def _phrase(self, q, searcher, context):
         """A phrase as Whoosh matches and scores it (its words in order, each within ``slop``
         positions after the one before; the sum of the words' scores), with positions read only
-        for the paragraphs that have all the words."""
+        for the paragraphs that have all the words. The paragraphs it matches are kept with the
+        segment's postings: a month's two-word name (تشرين الأول) is checked in thousands."""
         if len(q.words) < 2:
             return self.scored(q.matcher(searcher, context))
         mask, scores = self.query(query.And([query.Term(q.fieldname, word) for word in q.words]), searcher, context)
-        candidates = np.flatnonzero(mask)
+        key = ("phrase", q.fieldname, tuple(q.words), q.slop)
+        found = self.segment.cached_postings(key)
+        if found is None:
+            found = (self._in_order(q, np.flatnonzero(mask)),)
+            self.segment.keep_postings(key, found)
+        mask = np.zeros(self.n, dtype=bool)
+        mask[found[0]] = True
+        scores *= mask
+        if q.boost != 1.0:
+            scores *= q.boost
+        return mask, scores
+
+    def _in_order(self, q, candidates):
+        """The ``candidates`` (document numbers) where the phrase's words are in order."""
         if not len(candidates):
-            return mask, scores
-        fieldobj = searcher.schema[q.fieldname]
+            return candidates.astype(np.int32)
+        fieldobj = self.reader.schema[q.fieldname]
         matchers = [self.reader.postings(q.fieldname, fieldobj.to_bytes(word)) for word in q.words]
+        kept = []
         for number, docnum in enumerate(candidates.tolist()):
             positions = []
             for m in matchers:
                 m.skip_to(docnum)
                 positions.append(m.value_as("positions"))
-            mask[docnum] = _in_order(positions, q.slop)
+            if _in_order(positions, q.slop):
+                kept.append(docnum)
             if number % DEADLINE_EVERY == DEADLINE_EVERY - 1 and time.monotonic() > self.deadline:
                 raise collectors.TimeLimit
-        scores *= mask
-        if q.boost != 1.0:
-            scores *= q.boost
-        return mask, scores
+        return np.array(kept, dtype=np.int32)
 
     def _term(self, q, searcher, context):
         found = self._term_postings_scores(q, searcher, context)
