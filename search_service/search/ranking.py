@@ -45,7 +45,7 @@ TITLE_NGRAM_WEIGHT = 2.0
 #: apart (a prefix variant the index adds beside a word counts as a term) count as one
 #: occurrence of the pair, scored by BM25 with this weight.
 PROXIMITY_WINDOW = 3
-PROXIMITY_WEIGHT = 0.3
+PROXIMITY_WEIGHT = 0.5
 #: Feedback: paragraphs it reads, terms it adds and their weight.
 FEEDBACK_PARAGRAPHS = 10
 FEEDBACK_TERMS = 20
