@@ -13,7 +13,9 @@ the query is evaluated bottom-up into arrays over the segment's documents instea
   field lengths Whoosh uses, so each is the float Whoosh computes;
 - unions, intersections, AND NOT, AND MAYBE and boosts combine arrays; a sum may differ from
   Whoosh's in its last bit, as Whoosh adds a union's parts in another order;
-- any other query (phrases, spans, ...) gets Whoosh's matcher, stepped through with its own methods.
+- a phrase reads positions only in the paragraphs that have all its words, and the paragraphs
+  it matches are kept with the segment's postings;
+- any other query (spans, ...) gets Whoosh's matcher, stepped through with its own methods.
 
 Ranking is by score, then document number (Whoosh's order); collapsing keeps the best paragraph
 of each duplicate group; totals and facet counts are counts over arrays.
@@ -321,7 +323,8 @@ class _Evaluation:
         """A phrase as Whoosh matches and scores it (its words in order, each within ``slop``
         positions after the one before; the sum of the words' scores), with positions read only
         for the paragraphs that have all the words. The paragraphs it matches are kept with the
-        segment's postings: a month's two-word name (تشرين الأول) is checked in thousands."""
+        segment's postings: a month's two-word name (تشرين الأول), looked up with every query
+        that names the month, would have its positions read in thousands of paragraphs each time."""
         if len(q.words) < 2:
             return self.scored(q.matcher(searcher, context))
         mask, scores = self.query(query.And([query.Term(q.fieldname, word) for word in q.words]), searcher, context)
