@@ -34,13 +34,13 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import binary, combo, mcore, wrappers
 
+from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key, segment_key
+
 #: Postings kept per segment (document numbers and weights), in bytes.
 POSTINGS_CACHE_BYTES = 128 << 20
 #: Segments whose arrays are kept: those of the live generation (one per process that wrote it),
 #: and of the previous one while it drains.
 SEGMENTS_KEPT = 8
-#: Index generations whose vocabularies are kept: the live one, and the previous one while it drains.
-GENERATIONS_KEPT = 2
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
 _NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0))
@@ -160,65 +160,7 @@ class _Segment:
                 self.postings_bytes -= sum(a.nbytes for a in dropped)
 
 
-class KeptPerKey:
-    """Values computed once per key, the last ``kept`` keys' values kept (thread-safe)."""
-
-    def __init__(self, kept):
-        self.kept = kept
-        self.values = collections.OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key, compute):
-        """The value kept under ``key``, computed by ``compute()`` when it is not."""
-        with self.lock:
-            found = self.values.get(key)
-            if found is None:
-                found = self.values[key] = compute()
-                while len(self.values) > self.kept:
-                    self.values.popitem(last=False)
-            return found
-
-
-class Remembered:
-    """Values computed once per key and remembered, all forgotten at once when ``size`` are
-    (cheaper than an LRU on a hot path; thread-safe, as a value computed twice is the same)."""
-
-    def __init__(self, size):
-        self.size = size
-        self.values = {}
-
-    def get(self, key, compute, *args):
-        """The value remembered under ``key``, or ``compute(*args)`` remembered."""
-        found = self.values.get(key)
-        if found is None:
-            if len(self.values) >= self.size:
-                self.values.clear()
-            found = self.values[key] = compute(*args)
-        return found
-
-
 _segments = KeptPerKey(SEGMENTS_KEPT)
-
-
-def _segment_key(reader):
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    return (segment.segment_id(), reader.doc_count_all()) if segment is not None else None
-
-
-_index_keys = weakref.WeakKeyDictionary()  # reader -> its index_key
-
-
-def index_key(searcher):
-    """What identifies the segments a searcher reads (the same for every searcher of a generation).
-
-    It is kept with the searcher's reader, which each thread reuses from search to search: a
-    search asks for it dozens of times (each cache per generation is looked up with it).
-    """
-    reader = searcher.reader()
-    found = _index_keys.get(reader)
-    if found is None:
-        found = _index_keys[reader] = tuple(_segment_key(s.reader()) for s, _ in searcher.leaf_searchers())
-    return found
 
 
 _column_readers = weakref.WeakKeyDictionary()  # segment reader -> {fieldname: its column reader}
@@ -243,7 +185,7 @@ def column_values(searcher, fieldname, docnums):
 
 
 def _segment(reader):
-    key = _segment_key(reader)
+    key = segment_key(reader)
     if key is None:
         return _Segment(reader.doc_count_all())
     return _segments.get(key, lambda: _Segment(reader.doc_count_all()))

@@ -11,9 +11,8 @@ import time
 from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
-from search_service.search.collection import (
-    GENERATIONS_KEPT, Facet, KeptPerKey, Remembered, collect, column_values, index_key, value_ranks, warm_segments,
-)
+from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
+from search_service.search.collection import Facet, collect, column_values, value_ranks, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet

@@ -10,7 +10,7 @@ import re
 
 from search_service.arabic import exact_analyzer, index_terms, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
-from search_service.search.collection import Remembered
+from search_service.search.caches import Remembered
 
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"

@@ -1,0 +1,68 @@
+"""Values computed once and kept per process: per index generation (keyed by ``index_key``), or
+remembered until a size is reached. Searches look them up from every thread."""
+
+import collections
+import threading
+import weakref
+
+#: Index generations whose values are kept: the live one, and the previous one while it drains.
+GENERATIONS_KEPT = 2
+
+
+class KeptPerKey:
+    """Values computed once per key, the last ``kept`` keys' values kept (thread-safe)."""
+
+    def __init__(self, kept):
+        self.kept = kept
+        self.values = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, compute):
+        """The value kept under ``key``, computed by ``compute()`` when it is not."""
+        with self.lock:
+            found = self.values.get(key)
+            if found is None:
+                found = self.values[key] = compute()
+                while len(self.values) > self.kept:
+                    self.values.popitem(last=False)
+            return found
+
+
+class Remembered:
+    """Values computed once per key and remembered, all forgotten at once when ``size`` are
+    (cheaper than an LRU on a hot path; thread-safe, as a value computed twice is the same)."""
+
+    def __init__(self, size):
+        self.size = size
+        self.values = {}
+
+    def get(self, key, compute, *args):
+        """The value remembered under ``key``, or ``compute(*args)`` remembered."""
+        found = self.values.get(key)
+        if found is None:
+            if len(self.values) >= self.size:
+                self.values.clear()
+            found = self.values[key] = compute(*args)
+        return found
+
+
+def segment_key(reader):
+    """What identifies a segment reader's segment (None for a reader of no one segment)."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return (segment.segment_id(), reader.doc_count_all()) if segment is not None else None
+
+
+_index_keys = weakref.WeakKeyDictionary()  # reader -> its index_key
+
+
+def index_key(searcher):
+    """What identifies the segments a searcher reads (the same for every searcher of a generation).
+
+    It is kept with the searcher's reader, which each thread reuses from search to search: a
+    search asks for it dozens of times (each cache per generation is looked up with it).
+    """
+    reader = searcher.reader()
+    found = _index_keys.get(reader)
+    if found is None:
+        found = _index_keys[reader] = tuple(segment_key(s.reader()) for s, _ in searcher.leaf_searchers())
+    return found
