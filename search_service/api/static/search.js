@@ -17,8 +17,10 @@
   const suggestion = byId("suggestion");
   const suggestionLink = byId("suggestion-link");
   const synonyms = byId("synonyms");
+  const synonymsList = byId("synonyms-list");
   const errorBox = byId("error");
   const empty = byId("empty");
+  const emptyQuery = byId("empty-query");
   const welcome = byId("welcome");
   const results = byId("results");
   const pagination = byId("pagination");
@@ -131,11 +133,11 @@
     }
     if (body.synonyms.length) {
       // Other names of what the query names (شباط: فبراير، فيفري), which the results may hold instead.
-      byId("synonyms-list").textContent = body.synonyms.flatMap((found) => found.synonyms).join("، ");
+      synonymsList.textContent = body.synonyms.flatMap((found) => found.synonyms).join("، ");
       show(synonyms, true);
     }
     if (!body.results.length) {
-      byId("empty-query").textContent = state.q;
+      emptyQuery.textContent = state.q;
       show(empty, true);
     }
     // With no results the notice says it all; the count stays for screen readers only.
