@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.analysis.analyzers import CompositeAnalyzer
 
-from search_service.arabic import STEM_EXCLUSIONS, analyzer, exact_analyzer, normalize, stem
+from search_service.arabic import STEM_EXCLUSIONS, analyzer, exact_analyzer, form_stems, index_terms, normalize, stem
+from search_service.arabic.analysis import TOKEN_PATTERN
 
 LUCENE_CASES = json.loads((pathlib.Path(__file__).parent / "data" / "lucene_arabic_cases.json").read_text("utf-8"))
 
@@ -166,3 +167,13 @@ def test_indexing_tokens_are_the_chains_own_for_any_text(pieces):
     text = "".join(piece + gap for piece, gap in pieces)
     for make in (analyzer, exact_analyzer):
         assert _indexed(make(), text) == _chained(make(), text)
+
+
+def test_a_written_words_terms_without_the_chain_are_the_chains_own():
+    seeds = pathlib.Path(__file__).parent.parent / "seeds"
+    words = {word for path in seeds.iterdir() for word in TOKEN_PATTERN.findall(path.read_text("utf-8"))}
+    exact = exact_analyzer()
+    for word in words | {"وَالكِتَابُ", "لقومه", "حكومتهم", "في", "ـــ", "١٠"}:
+        form = normalize(word)
+        assert list(form_stems(form)) == index_terms(word)
+        assert ([form] if form_stems(form) else []) == exact.terms(word)

@@ -211,6 +211,17 @@ def index_terms(text):
     return _STEMMING.terms(text)
 
 
+def form_stems(form):
+    """The terms ``analyzer()`` indexes for one word already normalised (its stem and the
+    variants beside it; none for a stop word), without running the chain: what a single token
+    gives. ``exact_analyzer()`` indexes the form itself.
+
+    >>> form_stems("لقومه"), form_stems("في")
+    (('لقوم', 'قوم'), ())
+    """
+    return () if not form or form in STOP_WORDS else _stems(form)
+
+
 def query_terms(text):
     """The terms ``analyzer()`` looks up for a query's text, in order: one per word, without the
     prefix variants the index adds beside them.

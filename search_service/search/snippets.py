@@ -8,47 +8,35 @@ import bisect
 import html
 import re
 
-from search_service.arabic import exact_analyzer, index_terms, normalize
+from search_service.arabic import form_stems, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.search.caches import Remembered
 
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"
-#: Written word forms whose analysis is remembered (the cache is emptied when it is full).
+#: Written word forms whose normalised form is remembered (emptied when it is full).
 FORMS_CACHED = 200_000
 
-_EXACT = exact_analyzer()
-_forms = Remembered(FORMS_CACHED)
 _normalized = Remembered(FORMS_CACHED)
-
-
-def _analyse(word):
-    return frozenset(index_terms(word)), frozenset(_EXACT.terms(word))
-
-
-def _analysed(word):
-    """The stems and exact forms the index analyzers make of one written word (remembered)."""
-    return _forms.get(word, _analyse, word)
 
 
 def matched_spans(text, stems, exact_forms):
     """Start/end offsets of the words of ``text`` whose stem or exact form was matched.
 
-    The analyzers work word by word, so each written word is analysed alone, once, and then
-    looked up: a paragraph costs one pass of the tokenizer's pattern. Stems and exact forms are
-    pieces of a word's normalised form (also remembered), so a word holding none of the matched
-    terms is not analysed; but a stem ending in ه may come from a ة written ت before a pronoun
-    (وزاره from وزارته), so such a stem is looked for without its ه.
+    The analyzers work word by word, so each written word is looked up alone: its normalised
+    form (remembered) is its exact form, and ``form_stems`` gives its stems. A paragraph costs one
+    pass of the tokenizer's pattern. Stems and exact forms are pieces of a word's normalised form,
+    so a word holding none of the matched terms is not stemmed; but a stem ending in ه may come
+    from a ة written ت before a pronoun (وزاره from وزارته), so such a stem is looked for without
+    its ه.
     """
     pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in stems | exact_forms}
     holds_a_term = re.compile("|".join(map(re.escape, pieces)))
     spans = []
     for word in TOKEN_PATTERN.finditer(text):
         written = word.group()
-        if not holds_a_term.search(_normalized.get(written, normalize, written)):
-            continue
-        by_stem, by_form = _analysed(written)
-        if not (by_stem.isdisjoint(stems) and by_form.isdisjoint(exact_forms)):
+        form = _normalized.get(written, normalize, written)
+        if holds_a_term.search(form) and (form in exact_forms or not stems.isdisjoint(form_stems(form))):
             spans.append(word.span())
     return spans
 
