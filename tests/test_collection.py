@@ -1,11 +1,13 @@
 """Collecting matches with numpy gives Whoosh's scores and order, one result per duplicate group, exact counts."""
 
+import collections
+
 import pytest
 from whoosh import query
 
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
-from search_service.search.collection import Facet, collect
+from search_service.search.collection import Facet, collect, largest_groups
 from search_service.search.query import parse_query
 from search_service.search.ranking import weighting
 
@@ -69,6 +71,17 @@ def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):
         group = searcher.stored_fields(docnum)[fields.DUPLICATE_GROUP]
         members = {hit.docnum for hit in searcher.search(query.Term(fields.DUPLICATE_GROUP, group), limit=None)}
         assert set(others) == members - {docnum}
+
+
+def test_the_largest_groups_are_given_whole_the_largest_first(searcher):
+    group_of = [searcher.stored_fields(d)[fields.DUPLICATE_GROUP] for d in range(searcher.doc_count_all())]
+    sizes = collections.Counter(group_of)
+    copied = [d for d, group in enumerate(group_of) if sizes[group] > 1]
+    chosen = largest_groups(searcher, fields.DUPLICATE_GROUP, len(copied))
+    assert copied and sorted(chosen) == copied
+    assert [sizes[group_of[d]] for d in chosen] == sorted((sizes[group_of[d]] for d in chosen), reverse=True)
+    largest = largest_groups(searcher, fields.DUPLICATE_GROUP, max(sizes.values()) + 1)
+    assert len({group_of[d] for d in largest}) == 1 and len(largest) == max(sizes.values())
 
 
 def test_filter_restricts_matches_and_facet_filter_sets_the_counts(searcher):

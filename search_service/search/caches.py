@@ -45,6 +45,19 @@ class Remembered:
             found = self.values[key] = compute(*args)
         return found
 
+    def get_many(self, keys, compute):
+        """The values remembered under ``keys``, in order; those not remembered are computed by
+        one call of ``compute(missing keys)``, which returns their values in order."""
+        found = {key: self.values.get(key) for key in keys}
+        missing = [key for key, value in found.items() if value is None]
+        if missing:
+            computed = dict(zip(missing, compute(missing)))
+            if len(self.values) + len(computed) > self.size:
+                self.values.clear()
+            self.values.update(computed)
+            found.update(computed)
+        return [found[key] for key in keys]
+
 
 def segment_key(reader):
     """What identifies a segment reader's segment (None for a reader of no one segment)."""

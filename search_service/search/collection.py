@@ -492,7 +492,7 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     deadline = time.monotonic() + seconds
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
     facets = facets or {}
-    found, scores, group_parts, scorers = [], [], [], {}
+    found, scores, scorers = [], [], {}
     facet_parts = {name: [] for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
@@ -510,13 +510,8 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
             facet_parts[name].append((facet.codes(segment, reader), counted))
         found.append(searched + offset)
         scores.append(segment_scores)
-        group_parts.append(segment.group_numbers(reader, group_field))
     scores = np.concatenate(scores)
-    if len(group_parts) == 1:
-        groups = group_parts[0][0]
-        order, ordered = segment.group_order(reader, group_field)
-    else:
-        groups, order, ordered = _index_groups(searcher, group_field, group_parts)
+    groups, order, ordered = _all_groups(searcher, group_field)
     matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
     best = _best_per_group(matches, scores, groups, limit, ranks)
@@ -540,15 +535,12 @@ def warm_segments(searcher, fieldnames, group_field, facet_field, share=0.5):
     ``fieldnames``, and the posting lists of their terms in most paragraphs, into the segment's
     cache up to ``share`` of its size (they are the longest to read, and the most asked for)."""
     readers = [subsearcher.reader() for subsearcher, _ in searcher.leaf_searchers()]
-    groups = []
     for reader in readers:
         segment = _segment(reader)
         segment.field_codes(reader, facet_field)
-        groups.append(segment.group_numbers(reader, group_field))
         for fieldname in fieldnames:
             segment.field_lengths(reader, fieldname)
-    if len(groups) > 1:
-        _index_groups(searcher, group_field, groups)
+    _all_groups(searcher, group_field)
     for reader in readers:
         evaluation = _Evaluation(reader, _segment(reader), deadline=float("inf"))
         terms = sorted(
@@ -635,6 +627,29 @@ def _index_groups(searcher, fieldname, parts):
         return groups, order, groups[order]
 
     return _joined_groups.get((index_key(searcher), fieldname), compute)
+
+
+def _all_groups(searcher, fieldname):
+    """``(groups, order, ordered)`` of ``_index_groups`` for the searcher's segments, one or more."""
+    readers = [subsearcher.reader() for subsearcher, _ in searcher.leaf_searchers()]
+    if len(readers) == 1:
+        reader = readers[0]
+        return _segment(reader).group_numbers(reader, fieldname)[0], *_segment(reader).group_order(reader, fieldname)
+    return _index_groups(searcher, fieldname, [_segment(reader).group_numbers(reader, fieldname) for reader in readers])
+
+
+def largest_groups(searcher, fieldname, paragraphs):
+    """The document numbers of the paragraphs of the largest groups (two paragraphs or more), the
+    largest group first, at most ``paragraphs`` in all."""
+    _, order, ordered = _all_groups(searcher, fieldname)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(ordered)])
+    chosen = []
+    for group in np.argsort(-sizes, kind="stable").tolist():
+        if sizes[group] < 2 or len(chosen) + sizes[group] > paragraphs:
+            break
+        chosen += order[starts[group] : starts[group] + sizes[group]].tolist()
+    return chosen
 
 
 _ranks = KeptPerKey(SEGMENTS_KEPT)

@@ -12,7 +12,7 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import Facet, collect, column_values, value_ranks, warm_segments
+from search_service.search.collection import Facet, collect, column_values, largest_groups, value_ranks, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
@@ -27,6 +27,9 @@ SUGGEST_BELOW = 3
 WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
 #: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).
 DUPLICATES_REMEMBERED = 50_000
+#: Paragraphs of the largest duplicate groups whose listing is read ahead (each is listed with
+#: every search that finds its group).
+DUPLICATES_WARMED = DUPLICATES_REMEMBERED // 2
 #: Seconds a search may run before it is stopped (a pathological query must not hold a core).
 SEARCH_TIME_LIMIT = 5.0
 #: Orders of results: by relevance, or newest first (then by relevance; undated paragraphs last).
@@ -115,18 +118,24 @@ def _wanted_terms(q, reader):
 _listed = KeptPerKey(GENERATIONS_KEPT)
 
 
-def _listing(searcher, docnum):
-    listed = fields.listed_fields(column_values(searcher, fields.LISTING, [docnum])[0])
-    return listed[fields.ID], document_metadata(listed)
+def _listings(searcher, docnums):
+    """Each paragraph's ``(id, document metadata)``, from its ``LISTING`` column."""
+    values = column_values(searcher, fields.LISTING, docnums)
+    return [(listed[fields.ID], document_metadata(listed)) for listed in map(fields.listed_fields, values)]
+
+
+def _entries(searcher, docnums):
+    """Paragraphs' ``(id, document metadata)``, remembered per index generation: a paragraph
+    copied a thousand times lists a thousand others in every search that finds it. Those not
+    remembered are read together, in the order of the column."""
+    remembered = _listed.get(index_key(searcher), lambda: Remembered(DUPLICATES_REMEMBERED))
+    return remembered.get_many(sorted(docnums), lambda missing: _listings(searcher, missing))
 
 
 def _duplicates(searcher, docnums):
-    """The other paragraphs of a result's group, by id. Each one's entry is remembered per index
-    generation: a paragraph copied a thousand times lists a thousand others in every search
-    that finds it."""
-    entries = _listed.get(index_key(searcher), lambda: Remembered(DUPLICATES_REMEMBERED))
-    listed = [entries.get(docnum, _listing, searcher, docnum) for docnum in docnums]
-    return [{"id": paragraph, "document": dict(document)} for paragraph, document in sorted(listed, key=lambda e: e[0])]
+    """The other paragraphs of a result's group, by id."""
+    listed = sorted(_entries(searcher, docnums), key=lambda entry: entry[0])
+    return [{"id": paragraph, "document": dict(document)} for paragraph, document in listed]
 
 
 def _result(searcher, docnum, score, duplicates, wanted_terms):
@@ -144,7 +153,8 @@ def _result(searcher, docnum, score, duplicates, wanted_terms):
 
 class _Warming:
     """Reading ahead, into this process's caches, what searches of one index generation need: its
-    groups, field lengths and longest posting lists, and its n-gram statistics."""
+    groups, field lengths and longest posting lists, the listings of its largest groups, and its
+    n-gram statistics."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -161,6 +171,7 @@ class _Warming:
         try:
             with live_index.searcher() as searcher:
                 warm_segments(searcher, WARMED_FIELDS, fields.DUPLICATE_GROUP, fields.SOURCE)
+                _entries(searcher, largest_groups(searcher, fields.DUPLICATE_GROUP, DUPLICATES_WARMED))
                 value_ranks(searcher, fields.DATE)
                 ngram_statistics(searcher)
             _keep_out_of_collections()
