@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from openapi_spec_validator import validate
 
 from conftest import build_index, free_port, running_server, wait_until_responds, write_jsonl
 
@@ -141,6 +142,7 @@ def test_openapi_describes_every_endpoint(live_server):
     assert status == 200 and spec["openapi"].startswith("3.")
     assert {"/api/search", "/api/documents/{document_id}", "/api/health", "/api/stats", "/api/reindex"} <= set(spec["paths"])
     assert "SearchPage" in spec["components"]["schemas"]
+    validate(spec)  # raises on a description that is not valid OpenAPI 3
 
 
 def test_reindex_is_disabled_without_a_configured_token(live_server):
@@ -182,6 +184,34 @@ def test_server_picks_up_a_new_index_without_restart(tmp_path):
         build_index(index, second)
         assert search(base, q="الزراعة")[2]["total"] == 1
         assert search(base, q="الشمسية")[2]["total"] == 0
+
+
+def conditional_get(base, path, tag):
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request("GET", path, headers={"If-None-Match": tag})
+    response = connection.getresponse()
+    return response.status, response.getheader("ETag"), response.read()
+
+
+def test_an_answer_a_client_holds_is_not_sent_again_until_a_reindex(tmp_path):
+    source = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "مقال عن الطاقة الشمسية"}])
+    index = build_index(tmp_path / "index", source)
+    found, document = "/api/search?q=" + urllib.parse.quote("الشمسية"), "/api/documents/a"
+    with running_server(index) as base:
+        tags = {}
+        for path in (found, document):
+            status, headers, _ = get(base, path)
+            tags[path] = headers["ETag"]
+            assert status == 200 and tags[path].startswith('W/"') and headers["Cache-Control"] == "no-cache"
+            assert conditional_get(base, path, tags[path]) == (304, tags[path], b"")
+        assert conditional_get(base, found + "&page=1", tags[found])[0] == 304  # the same request
+        assert conditional_get(base, found + "&per_page=5", tags[found])[0] == 200
+        assert conditional_get(base, found, tags[document])[0] == 200
+        build_index(index, source)
+        status, tag, body = conditional_get(base, found, tags[found])
+        assert status == 200 and tag != tags[found] and json.loads(body)["total"] == 1
+        assert conditional_get(base, document, tags[document])[0] == 200
 
 
 def test_server_logs_json_lines_and_stops_gracefully_on_sigterm(seeds_index):

@@ -1,12 +1,14 @@
 """The JSON API under /api, and /openapi.json."""
 
 import functools
+import hashlib
 import hmac
 import time
 import urllib.parse
 
 import flask
 
+from search_service import __version__
 from search_service.api import schemas
 from search_service.api.errors import ApiError
 from search_service.indexing import reindex
@@ -51,10 +53,14 @@ def search_endpoint():
         schema: SearchArgs
       responses:
         200:
+          description: A page of ranked results.
           content:
             application/json:
               schema: SearchPage
+        304:
+          description: The client's copy (If-None-Match) is current; nothing is sent.
         400:
+          description: The request is invalid (the error names the fields).
           content:
             application/json:
               schema: Error
@@ -66,8 +72,31 @@ def search_endpoint():
     )
     started = time.perf_counter()
     live = _live()
-    body = {**_search_page(live, live.generation(), request), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
-    return flask.current_app.response_class(schemas.to_json(body) + "\n", mimetype="application/json")
+
+    def respond(generation):
+        body = {**_search_page(live, generation, request), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
+        return flask.current_app.response_class(schemas.to_json(body) + "\n", mimetype="application/json")
+
+    return _conditional(live, request, respond)
+
+
+def _conditional(live_index, asked, respond):
+    """``respond(live generation)``, or a 304 when the client's copy is current, with the weak ETag
+    of what was ``asked`` of the live generation and ``Cache-Control: no-cache``.
+
+    A browser or proxy may keep an answer and ask with ``If-None-Match`` before each use: until a
+    reindex (or a new version of the service) the answer is a 304, without searching. The tag is
+    weak because the bodies of two answers differ in their timing (``took_ms``).
+    """
+    generation = live_index.generation()
+    tag = hashlib.sha256(repr((__version__, generation, asked)).encode()).hexdigest()[:24]
+    if flask.request.if_none_match.contains_weak(tag):
+        response = flask.current_app.response_class(status=304)
+    else:
+        response = respond(generation)
+    response.set_etag(tag, weak=True)
+    response.cache_control.no_cache = True
+    return response
 
 
 @functools.lru_cache(maxsize=CACHED_PAGES)
@@ -94,18 +123,27 @@ def document_endpoint(document_id):
         required: true
       responses:
         200:
+          description: The document.
           content:
             application/json:
               schema: Document
+        304:
+          description: The client's copy (If-None-Match) is current; nothing is sent.
         404:
+          description: No document has this id.
           content:
             application/json:
               schema: Error
     """
-    document = get_document(_live(), document_id)
-    if document is None:
-        raise ApiError(404, "not_found", f"no document with id {document_id!r}")
-    return json_response(schemas.Document(), document)
+    live = _live()
+
+    def respond(_generation):
+        document = get_document(live, document_id)
+        if document is None:
+            raise ApiError(404, "not_found", f"no document with id {document_id!r}")
+        return json_response(schemas.Document(), document)
+
+    return _conditional(live, document_id, respond)
 
 
 @bp.get("/api/health")
@@ -116,10 +154,12 @@ def health_endpoint():
       summary: Health check
       responses:
         200:
+          description: The service answers searches.
           content:
             application/json:
               schema: Health
         503:
+          description: No index to answer from.
           content:
             application/json:
               schema: Error
@@ -136,6 +176,7 @@ def stats_endpoint():
       summary: Index statistics
       responses:
         200:
+          description: The live index's counts and size.
           content:
             application/json:
               schema: Stats
@@ -153,18 +194,27 @@ def reindex_endpoint():
       - bearerAuth: []
       responses:
         200:
+          description: The new generation is live.
           content:
             application/json:
               schema: ReindexSummary
         401:
+          description: The token is missing or wrong.
           content:
             application/json:
               schema: Error
         403:
+          description: Reindexing over HTTP is disabled, or the request is cross-origin.
           content:
             application/json:
               schema: Error
         409:
+          description: Another reindex is running.
+          content:
+            application/json:
+              schema: Error
+        500:
+          description: The reindex failed (the error says why); the live index is unchanged.
           content:
             application/json:
               schema: Error
