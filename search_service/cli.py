@@ -154,7 +154,8 @@ def _or_fail(action):
 
 
 def _print_page(page):
-    click.echo(f"{page.total} paragraphs found ({page.took_ms} ms), page {page.page} of {page.pages}")
+    pages = f", page {page.page} of {page.pages}" if page.pages else ""
+    click.echo(f"{page.total} paragraphs found ({page.took_ms} ms){pages}")
     if page.suggestion:
         click.echo(f"did you mean: {page.suggestion}")
     for found in page.synonyms:

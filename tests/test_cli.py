@@ -61,6 +61,12 @@ def test_search_without_an_index_says_how_to_build_one(tmp_path):
     assert result.output.count("\n") == 1
 
 
+def test_search_on_an_index_of_no_documents_says_nothing_was_found(tmp_path):
+    index = build_index(tmp_path / "index", write_jsonl(tmp_path / "none.jsonl", []))
+    result = run("search", "داعش", "--index", index)
+    assert result.exit_code == 0 and result.output.startswith("0 paragraphs found") and "page" not in result.output
+
+
 def test_search_on_an_index_of_another_analysis_answers_and_warns(tmp_path):
     index = built_with_another_analysis(build_index(tmp_path / "index"))
     result = subprocess.run(

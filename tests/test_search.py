@@ -384,3 +384,12 @@ def test_reading_the_index_ahead_changes_no_result(tmp_path, monkeypatch, writer
     warm(live)
     assert is_warm(live)
     assert _page(live, "التحالف الدولي في العراق") == expected
+
+
+def test_an_index_of_no_documents_finds_nothing_without_failing(tmp_path):
+    live = index_records(tmp_path, [])
+    warm(live)
+    for q in ("حرب", '"حرب أكتوبر"', "حر*", "حربب", "حرب -سلام"):
+        for sort in ("relevance", "date"):
+            page = search(live, SearchRequest(q=q, sort=sort, sources=("x",), date_from=datetime.date(2020, 1, 1)))
+            assert (page.total, page.pages, page.results) == (0, 0, [])

@@ -99,10 +99,8 @@ class _Segment:
 
         def compute():
             index = {}
-            codes = np.fromiter(
-                (index.setdefault(v, len(index)) for v in reader.column_reader(fieldname)),
-                dtype=np.int64, count=self.doc_count,
-            )
+            column = reader.column_reader(fieldname) if self.doc_count else ()  # a reader of no segment has no columns
+            codes = np.fromiter((index.setdefault(v, len(index)) for v in column), dtype=np.int64, count=self.doc_count)
             return codes, list(index)
 
         return self._once(("codes", fieldname), compute)
