@@ -215,6 +215,11 @@ def test_prefix_and_fuzzy_queries(live):
     assert found(live, "الثلثاء~") >= found(live, "الثلاثاء") | found(live, "الثلثاء")
 
 
+def test_a_fuzzy_word_is_one_edit_away_or_two_at_most(live):
+    assert not found(live, "موزنبيك~") and found(live, "موزنبيك~2") == found(live, "موزمبيق")
+    assert found(live, "موزمبيق~9") == found(live, "موزمبيق~2")  # three edits from a short word reach most words
+
+
 def test_title_and_source_fields(live):
     titled = search(live, SearchRequest(q="title:التفاصيل")).results
     assert titled and {r["document"]["id"] for r in titled} == {"001_93b21bcfa360256c"}

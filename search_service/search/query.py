@@ -24,6 +24,9 @@ MAX_QUERY_TERMS = 50
 MAX_EXPANDING_WORDS = 5
 #: Letters an expanding word needs before its first * or ?.
 MIN_LETTERS_BEFORE_WILDCARD = 2
+#: Edits a fuzzy word allows at most (``word~2``), as in Lucene: three edits from a short word
+#: reach most of the vocabulary.
+MAX_EDITS = 2
 
 ARABIC_OPERATORS = {"و": "AND", "أو": "OR", "او": "OR", "ليس": "NOT", "وليس": "AND NOT"}
 ARABIC_FIELDS = {"عنوان": fields.TITLE, "العنوان": fields.TITLE, "مصدر": fields.SOURCE, "المصدر": fields.SOURCE}
@@ -244,6 +247,15 @@ def _with_sources(q, wanted, unwanted):
     return q
 
 
+class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):
+    """``word~`` (one edit away) and ``word~2`` (two); a greater number is read as ``MAX_EDITS``."""
+
+    def create(self, parser, match):
+        node = super().create(parser, match)
+        node.maxdist = min(node.maxdist, MAX_EDITS)
+        return node
+
+
 class _NearPhrasePlugin(qparser.PhrasePlugin):
     """Phrases, and ``"words"~N``: the words in this order with at most N other words between each
     and the next (Lucene's slop; Whoosh's own slop counts positions, 1 for side by side)."""
@@ -284,7 +296,7 @@ def _parser(schema, fieldnames, boosts=None):
     parser.remove_plugin_class(qparser.PhrasePlugin)
     parser.add_plugin(_NearPhrasePlugin())
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_CLAUSE_START + r"\+", minusexpr=_CLAUSE_START + "-"))
-    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(_FuzzyTermPlugin())
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=rf"(?P<text>{'|'.join(USER_FIELDS)}):"))
     return parser
