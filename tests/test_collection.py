@@ -7,7 +7,8 @@ from whoosh import query
 
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
-from search_service.search.collection import Facet, collect, largest_groups
+from search_service.search import collection
+from search_service.search.collection import Facet, collect, expanded, largest_groups
 from search_service.search.query import parse_query
 from search_service.search.ranking import weighting
 
@@ -18,6 +19,7 @@ QUERIES = [
     "+التحالف +الدولي داعش", "التحالف AND (الدولي OR داعش)", "موزمبيق~",
     '"وزراء خارجية التحالف"', '"التحالف الدولي" -العراق', '"الدولي التحالف" داعش',
     "الناتو 18 شباط",  # a month and its other names, scored by the best of them
+    "وز*", "وزير~2", "وز?ر*",  # words that stand for several index words
 ]
 
 
@@ -44,7 +46,9 @@ def first_of_each_group(searcher, ranking):
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
-    q = parse_query(text, searcher.schema)
+    # Whoosh's search scores a word that stands for several index words by a constant; its
+    # matchers, as here, by the sum of the words' scores: the expanded query is compared.
+    q = expanded(searcher, parse_query(text, searcher.schema))
     ranking = whoosh_ranking(searcher, q)
     expected = first_of_each_group(searcher, ranking)
     collected = collect(searcher, q, 1000, fields.DUPLICATE_GROUP)
@@ -52,6 +56,32 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
     assert ranking and [d for d, _, _ in collected.top] == [d for d, _ in expected]
     assert [s for _, s, _ in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
     assert collected.total == len(ranking) and collected.groups == len(expected)
+
+
+def expanding_words(q):
+    if type(q) in (query.Prefix, query.Wildcard, query.FuzzyTerm):
+        return [q]
+    return [word for child in q.children() for word in expanding_words(child)]
+
+
+@pytest.mark.parametrize("text", ["وز*", "وز?ر*", "وزير~2", "موزمبيق~", "التحال*"])
+def test_a_word_with_a_wildcard_or_a_tilde_stands_for_the_index_words_whoosh_finds(searcher, text):
+    words = expanding_words(parse_query(text, searcher.schema))
+    assert words
+    for word in words:
+        ours = collection._expansion(searcher, word)
+        whooshs = {w.decode() if isinstance(w, bytes) else w for w in word._btexts(searcher.reader())}
+        most = collection.MAX_FUZZY_EXPANSIONS if type(word) is query.FuzzyTerm else collection.MAX_PATTERN_EXPANSIONS
+        assert set(ours) <= whooshs and len(ours) == min(len(whooshs), most)
+
+
+def test_a_fuzzy_word_stands_for_the_closest_words_then_the_most_frequent(searcher, monkeypatch):
+    monkeypatch.setattr(collection, "MAX_FUZZY_EXPANSIONS", 2)
+    monkeypatch.setattr(collection, "MAX_PATTERN_EXPANSIONS", 2)
+    fuzzy = query.FuzzyTerm(fields.TEXT, "وزير", maxdist=2, prefixlength=0)
+    assert collection._expansion(searcher, fuzzy)[0] == "وزير"
+    prefix = collection._expansion(searcher, query.Prefix(fields.TEXT, "وز"))
+    assert len(prefix) == 2 and "وزراء" in prefix  # the most frequent of the words beginning with وز
 
 
 def test_a_phrase_searched_again_finds_what_it_found_the_first_time(searcher):

@@ -24,6 +24,7 @@ of each duplicate group; totals and facet counts are counts over arrays.
 import bisect
 import collections
 import dataclasses
+import re
 import threading
 import time
 import weakref
@@ -32,15 +33,24 @@ import numpy as np
 from whoosh import collectors, query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import BufferFile
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from whoosh.matching import binary, combo, mcore, wrappers
 
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key, segment_key
+from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key, segment_key
 
 #: Postings kept per segment (document numbers and weights), in bytes.
 POSTINGS_CACHE_BYTES = 128 << 20
 #: Segments whose arrays are kept: those of the live generation (one per process that wrote it),
 #: and of the previous one while it drains.
 SEGMENTS_KEPT = 8
+#: Index words a prefix or wildcard word stands for at most (the most frequent), as Lucene's
+#: clause limit, and a fuzzy word (the closest, then the most frequent), as Elasticsearch's
+#: ``max_expansions``.
+MAX_PATTERN_EXPANSIONS = 1024
+MAX_FUZZY_EXPANSIONS = 50
+#: Expanded words remembered per index generation (forgotten when full).
+EXPANSIONS_REMEMBERED = 10_000
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
 _NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0))
@@ -480,6 +490,57 @@ def _vectorizable(scorer):
     return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
 
 
+_EXPANDING = (query.Prefix, query.Wildcard, query.FuzzyTerm)
+_expansions = KeptPerKey(GENERATIONS_KEPT)
+
+
+def expanded(searcher, q):
+    """``q`` with its prefix, wildcard and fuzzy words replaced by the index words they stand for,
+    scored as Whoosh scores them in a search: the sum of the words' scores.
+
+    The words are looked up in the field's vocabulary, read once per index generation, and each
+    word's expansion is remembered: Whoosh would compare a fuzzy word with every index word that
+    shares its first letter, in Python, in every segment and again for the snippets (seconds for
+    one word of a large vocabulary), then step through the union of their matches one by one.
+    """
+
+    def replace(node):
+        if type(node) not in _EXPANDING:
+            return node
+        key = (type(node), node.fieldname, node.text, getattr(node, "maxdist", 0), getattr(node, "prefixlength", 0))
+        remembered = _expansions.get(index_key(searcher), lambda: Remembered(EXPANSIONS_REMEMBERED))
+        words = remembered.get(key, _expansion, searcher, node)
+        if not words:
+            return query.NullQuery
+        terms = [query.Term(node.fieldname, word, boost=node.boost) for word in words]
+        return terms[0] if len(terms) == 1 else query.Or(terms)
+
+    return q.accept(replace)
+
+
+def _expansion(searcher, node):
+    """The index words (at most ``MAX_PATTERN_EXPANSIONS`` or ``MAX_FUZZY_EXPANSIONS``) that a
+    prefix, wildcard or fuzzy word stands for."""
+    words, frequencies = vocabulary(searcher, node.fieldname)
+    if type(node) is query.FuzzyTerm:
+        start, end = _prefix_range(words, node.text[: node.prefixlength])
+        found = process.extract(node.text, words[start:end], scorer=OSA.distance, score_cutoff=node.maxdist, limit=None)
+        closest = sorted((distance, -frequencies[start + index], word) for word, distance, index in found)
+        return tuple(word for _, _, word in closest[:MAX_FUZZY_EXPANSIONS])
+    literal = node.text if type(node) is query.Prefix else node._find_prefix(node.text)
+    start, end = _prefix_range(words, literal)
+    pattern = re.compile(node._get_pattern()) if type(node) is query.Wildcard else None
+    found = [index for index in range(start, end) if pattern is None or pattern.match(words[index])]
+    most_frequent = sorted(found, key=lambda index: -frequencies[index])[:MAX_PATTERN_EXPANSIONS]
+    return tuple(words[index] for index in sorted(most_frequent))
+
+
+def _prefix_range(words, prefix):
+    """The range of the sorted ``words`` that begin with ``prefix``."""
+    start = bisect.bisect_left(words, prefix)
+    return start, bisect.bisect_left(words, prefix + "\U0010ffff", start)
+
+
 def collect(searcher, q, limit, group_field, facets=None, search_filter=None, seconds=5.0, sort_field=None):
     """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value) and the counts.
 
@@ -488,6 +549,7 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     newest), then the best scored. Raises ``whoosh.collectors.TimeLimit`` past ``seconds``.
     """
     deadline = time.monotonic() + seconds
+    q = expanded(searcher, q)
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
     facets = facets or {}
     found, scores, scorers = [], [], {}

@@ -12,7 +12,7 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import Facet, collect, column_values, largest_groups, value_ranks, warm_segments
+from search_service.search.collection import Facet, collect, column_values, expanded, largest_groups, value_ranks, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
@@ -283,7 +283,7 @@ def search(live_index, request):
         # The total counts the collapsed near-duplicates too; pages count one result per group.
         total = collected.total
         pages = math.ceil(collected.groups / request.per_page)
-        wanted = _wanted_terms(parsed, searcher.reader()) if request.highlight else None
+        wanted = _wanted_terms(expanded(searcher, parsed), searcher.reader()) if request.highlight else None
         first = (request.page - 1) * request.per_page
         # Rescoring reorders by relevance only.
         ranked = collected.top if request.sort == "date" else rescore(searcher, request.q, collected.top)
