@@ -20,6 +20,7 @@ QUERIES = [
     '"وزراء خارجية التحالف"', '"التحالف الدولي" -العراق', '"الدولي التحالف" داعش',
     "الناتو 18 شباط",  # a month and its other names, scored by the best of them
     "وز*", "وزير~2", "وز?ر*",  # words that stand for several index words
+    '"الدولي والقانون الدولي"', '"الدولي الدولي"~2',  # a word twice in a phrase
 ]
 
 

@@ -295,14 +295,19 @@ class _Evaluation:
         if not len(candidates):
             return candidates.astype(np.int32)
         fieldobj = self.reader.schema[q.fieldname]
-        matchers = [self.reader.postings(q.fieldname, fieldobj.to_bytes(word)) for word in q.words]
+        matchers = {word: self.reader.postings(q.fieldname, fieldobj.to_bytes(word)) for word in q.words}
+
+        def positions(word, docnum, read):
+            if word not in read:
+                matchers[word].skip_to(docnum)
+                read[word] = matchers[word].value_as("positions")
+            return read[word]
+
         kept = []
         for number, docnum in enumerate(candidates.tolist()):
-            positions = []
-            for m in matchers:
-                m.skip_to(docnum)
-                positions.append(m.value_as("positions"))
-            if _in_order(positions, q.slop):
+            # Each word's positions are read once, and only until the words are out of order.
+            read = {}
+            if _in_order((positions(word, docnum, read) for word in q.words), q.slop):
                 kept.append(docnum)
             if number % DEADLINE_EVERY == DEADLINE_EVERY - 1 and time.monotonic() > self.deadline:
                 raise collectors.TimeLimit
@@ -469,11 +474,15 @@ def _has_positions(searcher, fieldname):
 
 
 def _in_order(positions, slop):
-    """Whether words at these positions (a sorted list per word) follow each other in order, each
-    1 to ``slop`` positions after the end of the words before it (Whoosh's ordered SpanNear2)."""
-    spans = {(p, p) for p in positions[0]}
-    for following in positions[1:]:
-        spans = {(start, p) for start, end in spans for p in following if 1 <= p - end <= slop}
+    """Whether words at these positions (a sorted list per word, taken from ``positions`` only
+    while they can still be in order) follow each other in order, each 1 to ``slop`` positions
+    after the end of the words before it (Whoosh's ordered SpanNear2)."""
+    spans = None
+    for following in positions:
+        if spans is None:
+            spans = {(p, p) for p in following}
+        else:
+            spans = {(start, p) for start, end in spans for p in following if 1 <= p - end <= slop}
         if not spans:
             return False
     return True
