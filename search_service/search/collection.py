@@ -5,9 +5,11 @@ facets and duplicate collapsing need every match, so a query of common words cos
 microseconds for each of tens of thousands of paragraphs. Here the matcher tree Whoosh builds for
 the query is evaluated bottom-up into arrays over the segment's documents instead:
 
-- the query's terms, unions (summed, or scored by their best part), intersections, AND MAYBE and
-  AND NOT are evaluated from the query itself, without building Whoosh's matchers for them
+- the query's terms, unions (summed, or scored by their best part), intersections, AND MAYBE,
+  AND NOT and NOT are evaluated from the query itself, without building Whoosh's matchers for them
   (building a term's matcher reads its first block, and an intersection's steps to its first match);
+- prefix, wildcard and fuzzy words are first replaced by the union of the index words they stand
+  for, found in the field's vocabulary;
 - a term's postings (document numbers and weights) are read block by block and cached per segment;
 - its scores are its scorer's formula applied to whole arrays (BM25 is plain arithmetic) with the
   field lengths Whoosh uses, so each is the float Whoosh computes;
@@ -267,6 +269,10 @@ class _Evaluation:
             return mask, scores
         if kind is query.Phrase and _has_positions(searcher, q.fieldname):
             return self._phrase(q, searcher, context)
+        if kind is query.Not and not self.reader.has_deletions():
+            # Whoosh's inverse matcher: every paragraph its query does not match, each scoring 1.
+            matched, _ = self.query(q.query, searcher, context)
+            return ~matched, (~matched).astype(np.float64)
         return self.scored(q.matcher(searcher, context))
 
     def _phrase(self, q, searcher, context):
