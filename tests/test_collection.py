@@ -1,6 +1,7 @@
 """Collecting matches with numpy gives Whoosh's scores and order, one result per duplicate group, exact counts."""
 
 import collections
+import datetime
 
 import pytest
 from whoosh import query
@@ -124,6 +125,15 @@ def test_filter_restricts_matches_and_facet_filter_sets_the_counts(searcher):
     collected = collect(searcher, q, 10, fields.DUPLICATE_GROUP, {"source": Facet(fields.SOURCE)}, search_filter=only)
     assert collected.total == sources.count(chosen) == len(whoosh_ranking(searcher, q, only))
     assert collected.facets == {"source": {s: sources.count(s) for s in set(sources) if s}}
+
+
+def test_a_date_range_keeps_every_paragraph_dated_within_it(tmp_path):
+    days = [datetime.date(2010, 1, 1) + datetime.timedelta(days=5 * n) for n in range(400)]
+    records = [{"id": f"d{n:03}", "text": f"التحالف يجتمع كلمة{n}", "date": day.isoformat()} for n, day in enumerate(days)]
+    within = query.TermRange(fields.DATE, "2011-01-01", "2013-12-31")
+    with index_records(tmp_path, records).searcher(weighting=weighting()) as searcher:
+        collected = collect(searcher, parse_query("التحالف", searcher.schema), 10, fields.DUPLICATE_GROUP, search_filter=within)
+    assert collected.total == sum(datetime.date(2011, 1, 1) <= day <= datetime.date(2013, 12, 31) for day in days)
 
 
 def test_query_matching_nothing_collects_nothing(searcher):

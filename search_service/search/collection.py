@@ -399,6 +399,21 @@ class _Evaluation:
             m.reset()
         return self._stepped(m, scored=True)
 
+    def restriction(self, q, searcher):
+        """The mask of the documents a filter query matches: terms and ranges of a column field (a
+        source, a date range) from the field's values, read once per segment, and their unions
+        and intersections; any other query from Whoosh's matcher. A date range over years would
+        otherwise be a union of every date it holds, stepped through one paragraph at a time."""
+        kind = type(q)
+        if (kind is query.And or kind is query.Or) and q.subqueries:
+            masks = [self.restriction(sub, searcher) for sub in q.subqueries]
+            return np.logical_and.reduce(masks) if kind is query.And else np.logical_or.reduce(masks)
+        if (kind is query.Term or kind is query.TermRange) and self.reader.has_column(q.fieldname) and not self.reader.has_deletions():
+            codes, values = self.segment.field_codes(self.reader, q.fieldname)
+            wanted = [(v == q.text) if kind is query.Term else _in_range(v, q) for v in values]
+            return np.array(wanted, dtype=bool)[codes]
+        return self.matching(q.matcher(searcher, searcher.boolean_context()))
+
     def matching(self, m):
         """The mask of documents a matcher matches (no scores)."""
         kind = type(m)
@@ -407,9 +422,9 @@ class _Evaluation:
         if kind is binary.UnionMatcher or kind is binary.DisjunctionMaxMatcher:
             return self.matching(m.a) | self.matching(m.b)
         if kind is combo.ArrayUnionMatcher or kind is combo.PreloadedUnionMatcher:
+            # These read ahead from their parts as they are made: the parts no longer hold every match.
             mask = np.zeros(self.n, dtype=bool)
-            for child in m.children():
-                mask |= self.matching(child)
+            mask[np.fromiter(m.all_ids(), dtype=np.int64)] = True
             return mask
         if kind is binary.IntersectionMatcher:
             return self.matching(m.a) & self.matching(m.b)
@@ -602,7 +617,14 @@ def _restricted(mask, restriction, evaluation, subsearcher):
     """The documents of ``mask`` that the filter query ``restriction`` (None: no filter) matches."""
     if restriction is None:
         return mask
-    return mask & evaluation.matching(restriction.matcher(subsearcher, subsearcher.boolean_context()))
+    return mask & evaluation.restriction(restriction, subsearcher)
+
+
+def _in_range(value, q):
+    """Whether a value is within a ``TermRange`` (bounds inclusive unless excluded; None: open)."""
+    above = q.start is None or (value > q.start if q.startexcl else value >= q.start)
+    below = q.end is None or (value < q.end if q.endexcl else value <= q.end)
+    return above and below
 
 
 def warm_segments(searcher, fieldnames, group_field, facet_field, share=0.5):
