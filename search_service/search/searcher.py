@@ -12,7 +12,9 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import Facet, collect, column_values, expanded, largest_groups, value_ranks, warm_segments
+from search_service.search.collection import (
+    Facet, collect, column_values, expanded, largest_groups, value_ranks, vocabulary, warm_segments,
+)
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet
@@ -153,8 +155,8 @@ def _result(searcher, docnum, score, duplicates, wanted_terms):
 
 class _Warming:
     """Reading ahead, into this process's caches, what searches of one index generation need: its
-    groups, field lengths and longest posting lists, the listings of its largest groups, and its
-    n-gram statistics."""
+    groups, field lengths and longest posting lists, the listings of its largest groups, its
+    n-gram statistics and its vocabularies."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -174,6 +176,8 @@ class _Warming:
                 _entries(searcher, largest_groups(searcher, fields.DUPLICATE_GROUP, DUPLICATES_WARMED))
                 value_ranks(searcher, fields.DATE)
                 ngram_statistics(searcher)
+                for fieldname in WARMED_FIELDS:  # what prefix, wildcard and fuzzy words are looked up in
+                    vocabulary(searcher, fieldname)
             _keep_out_of_collections()
         except (OSError, ValueError) as error:  # the generation was replaced and removed meanwhile
             log.warning("index not read ahead: %s", error)
