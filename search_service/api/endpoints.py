@@ -57,13 +57,8 @@ def search_endpoint():
           content:
             application/json:
               schema: SearchPage
-        304:
-          description: The client's copy (If-None-Match) is current; nothing is sent.
-        400:
-          description: The request is invalid (the error names the fields).
-          content:
-            application/json:
-              schema: Error
+        304: NotModified
+        400: InvalidRequest
     """
     args = _SEARCH_ARGS.load(_query_args())
     request = SearchRequest(
@@ -127,13 +122,8 @@ def document_endpoint(document_id):
           content:
             application/json:
               schema: Document
-        304:
-          description: The client's copy (If-None-Match) is current; nothing is sent.
-        404:
-          description: No document has this id.
-          content:
-            application/json:
-              schema: Error
+        304: NotModified
+        404: NotFound
     """
     live = _live()
 
@@ -158,11 +148,7 @@ def health_endpoint():
           content:
             application/json:
               schema: Health
-        503:
-          description: No index to answer from.
-          content:
-            application/json:
-              schema: Error
+        503: NoIndex
     """
     live = _live()
     return json_response(schemas.Health(), {"status": "ok", **live.info(), "warm": is_warm(live)})
@@ -198,26 +184,10 @@ def reindex_endpoint():
           content:
             application/json:
               schema: ReindexSummary
-        401:
-          description: The token is missing or wrong.
-          content:
-            application/json:
-              schema: Error
-        403:
-          description: Reindexing over HTTP is disabled, or the request is cross-origin.
-          content:
-            application/json:
-              schema: Error
-        409:
-          description: Another reindex is running.
-          content:
-            application/json:
-              schema: Error
-        500:
-          description: The reindex failed (the error says why); the live index is unchanged.
-          content:
-            application/json:
-              schema: Error
+        401: Unauthorized
+        403: Forbidden
+        409: ReindexRunning
+        500: ReindexFailed
     """
     _authorize_admin()
     config = flask.current_app.config

@@ -7,6 +7,17 @@ from apispec.yaml_utils import load_operations_from_docstring
 from search_service import __version__
 from search_service.api import schemas
 
+#: The responses the endpoints share, by the name their docstrings give them.
+RESPONSES = {
+    "NotModified": "The client's copy (If-None-Match) is current; nothing is sent.",
+    "InvalidRequest": "The request is invalid (the error names the fields).",
+    "NotFound": "No document has this id.",
+    "NoIndex": "No index to answer from.",
+    "Unauthorized": "The token is missing or wrong.",
+    "Forbidden": "Reindexing over HTTP is disabled, or the request is cross-origin.",
+    "ReindexRunning": "Another reindex is running.",
+    "ReindexFailed": "The reindex failed (the error says why); the live index is unchanged.",
+}
 DOCUMENTED_ENDPOINTS = ("api.search_endpoint", "api.document_endpoint", "api.health_endpoint", "api.stats_endpoint", "api.reindex_endpoint")
 
 
@@ -22,6 +33,9 @@ def build_openapi(app):
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for name in ("SearchArgs", "SearchPage", "Document", "Health", "Stats", "ReindexSummary", "Error"):
         spec.components.schema(name, schema=getattr(schemas, name))
+    for name, description in RESPONSES.items():
+        body = {} if name == "NotModified" else {"content": {"application/json": {"schema": "Error"}}}
+        spec.components.response(name, {"description": description, **body})
     for rule in app.url_map.iter_rules():
         if rule.endpoint in DOCUMENTED_ENDPOINTS:
             view = app.view_functions[rule.endpoint]
