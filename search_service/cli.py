@@ -108,7 +108,8 @@ def serve_command(host, port, workers, threads, index_dir):
     serve(index_dir, host, port, workers, threads)
 
 
-@main.command("search")
+# A query may begin with - (-سوريا التحالف): an option the command does not know is read as the query.
+@main.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", required=False)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))

@@ -76,6 +76,13 @@ def test_search_on_an_index_of_another_analysis_answers_and_warns(tmp_path):
     assert result.stderr.count("\n") == 1 and f"search-service reindex --index {index}" in result.stderr
 
 
+def test_a_query_may_begin_with_a_minus_and_a_mistyped_option_is_still_an_error(seeds_index):
+    excluding = run("search", "-سوريا التحالف", "--index", seeds_index, "--json")
+    found = json.loads(excluding.output)
+    assert excluding.exit_code == 0 and found["total"] and not any("سوريا" in r["text"] for r in found["results"])
+    assert run("search", "داعش", "--limt", "5", "--index", seeds_index).exit_code == 2
+
+
 def test_bad_query_is_a_one_line_error(seeds_index):
     result = run("search", '"داعش', "--index", seeds_index)
     assert result.exit_code == 1 and "quote" in result.output and result.output.count("\n") == 1
