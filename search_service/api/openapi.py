@@ -7,9 +7,8 @@ from apispec.yaml_utils import load_operations_from_docstring
 from search_service import __version__
 from search_service.api import schemas
 
-#: The responses the endpoints share, by the name their docstrings give them.
-RESPONSES = {
-    "NotModified": "The client's copy (If-None-Match) is current; nothing is sent.",
+#: The error responses (an ``Error`` body) the endpoints share, by the name their docstrings give them.
+ERROR_RESPONSES = {
     "InvalidRequest": "The request is invalid (the error names the fields).",
     "NotFound": "No document has this id.",
     "NoIndex": "No index to answer from.",
@@ -33,9 +32,9 @@ def build_openapi(app):
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for name in ("SearchArgs", "SearchPage", "Document", "Health", "Stats", "ReindexSummary", "Error"):
         spec.components.schema(name, schema=getattr(schemas, name))
-    for name, description in RESPONSES.items():
-        body = {} if name == "NotModified" else {"content": {"application/json": {"schema": "Error"}}}
-        spec.components.response(name, {"description": description, **body})
+    spec.components.response("NotModified", {"description": "The client's copy (If-None-Match) is current; nothing is sent."})
+    for name, description in ERROR_RESPONSES.items():
+        spec.components.response(name, {"description": description, "content": {"application/json": {"schema": "Error"}}})
     for rule in app.url_map.iter_rules():
         if rule.endpoint in DOCUMENTED_ENDPOINTS:
             view = app.view_functions[rule.endpoint]

@@ -32,11 +32,11 @@ import time
 import weakref
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from whoosh import collectors, query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import BufferFile
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from whoosh.matching import binary, combo, mcore, wrappers
 
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key, segment_key
