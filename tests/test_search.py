@@ -204,6 +204,20 @@ def test_arabic_or_and_not_operators(live):
     assert found(live, "العراق OR (داعش NOT العراق)") == found(live, "(داعش NOT العراق) OR العراق") == found(live, "العراق OR داعش")
 
 
+def test_exclusions_alone_find_every_paragraph_without_them(live):
+    with live.searcher() as searcher:
+        every = {fields["id"] for fields in searcher.all_stored_fields()}
+    without = found(live, "-داعش")
+    assert without and without == found(live, "NOT داعش") == found(live, "ليس داعش") == every - found(live, "داعش")
+    neither = without - found(live, "العراق")
+    assert neither and found(live, "-داعش -العراق") == found(live, "NOT داعش NOT العراق") == neither
+
+
+def test_exclusions_inside_brackets(live):
+    assert found(live, "موزمبيق (العراق -داعش)") == found(live, "موزمبيق") | (found(live, "العراق") - found(live, "داعش"))
+    assert found(live, "موزمبيق AND (داعش -العراق)") == found(live, "موزمبيق") & (found(live, "داعش") - found(live, "العراق"))
+
+
 def found(live, q):
     """Every paragraph a query finds, collapsed near-duplicates included."""
     results = search(live, SearchRequest(q=q, per_page=100)).results

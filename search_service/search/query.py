@@ -270,6 +270,19 @@ class _NearPhrasePlugin(qparser.PhrasePlugin):
         super().__init__(expr=r'"(?P<text>.*?)"(~(?P<slop>\d+))?')
 
 
+class _PlusMinusPlugin(qparser.PlusMinusPlugin):
+    """``+`` and ``-`` inside brackets too: Whoosh reads them only outside, so ``مصر (سوريا -داعش)``
+    found the paragraphs with داعش."""
+
+    def do_plusminus(self, parser, group):
+        for position, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[position] = self.do_plusminus(parser, node)
+        if not any(isinstance(node, (self.Plus, self.Minus)) for node in group):
+            return group
+        return super().do_plusminus(parser, group)
+
+
 class _BracketsPlugin(qparser.Plugin):
     """Keeps what brackets hold together. Whoosh's OR appends what follows to a group of its own
     type before it, a bracketed one included, so ``(a NOT b) OR c`` became ``(a OR c) NOT b``;
@@ -295,7 +308,7 @@ def _parser(schema, fieldnames, boosts=None):
     parser.add_plugin(_BracketsPlugin())
     parser.remove_plugin_class(qparser.PhrasePlugin)
     parser.add_plugin(_NearPhrasePlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_CLAUSE_START + r"\+", minusexpr=_CLAUSE_START + "-"))
+    parser.add_plugin(_PlusMinusPlugin(plusexpr=_CLAUSE_START + r"\+", minusexpr=_CLAUSE_START + "-"))
     parser.add_plugin(_FuzzyTermPlugin())
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=rf"(?P<text>{'|'.join(USER_FIELDS)}):"))
@@ -347,14 +360,23 @@ def _exact_phrase_words(q):
 def _excluding(q):
     """``NOT`` as Lucene reads it: an ``Or`` with ``NOT`` parts finds its other parts without what
     the ``NOT`` parts match. Whoosh's parser makes ``a NOT b`` a OR (NOT b), which also finds every
-    paragraph without b."""
+    paragraph without b. A group of exclusions alone (``NOT a NOT b``, ``-a -b``) finds every
+    paragraph that has none of them, as Elasticsearch's ``query_string`` does."""
+    if isinstance(q, query.AndNot) and _is_empty(q.a):  # the parser's reading of -a -b
+        return query.Not(q.b)
     if not isinstance(q, query.Or):
         return q
     kept = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
     excluded = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
-    if not kept or not excluded:
+    if not excluded:
         return q
+    if not kept:
+        return query.Not(excluded[0] if len(excluded) == 1 else query.Or(excluded))
     return query.AndNot(query.Or(kept, boost=q.boost, minmatch=q.minmatch, scale=q.scale), query.Or(excluded))
+
+
+def _is_empty(q):
+    return q is query.NullQuery or (isinstance(q, query.compound.CompoundQuery) and not q.subqueries)
 
 
 def _has_error(q):
