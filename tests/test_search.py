@@ -204,6 +204,18 @@ def test_arabic_or_and_not_operators(live):
     assert found(live, "العراق OR (داعش NOT العراق)") == found(live, "(داعش NOT العراق) OR العراق") == found(live, "العراق OR داعش")
 
 
+@pytest.mark.parametrize("incomplete", ["داعش و", "و داعش", "داعش أو", "داعش AND", "OR داعش", "داعش ليس", "داعش وليس", "داعش و أو"])
+def test_an_operator_that_joins_nothing_is_left_out(live, incomplete):
+    # As a query typed word by word stands before its next word comes: not a search for the word "and".
+    assert ids(live, incomplete) == ids(live, "داعش")
+
+
+@pytest.mark.parametrize("operators", ["و", "ليس و", "NOT AND", "أو وليس"])
+def test_operators_alone_are_refused(live, operators):
+    with pytest.raises(QueryError, match="only stop words"):
+        search(live, SearchRequest(q=operators))
+
+
 def test_exclusions_alone_find_every_paragraph_without_them(live):
     with live.searcher() as searcher:
         every = {fields["id"] for fields in searcher.all_stored_fields()}

@@ -62,6 +62,7 @@ _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
 _EXPANDING = re.compile(r"\w[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
+_PARSER_OPERATORS = {"AND", "OR", "NOT", "AND NOT"}
 _OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
 _SYNTAX = re.compile(rf'["()\[\]{{}}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE|{SYNONYM_OPERATOR})\b')
 #: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
@@ -141,13 +142,28 @@ def _field_clause(match):
 
 
 def _rewrite(text):
-    """Arabic operators and field names to the parser's, outside phrases."""
+    """Arabic operators and field names to the parser's, outside phrases; an operator with nothing
+    to join (``داعش و``, ``ليس و``) is dropped, as the stop word و would be, where the parser would
+    look for the word "and"."""
     pieces = []
     for piece in _PHRASE_OR_WORD.findall(text):
         if not piece.startswith('"'):
             piece = _FIELD_PREFIX.sub(_field_clause, ARABIC_OPERATORS.get(piece, piece))
-        pieces.append(piece)
-    return " ".join(pieces)
+        pieces += piece.split(" ") if piece in _PARSER_OPERATORS else [piece]
+    return " ".join(_joining_operators(pieces))
+
+
+def _joining_operators(pieces):
+    """``pieces`` without the operators that join nothing: AND or OR first or after another
+    operator, and any operator last."""
+    kept = []
+    for piece in pieces:
+        if piece in ("AND", "OR") and (not kept or kept[-1] in _PARSER_OPERATORS):
+            continue
+        kept.append(piece)
+    while kept and kept[-1] in _PARSER_OPERATORS:
+        kept.pop()
+    return kept
 
 
 class _Name(typing.NamedTuple):
@@ -383,6 +399,9 @@ def _has_error(q):
     return getattr(q, "error", None) is not None or any(_has_error(child) for child in q.children())
 
 
+_NOTHING_MEANINGFUL = "the query has only stop words or symbols: add a word that carries meaning"
+
+
 def parse_query(text, schema):
     """Parse a user's query into a Whoosh query over the paragraph schema.
 
@@ -393,12 +412,14 @@ def parse_query(text, schema):
     _check(text)
     rewritten, wanted, unwanted = _split_sources(_rewrite(_without_question_words(text)))
     if not rewritten.strip():
+        if not (wanted or unwanted):  # operators alone
+            raise QueryError(_NOTHING_MEANINGFUL)
         return _with_sources(None, wanted, unwanted)
     rewritten = _with_synonyms(rewritten)
     matching = _parse(schema, [fields.TEXT, fields.TEXT_EXACT], rewritten, {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST})
     matching = matching.accept(_exact_phrase_words)
     if matching is query.NullQuery:
-        raise QueryError("the query has only stop words or symbols: add a word that carries meaning")
+        raise QueryError(_NOTHING_MEANINGFUL)
     title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
     if title is not query.NullQuery and not _is_negative(title):
         matching = query.AndMaybe(matching, title)
