@@ -295,6 +295,24 @@ def test_search_page_searches_and_keeps_the_search_in_the_url(browser, live_serv
     assert "page=2" not in browser.current_url
 
 
+_READING_ORDER = """
+const text = document.createTreeWalker(arguments[0], NodeFilter.SHOW_TEXT).nextNode();
+const left = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1); return r.getBoundingClientRect().left; };
+return [left(0), left(text.length - 1)];
+"""
+
+
+@requires_chromium
+def test_a_document_known_only_by_its_id_shows_it_in_its_own_order(browser, live_server):
+    # A seed without a headline is named by its file name, a Latin run in the right-to-left page.
+    browser.get(live_server + "/?q=" + urllib.parse.quote('"تحرروا من سيطرته"'))
+    titles = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result-title"))
+    untitled = [t for t in titles if t.text == "000_b0b6bfff154b50a2"]
+    assert untitled
+    first, last = browser.execute_script(_READING_ORDER, untitled[0])
+    assert first < last  # 000_ at the left, read left to right, not moved to the right end
+
+
 @requires_chromium
 def test_search_page_filters_by_source_facet(browser, live_server):
     browser.get(live_server + "/?q=" + urllib.parse.quote("التحالف"))

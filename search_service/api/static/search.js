@@ -178,13 +178,16 @@
     const item = element("li", "result");
     const title = element("h3", "result-title");
     const href = safeUrl(doc.url, location.href);
+    // Isolated, so that a document known only by its id (000_b0b6…) reads in its own order.
+    const name = element("bdi", "", doc.title || doc.id);
     if (href) {
-      const link = element("a", "", doc.title || doc.id);
+      const link = element("a");
       link.href = href;
       link.rel = "noopener";
+      link.append(name);
       title.append(link);
     } else {
-      title.textContent = doc.title || doc.id;
+      title.append(name);
     }
     item.append(title, metaLine(doc, result.position));
     const snippet = element("p", "snippet");
@@ -226,7 +229,8 @@
       const doc = duplicate.document || {};
       const item = element("li");
       const href = safeUrl(doc.url, location.href);
-      const name = element(href ? "a" : "span", "", doc.title || doc.id || duplicate.id);
+      const name = element(href ? "a" : "span");
+      name.append(element("bdi", "", doc.title || doc.id || duplicate.id));
       if (href) name.href = href;
       item.append(name);
       const about = [doc.source, dateText(doc.date)].filter(Boolean).join(" · ");

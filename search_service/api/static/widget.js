@@ -340,7 +340,9 @@
       results.forEach((result, index) => {
         const option = this._option(index);
         const doc = result.document || {};
-        option.append(element("span", "title", doc.title || doc.id || ""));
+        const title = element("span", "title");
+        title.append(element("bdi", "", doc.title || doc.id || ""));
+        option.append(title);
         const meta = [doc.source, dateText(doc.date)].filter(Boolean).join(" · ");
         if (meta) option.append(element("span", "meta", meta));
         const snippet = element("span", "snippet");
