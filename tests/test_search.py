@@ -1,6 +1,8 @@
 """Search over an index built from the seeds: spelling variants, snippets, phrases, duplicates."""
 
+import collections
 import datetime
+import random
 
 import pytest
 
@@ -283,6 +285,40 @@ def test_filters_facets_and_pagination(live):
     assert not {r["id"] for r in second.results} & {r["id"] for r in page.results}
     dated = search(live, SearchRequest(q="داعش", per_page=100, date_from=datetime.date(2024, 1, 1)))
     assert dated.results and all(r["document"]["date"] >= "2024-01-01" for r in dated.results)
+
+
+def test_generated_filters_count_what_whooshs_own_matching_finds(tmp_path):
+    # The seeds' paragraphs (republished ones included) as documents of random sources and dates.
+    rng = random.Random(9)
+    lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    records = [
+        {"id": f"p{n}", "text": line, **({"source": rng.choice("أبجد")} if rng.random() < 0.9 else {}),
+         **({"date": f"{rng.randint(2015, 2024)}-{rng.randint(1, 12):02}-{rng.randint(1, 28):02}"} if rng.random() < 0.9 else {})}
+        for n, line in enumerate(lines) if len(line.split()) > 8
+    ]
+    live = index_records(tmp_path, records)
+    metadata = {f"{r['id']}#1": (r.get("source", "corpus"), r.get("date")) for r in records}
+
+    def matching(q, sources=(), low=None, high=None):
+        """The paragraphs Whoosh's own matcher finds, under the filters."""
+        with live.searcher() as searcher:
+            found = {hit["id"] for hit in searcher.search(query.parse_query(q, searcher.schema), limit=None)}
+        return {p for p in found if (not sources or metadata[p][0] in sources)
+                and (not (low or high) or (metadata[p][1] and (low or "") <= metadata[p][1] <= (high or "9999")))}
+
+    for _ in range(40):
+        q = rng.choice(["داعش", "التحالف", "العراق", "وزراء الخارجية", "أفريقيا", "الإرهاب"])
+        sources = tuple(rng.sample("أبجد", rng.randint(1, 2))) if rng.random() < 0.5 else ()
+        low = f"{rng.randint(2015, 2020)}-06-01" if rng.random() < 0.6 else None
+        high = f"{rng.randint(2020, 2024)}-06-30" if rng.random() < 0.6 else None
+        page = search(live, SearchRequest(
+            q=q, sources=sources, date_from=low and datetime.date.fromisoformat(low), date_to=high and datetime.date.fromisoformat(high),
+        ))
+        assert page.total == len(matching(q, sources, low, high))
+        # Each facet is counted under the other filter only.
+        assert {f["value"]: f["count"] for f in page.facets["source"]} == collections.Counter(metadata[p][0] for p in matching(q, (), low, high))
+        assert {f["value"]: f["count"] for f in page.facets["year"]} == collections.Counter(
+            metadata[p][1][:4] for p in matching(q, sources) if metadata[p][1])
 
 
 def test_sorting_by_date_puts_the_newest_first_then_the_best_scored(live):
