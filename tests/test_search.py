@@ -218,6 +218,13 @@ def test_operators_alone_are_refused(live, operators):
         search(live, SearchRequest(q=operators))
 
 
+def test_brackets_nested_too_deep_are_refused_not_read_as_plain_words(live):
+    # Deeper than about 170 levels the parser fails, and the query would be read as داعش OR مصر.
+    assert ids(live, "(" * 20 + "مصر -داعش" + ")" * 20) == ids(live, "مصر -داعش")
+    with pytest.raises(QueryError, match="nested too deep"):
+        search(live, SearchRequest(q="(" * 200 + "مصر -داعش" + ")" * 200))
+
+
 def test_exclusions_alone_find_every_paragraph_without_them(live):
     with live.searcher() as searcher:
         every = {fields["id"] for fields in searcher.all_stored_fields()}

@@ -20,6 +20,9 @@ from search_service.indexing import schema as fields
 
 MAX_QUERY_LENGTH = 500
 MAX_QUERY_TERMS = 50
+#: Brackets nested at most this deep, as Elasticsearch's default ``max_nested_depth``: the parser
+#: recurses into each level, and past about 170 it would fail and read the query as plain words.
+MAX_BRACKET_DEPTH = 20
 #: Wildcard, prefix and fuzzy words each expand over the vocabulary, so they are limited.
 MAX_EXPANDING_WORDS = 5
 #: Letters an expanding word needs before its first * or ?.
@@ -104,13 +107,16 @@ def _check(text):
         raise QueryError(f"the query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH})")
     if text.count('"') % 2:
         raise QueryError('unbalanced quotes: close the phrase with " or remove the quote')
-    depth = 0
+    depth = deepest = 0
     for char in text:
         depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
         if depth < 0:
             break
     if depth:
         raise QueryError("unbalanced brackets: every ( needs a matching )")
+    if deepest > MAX_BRACKET_DEPTH:
+        raise QueryError(f"brackets are nested too deep ({deepest} levels; at most {MAX_BRACKET_DEPTH})")
     if len(text.split()) > MAX_QUERY_TERMS:
         raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})")
     if re.search(r'"[^"]*"~(?!\d)', text):
