@@ -74,6 +74,16 @@ def test_results_can_be_sorted_newest_first(live_server):
     assert [r["document"]["date"] or "" for r in relevance["results"]] != dates
 
 
+def test_results_without_snippets_are_the_same_results(live_server):
+    _, _, plain = search(live_server, q="التحالف الدولي", highlight="false")
+    _, _, highlighted = search(live_server, q="التحالف الدولي")
+    assert plain["results"] and all(r["snippet"] is None for r in plain["results"])
+    assert [{**r, "snippet": None} for r in highlighted["results"]] == plain["results"]
+    assert_error(search(live_server, q="التحالف", highlight="maybe"), 400)
+    _, _, spec = get(live_server, "/openapi.json")
+    assert spec["components"]["schemas"]["Result"]["properties"]["snippet"]["nullable"]
+
+
 def test_source_filter_is_repeatable(live_server):
     _, _, body = search(live_server, q="داعش")
     sources = [f["value"] for f in body["facets"]["source"]][:2]

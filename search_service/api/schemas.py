@@ -20,6 +20,7 @@ class SearchArgs(Schema):
         load_default=SORTS[0], validate=validate.OneOf(SORTS),
         metadata={"description": "relevance, or date: newest first, then by relevance (undated paragraphs last)"},
     )
+    highlight = fields.Boolean(load_default=True, metadata={"description": "false: results without snippets (null), answered sooner"})
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -54,7 +55,7 @@ class Result(Schema):
     score = fields.Float()
     position = fields.Integer()
     document = fields.Nested(DocumentMeta)
-    snippet = fields.String(metadata={"description": "HTML: escaped original text with <mark> around matches"})
+    snippet = fields.String(allow_none=True, metadata={"description": "HTML: escaped original text with <mark> around matches (null with highlight=false)"})
     text = fields.String(metadata={"description": "the whole paragraph, plain text"})
     duplicates = fields.List(Shaped(Duplicate))
 
