@@ -11,7 +11,7 @@ from conftest import SEEDS
 def test_generated_corpus_is_the_same_on_every_run(tmp_path):
     sentences = corpus_sentences([SEEDS])
     first = generate_corpus(tmp_path / "a.jsonl", 300, sentences)
-    second = generate_corpus(tmp_path / "b.jsonl", 300, sentences)
+    generate_corpus(tmp_path / "b.jsonl", 300, sentences)
     assert first.paragraphs == 300 and first.documents > 50
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
 

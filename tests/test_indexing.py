@@ -1,7 +1,6 @@
 """Index generations: atomic swap, failed and concurrent reindexes, a reindex killed midway."""
 
 import fcntl
-import json
 import os
 import pathlib
 import signal

@@ -5,13 +5,11 @@ import datetime
 import fcntl
 import itertools
 import json
-import os
 import pathlib
 import shutil
 import time
 
 from search_service.arabic import ANALYSIS_VERSION
-from search_service.indexing import schema as fields
 from search_service.indexing.store import MANIFEST, current_generation, publish_generation, IndexNotFound
 from search_service.indexing.writing import paragraphs, write_index
 from search_service.ingest.documents import SkippedRecord
