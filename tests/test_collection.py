@@ -8,8 +8,10 @@ from whoosh import query
 
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
-from search_service.search import collection
-from search_service.search.collection import Facet, collect, expanded, largest_groups
+from search_service.search import expansion
+from search_service.search.collection import Facet, collect
+from search_service.search.expansion import expanded
+from search_service.search.index_arrays import largest_groups
 from search_service.search.query import parse_query
 from search_service.search.ranking import weighting
 
@@ -72,18 +74,18 @@ def test_a_word_with_a_wildcard_or_a_tilde_stands_for_the_index_words_whoosh_fin
     words = expanding_words(parse_query(text, searcher.schema))
     assert words
     for word in words:
-        ours = collection._expansion(searcher, word)
+        ours = expansion._expansion(searcher, word)
         whooshs = {w.decode() if isinstance(w, bytes) else w for w in word._btexts(searcher.reader())}
-        most = collection.MAX_FUZZY_EXPANSIONS if type(word) is query.FuzzyTerm else collection.MAX_PATTERN_EXPANSIONS
+        most = expansion.MAX_FUZZY_EXPANSIONS if type(word) is query.FuzzyTerm else expansion.MAX_PATTERN_EXPANSIONS
         assert set(ours) <= whooshs and len(ours) == min(len(whooshs), most)
 
 
 def test_a_fuzzy_word_stands_for_the_closest_words_then_the_most_frequent(searcher, monkeypatch):
-    monkeypatch.setattr(collection, "MAX_FUZZY_EXPANSIONS", 2)
-    monkeypatch.setattr(collection, "MAX_PATTERN_EXPANSIONS", 2)
+    monkeypatch.setattr(expansion, "MAX_FUZZY_EXPANSIONS", 2)
+    monkeypatch.setattr(expansion, "MAX_PATTERN_EXPANSIONS", 2)
     fuzzy = query.FuzzyTerm(fields.TEXT, "وزير", maxdist=2, prefixlength=0)
-    assert collection._expansion(searcher, fuzzy)[0] == "وزير"
-    prefix = collection._expansion(searcher, query.Prefix(fields.TEXT, "وز"))
+    assert expansion._expansion(searcher, fuzzy)[0] == "وزير"
+    prefix = expansion._expansion(searcher, query.Prefix(fields.TEXT, "وز"))
     assert len(prefix) == 2 and "وزراء" in prefix  # the most frequent of the words beginning with وز
 
 

@@ -14,7 +14,7 @@ from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
 from search_service.indexing.schema import build_schema
 from search_service.search import SearchRequest, ranking, search
-from search_service.search.collection import column_values
+from search_service.search.index_arrays import column_values
 from search_service.search.query import parse_query, wanted_words
 from search_service.search.runs import rank_documents
 

@@ -9,8 +9,9 @@ the query is evaluated bottom-up into arrays over the segment's documents instea
   AND NOT and NOT are evaluated from the query itself, without building Whoosh's matchers for them
   (building a term's matcher reads its first block, and an intersection's steps to its first match);
 - prefix, wildcard and fuzzy words are first replaced by the union of the index words they stand
-  for, found in the field's vocabulary;
-- a term's postings (document numbers and weights) are read block by block and cached per segment;
+  for, found in the field's vocabulary (``expansion``);
+- a term's postings (document numbers and weights) are read block by block and kept with the
+  segment's other arrays (``index_arrays``);
 - its scores are its scorer's formula applied to whole arrays (BM25 is plain arithmetic) with the
   field lengths Whoosh uses, so each is the float Whoosh computes;
 - unions, intersections, AND NOT, AND MAYBE and boosts combine arrays; a sum may differ from
@@ -23,39 +24,20 @@ Ranking is by score, then document number (Whoosh's order); collapsing keeps the
 of each duplicate group; totals and facet counts are counts over arrays.
 """
 
-import bisect
 import collections
 import dataclasses
-import re
-import threading
 import time
-import weakref
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from whoosh import collectors, query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import binary, combo, mcore, wrappers
 
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key, segment_key
+from search_service.search.expansion import expanded
+from search_service.search.index_arrays import NO_POSTINGS, index_groups, segment_arrays, value_ranks
 
-#: Postings kept per segment (document numbers and weights), in bytes.
-POSTINGS_CACHE_BYTES = 128 << 20
-#: Segments whose arrays are kept: those of the live generation (one per process that wrote it),
-#: and of the previous one while it drains.
-SEGMENTS_KEPT = 8
-#: Index words a prefix or wildcard word stands for at most (the most frequent), as Lucene's
-#: clause limit, and a fuzzy word (the closest, then the most frequent), as Elasticsearch's
-#: ``max_expansions``.
-MAX_PATTERN_EXPANSIONS = 1024
-MAX_FUZZY_EXPANSIONS = 50
-#: Expanded words remembered per index generation (forgotten when full).
-EXPANSIONS_REMEMBERED = 10_000
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
-_NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,124 +63,6 @@ class Collected:
     total: int  # matches, collapsed duplicates included
     groups: int  # matches once collapsed
     facets: dict  # facet name -> {value: matches}
-
-
-class _Segment:
-    """Per-segment arrays, built on first use and shared by all threads (they are never written)."""
-
-    def __init__(self, doc_count):
-        self.doc_count = doc_count
-        self.lock = threading.RLock()
-        self.arrays = {}
-        self.postings = collections.OrderedDict()
-        self.postings_bytes = 0
-
-    def _once(self, key, compute):
-        """The value kept under ``key``, computed by ``compute()`` on first use."""
-        with self.lock:
-            if key not in self.arrays:
-                self.arrays[key] = compute()
-            return self.arrays[key]
-
-    def field_lengths(self, reader, fieldname):
-        return self._once(
-            ("lengths", fieldname),
-            lambda: np.array([reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64),
-        )
-
-    def field_codes(self, reader, fieldname):
-        """``(codes, values)``: each document's value of a column field as an index into ``values``."""
-
-        def compute():
-            index = {}
-            column = reader.column_reader(fieldname) if self.doc_count else ()  # a reader of no segment has no columns
-            codes = np.fromiter((index.setdefault(v, len(index)) for v in column), dtype=np.int64, count=self.doc_count)
-            return codes, list(index)
-
-        return self._once(("codes", fieldname), compute)
-
-    def bucket_codes(self, reader, fieldname, bucket):
-        """``field_codes`` of the values put in buckets: ``bucket(value)`` in place of each value."""
-
-        def compute():
-            codes, values = self.field_codes(reader, fieldname)
-            index = {}
-            renumbered = np.array([index.setdefault(bucket(v), len(index)) for v in values], dtype=np.int64)
-            return renumbered[codes], list(index)
-
-        return self._once(("buckets", fieldname, bucket), compute)
-
-    def group_numbers(self, reader, fieldname):
-        """``(numbers, values)``: like ``field_codes``, but each document without a value is a group of its own."""
-
-        def compute():
-            codes, values = self.field_codes(reader, fieldname)
-            numbers = codes.copy()
-            if "" in values:
-                alone = np.flatnonzero(codes == values.index(""))
-                numbers[alone] = -1 - alone
-            return numbers, values
-
-        return self._once(("groups", fieldname), compute)
-
-    def group_order(self, reader, fieldname):
-        """``(order, ordered)``: document numbers sorted by group number, and the sorted group numbers."""
-
-        def compute():
-            numbers, _ = self.group_numbers(reader, fieldname)
-            order = np.argsort(numbers, kind="stable")
-            return order, numbers[order]
-
-        return self._once(("order", fieldname), compute)
-
-    def cached_postings(self, key):
-        with self.lock:
-            found = self.postings.get(key)
-            if found is not None:
-                self.postings.move_to_end(key)
-            return found
-
-    def keep_postings(self, key, postings):
-        size = sum(a.nbytes for a in postings)
-        with self.lock:
-            if key in self.postings or size > POSTINGS_CACHE_BYTES // 4:
-                return
-            self.postings[key] = postings
-            self.postings_bytes += size
-            while self.postings_bytes > POSTINGS_CACHE_BYTES:
-                _, dropped = self.postings.popitem(last=False)
-                self.postings_bytes -= sum(a.nbytes for a in dropped)
-
-
-_segments = KeptPerKey(SEGMENTS_KEPT)
-
-
-_column_readers = weakref.WeakKeyDictionary()  # segment reader -> {fieldname: its column reader}
-
-
-def column_values(searcher, fieldname, docnums):
-    """The values of a column field for documents (global numbers) of ``searcher``, in order.
-
-    A segment reader's column reader is kept with it (each thread has its own readers): opening
-    one reads the column's offsets.
-    """
-    leaves = searcher.leaf_searchers()
-    starts = [offset for _, offset in leaves]
-    values = []
-    for docnum in docnums:
-        leaf, offset = leaves[bisect.bisect_right(starts, docnum) - 1]
-        readers = _column_readers.setdefault(leaf.reader(), {})
-        if fieldname not in readers:
-            readers[fieldname] = leaf.reader().column_reader(fieldname)
-        values.append(readers[fieldname][docnum - offset])
-    return values
-
-
-def _segment(reader):
-    key = segment_key(reader)
-    if key is None:
-        return _Segment(reader.doc_count_all())
-    return _segments.get(key, lambda: _Segment(reader.doc_count_all()))
 
 
 class _Evaluation:
@@ -328,12 +192,12 @@ class _Evaluation:
         its Whoosh matcher can tell (deleted documents, a scorer that is not BM25-like)."""
         fieldname = q.fieldname
         if fieldname not in searcher.schema:
-            return _NO_POSTINGS
+            return NO_POSTINGS
         try:
             key = (fieldname, searcher.schema[fieldname].to_bytes(q.text))
         except ValueError:
-            return _NO_POSTINGS
-        postings = self.term_postings(key)
+            return NO_POSTINGS
+        postings = self.segment.postings(self.reader, key)
         if postings is None or not len(postings[0]):  # no scorer for a term the segment lacks
             return postings
         scorer = self.scorers.get(key)
@@ -354,17 +218,6 @@ class _Evaluation:
         ids, weights = postings
         scores = scorer._score(weights.astype(np.float64), self.segment.field_lengths(self.reader, fieldname)[ids])
         return scores if isinstance(scores, np.ndarray) and scores.shape == ids.shape else None
-
-    def term_postings(self, key):
-        """A term's document numbers and weights in the segment (cached; none if it lacks the term),
-        or None where only Whoosh's matcher can give them (a segment with deleted documents)."""
-        found = self.segment.cached_postings(key)
-        if found is not None:
-            return found
-        if key not in self.reader:
-            return _NO_POSTINGS
-        m = self.reader.postings(*key)
-        return self._postings(m) if type(m) is W3LeafMatcher else None
 
     def scored(self, m):
         kind = type(m)
@@ -392,7 +245,7 @@ class _Evaluation:
             scores *= m.boost
             return mask, scores
         if kind is W3LeafMatcher and _vectorizable(m.scorer):
-            postings = self._postings(m)
+            postings = self.segment.leaf_postings(m)
             scores = self._scores(m.scorer, m.term()[0], postings)
             if scores is not None:
                 return self._dense(postings[0], scores)
@@ -434,7 +287,7 @@ class _Evaluation:
             return self.matching(m.children()[0])
         if kind is W3LeafMatcher:
             mask = np.zeros(self.n, dtype=bool)
-            mask[self._postings(m)[0]] = True
+            mask[self.segment.leaf_postings(m)[0]] = True
             return mask
         return self._stepped(m, scored=False)[0]
 
@@ -443,38 +296,6 @@ class _Evaluation:
         mask[ids] = True
         dense[ids] = scores
         return mask, dense
-
-    def _postings(self, m):
-        """Document numbers and weights of a fresh leaf matcher (cached).
-
-        The posting list is read from the file at once, then decoded a block at a time.
-        """
-        key = m.term()
-        found = self.segment.cached_postings(key)
-        if found is not None:
-            return found
-        # whoosh3 3.54 keeps the extent's length as a 1-tuple.
-        length = m._length[0] if isinstance(m._length, tuple) else m._length
-        data = m._postfile.get(m._startoffset, length)
-        m = W3LeafMatcher(BufferFile(data), 0, len(data), m.format, term=key)
-        ids, weights = [], []
-        while m.is_active():
-            m._read_data()
-            deltas, block_weights = m._data[0], m._data[1]
-            ids.append(np.cumsum(np.array(deltas, dtype=np.int64)))
-            if block_weights is None or isinstance(block_weights, float):
-                weights.append(np.full(len(deltas), 1.0 if block_weights is None else block_weights))
-            else:
-                weights.append(np.array(block_weights, dtype=np.float64))
-            m._next_block()
-        ids = np.concatenate(ids).astype(np.int32) if ids else np.zeros(0, np.int32)
-        weights = np.concatenate(weights) if weights else np.zeros(0)
-        # Weights are term frequencies, mostly small whole numbers: kept in 4 bytes when that is exact.
-        if np.array_equal(weights.astype(np.float32), weights):
-            weights = weights.astype(np.float32)
-        postings = (ids, weights)
-        self.segment.keep_postings(key, postings)
-        return postings
 
     def _stepped(self, m, scored):
         """Step through any matcher with Whoosh's own methods (exact for every matcher type)."""
@@ -520,57 +341,6 @@ def _vectorizable(scorer):
     return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
 
 
-_EXPANDING = (query.Prefix, query.Wildcard, query.FuzzyTerm)
-_expansions = KeptPerKey(GENERATIONS_KEPT)
-
-
-def expanded(searcher, q):
-    """``q`` with its prefix, wildcard and fuzzy words replaced by the index words they stand for,
-    scored as Whoosh scores them in a search: the sum of the words' scores.
-
-    The words are looked up in the field's vocabulary, read once per index generation, and each
-    word's expansion is remembered: Whoosh would compare a fuzzy word with every index word that
-    shares its first letter, in Python, in every segment and again for the snippets (seconds for
-    one word of a large vocabulary), then step through the union of their matches one by one.
-    """
-
-    def replace(node):
-        if type(node) not in _EXPANDING:
-            return node
-        key = (type(node), node.fieldname, node.text, getattr(node, "maxdist", 0), getattr(node, "prefixlength", 0))
-        remembered = _expansions.get(index_key(searcher), lambda: Remembered(EXPANSIONS_REMEMBERED))
-        words = remembered.get(key, _expansion, searcher, node)
-        if not words:
-            return query.NullQuery
-        terms = [query.Term(node.fieldname, word, boost=node.boost) for word in words]
-        return terms[0] if len(terms) == 1 else query.Or(terms)
-
-    return q.accept(replace)
-
-
-def _expansion(searcher, node):
-    """The index words (at most ``MAX_PATTERN_EXPANSIONS`` or ``MAX_FUZZY_EXPANSIONS``) that a
-    prefix, wildcard or fuzzy word stands for."""
-    words, frequencies = vocabulary(searcher, node.fieldname)
-    if type(node) is query.FuzzyTerm:
-        start, end = _prefix_range(words, node.text[: node.prefixlength])
-        found = process.extract(node.text, words[start:end], scorer=OSA.distance, score_cutoff=node.maxdist, limit=None)
-        closest = sorted((distance, -frequencies[start + index], word) for word, distance, index in found)
-        return tuple(word for _, _, word in closest[:MAX_FUZZY_EXPANSIONS])
-    literal = node.text if type(node) is query.Prefix else node._find_prefix(node.text)
-    start, end = _prefix_range(words, literal)
-    pattern = re.compile(node._get_pattern()) if type(node) is query.Wildcard else None
-    found = [index for index in range(start, end) if pattern is None or pattern.match(words[index])]
-    most_frequent = sorted(found, key=lambda index: -frequencies[index])[:MAX_PATTERN_EXPANSIONS]
-    return tuple(words[index] for index in sorted(most_frequent))
-
-
-def _prefix_range(words, prefix):
-    """The range of the sorted ``words`` that begin with ``prefix``."""
-    start = bisect.bisect_left(words, prefix)
-    return start, bisect.bisect_left(words, prefix + "\U0010ffff", start)
-
-
 def collect(searcher, q, limit, group_field, facets=None, search_filter=None, seconds=5.0, sort_field=None):
     """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value) and the counts.
 
@@ -586,7 +356,7 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     facet_parts = {name: [] for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
-        segment = _segment(reader)
+        segment = segment_arrays(reader)
         evaluation = _Evaluation(reader, segment, deadline, scorers)
         mask, segment_scores = evaluation.query(q, subsearcher, context)
         # Counted by document numbers: indexing with a mask over every paragraph is several times slower.
@@ -601,7 +371,7 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
         found.append(searched + offset)
         scores.append(segment_scores)
     scores = np.concatenate(scores)
-    groups, order, ordered = _all_groups(searcher, group_field)
+    groups, order, ordered = index_groups(searcher, group_field)
     matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
     best = _best_per_group(matches, scores, groups, limit, ranks)
@@ -627,74 +397,6 @@ def _in_range(value, q):
     return above and below
 
 
-def warm_segments(searcher, fieldnames, group_field, facet_field, share=0.5):
-    """Read ahead what ``collect`` needs: the groups and facet values, each segment's lengths of
-    ``fieldnames``, and the posting lists of their terms in most paragraphs, into the segment's
-    cache up to ``share`` of its size (they are the longest to read, and the most asked for)."""
-    readers = [subsearcher.reader() for subsearcher, _ in searcher.leaf_searchers()]
-    for reader in readers:
-        segment = _segment(reader)
-        segment.field_codes(reader, facet_field)
-        for fieldname in fieldnames:
-            segment.field_lengths(reader, fieldname)
-    _all_groups(searcher, group_field)
-    for reader in readers:
-        evaluation = _Evaluation(reader, _segment(reader), deadline=float("inf"))
-        terms = sorted(
-            ((info.doc_frequency(), fieldname, term) for fieldname in fieldnames for term, info in reader.iter_field(fieldname)),
-            reverse=True,
-        )
-        budget = share * POSTINGS_CACHE_BYTES
-        for found, fieldname, term in terms:
-            # About 8 bytes a posting (number and weight) once read.
-            budget -= 8 * found
-            if budget < 0:
-                break
-            evaluation.term_postings((fieldname, term))
-
-
-def term_postings(searcher, fieldname, text):
-    """A term's document numbers over the whole index (ascending) and weights, from the segments' caches."""
-    key = (fieldname, searcher.schema[fieldname].to_bytes(text))
-    ids, weights = [], []
-    for subsearcher, offset in searcher.leaf_searchers():
-        reader = subsearcher.reader()
-        found = _Evaluation(reader, _segment(reader), time.monotonic()).term_postings(key)
-        if found is None:  # a segment with deleted documents filters its postings
-            pairs = np.array(list(reader.postings(*key).items_as("weight")), dtype=np.float64).reshape(-1, 2)
-            found = pairs[:, 0].astype(np.int32), pairs[:, 1]
-        ids.append(found[0].astype(np.int64) + offset)
-        weights.append(found[1])
-    if not ids:
-        return np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(ids), np.concatenate(weights)
-
-
-_vocabularies = KeptPerKey(GENERATIONS_KEPT)
-
-
-def vocabulary(searcher, fieldname):
-    """``(words, frequencies)``: a field's indexed words and their occurrences over the whole index,
-    read once per set of segments."""
-
-    def compute():
-        # Segment by segment: Whoosh's merged iteration over several segments is several times slower.
-        counts = collections.Counter()
-        for subsearcher, _ in searcher.leaf_searchers():
-            for term, info in subsearcher.reader().iter_field(fieldname):
-                counts[term.decode("utf-8") if isinstance(term, bytes) else term] += info.weight()
-        words = sorted(counts)
-        return words, [counts[word] for word in words]
-
-    return _vocabularies.get((index_key(searcher), fieldname), compute)
-
-
-def field_lengths(searcher, fieldname):
-    """Every document's length in a field, as the scorers see it, over the whole index."""
-    parts = [_segment(s.reader()).field_lengths(s.reader(), fieldname) for s, _ in searcher.leaf_searchers()]
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
 def _counts(parts):
     """``{value: matches}`` over segments' ``((codes, values), document numbers)``; documents
     without a value are not counted."""
@@ -704,65 +406,6 @@ def _counts(parts):
             if count and values[code]:
                 counts[values[code]] += count
     return dict(counts)
-
-
-_joined_groups = KeptPerKey(SEGMENTS_KEPT)
-
-
-def _index_groups(searcher, fieldname, parts):
-    """``(groups, order, ordered)`` over all segments: group numbers, equal for equal group values
-    (``parts`` holds each segment's ``group_numbers``), the document numbers sorted by group, and
-    the sorted group numbers. Computed once for a set of segments."""
-
-    def compute():
-        index, joined = {}, []
-        for numbers, values in parts:
-            renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
-            joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
-        groups = np.concatenate(joined)
-        order = np.argsort(groups, kind="stable")
-        return groups, order, groups[order]
-
-    return _joined_groups.get((index_key(searcher), fieldname), compute)
-
-
-def _all_groups(searcher, fieldname):
-    """``(groups, order, ordered)`` of ``_index_groups`` for the searcher's segments, one or more."""
-    readers = [subsearcher.reader() for subsearcher, _ in searcher.leaf_searchers()]
-    if len(readers) == 1:
-        reader = readers[0]
-        return _segment(reader).group_numbers(reader, fieldname)[0], *_segment(reader).group_order(reader, fieldname)
-    return _index_groups(searcher, fieldname, [_segment(reader).group_numbers(reader, fieldname) for reader in readers])
-
-
-def largest_groups(searcher, fieldname, paragraphs):
-    """The document numbers of the paragraphs of the largest groups (two paragraphs or more), the
-    largest group first, at most ``paragraphs`` in all."""
-    _, order, ordered = _all_groups(searcher, fieldname)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    sizes = np.diff(np.r_[starts, len(ordered)])
-    chosen = []
-    for group in np.argsort(-sizes, kind="stable").tolist():
-        if sizes[group] < 2 or len(chosen) + sizes[group] > paragraphs:
-            break
-        chosen += order[starts[group] : starts[group] + sizes[group]].tolist()
-    return chosen
-
-
-_ranks = KeptPerKey(SEGMENTS_KEPT)
-
-
-def value_ranks(searcher, fieldname):
-    """Each document's value of a column field as its rank among the field's values (0 for the
-    least), over all segments. Computed once for a set of segments."""
-
-    def compute():
-        parts = [_segment(s.reader()).field_codes(s.reader(), fieldname) for s, _ in searcher.leaf_searchers()]
-        ordered = sorted({value for _, values in parts for value in values})
-        rank = {value: number for number, value in enumerate(ordered)}
-        return np.concatenate([np.array([rank[v] for v in values], dtype=np.int64)[codes] for codes, values in parts])
-
-    return _ranks.get((index_key(searcher), fieldname), compute)
 
 
 def _others(docnums, groups, order, ordered):

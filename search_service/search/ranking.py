@@ -26,7 +26,7 @@ from whoosh import scoring
 from search_service.arabic import NGRAM_SIZE, query_terms, word_ngrams
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import column_values, vocabulary
+from search_service.search.index_arrays import column_values, vocabulary
 from search_service.search.query import wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.

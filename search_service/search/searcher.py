@@ -12,9 +12,9 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import (
-    Facet, collect, column_values, expanded, largest_groups, value_ranks, vocabulary, warm_segments,
-)
+from search_service.search.collection import Facet, collect
+from search_service.search.expansion import expanded
+from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
 from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
 from search_service.search.snippets import snippet

@@ -14,7 +14,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from search_service.arabic import exact_analyzer, normalize
 from search_service.arabic.normalization import strip_marks
 from search_service.indexing import schema as fields
-from search_service.search.collection import term_postings, vocabulary
+from search_service.search.index_arrays import term_postings, vocabulary
 from search_service.search.query import query_words
 
 #: Words shorter than this are never corrected (too many words are one edit away).
