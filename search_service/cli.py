@@ -7,7 +7,7 @@ import time
 import click
 
 from search_service import __version__, config
-from search_service.evaluation import EvaluationInputError, evaluate, format_table, read_qrels, read_queries, write_run
+from search_service.evaluation import EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, write_run
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
@@ -178,20 +178,27 @@ def _print_page(page):
 @click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="TSV of qid<TAB>query (with --qrels).")
 @click.option("--qrels", type=click.Path(exists=True, dir_okay=False), help="TREC qrels: qid 0 docid rel (with --queries).")
 @click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="With --queries: also write the TREC run here.")
+@click.option("--score-run", "scored_run", type=click.Path(exists=True, dir_okay=False),
+              help="With --qrels: score this TREC run (from this service or any other system) instead of searching.")
 @index_option
 @click.pass_context
-def evaluate_command(context, collections, splits, queries, qrels, run_path, index_dir):
+def evaluate_command(context, collections, splits, queries, qrels, run_path, scored_run, index_dir):
     """Rank documents for each query and print MAP@10, MRR@10, nDCG@10, Recall@10, Recall@100, P@1.
 
     Examples: search-service evaluate --collection ../shared/eval/qqa23 --collection ../shared/eval/arcd;
     search-service evaluate --queries ../shared/eval/arcd/queries.train.tsv
-    --qrels ../shared/eval/arcd/qrels.train.txt --index /tmp/arcd-index
+    --qrels ../shared/eval/arcd/qrels.train.txt --index /tmp/arcd-index;
+    search-service evaluate --score-run lucene.run --qrels ../shared/eval/arcd/qrels.train.txt
     """
-    if bool(collections) == bool(queries or qrels) or bool(queries) != bool(qrels):
-        raise click.UsageError("give --collection DIR, or --queries FILE with --qrels FILE")
+    if [bool(collections), bool(queries), bool(scored_run)].count(True) != 1 or bool(qrels) == bool(collections):
+        raise click.UsageError("give --collection DIR, --queries FILE with --qrels FILE, or --score-run FILE with --qrels FILE")
+    if run_path and not queries:
+        raise click.UsageError("--run goes with --queries and --qrels")
+    if scored_run:
+        judged, rankings = _or_fail(lambda: (read_qrels(qrels), read_run(scored_run)))
+        click.echo(format_table({scored_run: evaluate(rankings, judged)}), nl=False)
+        return
     if collections:
-        if run_path:
-            raise click.UsageError("--run goes with --queries and --qrels")
         given = context.get_parameter_source("index_dir") is click.core.ParameterSource.COMMANDLINE
         if given and len(collections) > 1:
             raise click.UsageError("--index goes with one --collection (each set has its own corpus)")

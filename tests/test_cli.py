@@ -128,3 +128,7 @@ def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_
     assert len([line for line in lines if line[0] == "2"]) == 3
     result = run("evaluate", "--queries", queries, "--qrels", qrels, "--index", seeds_index)
     assert result.exit_code == 0 and "MRR@10" in result.output and "1.0000" in result.output
+    # The written run, scored as any system's run, gives the same figures.
+    scored = run("evaluate", "--score-run", run_file, "--qrels", qrels)
+    assert scored.exit_code == 0 and scored.output.splitlines()[2].split("|")[2:] == result.output.splitlines()[2].split("|")[2:]
+    assert run("evaluate", "--score-run", run_file, "--queries", queries, "--qrels", qrels).exit_code == 2
