@@ -65,8 +65,8 @@ _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
 _EXPANDING = re.compile(r"\w[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
-_PARSER_OPERATORS = {"AND", "OR", "NOT", "AND NOT"}
-_OPERATORS = {"AND", "OR", "NOT", *ARABIC_OPERATORS}
+_PARSER_OPERATORS = {"AND", "OR", "NOT"}
+_OPERATORS = {*_PARSER_OPERATORS, *ARABIC_OPERATORS}
 _SYNTAX = re.compile(rf'["()\[\]{{}}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE|{SYNONYM_OPERATOR})\b')
 #: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
 _ANY_SYNTAX = re.compile(rf"{_SYNTAX.pattern}|['?]")
@@ -153,9 +153,10 @@ def _rewrite(text):
     look for the word "and"."""
     pieces = []
     for piece in _PHRASE_OR_WORD.findall(text):
-        if not piece.startswith('"'):
-            piece = _FIELD_PREFIX.sub(_field_clause, ARABIC_OPERATORS.get(piece, piece))
-        pieces += piece.split(" ") if piece in _PARSER_OPERATORS else [piece]
+        if piece.startswith('"'):
+            pieces.append(piece)
+        else:  # وليس is two operators, AND NOT
+            pieces += _FIELD_PREFIX.sub(_field_clause, ARABIC_OPERATORS.get(piece, piece)).split()
     return " ".join(_joining_operators(pieces))
 
 
