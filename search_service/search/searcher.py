@@ -282,12 +282,13 @@ def search(live_index, request):
     started = time.perf_counter()
     with live_index.searcher(weighting=weighting()) as searcher:
         _warm_in_background(live_index, searcher)
-        parsed = parse_query(request.q, searcher.schema)
+        # Expanded here once: the snippets look for the same index words that collecting scores.
+        parsed = expanded(searcher, parse_query(request.q, searcher.schema))
         collected = _collect(searcher, parsed, request)
         # The total counts the collapsed near-duplicates too; pages count one result per group.
         total = collected.total
         pages = math.ceil(collected.groups / request.per_page)
-        wanted = _wanted_terms(expanded(searcher, parsed), searcher.reader()) if request.highlight else None
+        wanted = _wanted_terms(parsed, searcher.reader()) if request.highlight else None
         first = (request.page - 1) * request.per_page
         # Rescoring reorders by relevance only.
         ranked = collected.top if request.sort == "date" else rescore(searcher, request.q, collected.top)
