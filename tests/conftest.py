@@ -15,6 +15,7 @@ import pytest
 
 from search_service.api import create_app
 from search_service.indexing import LiveIndex, reindex
+from search_service.search import SearchRequest, search
 
 PROJECT = pathlib.Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -43,6 +44,16 @@ def write_jsonl(path, records):
 def index_records(tmp_path, records):
     """A live index of ``records`` (JSONL documents), built in ``tmp_path``."""
     return LiveIndex(build_index(tmp_path / "index", write_jsonl(tmp_path / "corpus.jsonl", records)))
+
+
+def found(live, q):
+    """Every paragraph a query finds on every page, collapsed near-duplicates included."""
+    ids, page, pages = set(), 1, 1
+    while page <= pages:
+        results = search(live, SearchRequest(q=q, page=page, per_page=100))
+        ids |= {r["id"] for r in results.results} | {d["id"] for r in results.results for d in r["duplicates"]}
+        page, pages = page + 1, results.pages
+    return ids
 
 
 def free_port():

@@ -9,9 +9,7 @@ import random
 
 import pytest
 
-from search_service.search import SearchRequest, search
-
-from conftest import SEEDS, index_records
+from conftest import SEEDS, found, index_records
 
 WORDS = ["داعش", "مصر", "العراق", "سوريا", "التحالف", "الوزراء", "موزمبيق", "بلينكن"]
 PARAGRAPHS = 300
@@ -32,16 +30,6 @@ def corpus(tmp_path_factory):
         records.append({"id": f"d{number}", "text": " ".join([*rng.sample(filler, 12), *chosen, f"رقم{number}"])})
         words_of[f"d{number}#1"] = set(chosen)
     return index_records(tmp_path_factory.mktemp("boolean"), records), words_of
-
-
-def found(live, q):
-    """Every paragraph a query finds, on every page."""
-    ids, page, pages = set(), 1, 1
-    while page <= pages:
-        results = search(live, SearchRequest(q=q, page=page, per_page=100))
-        ids |= {r["id"] for r in results.results} | {d["id"] for r in results.results for d in r["duplicates"]}
-        page, pages = page + 1, results.pages
-    return ids
 
 
 def plus_minus_query(rng, having, every, depth=0):

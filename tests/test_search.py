@@ -11,7 +11,7 @@ from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
 
-from conftest import SEEDS, build_index, index_records
+from conftest import SEEDS, build_index, found, index_records
 
 
 @pytest.fixture(scope="module")
@@ -237,12 +237,6 @@ def test_exclusions_alone_find_every_paragraph_without_them(live):
 def test_exclusions_inside_brackets(live):
     assert found(live, "موزمبيق (العراق -داعش)") == found(live, "موزمبيق") | (found(live, "العراق") - found(live, "داعش"))
     assert found(live, "موزمبيق AND (داعش -العراق)") == found(live, "موزمبيق") & (found(live, "داعش") - found(live, "العراق"))
-
-
-def found(live, q):
-    """Every paragraph a query finds, collapsed near-duplicates included."""
-    results = search(live, SearchRequest(q=q, per_page=100)).results
-    return {r["id"] for r in results} | {d["id"] for r in results for d in r["duplicates"]}
 
 
 def test_prefix_and_fuzzy_queries(live):
