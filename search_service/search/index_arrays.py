@@ -241,11 +241,10 @@ def index_groups(searcher, fieldname):
     if len(readers) == 1:
         arrays = segment_arrays(readers[0])
         return arrays.group_numbers(readers[0], fieldname)[0], *arrays.group_order(readers[0], fieldname)
-    parts = [segment_arrays(reader).group_numbers(reader, fieldname) for reader in readers]
 
     def compute():
         index, joined = {}, []
-        for numbers, values in parts:
+        for numbers, values in (segment_arrays(reader).group_numbers(reader, fieldname) for reader in readers):
             renumbered = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
             joined.append(np.where(numbers >= 0, renumbered[np.maximum(numbers, 0)], numbers - len(joined) * (1 << 40)))
         groups = np.concatenate(joined)
