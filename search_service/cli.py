@@ -11,7 +11,7 @@ from search_service.evaluation import EvaluationInputError, evaluate, format_tab
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
-from search_service.search import SORTS, QueryError, SearchRequest, search
+from search_service.search import COLLAPSES, SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
@@ -117,12 +117,16 @@ def serve_command(host, port, workers, threads, index_dir):
     "--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True,
     help="relevance, or date: newest first, then by relevance.",
 )
+@click.option(
+    "--collapse", type=click.Choice(tuple(COLLAPSES)), default="duplicates", show_default=True,
+    help="duplicates: one result per paragraph and its republished copies; document: one per document.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the body GET /api/search returns.")
 @click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="Batch mode: a TSV of qid<TAB>query.")
 @click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Batch mode: write a TREC run here.")
 @click.option("--k", default=100, show_default=True, type=click.IntRange(1, 1000), help="Batch mode: documents per query.")
 @index_option
-def search_command(query, limit, page, sort, as_json, queries, run_path, k, index_dir):
+def search_command(query, limit, page, sort, collapse, as_json, queries, run_path, k, index_dir):
     """Search the index and print ranked paragraphs.
 
     Examples: search-service search "التحالف الدولي" --json;
@@ -138,7 +142,7 @@ def search_command(query, limit, page, sort, as_json, queries, run_path, k, inde
         return
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
-    result = _or_fail(lambda: search(live, SearchRequest(q=query, page=page, per_page=limit, sort=sort)))
+    result = _or_fail(lambda: search(live, SearchRequest(q=query, page=page, per_page=limit, sort=sort, collapse=collapse)))
     if as_json:
         from search_service.api import schemas
 
@@ -156,7 +160,7 @@ def _or_fail(action):
 
 def _print_page(page):
     pages = f", page {page.page} of {page.pages}" if page.pages else ""
-    click.echo(f"{page.total} paragraphs found ({page.took_ms} ms){pages}")
+    click.echo(f"{page.total} paragraphs found, {page.groups} results ({page.took_ms} ms){pages}")
     if page.suggestion:
         click.echo(f"did you mean: {page.suggestion}")
     for found in page.synonyms:
@@ -166,6 +170,8 @@ def _print_page(page):
         meta = " · ".join(filter(None, [document["title"], document["source"], document["date"]]))
         click.echo(f"\n{rank}. {result['id']}  score {result['score']}  {meta}")
         click.echo("   " + result["text"][:300])
+        if result["matched_paragraphs"] > 1:
+            click.echo(f"   stands for {result['matched_paragraphs']} matching paragraphs (itself and those collapsed into it)")
         if result["duplicates"]:
             click.echo("   also in: " + ", ".join(d["id"] for d in result["duplicates"]))
 

@@ -84,6 +84,23 @@ def test_results_without_snippets_are_the_same_results(live_server):
     assert spec["components"]["schemas"]["Result"]["properties"]["snippet"]["nullable"]
 
 
+def test_results_can_be_one_per_document(live_server):
+    """collapse=document: each document once, by its best paragraph; every matching paragraph is
+    still counted, and each result says how many of its document's paragraphs match."""
+    _, _, by_paragraph = search(live_server, q="وزراء الخارجية", per_page=100)
+    _, _, by_document = search(live_server, q="وزراء الخارجية", per_page=100, collapse="document")
+    documents = [r["document"]["id"] for r in by_document["results"]]
+    assert len(documents) == len(set(documents)) == by_document["groups"] > 1
+    assert by_paragraph["groups"] == len(by_paragraph["results"]) > by_document["groups"]
+    for page in by_paragraph, by_document:
+        assert page["total"] == sum(r["matched_paragraphs"] for r in page["results"])
+    found = {p["id"] for r in by_paragraph["results"] for p in [r, *r["duplicates"]]}
+    assert {r["id"] for r in by_document["results"]} <= found
+    # A paragraph republished elsewhere still lists its copies.
+    assert any(r["duplicates"] for r in by_document["results"])
+    assert_error(search(live_server, q="التحالف", collapse="site"), 400)
+
+
 def test_source_filter_is_repeatable(live_server):
     _, _, body = search(live_server, q="داعش")
     sources = [f["value"] for f in body["facets"]["source"]][:2]

@@ -76,6 +76,14 @@ def test_search_on_an_index_of_another_analysis_answers_and_warns(tmp_path):
     assert result.stderr.count("\n") == 1 and f"search-service reindex --index {index}" in result.stderr
 
 
+def test_search_shows_one_result_per_document_when_asked(seeds_index):
+    result = run("search", "وزراء الخارجية", "--collapse", "document", "--index", seeds_index, "--json")
+    documents = [r["document"]["id"] for r in json.loads(result.output)["results"]]
+    assert result.exit_code == 0 and len(documents) == len(set(documents)) == 5
+    printed = run("search", "وزراء الخارجية", "--collapse", "document", "--index", seeds_index)
+    assert printed.output.startswith("39 paragraphs found, 5 results") and "stands for 12 matching paragraphs" in printed.output
+
+
 def test_a_query_may_begin_with_a_minus_and_a_mistyped_option_is_still_an_error(seeds_index):
     excluding = run("search", "-سوريا التحالف", "--index", seeds_index, "--json")
     found = json.loads(excluding.output)

@@ -289,16 +289,23 @@ def test_filters_facets_and_pagination(live):
 
 
 def test_generated_filters_count_what_whooshs_own_matching_finds(tmp_path):
-    # The seeds' paragraphs (republished ones included) as documents of random sources and dates.
+    # The seeds' paragraphs (republished ones included) in documents of 1 to 4 paragraphs, of
+    # random sources and dates.
     rng = random.Random(9)
     lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
-    records = [
-        {"id": f"p{n}", "text": line, **({"source": rng.choice("أبجد")} if rng.random() < 0.9 else {}),
-         **({"date": f"{rng.randint(2015, 2024)}-{rng.randint(1, 12):02}-{rng.randint(1, 28):02}"} if rng.random() < 0.9 else {})}
-        for n, line in enumerate(lines) if len(line.split()) > 8
-    ]
+    lines = [line for line in lines if len(line.split()) > 8]
+    records = []
+    while lines:
+        size = rng.randint(1, 4)
+        taken, lines = lines[:size], lines[size:]
+        records.append(
+            {"id": f"d{len(records)}", "text": "\n".join(taken), **({"source": rng.choice("أبجد")} if rng.random() < 0.9 else {}),
+             **({"date": f"{rng.randint(2015, 2024)}-{rng.randint(1, 12):02}-{rng.randint(1, 28):02}"} if rng.random() < 0.9 else {})}
+        )
     live = index_records(tmp_path, records)
-    metadata = {f"{r['id']}#1": (r.get("source", "corpus"), r.get("date")) for r in records}
+    metadata = {
+        f"{r['id']}#{n}": (r.get("source", "corpus"), r.get("date")) for r in records for n in range(1, r["text"].count("\n") + 2)
+    }
 
     def matching(q, sources=(), low=None, high=None):
         """The paragraphs Whoosh's own matcher finds, under the filters."""
@@ -312,14 +319,18 @@ def test_generated_filters_count_what_whooshs_own_matching_finds(tmp_path):
         sources = tuple(rng.sample("أبجد", rng.randint(1, 2))) if rng.random() < 0.5 else ()
         low = f"{rng.randint(2015, 2020)}-06-01" if rng.random() < 0.6 else None
         high = f"{rng.randint(2020, 2024)}-06-30" if rng.random() < 0.6 else None
-        page = search(live, SearchRequest(
-            q=q, sources=sources, date_from=low and datetime.date.fromisoformat(low), date_to=high and datetime.date.fromisoformat(high),
-        ))
+        dates = {"date_from": low and datetime.date.fromisoformat(low), "date_to": high and datetime.date.fromisoformat(high)}
+        page = search(live, SearchRequest(q=q, sources=sources, **dates))
         assert page.total == len(matching(q, sources, low, high))
         # Each facet is counted under the other filter only.
         assert {f["value"]: f["count"] for f in page.facets["source"]} == collections.Counter(metadata[p][0] for p in matching(q, (), low, high))
         assert {f["value"]: f["count"] for f in page.facets["year"]} == collections.Counter(
             metadata[p][1][:4] for p in matching(q, sources) if metadata[p][1])
+        # One result per document that has a match, standing for its matching paragraphs.
+        by_document = search(live, SearchRequest(q=q, sources=sources, **dates, per_page=100, collapse="document"))
+        in_documents = collections.Counter(p.partition("#")[0] for p in matching(q, sources, low, high))
+        assert by_document.groups == len(by_document.results) == len(in_documents)
+        assert {r["document"]["id"]: r["matched_paragraphs"] for r in by_document.results} == in_documents
 
 
 def test_sorting_by_date_puts_the_newest_first_then_the_best_scored(live):

@@ -63,7 +63,8 @@ def search_endpoint():
     args = _SEARCH_ARGS.load(_query_args())
     request = SearchRequest(
         q=args["q"], page=args["page"], per_page=args["per_page"], sources=tuple(args["source"]),
-        date_from=args["date_from"], date_to=args["date_to"], sort=args["sort"], highlight=args["highlight"],
+        date_from=args["date_from"], date_to=args["date_to"], sort=args["sort"], collapse=args["collapse"],
+        highlight=args["highlight"],
     )
     started = time.perf_counter()
     live = _live()

@@ -4,7 +4,7 @@ import json
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from search_service.search import MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
+from search_service.search import COLLAPSES, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
 
 
 class SearchArgs(Schema):
@@ -19,6 +19,11 @@ class SearchArgs(Schema):
     sort = fields.String(
         load_default=SORTS[0], validate=validate.OneOf(SORTS),
         metadata={"description": "relevance, or date: newest first, then by relevance (undated paragraphs last)"},
+    )
+    collapse = fields.String(
+        load_default="duplicates", validate=validate.OneOf(tuple(COLLAPSES)),
+        metadata={"description": "duplicates: a result is a paragraph, its republished copies collapsed into it; "
+                  "document: a result is a document, shown by its best paragraph"},
     )
     highlight = fields.Boolean(load_default=True, metadata={"description": "false: results without snippets (null), answered sooner"})
 
@@ -57,7 +62,11 @@ class Result(Schema):
     document = fields.Nested(DocumentMeta)
     snippet = fields.String(allow_none=True, metadata={"description": "HTML: escaped original text with <mark> around matches (null with highlight=false)"})
     text = fields.String(metadata={"description": "the whole paragraph, plain text"})
-    duplicates = fields.List(Shaped(Duplicate))
+    duplicates = fields.List(Shaped(Duplicate), metadata={"description": "the paragraph's near-duplicates, in other places"})
+    matched_paragraphs = fields.Integer(
+        metadata={"description": "matching paragraphs the result stands for, itself included: its matching "
+                  "near-duplicates, or with collapse=document its document's matching paragraphs"}
+    )
 
 
 class FacetValue(Schema):
@@ -78,6 +87,7 @@ class Synonyms(Schema):
 class SearchPage(Schema):
     query = fields.String()
     total = fields.Integer(metadata={"description": "matching paragraphs, near-duplicates included"})
+    groups = fields.Integer(metadata={"description": "results over all pages: matching paragraphs once collapsed"})
     page = fields.Integer()
     per_page = fields.Integer()
     pages = fields.Integer()

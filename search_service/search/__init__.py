@@ -2,9 +2,9 @@
 
 from search_service.search.documents import get_document
 from search_service.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
-from search_service.search.searcher import MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, search, warm
+from search_service.search.searcher import COLLAPSES, MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, search, warm
 
 __all__ = [
-    "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "SORTS", "SearchPage", "SearchRequest", "get_document", "is_warm",
+    "COLLAPSES", "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "SORTS", "SearchPage", "SearchRequest", "get_document", "is_warm",
     "parse_query", "search", "warm",
 ]

@@ -63,6 +63,7 @@ class Collected:
     total: int  # matches, collapsed duplicates included
     groups: int  # matches once collapsed
     facets: dict  # facet name -> {value: matches}
+    group_matches: dict  # document number in ``top`` -> the matches of its group, itself included
 
 
 class _Evaluation:
@@ -330,10 +331,12 @@ def _in_order(positions, slop):
     return True
 
 
-def _distinct(groups):
-    """How many distinct values non-negative group numbers have (a negative one is a group alone)."""
+def _group_counts(groups):
+    """From the matches' group numbers: the matches of each group number, and how many groups
+    they make (a negative number is a group alone)."""
     alone = groups < 0
-    return int(np.count_nonzero(np.bincount(groups[~alone]))) + int(np.count_nonzero(alone))
+    per_group = np.bincount(groups[~alone])
+    return per_group, int(np.count_nonzero(per_group)) + int(np.count_nonzero(alone))
 
 
 def _vectorizable(scorer):
@@ -375,12 +378,20 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
     best = _best_per_group(matches, scores, groups, limit, ranks)
+    docnums = [d for d, _ in best]
+    per_group, group_count = _group_counts(groups[matches])
     return Collected(
-        top=[(d, score, others) for (d, score), others in zip(best, _others([d for d, _ in best], groups, order, ordered))],
+        top=[(d, score, others) for (d, score), others in zip(best, _others(docnums, groups, order, ordered))],
         total=len(matches),
-        groups=_distinct(groups[matches]),
+        groups=group_count,
         facets={name: _counts(parts) for name, parts in facet_parts.items()},
+        group_matches={d: 1 if group < 0 else int(per_group[group]) for d, group in zip(docnums, groups[docnums].tolist())},
     )
+
+
+def group_others(searcher, docnums, group_field):
+    """For each document, the other documents of its ``group_field`` group (none without a group)."""
+    return _others(docnums, *index_groups(searcher, group_field))
 
 
 def _restricted(mask, restriction, evaluation, subsearcher):

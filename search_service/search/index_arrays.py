@@ -284,17 +284,19 @@ def value_ranks(searcher, fieldname):
     return _ranks.get((index_key(searcher), fieldname), compute)
 
 
-def warm_segments(searcher, fieldnames, group_field, facet_field, share=0.5):
-    """Read ahead what searches need: the groups and facet values, each segment's lengths of
-    ``fieldnames``, and the posting lists of their terms in most paragraphs, into the segment's
-    cache up to ``share`` of its size (they are the longest to read, and the most asked for)."""
+def warm_segments(searcher, fieldnames, group_fields, facet_field, share=0.5):
+    """Read ahead what searches need: the groups of each of ``group_fields``, the facet values,
+    each segment's lengths of ``fieldnames``, and the posting lists of their terms in most
+    paragraphs, into the segment's cache up to ``share`` of its size (they are the longest to
+    read, and the most asked for)."""
     readers = [subsearcher.reader() for subsearcher, _ in searcher.leaf_searchers()]
     for reader in readers:
         arrays = segment_arrays(reader)
         arrays.field_codes(reader, facet_field)
         for fieldname in fieldnames:
             arrays.field_lengths(reader, fieldname)
-    index_groups(searcher, group_field)
+    for group_field in group_fields:
+        index_groups(searcher, group_field)
     for reader in readers:
         arrays = segment_arrays(reader)
         terms = sorted(

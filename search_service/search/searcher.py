@@ -12,7 +12,7 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import Facet, collect
+from search_service.search.collection import Facet, collect, group_others
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
@@ -36,6 +36,9 @@ DUPLICATES_WARMED = DUPLICATES_REMEMBERED // 2
 SEARCH_TIME_LIMIT = 5.0
 #: Orders of results: by relevance, or newest first (then by relevance; undated paragraphs last).
 SORTS = ("relevance", "date")
+#: What a result stands for, by the field that groups the paragraphs it collapses: a paragraph
+#: with its near-duplicates (republished copies), or a document by its best paragraph.
+COLLAPSES = {"duplicates": fields.DUPLICATE_GROUP, "document": fields.DOCUMENT_ID}
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,8 @@ class SearchRequest:
     highlight: bool = True
     #: One of ``SORTS``.
     sort: str = "relevance"
+    #: One of ``COLLAPSES``.
+    collapse: str = "duplicates"
 
 
 @dataclasses.dataclass
@@ -62,6 +67,8 @@ class SearchPage:
 
     query: str
     total: int
+    #: Results once collapsed, over all pages.
+    groups: int
     page: int
     per_page: int
     pages: int
@@ -140,7 +147,7 @@ def _duplicates(searcher, docnums):
     return [{"id": paragraph, "document": dict(document)} for paragraph, document in listed]
 
 
-def _result(searcher, docnum, score, duplicates, wanted_terms):
+def _result(searcher, docnum, score, duplicates, matched, wanted_terms):
     stored = searcher.stored_fields(docnum)
     return {
         "id": stored[fields.ID],
@@ -150,6 +157,7 @@ def _result(searcher, docnum, score, duplicates, wanted_terms):
         "snippet": snippet(stored[fields.TEXT], *wanted_terms) if wanted_terms else None,
         "text": stored[fields.TEXT],
         "duplicates": _duplicates(searcher, duplicates),
+        "matched_paragraphs": matched,
     }
 
 
@@ -172,7 +180,7 @@ class _Warming:
     def run(self, live_index):
         try:
             with live_index.searcher() as searcher:
-                warm_segments(searcher, WARMED_FIELDS, fields.DUPLICATE_GROUP, fields.SOURCE)
+                warm_segments(searcher, WARMED_FIELDS, COLLAPSES.values(), fields.SOURCE)
                 _entries(searcher, largest_groups(searcher, fields.DUPLICATE_GROUP, DUPLICATES_WARMED))
                 value_ranks(searcher, fields.DATE)
                 ngram_statistics(searcher)
@@ -229,12 +237,12 @@ def _warm_in_background(live_index, searcher):
 
 
 def _collect(searcher, parsed, request):
-    """The best paragraph of each duplicate group down to the requested page (and the rescoring
-    window at least), the totals and the counts by source and by date, each without its own filter,
-    so that its other values stay choosable."""
+    """The best paragraph of each group (of near-duplicates, or of a document) down to the
+    requested page (and the rescoring window at least), the totals and the counts by source and by
+    date, each without its own filter, so that its other values stay choosable."""
     try:
         return collect(
-            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), fields.DUPLICATE_GROUP,
+            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), COLLAPSES[request.collapse],
             facets={
                 "source": Facet(fields.SOURCE, _filter(dataclasses.replace(request, sources=()))),
                 "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
@@ -292,8 +300,15 @@ def search(live_index, request):
         first = (request.page - 1) * request.per_page
         # Rescoring reorders by relevance only.
         ranked = collected.top if request.sort == "date" else rescore(searcher, request.q, collected.top)
-        ranked = ranked[: request.page * request.per_page]
-        hits = [_result(searcher, docnum, score, duplicates, wanted) for docnum, score, duplicates in ranked[first:]]
+        shown = ranked[first : request.page * request.per_page]
+        if request.collapse == "duplicates":
+            duplicates = [others for _, _, others in shown]
+        else:  # a result stands for its document; its duplicates are still its paragraph's copies
+            duplicates = group_others(searcher, [docnum for docnum, _, _ in shown], fields.DUPLICATE_GROUP)
+        hits = [
+            _result(searcher, docnum, score, others, collected.group_matches[docnum], wanted)
+            for (docnum, score, _), others in zip(shown, duplicates)
+        ]
         facets = {
             "source": _facet_values(collected.facets["source"], key=lambda f: (-f["count"], f["value"])),
             "year": _facet_values(collected.facets["year"], key=lambda f: f["value"], reverse=True),
@@ -302,6 +317,7 @@ def search(live_index, request):
     return SearchPage(
         query=request.q,
         total=total,
+        groups=collected.groups,
         page=request.page,
         per_page=request.per_page,
         pages=pages,
