@@ -165,6 +165,15 @@ def widget_options(root):
     return root.find_elements(By.CSS_SELECTOR, "[role=option]")
 
 
+def type_into_widget(driver, page, text):
+    """Open ``page`` (a host site embedding the widget), type ``text`` into the widget; returns its shadow root."""
+    driver.get(page)
+    root, combobox = wait_until(driver, lambda: widget_parts(driver))
+    combobox.click()
+    type_keys(driver, text)
+    return root
+
+
 def shown(driver, element_id):
     """The element with this id if it is displayed, else None."""
     element = driver.find_element(By.ID, element_id)
@@ -235,10 +244,7 @@ def test_widget_on_another_origin_shows_highlighted_results_and_moves_with_arrow
 
 @requires_chromium
 def test_widget_treats_the_last_word_as_a_prefix_while_typing(browser, live_server, host_site):
-    browser.get(host_site("prefix.html", live_server))
-    root, combobox = wait_until(browser, lambda: widget_parts(browser))
-    combobox.click()
-    type_keys(browser, "وزراء التحا")
+    root = type_into_widget(browser, host_site("prefix.html", live_server), "وزراء التحا")
     options = wait_until(browser, lambda: widget_options(root))
     marked = " ".join(m.text for o in options for m in o.find_elements(By.TAG_NAME, "mark"))
     assert "تحالف" in marked
@@ -247,26 +253,36 @@ def test_widget_treats_the_last_word_as_a_prefix_while_typing(browser, live_serv
 @requires_chromium
 def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host_site):
     source = "بوابة روزا اليوسف"
-    browser.get(host_site("one-source.html", live_server, attributes=f'source="{source}"'))
-    root, combobox = wait_until(browser, lambda: widget_parts(browser))
-    combobox.click()
-    type_keys(browser, "التحالف ")
+    root = type_into_widget(browser, host_site("one-source.html", live_server, attributes=f'source="{source}"'), "التحالف ")
     metas = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option] .meta"))
     assert all(m.text.startswith(source) for m in metas)
 
 
 @requires_chromium
 def test_widget_can_show_the_newest_first(browser, live_server, host_site):
-    browser.get(host_site("newest.html", live_server, attributes='sort="date"'))
-    root, combobox = wait_until(browser, lambda: widget_parts(browser))
-    combobox.click()
-    type_keys(browser, "التحالف ")
+    root = type_into_widget(browser, host_site("newest.html", live_server, attributes='sort="date"'), "التحالف ")
     metas = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option] .meta"))
     assert "2024" in metas[0].text  # by relevance, the first result is undated
     type_keys(browser, Keys.ENTER)  # no result chosen: the service's page, in the same order
     wait_until(browser, lambda: browser.current_url.startswith(live_server))
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query) == {"q": ["التحالف"], "sort": ["date"]}
-    wait_until(browser, lambda: browser.find_element(By.CSS_SELECTOR, "#sort-options input:checked").get_attribute("value") == "date")
+    wait_until(browser, lambda: chosen(browser, "sort") == "date")
+
+
+@requires_chromium
+def test_widget_can_show_one_result_per_document(browser, live_server, host_site):
+    page = host_site("per-document.html", live_server, attributes='collapse="document" per-page="10"')
+    root = type_into_widget(browser, page, "وزراء الخارجية ")
+
+    def five_results():
+        options = root.find_elements(By.CSS_SELECTOR, "[role=option]:not(.more)")
+        return options if len(options) == 5 else None
+
+    assert len({option.text.split("\n")[0] for option in wait_until(browser, five_results)}) == 5  # five documents
+    type_keys(browser, Keys.ENTER)  # the service's page, one result per document too
+    wait_until(browser, lambda: browser.current_url.startswith(live_server))
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)["collapse"] == ["document"]
+    wait_until(browser, lambda: chosen(browser, "collapse") == "document")
 
 
 @requires_chromium
@@ -325,13 +341,23 @@ def test_search_page_filters_by_source_facet(browser, live_server):
     assert browser.find_element(By.CSS_SELECTOR, "#source-facets input:checked").get_attribute("value") == source
 
 
+def chosen(browser, name):
+    """The value checked among the search page's ``name`` options."""
+    return browser.find_element(By.CSS_SELECTOR, f"#{name}-options input:checked").get_attribute("value")
+
+
+def choose_on_page(browser, live_server, q, name, value, default):
+    """Search the page for ``q``, then choose ``value`` among its ``name`` options (``default`` before)."""
+    browser.get(live_server + "/?q=" + urllib.parse.quote(q))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert chosen(browser, name) == default
+    browser.find_element(By.CSS_SELECTOR, f"#{name}-options input[value='{value}']").find_element(By.XPATH, "..").click()
+    wait_until(browser, lambda: f"{name}={value}" in browser.current_url)
+
+
 @requires_chromium
 def test_search_page_sorts_newest_first_and_keeps_the_order_in_the_url(browser, live_server):
-    browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
-    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
-    assert browser.find_element(By.CSS_SELECTOR, "#sort-options input:checked").get_attribute("value") == "relevance"
-    browser.find_element(By.CSS_SELECTOR, "#sort-options input[value='date']").find_element(By.XPATH, "..").click()
-    wait_until(browser, lambda: "sort=date" in browser.current_url)
+    choose_on_page(browser, live_server, "داعش", "sort", "date", default="relevance")
 
     def newest_first():
         results = browser.find_elements(By.CSS_SELECTOR, "#results .result")
@@ -342,7 +368,27 @@ def test_search_page_sorts_newest_first_and_keeps_the_order_in_the_url(browser, 
     screenshot(browser, "search-page-newest-first.png")
     browser.back()
     wait_until(browser, lambda: "sort=date" not in browser.current_url)
-    wait_until(browser, lambda: browser.find_element(By.CSS_SELECTOR, "#sort-options input:checked").get_attribute("value") == "relevance")
+    wait_until(browser, lambda: chosen(browser, "sort") == "relevance")
+
+
+@requires_chromium
+def test_search_page_shows_one_result_per_document_and_keeps_the_choice_in_the_url(browser, live_server):
+    choose_on_page(browser, live_server, "وزراء الخارجية", "collapse", "document", default="duplicates")
+
+    def one_per_document():
+        results = browser.find_elements(By.CSS_SELECTOR, "#results .result")
+        titles = [r.find_element(By.CSS_SELECTOR, ".result-title").text for r in results]
+        return len(results) == 5 and len(set(titles)) == 5 and titles
+
+    wait_until(browser, one_per_document)
+    assert browser.find_element(By.ID, "status").text == "39 نتيجة في 5 مقالات"
+    more = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results .more-in-document")]
+    assert more[0] == "فقرات أخرى مطابقة في المقال: 11"
+    screenshot(browser, "search-page-one-per-document.png")
+    browser.back()
+    wait_until(browser, lambda: "collapse=document" not in browser.current_url)
+    wait_until(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#results .result")) == 10)
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results .more-in-document")
 
 
 def choose_date(browser, element_id, value):
@@ -451,25 +497,19 @@ def test_search_page_shows_the_api_error_message(browser, live_server):
 
 @requires_chromium
 def test_widget_offers_did_you_mean_when_nothing_is_found(browser, live_server, host_site):
-    browser.get(host_site("suggestion.html", live_server))
-    root, combobox = wait_until(browser, lambda: widget_parts(browser))
-    combobox.click()
-    type_keys(browser, MISSPELLED + " ")
+    root = type_into_widget(browser, host_site("suggestion.html", live_server), MISSPELLED + " ")
     button = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, ".message button"))[0]
     assert "لا نتائج" in root.find_element(By.CSS_SELECTOR, "[role=status]").get_attribute("textContent")
     screenshot(browser, "widget-did-you-mean.png")
     button.click()
     wait_until(browser, lambda: widget_options(root))
-    assert combobox.get_attribute("aria-expanded") == "true"
+    assert root.find_element(By.CSS_SELECTOR, "input").get_attribute("aria-expanded") == "true"
 
 
 @requires_chromium
 def test_markup_in_documents_is_shown_as_text(browser, markup_server, host_site):
     # No policy on this page: the widget alone must keep the markup inert.
-    browser.get(host_site("markup.html", markup_server, policy=False))
-    root, combobox = wait_until(browser, lambda: widget_parts(browser))
-    combobox.click()
-    type_keys(browser, "الحماية ")
+    root = type_into_widget(browser, host_site("markup.html", markup_server, policy=False), "الحماية ")
     option = wait_until(browser, lambda: [o for o in widget_options(root) if "<img" in o.text])[0]
     assert MARKUP in option.text and "<b>وسم</b>" in option.text
     assert not root.find_elements(By.CSS_SELECTOR, "[role=listbox] img, [role=listbox] script, [role=listbox] b")

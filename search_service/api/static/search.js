@@ -1,5 +1,5 @@
 /*
- * The search page. The URL holds the search (?q=&page=&sort=&source=&date_from=&date_to=), so every
+ * The search page. The URL holds the search (?q=&page=&sort=&collapse=&source=&date_from=&date_to=), so every
  * state is linkable; the page asks /api/search and draws the answer with DOM calls only.
  * Counting, dates, snippets and links come from the <arabic-search> element of /widget.js.
  */
@@ -28,6 +28,7 @@
   const sourceFacets = byId("source-facets");
   const sourcesHeading = byId("filters-heading");
   const sortOptions = byId("sort-options");
+  const collapseOptions = byId("collapse-options");
   const dateRange = byId("date-range");
   const dateFrom = byId("date-from");
   const dateTo = byId("date-to");
@@ -50,6 +51,7 @@
       q: (params.get("q") || "").trim(),
       page: Math.max(1, parseInt(params.get("page"), 10) || 1),
       sort: params.get("sort") === "date" ? "date" : "relevance",
+      collapse: params.get("collapse") === "document" ? "document" : "duplicates",
       sources: params.getAll("source").filter(Boolean),
       dateFrom: params.get("date_from") || "",
       dateTo: params.get("date_to") || "",
@@ -62,6 +64,7 @@
     if (state.page > 1) params.set("page", String(state.page));
     if (perPage) params.set("per_page", String(perPage));
     if (state.sort === "date") params.set("sort", "date");
+    if (state.collapse === "document") params.set("collapse", "document");
     for (const source of state.sources) params.append("source", source);
     if (state.dateFrom) params.set("date_from", state.dateFrom);
     if (state.dateTo) params.set("date_to", state.dateTo);
@@ -124,6 +127,7 @@
     }
     clear();
     let summary = countText(body.total);
+    if (state.collapse === "document" && body.total) summary += ` في ${documentsText(body.groups)}`;
     if (body.pages > 1) summary += ` — الصفحة ${numberText(body.page)} من ${numberText(body.pages)}`;
     status.textContent = summary;
     if (body.suggestion) {
@@ -144,6 +148,7 @@
     status.classList.toggle("visually-hidden", !body.results.length);
     results.append(...body.results.map(resultItem));
     sortOptions.querySelector(`input[value="${state.sort}"]`).checked = true;
+    collapseOptions.querySelector(`input[value="${state.collapse}"]`).checked = true;
     dateFrom.value = state.dateFrom;
     dateTo.value = state.dateTo;
     renderFacets(state, (body.facets && body.facets.source) || []);
@@ -193,6 +198,9 @@
     const snippet = element("p", "snippet");
     snippet.append(snippetFragment(result.snippet));
     item.append(snippet);
+    if (current.collapse === "document" && result.matched_paragraphs > 1) {
+      item.append(element("p", "more-in-document", `فقرات أخرى مطابقة في المقال: ${numberText(result.matched_paragraphs - 1)}`));
+    }
     if (result.duplicates && result.duplicates.length) item.append(duplicatesList(result.duplicates));
     return item;
   }
@@ -211,13 +219,25 @@
     return meta;
   }
 
+  /** "n documents", with the Arabic plural forms. */
+  function documentsText(n) {
+    switch (new Intl.PluralRules("ar").select(n)) {
+      case "one": return "مقال واحد";
+      case "two": return "مقالين";
+      case "few": return `${numberText(n)} مقالات`;
+      case "many": return `${numberText(n)} مقالًا`;
+      default: return `${numberText(n)} مقال`;
+    }
+  }
+
   /** "also in n other places", with the Arabic plural forms. */
   function elsewhereText(n) {
     switch (new Intl.PluralRules("ar").select(n)) {
       case "one": return "موضع آخر";
       case "two": return "موضعين آخرين";
       case "few": return `${numberText(n)} مواضع أخرى`;
-      default: return `${numberText(n)} موضعًا آخر`;
+      case "many": return `${numberText(n)} موضعًا آخر`;
+      default: return `${numberText(n)} موضع آخر`;
     }
   }
 
@@ -329,6 +349,10 @@
 
   sortOptions.addEventListener("change", (event) => {
     search({ ...current, sort: event.target.value, page: 1 }, "push");
+  });
+
+  collapseOptions.addEventListener("change", (event) => {
+    search({ ...current, collapse: event.target.value, page: 1 }, "push");
   });
 
   dateRange.addEventListener("change", () => {

@@ -6,12 +6,12 @@
  *
  * Attributes: endpoint (default: the origin this script came from), placeholder, label,
  * per-page (default 5), source (comma-separated source names), date-from, date-to (YYYY-MM-DD),
- * sort ("date": newest first).
+ * sort ("date": newest first), collapse ("document": one result per document).
  * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
  * --arabic-search-text and --arabic-search-font on the element.
  * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
  * opens href: the document's url, or the service's search page for the query (with the
- * element's sources, dates and order).
+ * element's sources, dates, order and collapsing).
  *
  * The element lives in a shadow root, so the page's CSS cannot reach it and its CSS cannot leak.
  * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
@@ -278,14 +278,14 @@
       for (const source of (this.getAttribute("source") || "").split(",")) {
         if (source.trim()) url.searchParams.append("source", source.trim());
       }
-      for (const name of ["date-from", "date-to", "sort"]) {
+      for (const name of ["date-from", "date-to", "sort", "collapse"]) {
         const value = this.getAttribute(name);
         if (value) url.searchParams.set(name.replace("-", "_"), value);
       }
       return url;
     }
 
-    /** The service's search page for a query, with the element's sources, dates and order. */
+    /** The service's search page for a query, with the element's sources, dates, order and collapsing. */
     _pageUrl(query) {
       const params = this._searchUrl(query).searchParams;
       params.delete("per_page");
