@@ -11,6 +11,8 @@ import urllib.request
 import pytest
 from openapi_spec_validator import validate
 
+from search_service.api import create_app
+
 from conftest import build_index, free_port, running_server, wait_until_responds, write_jsonl
 
 
@@ -149,6 +151,35 @@ def test_document_endpoint_returns_paragraphs_in_order(live_server):
     assert status == 200 and body["id"] == "001_93b21bcfa360256c" and body["date"] == "2024-03-29"
     positions = [p["position"] for p in body["paragraphs"]]
     assert positions == list(range(1, len(positions) + 1))
+
+
+def page(base, path):
+    """Status, headers and text of an HTML page."""
+    try:
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def test_document_page_marks_the_query_and_answers_an_unknown_id_with_a_404_page(live_server):
+    status, headers, text = page(live_server, "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("وزراء الخارجية"))
+    assert status == 200 and headers["Content-Type"].startswith("text/html") and "default-src 'none'" in headers["Content-Security-Policy"]
+    assert '<p class="paragraph" id="p3">وترأس اجتماع <mark>وزراء</mark> <mark>خارجية</mark>' in text
+    # A query the service refuses still shows the document, unmarked.
+    status, _, text = page(live_server, "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote('"وزراء'))
+    assert status == 200 and '<p class="paragraph" id="p3">' in text and "<mark>" not in text
+    status, headers, text = page(live_server, "/documents/no-such-document")
+    assert status == 404 and headers["Content-Type"].startswith("text/html") and "لا يوجد مستند بهذا المعرّف" in text
+    # The API's document is unchanged: plain text only.
+    _, _, body = get(live_server, "/api/documents/001_93b21bcfa360256c")
+    assert set(body["paragraphs"][0]) == {"id", "position", "text"}
+
+
+def test_without_an_index_the_document_page_says_so(tmp_path):
+    client = create_app({"INDEX": str(tmp_path / "missing")}).test_client()
+    response = client.get("/documents/001_93b21bcfa360256c")
+    assert response.status_code == 503 and "الفهرس غير متاح" in response.get_data(as_text=True)
 
 
 def test_health_and_stats(live_server):

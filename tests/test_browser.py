@@ -238,8 +238,10 @@ def test_widget_on_another_origin_shows_highlighted_results_and_moves_with_arrow
     assert not listbox.is_displayed()
     assert combobox.get_attribute("aria-activedescendant") is None
 
-    type_keys(browser, Keys.ARROW_DOWN, Keys.ENTER)
-    wait_until(browser, lambda: browser.current_url.startswith(live_server + "/?q="))
+    type_keys(browser, Keys.ARROW_DOWN, Keys.ENTER)  # a document without a url of its own: the service's page of it
+    wait_until(browser, lambda: browser.current_url.startswith(live_server + "/documents/"))
+    target = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph:target"))[0]
+    assert "تحالف" in target.find_element(By.TAG_NAME, "mark").text
 
 
 @requires_chromium
@@ -523,6 +525,34 @@ def test_markup_in_documents_is_shown_as_text(browser, markup_server, host_site)
     assert not result.find_elements(By.CSS_SELECTOR, "a[href^=javascript]")
     screenshot(browser, "search-page-markup-as-text.png")
     assert no_alert(browser)
+
+    result.find_element(By.CSS_SELECTOR, ".result-meta a").click()  # the paragraph in its document
+    article = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "article.document"))[0]
+    assert MARKUP in article.text and "<b>وسم</b>" in article.text
+    assert not article.find_elements(By.CSS_SELECTOR, "img, script, b, a[href^=javascript]")
+    assert article.find_element(By.TAG_NAME, "mark").text == "الحماية"
+    assert no_alert(browser)
+
+
+@requires_chromium
+def test_a_result_opens_its_whole_document_at_its_paragraph_with_the_query_marked(browser, live_server):
+    browser.get_log("browser")
+    browser.get(live_server + "/?q=" + urllib.parse.quote("وزراء الخارجية"))
+    first = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))[0]
+    snippet = first.find_element(By.CSS_SELECTOR, ".snippet").text
+    first.find_element(By.CSS_SELECTOR, ".result-meta a").click()
+    target = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph:target"))[0]
+    assert browser.current_url.startswith(live_server + "/documents/001_93b21bcfa360256c?q=")
+    assert target.text.startswith(snippet.rstrip("…")) and target.is_displayed()
+    assert {m.text for m in target.find_elements(By.TAG_NAME, "mark")} >= {"وزراء", "الخارجية"}
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".paragraph")) > 10  # the whole document
+    assert browser.find_element(By.CSS_SELECTOR, ".result-meta time").text == "29 مارس 2024"
+    assert policy_violations(browser) == []
+    screenshot(browser, "document-page.png")
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.find_element(By.CSS_SELECTOR, ".back a").click()
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "وزراء الخارجية"
 
 
 @requires_chromium

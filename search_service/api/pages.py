@@ -1,6 +1,12 @@
-"""The pages served to people and embedding sites: /, /widget.js, /opensearch.xml."""
+"""The pages served to people and embedding sites: /, /documents/<id>, /widget.js, /opensearch.xml."""
+
+import datetime
+import urllib.parse
 
 import flask
+
+from search_service.indexing import IndexNotFound
+from search_service.search import get_document
 
 bp = flask.Blueprint(
     "pages", __name__, static_folder="static", static_url_path="/assets", template_folder="templates"
@@ -21,14 +27,52 @@ PAGE_POLICY = "; ".join(
 )
 
 
-@bp.get("/")
-def index():
-    """The Arabic search page; the query in ``?q=`` fills the search box."""
-    response = flask.make_response(flask.render_template("index.html", query=flask.request.args.get("q", "")))
+def _page(template, status=200, **context):
+    """An HTML page under the pages' Content-Security-Policy."""
+    response = flask.make_response(flask.render_template(template, **context), status)
     response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.get("/")
+def index():
+    """The Arabic search page; the query in ``?q=`` fills the search box."""
+    return _page("index.html", query=flask.request.args.get("q", ""))
+
+
+@bp.get("/documents/<path:document_id>")
+def document(document_id):
+    """A whole document to read, the words of the query in ``?q=`` marked; each paragraph is
+    anchored by its position (``#p3``)."""
+    query = flask.request.args.get("q", "")
+    try:
+        found = get_document(flask.current_app.extensions["search_service.index"], document_id, query)
+    except IndexNotFound:
+        return _page("document.html", 503, query=query, document=None, message="الفهرس غير متاح الآن: حاول بعد قليل.")
+    if found is None:
+        return _page("document.html", 404, query=query, document=None, message="لا يوجد مستند بهذا المعرّف.")
+    return _page("document.html", query=query, document=found, source_url=_web_address(found["url"]))
+
+
+#: The months as the search page's browser formats them in Arabic (``Intl.DateTimeFormat("ar")``).
+MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
+
+
+@bp.app_template_filter("long_date")
+def long_date(iso):
+    """An ISO date as the search page shows it (``2024-03-29`` → ``29 مارس 2024``); as given if it is not one."""
+    try:
+        date = datetime.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def _web_address(url):
+    """``url`` if it is an http(s) address a page may link to, else None."""
+    return url if url and urllib.parse.urlsplit(url).scheme in ("http", "https") else None
 
 
 @bp.get("/widget.js")

@@ -3,17 +3,32 @@
 from whoosh import query
 
 from search_service.indexing import schema as fields
-from search_service.search.searcher import document_metadata
+from search_service.search.query import QueryError
+from search_service.search.searcher import document_metadata, matched_terms
+from search_service.search.snippets import marked
 
 
-def get_document(live_index, document_id):
-    """The document with its metadata and paragraphs in order, or None if the id is unknown."""
+def get_document(live_index, document_id, q=None):
+    """The document with its metadata and paragraphs in order, or None if the id is unknown.
+
+    Each paragraph also has ``marked``: its text as HTML, escaped, with the words the query ``q``
+    matches in ``<mark>`` (none without a query, or for a query the service refuses).
+    """
     with live_index.searcher() as searcher:
         hits = searcher.search(query.Term(fields.DOCUMENT_ID, document_id), limit=None, sortedby=fields.POSITION)
         paragraphs = [hit.fields() for hit in hits]
+        wanted = set(), set()
+        if q:
+            try:
+                wanted = matched_terms(searcher, q)
+            except QueryError:
+                pass
     if not paragraphs:
         return None
     return {
         **document_metadata(paragraphs[0]),
-        "paragraphs": [{"id": p[fields.ID], "position": p[fields.POSITION], "text": p[fields.TEXT]} for p in paragraphs],
+        "paragraphs": [
+            {"id": p[fields.ID], "position": p[fields.POSITION], "text": p[fields.TEXT], "marked": marked(p[fields.TEXT], *wanted)}
+            for p in paragraphs
+        ],
     }

@@ -102,6 +102,12 @@ def document_metadata(stored):
     }
 
 
+def matched_terms(searcher, text):
+    """The index terms the query ``text`` looks for, as snippets mark them: (stems, exact forms).
+    Raises ``QueryError`` for a query the service refuses."""
+    return _wanted_terms(expanded(searcher, parse_query(text, searcher.schema)), searcher.reader())
+
+
 def _wanted_terms(q, reader):
     """The index terms a query looks for (prefixes expanded, negated parts left out): (stems, exact forms)."""
     stems, exact_forms = set(), set()

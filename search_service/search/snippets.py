@@ -30,6 +30,8 @@ def matched_spans(text, stems, exact_forms):
     from a ة written ت before a pronoun (وزاره from وزارته), so such a stem is looked for without
     its ه.
     """
+    if not stems and not exact_forms:
+        return []
     pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in stems | exact_forms}
     holds_a_term = re.compile("|".join(map(re.escape, pieces)))
     spans = []
@@ -61,6 +63,11 @@ def _window(text, spans, size):
         space = text.rfind(" ", start, end)
         end = space if space > start + size // 2 else end
     return start, end
+
+
+def marked(text, stems, exact_forms):
+    """The whole of ``text`` as HTML: escaped, matched words in ``<mark>``."""
+    return snippet(text, stems, exact_forms, size=len(text))
 
 
 def snippet(text, stems, exact_forms, size=SNIPPET_CHARS):

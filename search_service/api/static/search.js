@@ -7,7 +7,7 @@
   "use strict";
 
   const PER_PAGE = 10;
-  const { countText, dateText, snippetFragment, safeUrl } = customElements.get("arabic-search");
+  const { countText, dateText, snippetFragment, safeUrl, documentUrl } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
@@ -178,28 +178,33 @@
     show(errorBox, true);
   }
 
+  /** The document's page here, the query's words marked, at one of its paragraphs. */
+  function documentHref(doc, position) {
+    return documentUrl("", doc.id, position, current.q);
+  }
+
   function resultItem(result) {
     const doc = result.document || {};
     const item = element("li", "result");
     const title = element("h3", "result-title");
-    const href = safeUrl(doc.url, location.href);
+    const original = safeUrl(doc.url, location.href);
+    const link = element("a");
+    // The original page if there is one, else the document here.
+    link.href = original || documentHref(doc, result.position);
+    if (original) link.rel = "noopener";
     // Isolated, so that a document known only by its id (000_b0b6…) reads in its own order.
-    const name = element("bdi", "", doc.title || doc.id);
-    if (href) {
-      const link = element("a");
-      link.href = href;
-      link.rel = "noopener";
-      link.append(name);
-      title.append(link);
-    } else {
-      title.append(name);
-    }
+    link.append(element("bdi", "", doc.title || doc.id));
+    title.append(link);
     item.append(title, metaLine(doc, result.position));
     const snippet = element("p", "snippet");
     snippet.append(snippetFragment(result.snippet));
     item.append(snippet);
     if (current.collapse === "document" && result.matched_paragraphs > 1) {
-      item.append(element("p", "more-in-document", `فقرات أخرى مطابقة في المقال: ${numberText(result.matched_paragraphs - 1)}`));
+      const more = element("a", "", `فقرات أخرى مطابقة في المقال: ${numberText(result.matched_paragraphs - 1)}`);
+      more.href = documentHref(doc, result.position);
+      const line = element("p", "more-in-document");
+      line.append(more);
+      item.append(line);
     }
     if (result.duplicates && result.duplicates.length) item.append(duplicatesList(result.duplicates));
     return item;
@@ -215,7 +220,14 @@
       when.append(time);
       meta.append(when);
     }
-    if (position) meta.append(element("span", "", `الفقرة ${numberText(position)}`));
+    if (position) {
+      // The paragraph in its whole document, here.
+      const paragraph = element("a", "", `الفقرة ${numberText(position)}`);
+      paragraph.href = documentHref(doc, position);
+      const where = element("span");
+      where.append(paragraph);
+      meta.append(where);
+    }
     return meta;
   }
 

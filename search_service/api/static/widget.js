@@ -10,8 +10,9 @@
  * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
  * --arabic-search-text and --arabic-search-font on the element.
  * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
- * opens href: the document's url, or the service's search page for the query (with the
- * element's sources, dates, order and collapsing).
+ * opens href: the document's url, else the document on the service's page at the chosen paragraph;
+ * choosing "all results" opens the service's search page for the query (with the element's
+ * sources, dates, order and collapsing).
  *
  * The element lives in a shadow root, so the page's CSS cannot reach it and its CSS cannot leak.
  * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
@@ -167,6 +168,11 @@
     }
   }
 
+  /** The service's page of a document, the words of ``query`` marked, at one of its paragraphs. */
+  function documentUrl(endpoint, documentId, position, query) {
+    return `${endpoint}/documents/${encodeURIComponent(documentId)}?${new URLSearchParams({ q: query })}#p${position}`;
+  }
+
   function element(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -183,6 +189,7 @@
     static dateText(iso) { return dateText(iso); }
     static snippetFragment(html) { return snippetFragment(html); }
     static safeUrl(url, base) { return safeUrl(url, base); }
+    static documentUrl(endpoint, documentId, position, query) { return documentUrl(endpoint, documentId, position, query); }
 
     constructor() {
       super();
@@ -459,9 +466,13 @@
     }
 
     _choose(index) {
-      const result = this._results[index] || null;
-      const url = safeUrl(result && result.document && result.document.url, this.endpoint);
-      this._go(result, url || this._pageUrl(this._query));
+      const result = this._results[index];
+      if (!result) {
+        this._go(null, this._pageUrl(this._query));
+        return;
+      }
+      const doc = result.document || {};
+      this._go(result, safeUrl(doc.url, this.endpoint) || documentUrl(this.endpoint, doc.id, result.position, this._query));
     }
 
     _go(result, href) {
