@@ -169,6 +169,8 @@ def test_document_page_marks_the_query_and_answers_an_unknown_id_with_a_404_page
     # A query the service refuses still shows the document, unmarked.
     status, _, text = page(live_server, "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote('"وزراء'))
     assert status == 200 and '<p class="paragraph" id="p3">' in text and "<mark>" not in text
+    status, _, text = page(live_server, "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("<script>alert(1)</script>"))
+    assert status == 200 and "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     status, headers, text = page(live_server, "/documents/no-such-document")
     assert status == 404 and headers["Content-Type"].startswith("text/html") and "لا يوجد مستند بهذا المعرّف" in text
     # The API's document is unchanged: plain text only.
