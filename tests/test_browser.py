@@ -449,7 +449,14 @@ def test_search_page_on_a_phone(browser, live_server):
         wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result mark"))
         width = browser.execute_script("return document.documentElement.scrollWidth")
         assert width <= 390
+        # The order and filters are folded under one line: the first result is on the first screen.
+        first = browser.find_element(By.CSS_SELECTOR, "#results .result")
+        assert first.rect["y"] < 844 / 2 and not browser.find_element(By.ID, "sort-options").is_displayed()
         screenshot(browser, "search-page-phone.png")
+        browser.find_element(By.ID, "filters-toggle").click()
+        browser.find_element(By.CSS_SELECTOR, "#sort-options input[value='date']").find_element(By.XPATH, "..").click()
+        wait_until(browser, lambda: browser.find_element(By.ID, "filters-toggle").text == "الترتيب والتصفية (1)")
+        assert "sort=date" in browser.current_url and browser.find_element(By.ID, "sort-options").is_displayed()
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 

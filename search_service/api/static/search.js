@@ -25,6 +25,9 @@
   const results = byId("results");
   const pagination = byId("pagination");
   const filters = byId("filters");
+  const filtersPanel = byId("filters-panel");
+  const filtersToggle = byId("filters-toggle");
+  const wideScreen = window.matchMedia("(min-width: 52rem)");
   const sourceFacets = byId("source-facets");
   const sourcesHeading = byId("filters-heading");
   const sortOptions = byId("sort-options");
@@ -160,6 +163,10 @@
   /** The order and filters: shown while there is something to order or a filter to undo. */
   function showFilters(state, total) {
     show(filters, total > 0 || state.sources.length > 0 || Boolean(state.dateFrom || state.dateTo));
+    // Folded on a phone, the line still says how many choices differ from the defaults.
+    const chosen = [state.sort === "date", state.collapse === "document", Boolean(state.dateFrom || state.dateTo)]
+      .filter(Boolean).length + state.sources.length;
+    filtersToggle.textContent = chosen ? `الترتيب والتصفية (${numberText(chosen)})` : "الترتيب والتصفية";
   }
 
   function renderError(state, error, httpStatus) {
@@ -389,6 +396,12 @@
 
   window.addEventListener("popstate", () => search(readState(), null));
 
+  // Beside the results on a wide screen the order and filters are always shown; on a phone they
+  // fold under one line above the results.
+  const unfoldOnWideScreens = () => { filtersPanel.open = wideScreen.matches; };
+  wideScreen.addEventListener("change", unfoldOnWideScreens);
+  unfoldOnWideScreens();
+
   if (current.q) search(current, null);
-  else if (window.matchMedia("(min-width: 52rem)").matches) input.focus();
+  else if (wideScreen.matches) input.focus();
 })();
