@@ -173,9 +173,11 @@ def test_document_page_marks_the_query_and_answers_an_unknown_id_with_a_404_page
     assert status == 200 and "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     status, headers, text = page(live_server, "/documents/no-such-document")
     assert status == 404 and headers["Content-Type"].startswith("text/html") and "لا يوجد مستند بهذا المعرّف" in text
-    # The API's document is unchanged: plain text only.
-    _, _, body = get(live_server, "/api/documents/001_93b21bcfa360256c")
-    assert set(body["paragraphs"][0]) == {"id", "position", "text"}
+    # The API marks the same words, and tags each query's answer apart.
+    status, headers, body = get(live_server, "/api/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("وزراء الخارجية"))
+    assert status == 200 and body["paragraphs"][2]["marked"].startswith("وترأس اجتماع <mark>وزراء</mark> <mark>خارجية</mark>")
+    _, plain_headers, plain = get(live_server, "/api/documents/001_93b21bcfa360256c")
+    assert "<mark>" not in json.dumps(plain, ensure_ascii=False) and plain_headers["ETag"] != headers["ETag"]
 
 
 def test_without_an_index_the_document_page_says_so(tmp_path):

@@ -108,7 +108,7 @@ def _query_args():
 
 @bp.get("/api/documents/<path:document_id>")
 def document_endpoint(document_id):
-    """A document with its metadata and paragraphs.
+    """A document with its metadata and paragraphs, the words of ``q`` marked.
     ---
     get:
       summary: Get a document
@@ -117,6 +117,11 @@ def document_endpoint(document_id):
         name: document_id
         schema: {type: string}
         required: true
+      - in: query
+        name: q
+        schema: {type: string}
+        required: false
+        description: a query whose words each paragraph's `marked` puts in <mark>
       responses:
         200:
           description: The document.
@@ -127,14 +132,15 @@ def document_endpoint(document_id):
         404: NotFound
     """
     live = _live()
+    q = flask.request.args.get("q", "")
 
     def respond(_generation):
-        document = get_document(live, document_id)
+        document = get_document(live, document_id, q)
         if document is None:
             raise ApiError(404, "not_found", f"no document with id {document_id!r}")
         return json_response(schemas.Document(), document)
 
-    return _conditional(live, document_id, respond)
+    return _conditional(live, (document_id, q), respond)
 
 
 @bp.get("/api/health")

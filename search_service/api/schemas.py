@@ -104,6 +104,7 @@ class Paragraph(Schema):
     id = fields.String()
     position = fields.Integer()
     text = fields.String()
+    marked = fields.String(metadata={"description": "HTML: the text escaped, with the words of the query q in <mark>"})
 
 
 class Document(DocumentMeta):
