@@ -185,6 +185,12 @@
     show(errorBox, true);
   }
 
+  function link(text, href) {
+    const anchor = element("a", "", text);
+    anchor.href = href;
+    return anchor;
+  }
+
   /** The document's page here, the query's words marked, at one of its paragraphs. */
   function documentHref(doc, position) {
     return documentUrl("", doc.id, position, current.q);
@@ -195,22 +201,19 @@
     const item = element("li", "result");
     const title = element("h3", "result-title");
     const original = safeUrl(doc.url, location.href);
-    const link = element("a");
     // The original page if there is one, else the document here.
-    link.href = original || documentHref(doc, result.position);
-    if (original) link.rel = "noopener";
+    const titleLink = link("", original || documentHref(doc, result.position));
+    if (original) titleLink.rel = "noopener";
     // Isolated, so that a document known only by its id (000_b0b6…) reads in its own order.
-    link.append(element("bdi", "", doc.title || doc.id));
-    title.append(link);
+    titleLink.append(element("bdi", "", doc.title || doc.id));
+    title.append(titleLink);
     item.append(title, metaLine(doc, result.position));
     const snippet = element("p", "snippet");
     snippet.append(snippetFragment(result.snippet));
     item.append(snippet);
     if (current.collapse === "document" && result.matched_paragraphs > 1) {
-      const more = element("a", "", `فقرات أخرى مطابقة في المقال: ${numberText(result.matched_paragraphs - 1)}`);
-      more.href = documentHref(doc, result.position);
       const line = element("p", "more-in-document");
-      line.append(more);
+      line.append(link(`فقرات أخرى مطابقة في المقال: ${numberText(result.matched_paragraphs - 1)}`, documentHref(doc, result.position)));
       item.append(line);
     }
     if (result.duplicates && result.duplicates.length) item.append(duplicatesList(result.duplicates));
@@ -229,10 +232,8 @@
     }
     if (position) {
       // The paragraph in its whole document, here.
-      const paragraph = element("a", "", `الفقرة ${numberText(position)}`);
-      paragraph.href = documentHref(doc, position);
       const where = element("span");
-      where.append(paragraph);
+      where.append(link(`الفقرة ${numberText(position)}`, documentHref(doc, position)));
       meta.append(where);
     }
     return meta;
