@@ -4,7 +4,7 @@ import collections
 import datetime
 
 import pytest
-from whoosh import query
+from whoosh import query, scoring
 
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
@@ -61,6 +61,19 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
     assert ranking and [d for d, _, _ in collected.top] == [d for d, _ in expected]
     assert [s for _, s, _ in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
     assert collected.total == len(ranking) and collected.groups == len(expected)
+
+
+def test_term_scores_kept_from_one_weighting_are_not_given_for_another(seeds_index, searcher):
+    """A term's scores are kept with its postings, per weighting: Whoosh's own BM25F, asked after
+    ours on the same segments, gets its own scores."""
+    q = expanded(searcher, parse_query("التحالف الدولي", searcher.schema))
+    ours = collect(searcher, q, 1000, fields.DUPLICATE_GROUP)
+    with LiveIndex(seeds_index).searcher(weighting=scoring.BM25F()) as whooshs:
+        theirs = collect(whooshs, q, 1000, fields.DUPLICATE_GROUP)
+        expected = first_of_each_group(whooshs, whoosh_ranking(whooshs, q))
+    assert [s for _, s, _ in theirs.top] == pytest.approx([s for _, s in expected], rel=1e-12)
+    assert [s for _, s, _ in theirs.top] != [s for _, s, _ in ours.top]
+    assert collect(searcher, q, 1000, fields.DUPLICATE_GROUP) == ours
 
 
 def expanding_words(q):

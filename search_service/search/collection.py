@@ -13,7 +13,8 @@ the query is evaluated bottom-up into arrays over the segment's documents instea
 - a term's postings (document numbers and weights) are read block by block and kept with the
   segment's other arrays (``index_arrays``);
 - its scores are its scorer's formula applied to whole arrays (BM25 is plain arithmetic) with the
-  field lengths Whoosh uses, so each is the float Whoosh computes;
+  field lengths Whoosh uses, so each is the float Whoosh computes; they are kept beside its
+  postings, for the set of segments and the weighting they were computed for;
 - unions, intersections, AND NOT, AND MAYBE and boosts combine arrays; a sum may differ from
   Whoosh's in its last bit, as Whoosh adds a union's parts in another order;
 - a phrase reads positions only in the paragraphs that have all its words, and the paragraphs
@@ -33,6 +34,7 @@ from whoosh import collectors, query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, combo, mcore, wrappers
 
+from search_service.search.caches import index_key
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import NO_POSTINGS, index_groups, segment_arrays, value_ranks
 
@@ -69,9 +71,10 @@ class Collected:
 class _Evaluation:
     """Evaluates queries and matcher trees over one segment into (mask, scores) arrays."""
 
-    def __init__(self, reader, segment, deadline, scorers=None):
+    def __init__(self, reader, segment, deadline, generation, scorers=None):
         self.reader = reader
         self.segment = segment
+        self.generation = generation  # index_key of the searcher the segment belongs to
         self.n = segment.doc_count
         self.deadline = deadline
         # Scorers hold index-wide statistics (idf, average length): one per term serves every segment.
@@ -201,15 +204,30 @@ class _Evaluation:
         postings = self.segment.postings(self.reader, key)
         if postings is None or not len(postings[0]):  # no scorer for a term the segment lacks
             return postings
-        scorer = self.scorers.get(key)
-        if scorer is None:
-            scorer = self.scorers[key] = context.weighting.scorer(searcher, *key)
-        scores = self._scores(scorer, fieldname, postings)
+        scores = self._term_scores(key, postings, searcher, context)
         if scores is None:
             return None
         if q.boost != 1.0:
             scores = scores * q.boost
         return postings[0], scores
+
+    def _term_scores(self, key, postings, searcher, context):
+        """A term's scores (no boost) for its postings in the segment, or None where its scorer's
+        formula cannot be applied to arrays. They depend on the whole index's statistics (idf,
+        average length), so they are kept with the segment's postings for this set of segments
+        and this weighting."""
+        kept_key = ("scores", self.generation, context.weighting, key)
+        found = self.segment.cached_postings(kept_key)
+        if found is not None:
+            return found[0]
+        scorer = self.scorers.get(key)
+        if scorer is None:
+            scorer = self.scorers[key] = context.weighting.scorer(searcher, *key)
+        scores = self._scores(scorer, key[0], postings)
+        if scores is not None:
+            scores.flags.writeable = False
+            self.segment.keep_postings(kept_key, (scores,))
+        return scores
 
     def _scores(self, scorer, fieldname, postings):
         """The scores ``scorer`` gives a term's postings ``(ids, weights)`` in the segment, or None
@@ -356,11 +374,12 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
     facets = facets or {}
     found, scores, scorers = [], [], {}
+    generation = index_key(searcher)
     facet_parts = {name: [] for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         segment = segment_arrays(reader)
-        evaluation = _Evaluation(reader, segment, deadline, scorers)
+        evaluation = _Evaluation(reader, segment, deadline, generation, scorers)
         mask, segment_scores = evaluation.query(q, subsearcher, context)
         # Counted by document numbers: indexing with a mask over every paragraph is several times slower.
         searched = np.flatnonzero(_restricted(mask, search_filter, evaluation, subsearcher))

@@ -2,7 +2,7 @@
 
 - Per segment (``SegmentArrays``): each document's field lengths, its values of a column field
   (source, date) as codes, its duplicate group, and the posting lists read so far (document
-  numbers and weights; a phrase's matches), up to ``POSTINGS_CACHE_BYTES``.
+  numbers and weights; their scores; a phrase's matches), up to ``POSTINGS_CACHE_BYTES``.
 - Over the whole index: the duplicate groups joined across segments, the dates' ranks, each
   field's vocabulary, and paragraphs' column values.
 

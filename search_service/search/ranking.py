@@ -104,9 +104,13 @@ def lucene_idf(found, paragraphs):
     return math.log(1 + max(paragraphs - found + 0.5, 0) / (found + 0.5))
 
 
+_WEIGHTING = FieldBM25(FIELD_PARAMETERS)
+
+
 def weighting():
-    """The first stage's ranking function."""
-    return FieldBM25(FIELD_PARAMETERS)
+    """The first stage's ranking function (one instance: the term scores it gives are kept per
+    weighting, with the segments' postings)."""
+    return _WEIGHTING
 
 
 def _bm25(tf, lengths, average, k1, b):
