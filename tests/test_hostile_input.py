@@ -9,11 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search_service.arabic import analyzer, normalize
+from search_service.arabic import analyzer, form_stems, normalize
+from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex
 from search_service.indexing.schema import build_schema
 from search_service.search import QueryError, SearchRequest, parse_query, search
-from search_service.search.snippets import snippet
+from search_service.search.snippets import matched_spans, snippet
 
 HOSTILE = [
     "\u200f", "\u200e", "\u202e", "\u2066", "\u200c", "\u200d", "\ufeff", "\x00", "\ud800", "\udfff",
@@ -53,6 +54,17 @@ def test_snippets_never_carry_markup_of_their_own(text):
     html = snippet(text + " كتاب", {"كتاب"}, set())
     assert "<mark>" in html
     assert "<" not in html.replace("<mark>", "").replace("</mark>", "")
+
+
+@SETTINGS
+@given(hostile_text, st.lists(st.sampled_from(["كتاب", "وزاره", "لا", "الله", "ا", "امريك"]), max_size=3), st.data())
+def test_snippets_mark_exactly_the_words_whose_stem_or_form_was_matched(text, stems, data):
+    words = [(word.span(), normalize(word.group())) for word in TOKEN_PATTERN.finditer(text)]
+    forms = [form for _, form in words if form]  # the index holds no empty form
+    exact_forms = set(data.draw(st.lists(st.sampled_from(forms), max_size=2))) if forms else set()
+    stems = set(stems)
+    expected = [span for span, form in words if form in exact_forms or not stems.isdisjoint(form_stems(form))]
+    assert matched_spans(text, stems, exact_forms) == (expected if stems or exact_forms else [])
 
 
 @pytest.fixture(scope="module")

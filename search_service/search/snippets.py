@@ -6,41 +6,66 @@ written word (وَالكِتَابُ) with its prefixes and diacritics.
 
 import bisect
 import html
+import itertools
 import re
 
 from search_service.arabic import form_stems, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
-from search_service.search.caches import Remembered
 
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"
-#: Written word forms whose normalised form is remembered (emptied when it is full).
+#: Written word forms whose normalised form is remembered (all forgotten when it is full).
 FORMS_CACHED = 200_000
+#: The text's words and, around them, what lies between them.
+_WORDS_AND_GAPS = re.compile(f"({TOKEN_PATTERN.pattern})")
 
-_normalized = Remembered(FORMS_CACHED)
+
+class _NormalizedForms(dict):
+    """Written word -> its normalised form, computed on its first lookup (so that
+    ``map(forms.__getitem__, words)`` looks up the words already seen without Python code)."""
+
+    def __missing__(self, word):
+        form = self[word] = normalize(word)
+        return form
+
+
+_normalized = _NormalizedForms()
 
 
 def matched_spans(text, stems, exact_forms):
     """Start/end offsets of the words of ``text`` whose stem or exact form was matched.
 
-    The analyzers work word by word, so each written word is looked up alone: its normalised
-    form (remembered) is its exact form, and ``form_stems`` gives its stems. A paragraph costs one
-    pass of the tokenizer's pattern. Stems and exact forms are pieces of a word's normalised form,
-    so a word holding none of the matched terms is not stemmed; but a stem ending in ه may come
-    from a ة written ت before a pronoun (وزاره from وزارته), so such a stem is looked for without
-    its ه.
+    The analyzers work word by word, so each written word is looked up alone: its normalised form
+    (remembered) is its exact form, and ``form_stems`` gives its stems. Stems and exact forms are
+    pieces of a word's normalised form, so only the words holding one are looked up: the forms
+    are joined by line breaks and each piece is found with ``str.find``. A stem ending in ه may
+    come from a ة written ت before a pronoun (وزاره from وزارته), so such a stem is looked for
+    without its ه.
     """
     if not stems and not exact_forms:
         return []
-    pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in stems | exact_forms}
-    holds_a_term = re.compile("|".join(map(re.escape, pieces)))
-    spans = []
-    for word in TOKEN_PATTERN.finditer(text):
-        written = word.group()
-        form = _normalized.get(written, normalize, written)
-        if holds_a_term.search(form) and (form in exact_forms or not stems.isdisjoint(form_stems(form))):
-            spans.append(word.span())
-    return spans
+    if len(_normalized) > FORMS_CACHED:
+        _normalized.clear()
+    pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in stems | exact_forms} - {""}
+    parts = _WORDS_AND_GAPS.split(text)  # gap, word, gap, ..., word, gap
+    forms = list(map(_normalized.__getitem__, parts[1::2]))
+    joined = "\n".join(forms)
+    starts = list(itertools.accumulate(map((1).__add__, map(len, forms)), initial=0))  # each form and its line break
+    holding = set()
+    for piece in pieces:
+        found = joined.find(piece)
+        while found >= 0:
+            number = bisect.bisect_right(starts, found) - 1
+            holding.add(number)
+            found = joined.find(piece, starts[number + 1])
+    if not holding:
+        return []
+    offsets = list(itertools.accumulate(map(len, parts), initial=0))
+    return [
+        (offsets[2 * number + 1], offsets[2 * number + 2])
+        for number in sorted(holding)
+        if forms[number] in exact_forms or not stems.isdisjoint(form_stems(forms[number]))
+    ]
 
 
 def _window(text, spans, size):
