@@ -50,7 +50,8 @@ FIRST_DATE = datetime.date(2010, 1, 1)
 DATE_SPAN_DAYS = 15 * 365
 #: Share of the timed queries that are evaluation questions (the rest are short queries).
 QUESTION_SHARE = 0.75
-#: Short queries run before the timing starts (they load the per-index arrays and common postings).
+#: Queries run before the timing starts (they load the per-index arrays and common postings),
+#: unless the run asks for another number: drawn as the timed ones are, from the questions not timed.
 WARMUP_QUERIES = 50
 #: Seconds the HTTP load waits at most for the server's workers to read ahead the longest posting lists.
 WARM_SECONDS = 120
@@ -107,6 +108,7 @@ class HttpLoad:
     concurrency: int
     seconds: float
     requests: int
+    warmup: int  # other queries the server answered before this load
     refused: int  # answered 4xx: queries the service refuses (too long, syntax)
     errors: int  # anything else but 200, and failed connections
     latency: Latency
@@ -488,8 +490,9 @@ def _paths(queries):
 def measure_http(index_dir, queries, warmup, seconds, concurrency, max_requests=MAX_HTTP_REQUESTS, progress=None):
     """Requests per second and latency of ``GET /api/search`` under ``concurrency`` loopback clients.
 
-    After ``warmup`` queries, two loads of ``seconds`` each: ``queries`` the server has not seen
-    (each asked once, so at most ``len(queries)`` requests), then the same queries again.
+    After ``warmup`` queries (all answered, however long they take), two loads of ``seconds`` each:
+    ``queries`` the server has not seen (each asked once, so at most ``len(queries)`` requests),
+    then the same queries again.
     """
     if progress:
         progress("starting the server", 0, None)
@@ -497,7 +500,7 @@ def measure_http(index_dir, queries, warmup, seconds, concurrency, max_requests=
     loads = [("new queries", min(max_requests, len(paths))), ("repeated queries", max_requests)]
     results = []
     with serving(index_dir) as (port, process):
-        _Load(port, _paths(warmup), concurrency, seconds, len(warmup)).run()
+        _Load(port, _paths(warmup), concurrency, math.inf, len(warmup)).run()
         _wait_until_warm(port)
         for label, budget in loads:
             load = _Load(port, paths, concurrency, seconds, budget)
@@ -508,6 +511,7 @@ def measure_http(index_dir, queries, warmup, seconds, concurrency, max_requests=
                 concurrency=concurrency,
                 seconds=elapsed,
                 requests=answered + load.refused + load.errors,
+                warmup=len(warmup),
                 refused=load.refused,
                 errors=load.errors,
                 latency=summarize(f"HTTP GET /api/search, {label}", load.times, load.refused),
@@ -518,11 +522,13 @@ def measure_http(index_dir, queries, warmup, seconds, concurrency, max_requests=
 
 def run_benchmark(
     work_dir, index_dir, paragraphs, query_count, http_seconds, concurrency,
-    corpus=None, eval_dir=None, seeds_dir=None, reuse_index=False, progress=None,
+    corpus=None, eval_dir=None, seeds_dir=None, reuse_index=False, warmup_count=WARMUP_QUERIES, progress=None,
 ):
     """Generate (or describe) the corpus, index it, and time queries and the HTTP API; returns a ``Report``.
 
     With ``reuse_index`` the index already in ``index_dir`` is timed; the corpus is not written again.
+    ``warmup_count`` other queries (questions not timed, and short queries) are run first in this
+    process and on the server.
     """
     if corpus is None and reuse_index:
         sentences = corpus_sentences(sentence_sources(eval_dir, seeds_dir))
@@ -539,9 +545,12 @@ def run_benchmark(
         described = describe_corpus(corpus)
         sentences = corpus_sentences([corpus])
     indexing = None if reuse_index else measure_indexing(described.path, index_dir, progress)
-    queries = benchmark_queries(query_count, read_questions(eval_dir), sentences)
+    questions = read_questions(eval_dir)
+    queries = benchmark_queries(query_count, questions, sentences)
     live = LiveIndex(index_dir)
-    warmup = benchmark_queries(WARMUP_QUERIES, [], sentences, seed=SEED + 1)
+    timed = {text for _, text in queries}
+    untimed = [question for question in questions if question not in timed]
+    warmup = [q for q in benchmark_queries(warmup_count, untimed, sentences, seed=SEED + 1) if q[1] not in timed]
     latencies = measure_latency(live, queries, warmup, progress=progress)
     loads = measure_http(index_dir, queries, warmup, http_seconds, concurrency, progress=progress) if http_seconds > 0 else []
     return Report(described, indexing, latencies, loads)
@@ -569,7 +578,8 @@ def format_report(report):
     for load in report.http:
         lines.append(
             f"| HTTP throughput, {load.label} | {load.requests / load.seconds:,.0f} requests/s ({load.requests:,} requests in "
-            f"{load.seconds:.1f} s, {load.concurrency} clients, {load.refused} refused with 4xx, {load.errors} errors) |"
+            f"{load.seconds:.1f} s after {load.warmup:,} other queries, {load.concurrency} clients, {load.refused} refused with 4xx, "
+            f"{load.errors} errors) |"
         )
     if report.http:
         lines.append(f"| HTTP server peak memory (max RSS, all processes) | {_mb(report.http[-1].server_peak_rss_bytes)} |")

@@ -7,6 +7,7 @@ import time
 import click
 
 from search_service import __version__, config
+from search_service.benchmark import WARMUP_QUERIES, format_report, run_benchmark
 from search_service.evaluation import EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, write_run
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
@@ -244,10 +245,14 @@ def export_command(output_dir, index_dir):
 @click.option("--http-seconds", default=20.0, show_default=True, type=click.FloatRange(min=0), help="Length of the HTTP load; 0 skips it.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="HTTP client threads (loopback only).")
 @click.option(
+    "--warmup", "warmup_count", default=WARMUP_QUERIES, show_default=True, type=click.IntRange(min=0),
+    help="Queries other than the timed ones (questions and short queries) sent first, in this process and to the server.",
+)
+@click.option(
     "--eval-dir", type=click.Path(file_okay=False), default=str(config.PROJECT_DIR.parent / "shared" / "eval"),
     show_default="../shared/eval", help="Evaluation sets: their sentences build the corpus, their questions are timed.",
 )
-def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_seconds, concurrency, eval_dir):
+def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_seconds, concurrency, warmup_count, eval_dir):
     """Measure indexing throughput and memory, query latency and HTTP throughput; print the tables.
 
     The corpus is the same on every run: paragraphs assembled with a seeded generator from the
@@ -259,8 +264,6 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
     import pathlib
     import tempfile
 
-    from search_service.benchmark import format_report, run_benchmark
-
     if reuse_index and not index_dir:
         raise click.UsageError("--reuse-index needs --index DIR")
     if index_dir and not reuse_index and (pathlib.Path(index_dir) / "CURRENT").exists():
@@ -270,7 +273,8 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
         try:
             report = run_benchmark(
                 work, index_dir or pathlib.Path(work, "index"), paragraphs, query_count, http_seconds, concurrency,
-                corpus=corpus, eval_dir=eval_dir, seeds_dir=config.DEFAULT_SOURCES[0], reuse_index=reuse_index, progress=progress,
+                corpus=corpus, eval_dir=eval_dir, seeds_dir=config.DEFAULT_SOURCES[0], reuse_index=reuse_index,
+                warmup_count=warmup_count, progress=progress,
             )
         except (RuntimeError, IndexNotFound, ReindexError) as error:
             raise click.ClickException(str(error)) from None

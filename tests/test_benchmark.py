@@ -1,5 +1,7 @@
 """The benchmark: a deterministic corpus, and a small end-to-end run that prints its tables."""
 
+import re
+
 from click.testing import CliRunner
 
 from search_service.benchmark import benchmark_queries, corpus_sentences, generate_corpus, summarize
@@ -30,7 +32,7 @@ def test_percentiles_are_nearest_rank():
 def test_bench_on_a_small_corpus_prints_every_figure(tmp_path):
     result = CliRunner().invoke(
         main,
-        ["bench", "--paragraphs", "300", "--queries", "30", "--http-seconds", "1", "--concurrency", "2",
+        ["bench", "--paragraphs", "300", "--queries", "30", "--http-seconds", "1", "--concurrency", "2", "--warmup", "20",
          "--index", str(tmp_path / "index"), "--eval-dir", str(tmp_path / "no-eval")],
     )
     assert result.exit_code == 0, result.output
@@ -40,6 +42,9 @@ def test_bench_on_a_small_corpus_prints_every_figure(tmp_path):
     ]:
         assert figure in result.output
     assert "300 paragraphs" in result.output
+    # The warm-up's queries are other than the timed ones: a query drawn for both is not sent first.
+    warmups = {int(n) for n in re.findall(r"after (\d+) other queries", result.output)}
+    assert len(warmups) == 1 and 0 < warmups.pop() <= 20
 
 
 def test_bench_refuses_to_overwrite_an_existing_index(seeds_index):
