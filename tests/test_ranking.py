@@ -152,12 +152,12 @@ def test_ngram_text_counts_each_ngram_as_often_as_the_words_have_it():
 def test_rescoring_reads_the_analysis_of_each_paragraph_stored_at_indexing(seeds):
     with seeds.searcher() as searcher:
         docnums = range(searcher.doc_count_all())
-        stems = column_values(searcher, fields.TEXT_STEMS, docnums)
-        ngrams = column_values(searcher, fields.NGRAM_FORMS, docnums)
+        forms = column_values(searcher, fields.RESCORING_FORMS, docnums)
         for docnum in docnums:
             stored = searcher.stored_fields(docnum)
-            assert stems[docnum].decode().split() == index_terms(stored[fields.TEXT])
-            assert ngrams[docnum].decode() == f"{ngram_text(stored[fields.TITLE])}\n{ngram_text(stored[fields.TEXT])}"
+            terms, title_ngrams, text_ngrams = fields.rescoring_parts(forms[docnum])
+            assert terms.split() == index_terms(stored[fields.TEXT])
+            assert (title_ngrams, text_ngrams) == (ngram_text(stored[fields.TITLE]), ngram_text(stored[fields.TEXT]))
 
 
 def test_index_terms_are_the_analyzer_terms():

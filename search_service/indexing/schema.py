@@ -33,8 +33,7 @@ DATE = "date"
 SOURCE = "source"
 URL = "url"
 DUPLICATE_GROUP = "duplicate_group"
-TEXT_STEMS = "text_stems"
-NGRAM_FORMS = "ngram_forms"
+RESCORING_FORMS = "rescoring_forms"
 LISTING = "listing"
 
 #: The stored fields a paragraph's ``LISTING`` holds: what its entry among a result's duplicates shows.
@@ -61,27 +60,26 @@ def build_schema():
             # The id of the first paragraph of its near-duplicate group (its own id if it has none).
             DUPLICATE_GROUP: fields.ID(stored=True, sortable=True),
             # The paragraph pre-analysed for rescoring, which reads it instead of analysing the text
-            # again: the text's indexed terms space-separated (``index_terms``; UTF-8), and the
-            # ``ngram_text`` of the title and of the text (``ngram_forms``).
-            # Columns, so that reading a paragraph's stored fields does not read them.
-            TEXT_STEMS: fields.COLUMN(columns.CompressedBytesColumn()),
-            NGRAM_FORMS: fields.COLUMN(columns.CompressedBytesColumn()),
+            # again (``rescoring_forms``). A column, so that reading a paragraph's stored fields
+            # does not read it; one value, so that rescoring a paragraph is one read.
+            RESCORING_FORMS: fields.COLUMN(columns.CompressedBytesColumn()),
             # The ``LISTED`` fields as JSON: listing a result's duplicates reads this, not their text.
             LISTING: fields.COLUMN(columns.VarBytesColumn()),
         }
     )
 
 
-def ngram_forms(title_ngrams, text_ngrams):
-    """The ``NGRAM_FORMS`` column's value: the title's and the text's ``ngram_text``, a line break
-    between them (UTF-8)."""
-    return f"{title_ngrams}\n{text_ngrams}".encode()
+def rescoring_forms(terms, title_ngrams, text_ngrams):
+    """The ``RESCORING_FORMS`` column's value (UTF-8): the text's indexed terms (``index_terms``)
+    space-separated, then the title's and the text's ``ngram_text``, a line break before each."""
+    return "\n".join((" ".join(terms), title_ngrams, text_ngrams)).encode()
 
 
-def title_and_text_ngrams(value):
-    """The title's and the text's ``ngram_text`` of an ``NGRAM_FORMS`` column value."""
-    title_ngrams, _, text_ngrams = value.decode().partition("\n")
-    return title_ngrams, text_ngrams
+def rescoring_parts(value):
+    """``(terms, title n-grams, text n-grams)`` of a ``RESCORING_FORMS`` column value: the terms
+    space-separated, the n-gram forms as ``ngram_text`` gives them."""
+    terms, title_ngrams, text_ngrams = value.decode().split("\n", 2)
+    return terms, title_ngrams, text_ngrams
 
 
 def listing(paragraph):

@@ -63,8 +63,7 @@ def _whoosh_documents(document: Document, groups, stemming):
             fields.SOURCE: document.source or "",
             fields.URL: document.url,
             fields.DUPLICATE_GROUP: groups.get(pid, pid),
-            fields.TEXT_STEMS: " ".join(stemming.terms(text)).encode(),
-            fields.NGRAM_FORMS: fields.ngram_forms(title_ngrams, ngram_text(text)),
+            fields.RESCORING_FORMS: fields.rescoring_forms(stemming.terms(text), title_ngrams, ngram_text(text)),
         }
         yield paragraph | {fields.LISTING: fields.listing(paragraph)}
 

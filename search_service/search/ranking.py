@@ -156,11 +156,11 @@ class _Analysed(typing.NamedTuple):
     sequence: list  # the indexed terms in order
 
 
-def _analysed(stems, ngram_forms):
-    """A paragraph as the rescoring reads it, from the forms analysed when it was indexed (UTF-8)."""
-    title, ngrams = fields.title_and_text_ngrams(ngram_forms)
+def _analysed(rescoring_forms):
+    """A paragraph as the rescoring reads it, from the forms analysed when it was indexed."""
+    terms, title, ngrams = fields.rescoring_parts(rescoring_forms)
     ngram_count = _ngram_count(ngrams) + TITLE_NGRAM_WEIGHT * _ngram_count(title)
-    sequence = stems.decode().split()
+    sequence = terms.split()
     return _Analysed(ngrams, title, ngram_count, collections.Counter(sequence), sequence)
 
 
@@ -255,8 +255,7 @@ def rescore(searcher, text, ranked):
         return ranked
     scores = np.array([r[1] for r in window], dtype=np.float64)
     docnums = [r[0] for r in window]
-    stems, ngrams = (column_values(searcher, name, docnums) for name in (fields.TEXT_STEMS, fields.NGRAM_FORMS))
-    analysed = list(map(_analysed, stems, ngrams))
+    analysed = list(map(_analysed, column_values(searcher, fields.RESCORING_FORMS, docnums)))
     if NGRAM_WEIGHT:
         scores += NGRAM_WEIGHT * _ngram_bm25(searcher, analysed, words)
     if PROXIMITY_WEIGHT:
