@@ -338,22 +338,31 @@ def _parser(schema, fieldnames, boosts=None):
     return parser
 
 
-def _words_parser(schema, fieldnames, boosts=None):
-    """A parser of plain words only, for text without syntax: the full parser tries every syntax
-    at every character, which takes about four times as long."""
-    return qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup, plugins=[])
+def _words_query(schema, fieldnames, text, boosts=None):
+    """Text without syntax as Whoosh's parser of plain words reads it, built directly (three times
+    as fast): each word between spaces, analysed for each field in turn, is a term of one ``Or``
+    (repeated terms once, in order), and an ``Or`` of one term is that term."""
+    boosts = boosts or {}
+    terms = {}
+    for word in text.split():
+        for fieldname in fieldnames:
+            for token in schema[fieldname].process_text(word, mode="query"):
+                terms.setdefault(query.Term(fieldname, token, boost=boosts.get(fieldname, 1.0)))
+    if len(terms) < 2:
+        return next(iter(terms), query.NullQuery)
+    return query.Or(list(terms))
 
 
 def _parse(schema, fieldnames, text, boosts=None):
     if not _ANY_SYNTAX.search(text):
-        return _words_parser(schema, fieldnames, boosts).parse(text)
+        return _words_query(schema, fieldnames, text, boosts)
     try:
         # NOT is read inside its own brackets, before the parser flattens nested groups.
         parsed = _parser(schema, fieldnames, boosts).parse(text, normalize=False).accept(_excluding).normalize()
     except Exception:  # the parser rejects some syntax; such a query is read as plain words
         parsed = None
     if parsed is None or _has_error(parsed):
-        parsed = _words_parser(schema, fieldnames, boosts).parse(_SYNTAX.sub(" ", text))
+        parsed = _words_query(schema, fieldnames, _SYNTAX.sub(" ", text), boosts)
     return parsed
 
 
