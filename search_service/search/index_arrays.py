@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.filedb.structfile import BufferFile
+from whoosh.reading import TermNotFound
 
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key, segment_key
 
@@ -104,24 +104,18 @@ class SegmentArrays:
         found = self.cached_postings(key)
         if found is not None:
             return found
-        if key not in reader:
+        try:
+            m = reader.postings(*key)
+        except TermNotFound:
             return NO_POSTINGS
-        m = reader.postings(*key)
         return self.leaf_postings(m) if type(m) is W3LeafMatcher else None
 
     def leaf_postings(self, m):
-        """Document numbers and weights of a fresh leaf matcher (cached).
-
-        The posting list is read from the file at once, then decoded a block at a time.
-        """
+        """Document numbers and weights of a fresh leaf matcher (cached), decoded a block at a time."""
         key = m.term()
         found = self.cached_postings(key)
         if found is not None:
             return found
-        # whoosh3 3.54 keeps the extent's length as a 1-tuple.
-        length = m._length[0] if isinstance(m._length, tuple) else m._length
-        data = m._postfile.get(m._startoffset, length)
-        m = W3LeafMatcher(BufferFile(data), 0, len(data), m.format, term=key)
         ids, weights = [], []
         while m.is_active():
             m._read_data()
