@@ -92,18 +92,22 @@ class _Evaluation:
         if (plain_or or kind is query.And) and len(q.subqueries) < 2:  # Whoosh then ignores the boost, as here
             return self.query(q.subqueries[0], searcher, context) if q.subqueries else self._empty()
         if plain_or:
-            mask, scores = self._empty()
+            # The terms' postings are added up at once (each paragraph's scores in the terms' order),
+            # not each into an array over every paragraph.
+            postings, others = [], []
             for sub in q.subqueries:
-                # A term adds its postings alone, not an array over every paragraph.
                 found = self._term_postings_scores(sub, searcher, context) if type(sub) is query.Term else None
-                if found is not None:
-                    ids, term_scores = found
-                    mask[ids] = True
-                    scores[ids] += term_scores
+                if found is None:
+                    others.append(self.query(sub, searcher, context))
                 else:
-                    mask_b, b = self.query(sub, searcher, context)
-                    mask |= mask_b
-                    scores += b
+                    postings.append(found)
+            ids = np.concatenate([ids for ids, _ in postings]) if postings else np.zeros(0, np.int32)
+            scores = np.bincount(ids, np.concatenate([s for _, s in postings]) if postings else None, self.n).astype(np.float64, copy=False)
+            mask = np.zeros(self.n, dtype=bool)
+            mask[ids] = True
+            for mask_b, b in others:
+                mask |= mask_b
+                scores += b
             if q.boost != 1.0:
                 scores *= q.boost
             return mask, scores
