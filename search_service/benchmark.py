@@ -55,6 +55,9 @@ QUESTION_SHARE = 0.75
 WARMUP_QUERIES = 50
 #: Seconds the HTTP load waits at most for the server's workers to read ahead the longest posting lists.
 WARM_SECONDS = 120
+#: The server counts as idle once it uses less than this share of one core over a sample.
+IDLE_CPU_SHARE = 0.05
+IDLE_SAMPLE_SECONDS = 1.0
 #: The HTTP load stops after this many requests even if the time is not up.
 MAX_HTTP_REQUESTS = 100_000
 SERVER_START_SECONDS = 60
@@ -385,13 +388,20 @@ def _wait_for_server(port, process, log):
     raise RuntimeError(f"the server did not answer within {SERVER_START_SECONDS} s")
 
 
-def _wait_until_warm(port, answers=10):
-    """Wait until ``answers`` health checks in a row (from any of the workers) say the worker is warm."""
+def _wait_until_warm(port, process, answers=10):
+    """Wait until ``answers`` health checks in a row say the worker that answered is warm, then
+    until the server is idle: the checks may all reach one worker while another still reads ahead."""
     deadline, in_a_row = time.monotonic() + WARM_SECONDS, 0
     while in_a_row < answers and time.monotonic() < deadline:
         status, body = _get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/api/health")
         in_a_row = in_a_row + 1 if status == 200 and json.loads(body).get("warm") else 0
         time.sleep(0.05 if in_a_row else 0.5)
+    used = _tree_cpu_seconds(process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(IDLE_SAMPLE_SECONDS)
+        used, before = _tree_cpu_seconds(process.pid), used
+        if used - before < IDLE_CPU_SHARE * IDLE_SAMPLE_SECONDS:
+            return
 
 
 def _get(connection, path):
@@ -406,6 +416,18 @@ def _descendants(pid):
     except OSError:
         return []
     return [int(c) for c in children] + [d for c in children for d in _descendants(int(c))]
+
+
+def _tree_cpu_seconds(pid):
+    """CPU time (user and system) of a running process and its descendants, in seconds."""
+    total = 0.0
+    for process in [pid, *_descendants(pid)]:
+        try:
+            stat = pathlib.Path(f"/proc/{process}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _peak_rss(pid):
@@ -501,7 +523,7 @@ def measure_http(index_dir, queries, warmup, seconds, concurrency, max_requests=
     results = []
     with serving(index_dir) as (port, process):
         _Load(port, _paths(warmup), concurrency, math.inf, len(warmup)).run()
-        _wait_until_warm(port)
+        _wait_until_warm(port, process)
         for label, budget in loads:
             load = _Load(port, paths, concurrency, seconds, budget)
             elapsed = load.run(progress, f"HTTP load, {label}")
