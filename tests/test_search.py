@@ -89,6 +89,12 @@ def test_phrase_query_returns_only_paragraphs_with_the_phrase(live):
         assert "وزير الخارجيه" in normalize(result["text"])
 
 
+def test_a_phrases_snippets_mark_its_words_in_other_forms_too(live):
+    snippets = " ".join(r["snippet"] for r in search(live, SearchRequest(q='"وزير الخارجية"', per_page=100)).results)
+    assert "<mark>وزير</mark> <mark>الخارجية</mark>" in snippets
+    assert "<mark>خارجية</mark>" in snippets  # وزراء خارجية التحالف, in the same paragraph
+
+
 def test_phrase_ranks_its_exact_spelling_first_and_needs_the_words_side_by_side(tmp_path):
     live = index_records(tmp_path, [
         {"id": "other-form", "text": "بوزير الخارجية"},

@@ -105,11 +105,12 @@ def document_metadata(stored):
 def matched_terms(searcher, text):
     """The index terms the query ``text`` looks for, as snippets mark them: (stems, exact forms).
     Raises ``QueryError`` for a query the service refuses."""
-    return _wanted_terms(expanded(searcher, parse_query(text, searcher.schema)), searcher.reader())
+    return _wanted_terms(expanded(searcher, parse_query(text, searcher.schema)))
 
 
-def _wanted_terms(q, reader):
-    """The index terms a query looks for (prefixes expanded, negated parts left out): (stems, exact forms)."""
+def _wanted_terms(q):
+    """The terms an expanded query looks for, negated parts left out: (stems, exact forms). Those
+    the index lacks are kept too (looking each up costs more): no paragraph's word has them."""
     stems, exact_forms = set(), set()
     pending = [q]
     while pending:
@@ -121,7 +122,7 @@ def _wanted_terms(q, reader):
         elif not q.is_leaf():
             pending.extend(q.children())
         else:
-            for fieldname, term in q.existing_terms(reader, expand=True):
+            for fieldname, term in q.terms(phrases=True):
                 word = term.decode("utf-8") if isinstance(term, bytes) else term
                 if fieldname == fields.TEXT_EXACT:
                     exact_forms.add(word)
@@ -302,7 +303,7 @@ def search(live_index, request):
         # The total counts the collapsed near-duplicates too; pages count one result per group.
         total = collected.total
         pages = math.ceil(collected.groups / request.per_page)
-        wanted = _wanted_terms(parsed, searcher.reader()) if request.highlight else None
+        wanted = _wanted_terms(parsed) if request.highlight else None
         first = (request.page - 1) * request.per_page
         # Rescoring reorders by relevance only.
         ranked = collected.top if request.sort == "date" else rescore(searcher, request.q, collected.top)
