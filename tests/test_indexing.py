@@ -9,11 +9,12 @@ import sys
 import time
 
 import pytest
+from whoosh import columns as whoosh_columns
 from whoosh import fields as whoosh_fields
 from whoosh import index as whoosh_index
 
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, ReindexInProgress, reindex
-from search_service.indexing import writing
+from search_service.indexing import schema, writing
 from search_service.indexing.builder import LOCK_FILE
 from search_service.search import SearchRequest, search
 
@@ -192,10 +193,23 @@ def test_damaged_index_is_reported_with_the_fix(tmp_path):
         LiveIndex(index).info()
 
 
-def test_index_of_another_version_is_reported_with_the_fix(tmp_path):
+def _zlib_rescoring_column():
+    """The schema as it was when the rescoring forms were a zlib-compressed column."""
+    older = schema.build_schema()
+    older.remove(schema.RESCORING_FORMS)
+    older.add(schema.RESCORING_FORMS, whoosh_fields.COLUMN(whoosh_columns.CompressedBytesColumn()))
+    return older
+
+
+@pytest.mark.parametrize(
+    "other_schema",
+    [lambda: whoosh_fields.Schema(text=whoosh_fields.TEXT(stored=True)), _zlib_rescoring_column],
+    ids=["other fields", "a field's other column type"],
+)
+def test_index_of_another_version_is_reported_with_the_fix(tmp_path, other_schema):
     index = build_index(tmp_path / "index")
     generation = index / (index / "CURRENT").read_text().strip()
-    whoosh_index.create_in(str(generation), whoosh_fields.Schema(text=whoosh_fields.TEXT(stored=True)), indexname="MAIN")
+    whoosh_index.create_in(str(generation), other_schema(), indexname="MAIN")
     with pytest.raises(IndexNotFound, match="another version of search-service.*search-service reindex"):
         LiveIndex(index).info()
 

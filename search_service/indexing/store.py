@@ -19,7 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
 from search_service.arabic import ANALYSIS_VERSION
-from search_service.indexing.schema import build_schema
+from search_service.indexing.schema import build_schema, layout
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def _open_generation(index_dir, generation):
         index = _GenerationStorage(str(generation)).open_index()
     except Exception as error:  # Whoosh raises many types for a damaged table of contents
         raise IndexNotFound(_damaged(index_dir, error)) from None
-    if set(index.schema.names()) != set(build_schema().names()):
+    if layout(index.schema) != layout(build_schema()):
         raise IndexNotFound(_damaged(index_dir, "it was written by another version of search-service"))
     return index
 
