@@ -147,7 +147,7 @@ def search_command(query, limit, page, sort, collapse, as_json, queries, run_pat
     if as_json:
         from search_service.api import schemas
 
-        click.echo(schemas.to_json(schemas.SearchPage().dump(result)))
+        click.echo(schemas.to_json(schemas.SearchPage().dump(result)), nl=False)
         return
     _print_page(result)
 

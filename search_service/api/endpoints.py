@@ -31,7 +31,7 @@ def _live():
 
 def json_response(schema, body, status=200):
     """Dump ``body`` with a response schema into a JSON response."""
-    return flask.current_app.response_class(schemas.to_json(schema.dump(body)) + "\n", status=status, mimetype="application/json")
+    return flask.current_app.response_class(schemas.to_json(schema.dump(body)), status=status, mimetype="application/json")
 
 
 @bp.before_request
@@ -71,7 +71,7 @@ def search_endpoint():
 
     def respond(generation):
         body = {**_search_page(live, generation, request), "took_ms": round((time.perf_counter() - started) * 1000, 2)}
-        return flask.current_app.response_class(schemas.to_json(body) + "\n", mimetype="application/json")
+        return flask.current_app.response_class(schemas.to_json(body), mimetype="application/json")
 
     return _conditional(live, request, respond)
 
