@@ -5,6 +5,7 @@ import datetime
 import gc
 import logging
 import math
+import operator
 import threading
 import time
 
@@ -135,23 +136,24 @@ _listed = KeptPerKey(GENERATIONS_KEPT)
 
 
 def _listings(searcher, docnums):
-    """Each paragraph's ``(id, document metadata)``, from its ``LISTING`` column."""
+    """Each paragraph's entry among a result's duplicates (its id and document metadata), from its
+    ``LISTING`` column."""
     values = column_values(searcher, fields.LISTING, docnums)
-    return [(listed[fields.ID], document_metadata(listed)) for listed in map(fields.listed_fields, values)]
+    return [{"id": listed[fields.ID], "document": document_metadata(listed)} for listed in map(fields.listed_fields, values)]
 
 
 def _entries(searcher, docnums):
-    """Paragraphs' ``(id, document metadata)``, remembered per index generation: a paragraph
-    copied a thousand times lists a thousand others in every search that finds it. Those not
-    remembered are read together, in the order of the column."""
+    """Paragraphs' entries among a result's duplicates, remembered per index generation (the same
+    objects in every page, never written): a paragraph copied a thousand times lists a thousand
+    others in every search that finds it. Those not remembered are read together, in the order of
+    the column."""
     remembered = _listed.get(index_key(searcher), lambda: Remembered(DUPLICATES_REMEMBERED))
     return remembered.get_many(sorted(docnums), lambda missing: _listings(searcher, missing))
 
 
 def _duplicates(searcher, docnums):
     """The other paragraphs of a result's group, by id."""
-    listed = sorted(_entries(searcher, docnums), key=lambda entry: entry[0])
-    return [{"id": paragraph, "document": dict(document)} for paragraph, document in listed]
+    return sorted(_entries(searcher, docnums), key=operator.itemgetter("id"))
 
 
 def _result(searcher, docnum, score, duplicates, matched, wanted_terms):
