@@ -166,6 +166,6 @@ class Error(Schema):
 
 def to_json(body):
     """The JSON of a response body as the API sends it and ``search --json`` prints it: UTF-8,
-    compact, a line break at the end. orjson writes a page in a fifteenth of the time of the
-    standard library's encoder, which escapes Arabic text a character at a time."""
+    compact, a line break at the end. orjson writes a page of Arabic results in a fifteenth of the
+    time the standard library's encoder takes (44 against 727 us for 87 KB)."""
     return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
