@@ -94,15 +94,16 @@ class _Evaluation:
         if plain_or:
             # The terms' postings are added up at once (each paragraph's scores in the terms' order),
             # not each into an array over every paragraph.
-            postings, others = [], []
+            postings, others = [NO_POSTINGS], []
             for sub in q.subqueries:
                 found = self._term_postings_scores(sub, searcher, context) if type(sub) is query.Term else None
                 if found is None:
                     others.append(self.query(sub, searcher, context))
                 else:
                     postings.append(found)
-            ids = np.concatenate([ids for ids, _ in postings]) if postings else np.zeros(0, np.int32)
-            scores = np.bincount(ids, np.concatenate([s for _, s in postings]) if postings else None, self.n).astype(np.float64, copy=False)
+            ids = np.concatenate([term_ids for term_ids, _ in postings])
+            # np.bincount counts in integers when no term has postings, whatever the weights' type.
+            scores = np.bincount(ids, np.concatenate([term_scores for _, term_scores in postings]), self.n).astype(np.float64, copy=False)
             mask = np.zeros(self.n, dtype=bool)
             mask[ids] = True
             for mask_b, b in others:
