@@ -16,7 +16,6 @@ from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
 from search_service.indexing.schema import build_schema
 from search_service.search import QueryError, SearchRequest, parse_query, query, search
-from search_service.search.query import EXACT_BOOST, TITLE_BOOST
 from search_service.search.snippets import matched_spans, snippet
 
 HOSTILE = [
@@ -54,7 +53,7 @@ def test_query_parser_takes_any_text_or_refuses_it_clearly(text):
 @SETTINGS
 @given(st.one_of(hostile_text, long_text))
 def test_plain_words_are_the_query_whooshs_parser_of_words_reads(text):
-    schema, boosts = build_schema(), {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST, fields.TITLE: TITLE_BOOST}
+    schema, boosts = build_schema(), {fields.TEXT: 1.0, fields.TEXT_EXACT: query.EXACT_BOOST, fields.TITLE: query.TITLE_BOOST}
     words_parser = qparser.MultifieldParser([fields.TEXT, fields.TEXT_EXACT], schema, fieldboosts=boosts, group=qparser.OrGroup, plugins=[])
     plain = query._SYNTAX.sub(" ", text)
     assert query._words_query(schema, [fields.TEXT, fields.TEXT_EXACT], plain, boosts) == words_parser.parse(plain)
