@@ -207,7 +207,7 @@ def test_ngram_rescoring_reads_the_title_too(tmp_path, monkeypatch):
     for weight in ("PROXIMITY_WEIGHT", "FEEDBACK_WEIGHT"):
         monkeypatch.setattr(ranking, weight, 0.0)
     assert ids(live, "قوم الصبر") == ["b#1", "a#1"]
-    monkeypatch.setattr(ranking, "TITLE_NGRAM_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking, "TITLE_NGRAM_WEIGHT", 0)
     page = search(live, SearchRequest(q="قوم الصبر"))
     assert page.results[0]["score"] == page.results[1]["score"]
 

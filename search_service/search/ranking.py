@@ -40,8 +40,9 @@ RESCORE_WINDOW = 50
 #: (k1, b) of the character n-gram BM25F, and its weight beside the first stage's score.
 NGRAM_PARAMETERS = (1.2, 0.75)
 NGRAM_WEIGHT = 1.0
-#: How many times an n-gram of the title counts as one of the text (BM25F's field weight).
-TITLE_NGRAM_WEIGHT = 2.0
+#: How many times an n-gram of the title counts as one of the text (BM25F's field weight; a whole
+#: number, as the title's n-gram forms are counted that many times over).
+TITLE_NGRAM_WEIGHT = 2
 #: Ordered proximity: two consecutive query words found in this order at most this many terms
 #: apart (a prefix variant the index adds beside a word counts as a term) count as one
 #: occurrence of the pair, scored by BM25 with this weight.
@@ -149,19 +150,20 @@ def ngram_statistics(searcher):
 
 
 class _Analysed(typing.NamedTuple):
-    ngrams: str  # ngram_text of the text
-    title_ngrams: str  # ngram_text of the title
-    ngram_count: int  # the text's n-grams, plus the title's TITLE_NGRAM_WEIGHT times
+    # ngram_text of the title TITLE_NGRAM_WEIGHT times, then of the text: as no n-gram spans the
+    # space after a form, one str.count finds an n-gram of the title that many times over.
+    ngrams: str
+    ngram_count: int  # the n-grams of ``ngrams``
     terms: collections.Counter  # indexed term -> occurrences
     sequence: list  # the indexed terms in order
 
 
 def _analysed(rescoring_forms):
     """A paragraph as the rescoring reads it, from the forms analysed when it was indexed."""
-    terms, title, ngrams = fields.rescoring_parts(rescoring_forms)
-    ngram_count = _ngram_count(ngrams) + TITLE_NGRAM_WEIGHT * _ngram_count(title)
+    terms, title, text = fields.rescoring_parts(rescoring_forms)
+    ngrams = title * TITLE_NGRAM_WEIGHT + text
     sequence = terms.split()
-    return _Analysed(ngrams, title, ngram_count, collections.Counter(sequence), sequence)
+    return _Analysed(ngrams, _ngram_count(ngrams), collections.Counter(sequence), sequence)
 
 
 def _ngram_count(ngram_forms):
@@ -189,7 +191,7 @@ def _ngram_bm25(searcher, analysed, words):
         return np.zeros(len(analysed))
     statistics = ngram_statistics(searcher)
     grams = list(wanted)
-    tf = np.array([[a.ngrams.count(g) + TITLE_NGRAM_WEIGHT * a.title_ngrams.count(g) for g in grams] for a in analysed])
+    tf = np.array([[a.ngrams.count(g) for g in grams] for a in analysed])
     lengths = np.array([a.ngram_count for a in analysed], dtype=np.float64)
     weights = np.array([wanted[g] * lucene_idf(statistics.frequencies.get(g, 0), statistics.paragraphs) for g in grams])
     return _weighted_bm25(tf, lengths, weights, statistics.average_length, *NGRAM_PARAMETERS)
