@@ -17,7 +17,9 @@ frequency is summed once per index generation from the exact-form vocabulary.
 import bisect
 import collections
 import dataclasses
+import heapq
 import math
+import operator
 import typing
 
 import numpy as np
@@ -228,13 +230,13 @@ def _proximity_bm25(searcher, analysed, words):
 
 def _feedback_terms(analysed, scores):
     """RM3's expansion terms: each paragraph's term frequencies weighted by exp(score - best score)."""
-    weights = collections.Counter()
+    weights = {}
     best = max(scores)
     for paragraph, score in zip(analysed, scores):
         weight = math.exp(score - best) / (len(paragraph.sequence) or 1)
         for term, count in paragraph.terms.items():
-            weights[term] += weight * count
-    chosen = weights.most_common(FEEDBACK_TERMS)
+            weights[term] = weights.get(term, 0.0) + weight * count
+    chosen = heapq.nlargest(FEEDBACK_TERMS, weights.items(), key=operator.itemgetter(1))
     return {term: weight / chosen[0][1] for term, weight in chosen} if chosen else {}
 
 
