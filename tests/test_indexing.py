@@ -3,6 +3,7 @@
 import fcntl
 import os
 import pathlib
+import pickle
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from whoosh import fields as whoosh_fields
 from whoosh import index as whoosh_index
 
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, ReindexInProgress, reindex
-from search_service.indexing import schema, writing
+from search_service.indexing import schema, store, writing
 from search_service.indexing.builder import LOCK_FILE
 from search_service.search import SearchRequest, search
 
@@ -232,3 +233,16 @@ def test_server_keeps_the_last_good_index_when_a_new_one_is_broken(tmp_path):
     (index / "CURRENT").write_text("gen-that-does-not-exist\n")
     assert live.info()["generation"] == before
     assert search(live, SearchRequest(q="داعش")).total > 0
+
+
+def test_a_segment_file_reads_back_pickled_values_longer_than_one_read(tmp_path):
+    # Posting block headers are read by one read of PICKLE_READ bytes; longer values still load.
+    values = [(4, 1.5, None), "كتاب " * store.PICKLE_READ, (2, 3)]
+    with open(tmp_path / "segment.seg", "wb") as file:
+        file.write(b"head")
+        for value in values:
+            pickle.dump(value, file)
+        length = file.tell() - 4
+    part = store._GenerationStorage(str(tmp_path)).open_file("segment.seg").subset(4, length, "segment.pst")
+    assert [part.read_pickle() for _ in values] == values
+    assert part.tell() == length
