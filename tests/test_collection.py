@@ -8,7 +8,7 @@ from whoosh import query, scoring
 
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
-from search_service.search import expansion
+from search_service.search import expansion, index_arrays
 from search_service.search.collection import Facet, collect
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import largest_groups
@@ -110,6 +110,22 @@ def test_a_phrase_searched_again_finds_what_it_found_the_first_time(searcher):
     assert first.top and again == first
     assert [d for d, _, _ in slop.top] != [d for d, _, _ in first.top]  # another slop is another phrase
     assert [d for d, _, _ in slop.top] == [d for d, _ in first_of_each_group(searcher, whoosh_ranking(searcher, near))]
+
+
+def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path, monkeypatch):
+    """A lacking word is looked up once, and remembered words of any kind stay within the cache's bytes."""
+    monkeypatch.setattr(index_arrays, "POSTINGS_CACHE_BYTES", 100 * index_arrays.KEPT_ENTRY_BYTES)
+    live = index_records(tmp_path, [{"id": "a", "text": "وزراء الخارجية"}])
+    with live.searcher(weighting=weighting()) as searcher:
+        words = [f"كلمه{n}" for n in range(300)]
+        for word in words * 2:
+            assert collect(searcher, parse_query(word, searcher.schema), 10, fields.DUPLICATE_GROUP).total == 0
+        assert collect(searcher, parse_query("وزراء", searcher.schema), 10, fields.DUPLICATE_GROUP).total == 1
+        (subsearcher, _), = searcher.leaf_searchers()
+        arrays = index_arrays.segment_arrays(subsearcher.reader())
+        assert arrays.postings_bytes <= index_arrays.POSTINGS_CACHE_BYTES
+        assert len(arrays.postings_kept) <= 100
+        assert any(kept is index_arrays.NO_POSTINGS for kept in arrays.postings_kept.values())
 
 
 def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):

@@ -26,6 +26,9 @@ POSTINGS_CACHE_BYTES = 128 << 20
 #: Segments whose arrays are kept: those of the live generation (one per process that wrote it),
 #: and of the previous one while it drains.
 SEGMENTS_KEPT = 8
+#: Bytes a kept entry of the postings cache counts for beside its arrays' (its key, tuple and
+#: array objects).
+KEPT_ENTRY_BYTES = 256
 #: The postings of a term a segment lacks.
 NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0))
 
@@ -106,7 +109,8 @@ class SegmentArrays:
             return found
         try:
             m = reader.postings(*key)
-        except TermNotFound:
+        except TermNotFound:  # remembered: a query's word often lacks its prefix variants
+            self.keep_postings(key, NO_POSTINGS)
             return NO_POSTINGS
         return self.leaf_postings(m) if type(m) is W3LeafMatcher else None
 
@@ -145,7 +149,7 @@ class SegmentArrays:
 
     def keep_postings(self, key, postings):
         """Keep a tuple of arrays, the least recently used dropped past ``POSTINGS_CACHE_BYTES``."""
-        size = sum(a.nbytes for a in postings)
+        size = _kept_bytes(postings)
         with self.lock:
             if key in self.postings_kept or size > POSTINGS_CACHE_BYTES // 4:
                 return
@@ -153,7 +157,13 @@ class SegmentArrays:
             self.postings_bytes += size
             while self.postings_bytes > POSTINGS_CACHE_BYTES:
                 _, dropped = self.postings_kept.popitem(last=False)
-                self.postings_bytes -= sum(a.nbytes for a in dropped)
+                self.postings_bytes -= _kept_bytes(dropped)
+
+
+def _kept_bytes(arrays):
+    """What a tuple of arrays counts for in the postings cache: their bytes and a kept entry's own
+    (so that the empty postings of terms a segment lacks are bounded too)."""
+    return KEPT_ENTRY_BYTES + sum(a.nbytes for a in arrays)
 
 
 _segments = KeptPerKey(SEGMENTS_KEPT)
