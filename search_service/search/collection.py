@@ -456,12 +456,12 @@ def _others(docnums, groups, order, ordered):
 def _best_per_group(matches, scores, groups, limit, ranks=None):
     """The ``limit`` best matches (score descending, then document number), one per group; with
     ``ranks`` (one per document), the highest ranked first, then by score."""
-    primary = scores if ranks is None else ranks
+    primary = (scores if ranks is None else ranks)[matches]
     wanted = min(len(matches), 4 * limit + 16)
     while True:
         if wanted < len(matches):
-            threshold = np.partition(primary[matches], len(matches) - wanted)[len(matches) - wanted]
-            candidates = matches[primary[matches] >= threshold]
+            threshold = np.partition(primary, len(matches) - wanted)[len(matches) - wanted]
+            candidates = matches[primary >= threshold]
         else:
             candidates = matches
         keys = (candidates, -scores[candidates]) + (() if ranks is None else (-ranks[candidates],))
