@@ -93,6 +93,15 @@ def test_a_word_with_a_wildcard_or_a_tilde_stands_for_the_index_words_whoosh_fin
         assert set(ours) <= whooshs and len(ours) == min(len(whooshs), most)
 
 
+def test_each_fields_vocabulary_is_read_once_whatever_is_read_after_it(searcher):
+    """Prefix, wildcard and fuzzy words, did-you-mean and the n-gram statistics read the vocabularies
+    of three fields, which the warm-up reads ahead: none is read again for another."""
+    read = [index_arrays.vocabulary(searcher, name) for name in (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)]
+    again = [index_arrays.vocabulary(searcher, name) for name in (fields.TITLE, fields.TEXT_EXACT, fields.TEXT)]
+    assert all(first is second for first, second in zip(read, reversed(again)))
+    assert "وزراء" in read[1][0]
+
+
 def test_a_fuzzy_word_stands_for_the_closest_words_then_the_most_frequent(searcher, monkeypatch):
     monkeypatch.setattr(expansion, "MAX_FUZZY_EXPANSIONS", 2)
     monkeypatch.setattr(expansion, "MAX_PATTERN_EXPANSIONS", 2)

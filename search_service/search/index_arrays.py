@@ -215,12 +215,12 @@ def term_postings(searcher, fieldname, text):
     return np.concatenate(ids), np.concatenate(weights)
 
 
-_vocabularies = KeptPerKey(GENERATIONS_KEPT)
+_vocabularies = KeptPerKey(GENERATIONS_KEPT)  # set of segments -> its fields' vocabularies
 
 
 def vocabulary(searcher, fieldname):
     """``(words, frequencies)``: a field's indexed words and their occurrences over the whole index,
-    read once per set of segments."""
+    read once per set of segments (and kept for every field read: searches look up several)."""
 
     def compute():
         # Segment by segment: Whoosh's merged iteration over several segments is several times slower.
@@ -231,7 +231,8 @@ def vocabulary(searcher, fieldname):
         words = sorted(counts)
         return words, [counts[word] for word in words]
 
-    return _vocabularies.get((index_key(searcher), fieldname), compute)
+    by_field = _vocabularies.get(index_key(searcher), lambda: KeptPerKey(len(searcher.schema.names())))
+    return by_field.get(fieldname, compute)
 
 
 _joined_groups = KeptPerKey(SEGMENTS_KEPT)
