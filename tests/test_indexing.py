@@ -17,7 +17,7 @@ from whoosh import index as whoosh_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, ReindexInProgress, reindex
 from search_service.indexing import schema, store, writing
 from search_service.indexing.builder import LOCK_FILE
-from search_service.search import SearchRequest, search
+from search_service.search import SearchRequest, index_arrays, search
 
 from conftest import SEEDS, build_index, built_with_another_analysis, write_jsonl
 
@@ -162,6 +162,16 @@ def test_a_corpus_written_by_two_processes_holds_the_same_paragraphs(tmp_path, m
         assert len(searcher.reader().leaf_readers()) == 2
     assert all_paragraphs(tmp_path / "parallel") == all_paragraphs(tmp_path / "single")
     assert not list((tmp_path / "parallel").glob("*/share-*"))
+
+
+def test_a_machine_of_many_cores_writes_at_most_max_writers_segments(tmp_path, monkeypatch):
+    # Searches keep arrays for the segments of two generations: more segments would be read again.
+    monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writing, "available_cores", lambda: 16)
+    reindex([SEEDS], tmp_path / "index")
+    with LiveIndex(tmp_path / "index").searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == writing.MAX_WRITERS
+    assert index_arrays.SEGMENTS_KEPT >= 2 * writing.MAX_WRITERS
 
 
 @pytest.mark.parametrize("processes", ["single", "parallel"])

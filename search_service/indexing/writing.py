@@ -22,8 +22,11 @@ from search_service.indexing.segments import SegmentWriter
 from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
 from search_service.ingest.sources import iter_records
 
-#: Corpora with at least this many paragraphs are written by one process per core.
+#: Corpora with at least this many paragraphs are written by one process per core, up to
+#: ``MAX_WRITERS``. Each writes a segment of its own, and searches go through every segment and
+#: keep arrays for each: more segments would cost searches what they save indexing.
 PARALLEL_FROM = 20_000
+MAX_WRITERS = 4
 #: Memory for the postings of one writer before it sorts them out to a temporary file.
 WRITER_MEMORY_MB = 256
 #: Seconds between progress reports of the worker processes.
@@ -138,9 +141,10 @@ def write_index(sources, directory, groups, total, on_progress=None):
     ``groups`` maps paragraph ids to their near-duplicate group; ``total`` is the number of
     paragraphs, for ``on_progress(done, total)``. Returns ``(documents, paragraphs, skipped)``.
     Raises ``OSError`` when the index cannot be written. From ``PARALLEL_FROM`` paragraphs the
-    worker processes are started with ``spawn``: the calling script needs a ``__main__`` guard.
+    worker processes (one per core, ``MAX_WRITERS`` at most) are started with ``spawn``: the
+    calling script needs a ``__main__`` guard.
     """
-    shares = available_cores() if total >= PARALLEL_FROM else 1
+    shares = min(available_cores(), MAX_WRITERS) if total >= PARALLEL_FROM else 1
     if shares == 1:
         report = (lambda n: on_progress(n, total)) if on_progress else (lambda n: None)
         return _write_share(directory, sources, groups, 0, 1, report)
