@@ -9,7 +9,7 @@ from whoosh import query, scoring
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
 from search_service.search import expansion, index_arrays
-from search_service.search.collection import Facet, collect
+from search_service.search.collection import Facet, collect, group_others
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import largest_groups
 from search_service.search.query import parse_query
@@ -58,8 +58,8 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
     expected = first_of_each_group(searcher, ranking)
     collected = collect(searcher, q, 1000, fields.DUPLICATE_GROUP)
     # Whoosh sums a small index's unions in another order, so the last bit of a score may differ.
-    assert ranking and [d for d, _, _ in collected.top] == [d for d, _ in expected]
-    assert [s for _, s, _ in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
+    assert ranking and [d for d, _ in collected.top] == [d for d, _ in expected]
+    assert [s for _, s in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
     assert collected.total == len(ranking) and collected.groups == len(expected)
 
 
@@ -71,8 +71,8 @@ def test_term_scores_kept_from_one_weighting_are_not_given_for_another(seeds_ind
     with LiveIndex(seeds_index).searcher(weighting=scoring.BM25F()) as whooshs:
         theirs = collect(whooshs, q, 1000, fields.DUPLICATE_GROUP)
         expected = first_of_each_group(whooshs, whoosh_ranking(whooshs, q))
-    assert [s for _, s, _ in theirs.top] == pytest.approx([s for _, s in expected], rel=1e-12)
-    assert [s for _, s, _ in theirs.top] != [s for _, s, _ in ours.top]
+    assert [s for _, s in theirs.top] == pytest.approx([s for _, s in expected], rel=1e-12)
+    assert [s for _, s in theirs.top] != [s for _, s in ours.top]
     assert collect(searcher, q, 1000, fields.DUPLICATE_GROUP) == ours
 
 
@@ -117,8 +117,8 @@ def test_a_phrase_searched_again_finds_what_it_found_the_first_time(searcher):
     near = parse_query('"وزراء خارجية"~3', searcher.schema)
     first, again, slop = (collect(searcher, q, 1000, fields.DUPLICATE_GROUP) for q in (phrase, phrase, near))
     assert first.top and again == first
-    assert [d for d, _, _ in slop.top] != [d for d, _, _ in first.top]  # another slop is another phrase
-    assert [d for d, _, _ in slop.top] == [d for d, _ in first_of_each_group(searcher, whoosh_ranking(searcher, near))]
+    assert [d for d, _ in slop.top] != [d for d, _ in first.top]  # another slop is another phrase
+    assert [d for d, _ in slop.top] == [d for d, _ in first_of_each_group(searcher, whoosh_ranking(searcher, near))]
 
 
 def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path, monkeypatch):
@@ -139,8 +139,10 @@ def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path
 
 def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):
     collected = collect(searcher, parse_query("التحالف", searcher.schema), 1000, fields.DUPLICATE_GROUP)
-    assert any(others for _, _, others in collected.top)
-    for docnum, _, others in collected.top:
+    docnums = [docnum for docnum, _ in collected.top]
+    listed = group_others(searcher, docnums, fields.DUPLICATE_GROUP)
+    assert any(listed)
+    for docnum, others in zip(docnums, listed):
         group = searcher.stored_fields(docnum)[fields.DUPLICATE_GROUP]
         members = {hit.docnum for hit in searcher.search(query.Term(fields.DUPLICATE_GROUP, group), limit=None)}
         assert set(others) == members - {docnum}
@@ -192,6 +194,6 @@ def test_a_large_group_at_the_top_does_not_crowd_out_the_others(tmp_path, sort_f
     with index_records(tmp_path, records).searcher(weighting=weighting()) as searcher:
         q = parse_query("التحالف", searcher.schema)
         collected = collect(searcher, q, 5, fields.DUPLICATE_GROUP, sort_field=sort_field)
-        ids = [searcher.stored_fields(d)[fields.ID] for d, _, _ in collected.top]
+        ids = [searcher.stored_fields(d)[fields.ID] for d, _ in collected.top]
     assert len(ids) == 5 and ids[0].startswith("copy") and all(i.startswith("other") for i in ids[1:])
     assert (collected.total, collected.groups) == (240, 201)

@@ -61,7 +61,7 @@ class Facet:
 class Collected:
     """The ranked page candidates and the counts over every match."""
 
-    top: list  # (global document number, score, the other documents of its group), best first
+    top: list  # (global document number, score), best first
     total: int  # matches, collapsed duplicates included
     groups: int  # matches once collapsed
     facets: dict  # facet name -> {value: matches}
@@ -398,14 +398,14 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
         found.append(searched + offset)
         scores.append(segment_scores)
     scores = np.concatenate(scores)
-    groups, order, ordered = index_groups(searcher, group_field)
+    groups, _, _ = index_groups(searcher, group_field)
     matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
     best = _best_per_group(matches, scores, groups, limit, ranks)
     docnums = [d for d, _ in best]
     per_group, group_count = _group_counts(groups[matches])
     return Collected(
-        top=[(d, score, others) for (d, score), others in zip(best, _others(docnums, groups, order, ordered))],
+        top=best,
         total=len(matches),
         groups=group_count,
         facets={name: _counts(parts) for name, parts in facet_parts.items()},

@@ -252,7 +252,7 @@ def _feedback_bm25(searcher, analysed, scores):
 
 
 def rescore(searcher, text, ranked):
-    """Second stage: ``ranked`` ``(docnum, score, ...)`` tuples, best first, with the window rescored."""
+    """Second stage: ``ranked`` ``(docnum, score)`` pairs, best first, with the window rescored."""
     window, rest = ranked[:RESCORE_WINDOW], ranked[RESCORE_WINDOW:]
     words = wanted_words(text)
     if not window or not words:
@@ -266,5 +266,5 @@ def rescore(searcher, text, ranked):
         scores += PROXIMITY_WEIGHT * _proximity_bm25(searcher, analysed, words)
     if FEEDBACK_WEIGHT:
         scores += FEEDBACK_WEIGHT * _feedback_bm25(searcher, analysed, scores)
-    window = sorted(((r[0], score, *r[2:]) for r, score in zip(window, scores.tolist())), key=lambda r: (-r[1], r[0]))
+    window = sorted(zip(docnums, scores.tolist()), key=lambda r: (-r[1], r[0]))
     return window + rest

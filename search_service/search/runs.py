@@ -31,5 +31,5 @@ def rank_documents(live_index, queries, k):
                 continue
             collected = collect(searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID)
             ranked = ranking.rescore(searcher, text, collected.top)[:k]
-            rankings[qid] = [(searcher.stored_fields(docnum)[fields.DOCUMENT_ID], score) for docnum, score, _ in ranked]
+            rankings[qid] = [(searcher.stored_fields(docnum)[fields.DOCUMENT_ID], score) for docnum, score in ranked]
     return rankings

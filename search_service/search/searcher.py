@@ -310,13 +310,11 @@ def search(live_index, request):
         # Rescoring reorders by relevance only.
         ranked = collected.top if request.sort == "date" else rescore(searcher, request.q, collected.top)
         shown = ranked[first : request.page * request.per_page]
-        if request.collapse == "duplicates":
-            duplicates = [others for _, _, others in shown]
-        else:  # a result stands for its document; its duplicates are still its paragraph's copies
-            duplicates = group_others(searcher, [docnum for docnum, _, _ in shown], fields.DUPLICATE_GROUP)
+        # A result's duplicates are its paragraph's copies, whatever it stands for.
+        duplicates = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
         hits = [
             _result(searcher, docnum, score, others, collected.group_matches[docnum], wanted)
-            for (docnum, score, _), others in zip(shown, duplicates)
+            for (docnum, score), others in zip(shown, duplicates)
         ]
         facets = {
             "source": _facet_values(collected.facets["source"], key=lambda f: (-f["count"], f["value"])),
