@@ -165,12 +165,18 @@ def test_a_corpus_written_by_two_processes_holds_the_same_paragraphs(tmp_path, m
 
 
 def test_a_machine_of_many_cores_writes_at_most_max_writers_segments(tmp_path, monkeypatch):
-    # Searches keep arrays for the segments of two generations: more segments would be read again.
+    # Searches keep arrays and terms dictionaries for the segments of two generations: more
+    # segments would be read again.
     monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
     monkeypatch.setattr(writing, "available_cores", lambda: 16)
     reindex([SEEDS], tmp_path / "index")
-    with LiveIndex(tmp_path / "index").searcher() as searcher:
+    live = LiveIndex(tmp_path / "index")
+    with live.searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) == writing.MAX_WRITERS
+    assert search(live, SearchRequest(q="التحالف الدولي")).total
+    # Each segment's terms dictionary is read into memory once, and kept for every reader.
+    kept = [key for key in store._terms if key[0].startswith(str(tmp_path.resolve()))]
+    assert len(kept) == writing.MAX_WRITERS
     assert index_arrays.SEGMENTS_KEPT >= 2 * writing.MAX_WRITERS
 
 

@@ -22,6 +22,7 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 
 from search_service.arabic import ANALYSIS_VERSION
 from search_service.indexing.schema import build_schema, layout
+from search_service.indexing.writing import MAX_WRITERS
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,8 @@ class _SegmentPart(StructFile):
 
 _terms = collections.OrderedDict()
 _terms_lock = threading.Lock()
-#: Terms dictionaries kept in memory: the live generation's and the previous one's.
-TERMS_KEPT = 2
+#: Terms dictionaries kept in memory, one per segment: the live generation's and the previous one's.
+TERMS_KEPT = 2 * MAX_WRITERS
 
 
 def _terms_bytes(file, offset, length):
