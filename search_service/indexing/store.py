@@ -121,7 +121,7 @@ class _SegmentPart(StructFile):
         read = io.BytesIO(self.get(position, PICKLE_READ))
         try:
             value = pickle.load(read)
-        except (EOFError, pickle.UnpicklingError):  # longer (no prefix of a pickle loads), or damaged
+        except Exception:  # longer (no prefix of a pickle loads), or damaged: Whoosh reads and says
             self.seek(position)
             return super().read_pickle()
         self.seek(position + read.tell())
