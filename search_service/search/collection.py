@@ -415,7 +415,13 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
 
 def group_others(searcher, docnums, group_field):
     """For each document, the other documents of its ``group_field`` group (none without a group)."""
-    return _others(docnums, *index_groups(searcher, group_field))
+    groups, order, ordered = index_groups(searcher, group_field)
+    wanted = groups[docnums]
+    starts, ends = np.searchsorted(ordered, wanted).tolist(), np.searchsorted(ordered, wanted, side="right").tolist()
+    return [
+        [] if group < 0 else [d for d in order[start:end].tolist() if d != docnum]
+        for docnum, group, start, end in zip(docnums, wanted.tolist(), starts, ends)
+    ]
 
 
 def _restricted(mask, restriction, evaluation, subsearcher):
@@ -441,16 +447,6 @@ def _counts(parts):
             if count and values[code]:
                 counts[values[code]] += count
     return dict(counts)
-
-
-def _others(docnums, groups, order, ordered):
-    """For each document, the other documents of its group (none for a document without a group)."""
-    wanted = groups[docnums]
-    starts, ends = np.searchsorted(ordered, wanted).tolist(), np.searchsorted(ordered, wanted, side="right").tolist()
-    return [
-        [] if group < 0 else [d for d in order[start:end].tolist() if d != docnum]
-        for docnum, group, start, end in zip(docnums, wanted.tolist(), starts, ends)
-    ]
 
 
 def _best_per_group(matches, scores, groups, limit, ranks=None):
