@@ -130,8 +130,12 @@ class _SegmentPart(StructFile):
 
 _terms = collections.OrderedDict()
 _terms_lock = threading.Lock()
-#: Terms dictionaries kept in memory, one per segment: the live generation's and the previous one's.
-TERMS_KEPT = 2 * MAX_WRITERS
+#: Index generations a process reads at once: the live one, and the previous one while searches
+#: on it finish. Each has at most ``MAX_WRITERS`` segments, one per process that wrote it.
+GENERATIONS_OPEN = 2
+SEGMENTS_OPEN = GENERATIONS_OPEN * MAX_WRITERS
+#: Terms dictionaries kept in memory: one per segment of the generations open.
+TERMS_KEPT = SEGMENTS_OPEN
 
 
 def _terms_bytes(file, offset, length):

@@ -5,8 +5,10 @@ import collections
 import threading
 import weakref
 
+from search_service.indexing.store import GENERATIONS_OPEN
+
 #: Index generations whose values are kept: the live one, and the previous one while it drains.
-GENERATIONS_KEPT = 2
+GENERATIONS_KEPT = GENERATIONS_OPEN
 
 
 class KeptPerKey:

@@ -19,14 +19,14 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 
-from search_service.indexing.writing import MAX_WRITERS
+from search_service.indexing.store import SEGMENTS_OPEN
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key, segment_key
 
 #: Postings kept per segment (document numbers and weights), in bytes.
 POSTINGS_CACHE_BYTES = 128 << 20
 #: Segments whose arrays are kept: those of the live generation (one per process that wrote it),
 #: and of the previous one while it drains.
-SEGMENTS_KEPT = GENERATIONS_KEPT * MAX_WRITERS
+SEGMENTS_KEPT = SEGMENTS_OPEN
 #: Bytes a kept entry of the postings cache counts for beside its arrays' (its key, tuple and
 #: array objects).
 KEPT_ENTRY_BYTES = 256
