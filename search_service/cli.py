@@ -122,12 +122,13 @@ def serve_command(host, port, workers, threads, index_dir):
     "--collapse", type=click.Choice(tuple(COLLAPSES)), default="duplicates", show_default=True,
     help="duplicates: one result per paragraph and its republished copies; document: one per document.",
 )
+@click.option("--max-duplicates", type=click.IntRange(min=0), help="List at most N of a result's republished copies (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the body GET /api/search returns.")
 @click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="Batch mode: a TSV of qid<TAB>query.")
 @click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Batch mode: write a TREC run here.")
 @click.option("--k", default=100, show_default=True, type=click.IntRange(1, 1000), help="Batch mode: documents per query.")
 @index_option
-def search_command(query, limit, page, sort, collapse, as_json, queries, run_path, k, index_dir):
+def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, queries, run_path, k, index_dir):
     """Search the index and print ranked paragraphs.
 
     Examples: search-service search "التحالف الدولي" --json;
@@ -143,7 +144,8 @@ def search_command(query, limit, page, sort, collapse, as_json, queries, run_pat
         return
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
-    result = _or_fail(lambda: search(live, SearchRequest(q=query, page=page, per_page=limit, sort=sort, collapse=collapse)))
+    request = SearchRequest(q=query, page=page, per_page=limit, sort=sort, collapse=collapse, max_duplicates=max_duplicates)
+    result = _or_fail(lambda: search(live, request))
     if as_json:
         from search_service.api import schemas
 
@@ -173,8 +175,10 @@ def _print_page(page):
         click.echo("   " + result["text"][:300])
         if result["matched_paragraphs"] > 1:
             click.echo(f"   stands for {result['matched_paragraphs']} matching paragraphs (itself and those collapsed into it)")
-        if result["duplicates"]:
-            click.echo("   also in: " + ", ".join(d["id"] for d in result["duplicates"]))
+        if result["duplicate_count"]:
+            unlisted = result["duplicate_count"] - len(result["duplicates"])
+            more = [f"{unlisted} more"] if unlisted else []
+            click.echo("   also in: " + ", ".join([d["id"] for d in result["duplicates"]] + more))
 
 
 @main.command("evaluate")

@@ -41,6 +41,22 @@ def write_jsonl(path, records):
     return path
 
 
+#: A wire story's paragraph, as news sites republish it word for word.
+WIRE_PARAGRAPH = (
+    "أعلنت وزارة الصحة في بيان صدر مساء اليوم أن حملة التطعيم الوطنية ضد شلل الأطفال ستبدأ الأسبوع المقبل "
+    "في جميع المحافظات، وأن فرقا متنقلة ستصل إلى القرى البعيدة لضمان وصول اللقاح إلى كل طفل دون سن الخامسة."
+)
+
+
+def republished(copies):
+    """``copies`` news documents that each republish ``WIRE_PARAGRAPH`` after a paragraph of their own."""
+    return [
+        {"id": f"site{n:02d}", "title": f"خبر الموقع {n}", "source": f"موقع {n}", "date": f"2024-05-{n:02d}",
+         "text": f"تقرير خاص رقم {n} من مراسل الموقع.\n{WIRE_PARAGRAPH}"}
+        for n in range(1, copies + 1)
+    ]
+
+
 def index_records(tmp_path, records):
     """A live index of ``records`` (JSONL documents), built in ``tmp_path``."""
     return LiveIndex(build_index(tmp_path / "index", write_jsonl(tmp_path / "corpus.jsonl", records)))

@@ -42,7 +42,7 @@ def test_search_returns_ranked_results_with_metadata(live_server):
     assert {"query", "total", "page", "per_page", "pages", "took_ms", "results", "facets", "suggestion"} <= set(body)
     assert body["total"] >= 5 and len(body["results"]) == 5 and body["pages"] >= 1
     first = body["results"][0]
-    assert {"id", "score", "position", "document", "snippet", "text", "duplicates"} <= set(first)
+    assert {"id", "score", "position", "document", "snippet", "text", "duplicates", "duplicate_count"} <= set(first)
     assert set(first["document"]) == {"id", "title", "source", "date", "url"}
     assert first["id"] == f'{first["document"]["id"]}#{first["position"]}'
     assert body["facets"]["source"] and all({"value", "count"} == set(f) for f in body["facets"]["source"])
@@ -57,6 +57,18 @@ def test_duplicates_are_listed_as_openapi_describes_them(live_server):
     _, _, spec = get(live_server, "/openapi.json")
     listed = spec["components"]["schemas"]["Result"]["properties"]["duplicates"]
     assert listed["type"] == "array" and listed["items"]["$ref"].endswith("/Duplicate")
+
+
+def test_a_result_lists_at_most_max_duplicates_and_counts_them_all(live_server):
+    _, _, every = search(live_server, q="الناتو 18 فبراير", per_page=1)
+    _, _, none = search(live_server, q="الناتو 18 فبراير", per_page=1, max_duplicates=0)
+    listed, counted = every["results"][0], none["results"][0]
+    assert listed["duplicate_count"] == len(listed["duplicates"]) == counted["duplicate_count"] > 0
+    assert counted["duplicates"] == [] and {**counted, "duplicates": listed["duplicates"]} == listed
+    for bad in "-1", "many":
+        answer = search(live_server, q="الناتو", max_duplicates=bad)
+        assert_error(answer, 400)
+        assert set(answer[2]["error"]["fields"]) == {"max_duplicates"}
 
 
 def test_the_other_names_a_query_found_are_listed(live_server):

@@ -26,7 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import build_index, running_server, write_jsonl
+from conftest import build_index, republished, running_server, write_jsonl
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -108,6 +108,15 @@ def markup_server(tmp_path_factory):
     """A real server over an index whose documents hold HTML markup in their text and title."""
     tmp = tmp_path_factory.mktemp("markup")
     index = build_index(tmp / "index", write_jsonl(tmp / "markup.jsonl", MARKUP_DOCUMENTS))
+    with running_server(index) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def republished_server(tmp_path_factory):
+    """A real server over fifteen news documents that republish the same paragraph."""
+    tmp = tmp_path_factory.mktemp("republished")
+    index = build_index(tmp / "index", write_jsonl(tmp / "republished.jsonl", republished(15)))
     with running_server(index) as base:
         yield base
 
@@ -399,6 +408,20 @@ def choose_date(browser, element_id, value):
         "input.dispatchEvent(new Event('change', {bubbles: true}));",
         element_id, value,
     )
+
+
+@requires_chromium
+def test_search_page_lists_ten_copies_of_a_republished_paragraph_and_counts_the_rest(browser, republished_server):
+    browser.get(republished_server + "/?q=" + urllib.parse.quote("حملة التطعيم"))
+    copies = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result details.duplicates"))
+    assert len(copies) == 1
+    summary = copies[0].find_element(By.TAG_NAME, "summary")
+    assert summary.text == "نُشرت هذه الفقرة أيضًا في 14 موضعًا آخر"
+    summary.click()
+    items = wait_until(browser, lambda: [li.text for li in copies[0].find_elements(By.TAG_NAME, "li") if li.text])
+    assert len(items) == 11 and all(item.startswith("خبر الموقع") for item in items[:10])
+    assert items[10] == "و4 مواضع أخرى"
+    screenshot(browser, "search-page-republished.png")
 
 
 @requires_chromium

@@ -101,6 +101,13 @@ def test_search_prints_ranked_paragraphs(seeds_index):
     assert result.exit_code == 0 and "1. " in result.output and "3. " in result.output
 
 
+def test_search_lists_as_many_republished_copies_as_asked(seeds_index):
+    every = run("search", "الناتو 18 فبراير", "--index", seeds_index, "--limit", 1)
+    counted = run("search", "الناتو 18 فبراير", "--index", seeds_index, "--limit", 1, "--max-duplicates", 0)
+    assert "also in: 000_b0b6bfff154b50a2#8\n" in every.output and "also in: 1 more\n" in counted.output
+    assert run("search", "الناتو", "--max-duplicates", -1, "--index", seeds_index).exit_code == 2
+
+
 def test_search_says_which_other_names_of_a_month_it_found(seeds_index):
     result = run("search", "الناتو 18 شباط", "--index", seeds_index)
     assert result.exit_code == 0 and "شباط also found: فبراير, فيفري" in result.output

@@ -11,7 +11,7 @@ from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
 
-from conftest import SEEDS, build_index, found, index_records
+from conftest import SEEDS, build_index, found, index_records, republished
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +120,16 @@ def test_near_phrase_allows_up_to_n_words_between_in_order(tmp_path):
     assert found('"قرار مجلس"~3') == ["one-between", "side-by-side"]
     assert found('"قرار مجلس"~4') == ["four-between", "one-between", "side-by-side"]
     assert found('"قرار مجلس"~1 -جديد') == ["side-by-side"]
+
+
+def test_a_result_lists_as_many_duplicates_as_asked_and_counts_them_all(tmp_path):
+    live = index_records(tmp_path, republished(15))
+    every = search(live, SearchRequest(q="حملة التطعيم ضد شلل الأطفال")).results[0]
+    assert every["duplicate_count"] == len(every["duplicates"]) == 14
+    assert [d["id"] for d in every["duplicates"]] == sorted(d["id"] for d in every["duplicates"])
+    for asked in 0, 3, 14, 100:
+        top = search(live, SearchRequest(q="حملة التطعيم ضد شلل الأطفال", max_duplicates=asked)).results[0]
+        assert top["duplicates"] == every["duplicates"][:asked] and top["duplicate_count"] == 14
 
 
 def test_near_duplicates_collapse_into_one_result(live):

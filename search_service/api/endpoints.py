@@ -64,7 +64,7 @@ def search_endpoint():
     request = SearchRequest(
         q=args["q"], page=args["page"], per_page=args["per_page"], sources=tuple(args["source"]),
         date_from=args["date_from"], date_to=args["date_to"], sort=args["sort"], collapse=args["collapse"],
-        highlight=args["highlight"],
+        highlight=args["highlight"], max_duplicates=args["max_duplicates"],
     )
     started = time.perf_counter()
     live = _live()

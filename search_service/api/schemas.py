@@ -25,6 +25,10 @@ class SearchArgs(Schema):
                   "document: a result is a document, shown by its best paragraph"},
     )
     highlight = fields.Boolean(load_default=True, metadata={"description": "false: results without snippets (null), answered sooner"})
+    max_duplicates = fields.Integer(
+        load_default=None, validate=validate.Range(min=0),
+        metadata={"description": "list at most this many of a result's duplicates (default: all); duplicate_count counts them all"},
+    )
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -61,7 +65,8 @@ class Result(Schema):
     document = fields.Nested(DocumentMeta)
     snippet = fields.String(allow_none=True, metadata={"description": "HTML: escaped original text with <mark> around matches (null with highlight=false)"})
     text = fields.String(metadata={"description": "the whole paragraph, plain text"})
-    duplicates = Shaped(Duplicate, many=True, metadata={"description": "the paragraph's near-duplicates, in other places"})
+    duplicates = Shaped(Duplicate, many=True, metadata={"description": "the paragraph's near-duplicates, in other places, by id (at most max_duplicates)"})
+    duplicate_count = fields.Integer(metadata={"description": "the paragraph's near-duplicates, all of them, listed or not"})
     matched_paragraphs = fields.Integer(
         metadata={"description": "matching paragraphs the result stands for, itself included: its matching "
                   "near-duplicates, or with collapse=document its document's matching paragraphs"}

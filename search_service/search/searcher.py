@@ -60,6 +60,8 @@ class SearchRequest:
     sort: str = "relevance"
     #: One of ``COLLAPSES``.
     collapse: str = "duplicates"
+    #: How many of a result's duplicates to list (None: all); ``duplicate_count`` counts them all.
+    max_duplicates: int | None = None
 
 
 @dataclasses.dataclass
@@ -151,12 +153,12 @@ def _entries(searcher, docnums):
     return remembered.get_many(sorted(docnums), lambda missing: _listings(searcher, missing))
 
 
-def _duplicates(searcher, docnums):
-    """The other paragraphs of a result's group, by id."""
-    return sorted(_entries(searcher, docnums), key=operator.itemgetter("id"))
+def _duplicates(searcher, docnums, limit):
+    """The first ``limit`` (None: all) other paragraphs of a result's group, by id."""
+    return sorted(_entries(searcher, docnums), key=operator.itemgetter("id"))[:limit]
 
 
-def _result(searcher, docnum, score, duplicates, matched, wanted_terms):
+def _result(searcher, docnum, score, duplicates, matched, wanted_terms, max_duplicates):
     stored = searcher.stored_fields(docnum)
     return {
         "id": stored[fields.ID],
@@ -165,7 +167,8 @@ def _result(searcher, docnum, score, duplicates, matched, wanted_terms):
         "document": document_metadata(stored),
         "snippet": snippet(stored[fields.TEXT], *wanted_terms) if wanted_terms else None,
         "text": stored[fields.TEXT],
-        "duplicates": _duplicates(searcher, duplicates),
+        "duplicates": _duplicates(searcher, duplicates, max_duplicates),
+        "duplicate_count": len(duplicates),
         "matched_paragraphs": matched,
     }
 
@@ -313,7 +316,7 @@ def search(live_index, request):
         # A result's duplicates are its paragraph's copies, whatever it stands for.
         duplicates = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
         hits = [
-            _result(searcher, docnum, score, others, collected.group_matches[docnum], wanted)
+            _result(searcher, docnum, score, others, collected.group_matches[docnum], wanted, request.max_duplicates)
             for (docnum, score), others in zip(shown, duplicates)
         ]
         facets = {

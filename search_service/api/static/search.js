@@ -7,6 +7,8 @@
   "use strict";
 
   const PER_PAGE = 10;
+  // A result's copies listed under it; the rest are counted.
+  const DUPLICATES_LISTED = 10;
   const { countText, dateText, snippetFragment, safeUrl, documentUrl } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
@@ -101,7 +103,7 @@
     status.classList.remove("visually-hidden");
     status.textContent = "جارٍ البحث…";
     try {
-      const response = await fetch(`/api/search?${queryString(state, PER_PAGE)}`, {
+      const response = await fetch(`/api/search?${queryString(state, PER_PAGE)}&max_duplicates=${DUPLICATES_LISTED}`, {
         signal: own.signal,
         headers: { Accept: "application/json" },
       });
@@ -216,7 +218,7 @@
       line.append(link(`فقرات أخرى مطابقة في المقال: ${numberText(result.matched_paragraphs - 1)}`, documentHref(doc, result.position)));
       item.append(line);
     }
-    if (result.duplicates && result.duplicates.length) item.append(duplicatesList(result.duplicates));
+    if (result.duplicate_count) item.append(duplicatesList(result.duplicates, result.duplicate_count));
     return item;
   }
 
@@ -261,9 +263,9 @@
     }
   }
 
-  function duplicatesList(duplicates) {
+  function duplicatesList(duplicates, count) {
     const details = element("details", "duplicates");
-    details.append(element("summary", "", `نُشرت هذه الفقرة أيضًا في ${elsewhereText(duplicates.length)}`));
+    details.append(element("summary", "", `نُشرت هذه الفقرة أيضًا في ${elsewhereText(count)}`));
     const list = element("ul");
     for (const duplicate of duplicates) {
       const doc = duplicate.document || {};
@@ -277,6 +279,7 @@
       if (about) item.append(` — ${about}`);
       list.append(item);
     }
+    if (count > duplicates.length) list.append(element("li", "duplicates-rest", `و${elsewhereText(count - duplicates.length)}`));
     details.append(list);
     return details;
   }

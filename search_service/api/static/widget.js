@@ -282,6 +282,7 @@
       url.searchParams.set("q", query);
       const perPage = parseInt(this.getAttribute("per-page") || "5", 10);
       url.searchParams.set("per_page", String(perPage > 0 ? perPage : 5));
+      url.searchParams.set("max_duplicates", "0"); // the list shows no copies
       for (const source of (this.getAttribute("source") || "").split(",")) {
         if (source.trim()) url.searchParams.append("source", source.trim());
       }
@@ -296,6 +297,7 @@
     _pageUrl(query) {
       const params = this._searchUrl(query).searchParams;
       params.delete("per_page");
+      params.delete("max_duplicates");
       return `${this.endpoint}/?${params}`;
     }
 
