@@ -273,6 +273,15 @@ def test_title_and_source_fields(live):
     assert ids(live, f'source:"{source}" داعش') == ids(live, "داعش", sources=(source,))
 
 
+@pytest.mark.parametrize("excluding", ['-source:"{}" داعش', 'داعش NOT source:"{}"', 'داعش ليس مصدر:"{}"'])
+def test_a_source_can_be_excluded_with_minus_or_not(live, excluding):
+    source = "بوابة روزا اليوسف"
+    kept = search(live, SearchRequest(q=excluding.format(source), per_page=100))
+    assert kept.results and all(r["document"]["source"] != source for r in kept.results)
+    only = search(live, SearchRequest(q=f'داعش source:"{source}"'))
+    assert kept.total + only.total == search(live, SearchRequest(q="داعش")).total and only.total
+
+
 def test_syntax_the_parser_cannot_take_falls_back_to_words(live):
     for q in ["داعش AND", "OR التحالف", "title: داعش", "داعش^^", "التحالف {داعش", "[داعش TO", "داعش:"]:
         search(live, SearchRequest(q=q))

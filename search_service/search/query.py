@@ -58,7 +58,8 @@ _PHRASE_OR_WORD = re.compile(rf"{_PHRASE}|\S+")
 _SLOP = re.compile(r'(?<=")~\d+$')
 _BOOST = re.compile(r"\^[\d.]+$")
 _FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
-_SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))([+-]?){fields.SOURCE}:("[^"]*"|\S+)')
+#: A ``source:`` clause, wanted or (after - or NOT) unwanted.
+_SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))(\+|-|NOT\s+)?{fields.SOURCE}:("[^"]*"|\S+)')
 _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
 _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 #: Question marks of other scripts (Arabic ؟ among them), which Whoosh would read as wildcards.
@@ -258,7 +259,7 @@ def _split_sources(text):
     """Take ``source:`` clauses out of a rewritten query: they filter, as site: does in web search."""
     wanted, unwanted = [], []
     for sign, value in _SOURCE_CLAUSE.findall(text):
-        (unwanted if sign == "-" else wanted).append(query.Term(fields.SOURCE, value.strip('"')))
+        (unwanted if sign.strip() in ("-", "NOT") else wanted).append(query.Term(fields.SOURCE, value.strip('"')))
     return _SOURCE_CLAUSE.sub(" ", text), wanted, unwanted
 
 
