@@ -425,6 +425,25 @@ def test_a_correction_is_suggested_only_where_it_finds_more(live):
     assert filtered.total == 0 and filtered.suggestion is None
 
 
+@pytest.mark.parametrize(
+    "typed, suggested",
+    [
+        ("موزمبيك -سوريا", "موزمبيق -سوريا"),
+        ("موزمبيك ليس سوريا", "موزمبيق ليس سوريا"),
+        ('مصدر:"بوابة روزا اليوسف" موزمبيك', 'مصدر:"بوابة روزا اليوسف" موزمبيق'),
+        ("title:التحالفف", "title:التحالف"),
+        ('"وزراء الخارجبة"', '"وزراء الخارجية"'),
+    ],
+    ids=["exclusion", "NOT", "source filter", "field", "phrase"],
+)
+def test_a_correction_keeps_the_operators_fields_and_filters_of_the_query(live, typed, suggested):
+    assert search(live, SearchRequest(q=typed)).suggestion == suggested
+
+
+def test_stop_words_are_never_corrected(live):
+    assert search(live, SearchRequest(q="هذه موزمبيك")).suggestion == "هذه موزمبيق"
+
+
 def test_a_short_word_is_corrected_by_one_edit_only(live):
     assert search(live, SearchRequest(q="يقول")).suggestion is None  # يقرب is two edits away
 

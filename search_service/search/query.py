@@ -475,6 +475,18 @@ def without_quotes(text):
     return " ".join(re.sub(_PHRASE, unquoted, text).split())
 
 
+#: Names of the ``source`` field in a query, English and Arabic.
+_SOURCE_NAMES = "|".join(sorted({fields.SOURCE, *(name for name, field in ARABIC_FIELDS.items() if field == fields.SOURCE)}))
+
+
+def with_words_replaced(text, replacements):
+    """The query with each word that is a key of ``replacements`` replaced by its value, as a
+    whole word; its syntax and its ``source:`` clauses are kept as written."""
+    words = "|".join(map(re.escape, sorted(replacements, key=len, reverse=True)))
+    pattern = rf'(?P<source>(?<!\S)[+-]?(?:{_SOURCE_NAMES}):(?:"[^"]*"|\S+))|(?<!\w)(?P<word>{words})(?!\w)'
+    return re.sub(pattern, lambda m: m.group("source") or replacements[m.group("word")], text)
+
+
 def query_words(text):
     """The plain words of a query string, without operators and syntax (for did-you-mean)."""
     return [w for w in _SYNTAX.sub(" ", _rewrite(text)).split() if w not in ("AND", "OR", "NOT")]

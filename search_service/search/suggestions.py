@@ -11,11 +11,11 @@ vocabulary.
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from search_service.arabic import exact_analyzer, normalize
+from search_service.arabic import STOP_WORDS, exact_analyzer, normalize
 from search_service.arabic.normalization import strip_marks
 from search_service.indexing import schema as fields
 from search_service.search.index_arrays import term_postings, vocabulary
-from search_service.search.query import query_words
+from search_service.search.query import wanted_words, with_words_replaced
 
 #: Words shorter than this are never corrected (too many words are one edit away).
 MIN_LETTERS = 3
@@ -49,14 +49,15 @@ def _spelled(searcher, form):
 
 
 def suggestion(searcher, text):
-    """The query with unknown words replaced by the closest indexed words, or None if none is."""
+    """The query with the unknown words it asks for replaced by the closest indexed words, its
+    operators, fields and filters kept; None if no word is replaced."""
     reader = searcher.reader()
-    changed, words = False, []
-    for word in query_words(text):
+    corrections = {}
+    for word in wanted_words(text):
         form = normalize(word)
-        if len(form) >= MIN_LETTERS and not reader.frequency(fields.TEXT_EXACT, form):
-            found = _closest_word(searcher, form)
-            if found:
-                word, changed = _spelled(searcher, found), True
-        words.append(word)
-    return " ".join(words) if changed else None
+        if word in corrections or len(form) < MIN_LETTERS or form in STOP_WORDS or reader.frequency(fields.TEXT_EXACT, form):
+            continue
+        found = _closest_word(searcher, form)
+        if found:
+            corrections[word] = _spelled(searcher, found)
+    return with_words_replaced(text, corrections) if corrections else None
