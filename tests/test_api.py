@@ -144,6 +144,13 @@ def test_bad_search_input_gets_a_json_4xx(live_server, params, status):
     assert_error(search(live_server, **params), status)
 
 
+def test_a_page_beyond_the_depth_limit_is_refused_as_a_bad_page(live_server):
+    assert search(live_server, q="التحالف", page=10, per_page=100)[0] == 200
+    answer = search(live_server, q="التحالف", page=11, per_page=100)
+    assert_error(answer, 400)
+    assert list(answer[2]["error"]["fields"]) == ["page"] and "1000 deep" in answer[2]["error"]["fields"]["page"][0]
+
+
 def test_invalid_utf8_query_string_gets_a_json_400(live_server):
     host, port = live_server.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)

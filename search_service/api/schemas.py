@@ -3,7 +3,7 @@
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from search_service.search import COLLAPSES, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
+from search_service.search import COLLAPSES, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, paging_error
 
 
 class SearchArgs(Schema):
@@ -34,6 +34,11 @@ class SearchArgs(Schema):
     def dates_in_order(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError("date_from is after date_to", field_name="date_from")
+
+    @validates_schema(skip_on_field_errors=True)
+    def page_within_depth(self, data, **kwargs):
+        if error := paging_error(data["page"], data["per_page"]):
+            raise ValidationError(error, field_name="page")
 
 
 class DocumentMeta(Schema):

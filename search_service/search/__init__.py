@@ -2,9 +2,11 @@
 
 from search_service.search.documents import get_document
 from search_service.search.query import MAX_QUERY_LENGTH, QueryError, parse_query
-from search_service.search.searcher import COLLAPSES, MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, search, warm
+from search_service.search.searcher import (
+    COLLAPSES, MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, paging_error, search, warm,
+)
 
 __all__ = [
     "COLLAPSES", "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "SORTS", "SearchPage", "SearchRequest", "get_document", "is_warm",
-    "parse_query", "search", "warm",
+    "paging_error", "parse_query", "search", "warm",
 ]

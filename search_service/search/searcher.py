@@ -155,6 +155,8 @@ def _entries(searcher, docnums):
 
 def _duplicates(searcher, docnums, limit):
     """The first ``limit`` (None: all) other paragraphs of a result's group, by id."""
+    if limit == 0:
+        return []
     return sorted(_entries(searcher, docnums), key=operator.itemgetter("id"))[:limit]
 
 
@@ -295,10 +297,17 @@ def _total(searcher, request, text):
     return _collect(searcher, parsed, dataclasses.replace(request, q=text, page=1, per_page=1)).total
 
 
+def paging_error(page, per_page):
+    """Why a page is not given (None when it is): results are paged up to ``MAX_DEPTH`` deep."""
+    if page * per_page > MAX_DEPTH:
+        return f"results can be paged up to {MAX_DEPTH} deep: ask for an earlier page or fewer per page"
+    return None
+
+
 def search(live_index, request):
     """Search the live index; raises ``QueryError`` for queries the service refuses."""
-    if request.page * request.per_page > MAX_DEPTH:
-        raise QueryError(f"results can be paged up to {MAX_DEPTH} deep: ask for an earlier page or fewer per page")
+    if error := paging_error(request.page, request.per_page):
+        raise QueryError(error)
     started = time.perf_counter()
     with live_index.searcher(weighting=weighting()) as searcher:
         _warm_in_background(live_index, searcher)
