@@ -36,6 +36,7 @@ def json_response(schema, body, status=200):
 
 @bp.before_request
 def reject_undecodable_query_string():
+    """A 400 for a query string that is not UTF-8 once percent-decoded, before any endpoint reads it."""
     try:
         urllib.parse.unquote_to_bytes(flask.request.query_string).decode("utf-8")
     except UnicodeDecodeError:
@@ -59,6 +60,7 @@ def search_endpoint():
               schema: SearchPage
         304: NotModified
         400: InvalidRequest
+        503: NoIndex
     """
     args = _SEARCH_ARGS.load(_query_args())
     request = SearchRequest(
@@ -130,6 +132,7 @@ def document_endpoint(document_id):
               schema: Document
         304: NotModified
         404: NotFound
+        503: NoIndex
     """
     live = _live()
     q = flask.request.args.get("q", "")
@@ -173,6 +176,7 @@ def stats_endpoint():
           content:
             application/json:
               schema: Stats
+        503: NoIndex
     """
     return json_response(schemas.Stats(), _live().info())
 

@@ -42,6 +42,8 @@ class SearchArgs(Schema):
 
 
 class DocumentMeta(Schema):
+    """A document's id and metadata, as results and duplicates carry them."""
+
     id = fields.String(required=True)
     title = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
@@ -50,6 +52,8 @@ class DocumentMeta(Schema):
 
 
 class Duplicate(Schema):
+    """A paragraph republished elsewhere: its id and its document's metadata."""
+
     id = fields.String(required=True)
     document = fields.Nested(DocumentMeta)
 
@@ -64,6 +68,8 @@ class Shaped(fields.Nested):
 
 
 class Result(Schema):
+    """One ranked result of a search."""
+
     id = fields.String(required=True, metadata={"description": "paragraph id: <document id>#<n>"})
     score = fields.Float()
     position = fields.Integer()
@@ -79,21 +85,29 @@ class Result(Schema):
 
 
 class FacetValue(Schema):
+    """A facet value and how many matches have it."""
+
     value = fields.String()
     count = fields.Integer()
 
 
 class Facets(Schema):
+    """Counts of a search's matches by source and by year."""
+
     source = fields.List(fields.Nested(FacetValue), metadata={"description": "matches by source, most first (without the source filter)"})
     year = fields.List(fields.Nested(FacetValue), metadata={"description": "dated matches by year, newest first (without the date filter)"})
 
 
 class Synonyms(Schema):
+    """A name in the query and the other names it was also looked up by."""
+
     word = fields.String(metadata={"description": "a name in the query, as written"})
     synonyms = fields.List(fields.String(), metadata={"description": "its other names, which the search also looked up"})
 
 
 class SearchPage(Schema):
+    """The body of ``GET /api/search``: a page of results with totals, facets and suggestions."""
+
     query = fields.String()
     total = fields.Integer(metadata={"description": "matching paragraphs, near-duplicates included"})
     groups = fields.Integer(metadata={"description": "results over all pages: matching paragraphs once collapsed"})
@@ -110,6 +124,8 @@ class SearchPage(Schema):
 
 
 class Paragraph(Schema):
+    """A paragraph of a document, with the query's words marked."""
+
     id = fields.String()
     position = fields.Integer()
     text = fields.String()
@@ -117,10 +133,14 @@ class Paragraph(Schema):
 
 
 class Document(DocumentMeta):
+    """The body of ``GET /api/documents/<id>``: a document's metadata and paragraphs."""
+
     paragraphs = fields.List(fields.Nested(Paragraph))
 
 
 class IndexCounts(Schema):
+    """Counts of the live index, shared by health and stats."""
+
     generation = fields.String(metadata={"description": "name of the live index generation"})
     documents = fields.Integer()
     paragraphs = fields.Integer()
@@ -133,6 +153,8 @@ class IndexCounts(Schema):
 
 
 class Health(IndexCounts):
+    """The body of ``GET /api/health``."""
+
     status = fields.String()
     warm = fields.Boolean(
         metadata={
@@ -144,18 +166,24 @@ class Health(IndexCounts):
 
 
 class Stats(IndexCounts):
+    """The body of ``GET /api/stats``."""
+
     duplicates = fields.Integer(metadata={"description": "paragraphs in a near-duplicate group"})
     size_bytes = fields.Integer()
     built_at = fields.String(metadata={"description": "when the live index was built (ISO 8601, UTC)"})
 
 
 class Skipped(Schema):
+    """A record the indexer skipped: where it was and why."""
+
     file = fields.String()
     line = fields.Integer(allow_none=True)
     reason = fields.String()
 
 
 class ReindexSummary(Schema):
+    """The body of ``POST /api/reindex``: the new generation and what went into it."""
+
     generation = fields.String()
     documents = fields.Integer()
     paragraphs = fields.Integer()
@@ -165,12 +193,16 @@ class ReindexSummary(Schema):
 
 
 class ErrorDetail(Schema):
+    """What went wrong: a code, a message, and the messages of each bad field."""
+
     code = fields.String()
     message = fields.String()
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
 class Error(Schema):
+    """The body of every 4xx and 5xx answer."""
+
     error = fields.Nested(ErrorDetail)
 
 

@@ -242,7 +242,8 @@ _STEMMING = analyzer()
 
 
 def prefix_forms(text):
-    """The index terms a word beginning may start: its normalised form and, without its article.
+    """The index terms a word beginning may start: its normalised form and, if it has one, its form
+    without its article.
 
     Prefix, wildcard and fuzzy queries match these against stemmed terms, so ``التحال*`` finds
     التحالف (term ``تحالف``) and ``وزار*`` finds وزارة (a protected word, kept whole).

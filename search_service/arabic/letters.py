@@ -17,7 +17,8 @@ HAMZA_SEATS = (araby.WAW_HAMZA, araby.YEH_HAMZA)
 HARAKAT = araby.TASHKEEL
 
 #: Marks Lucene misses: madda/hamza above/below (U+0653-U+0655), the rest of the combining block,
-#: superscript alef (U+0670) and the Quranic annotation signs (U+06D6-U+06ED).
+#: superscript alef (U+0670), the honorific and Quranic signs above words (U+0610-U+061A) and the
+#: Quranic annotation signs (U+06D6-U+06ED).
 EXTRA_MARKS = (
     tuple(chr(c) for c in range(0x0653, 0x0660))
     + (araby.MINI_ALEF,)
@@ -48,5 +49,6 @@ ARABIC_INDIC_DIGITS = {chr(0x0660 + d): str(d) for d in range(10)} | {chr(0x06F0
 #: Presentation forms (contextual shapes and ligatures such as lam-alef).
 PRESENTATION_FORMS = tuple(range(0xFB50, 0xFDFE)) + tuple(range(0xFE70, 0xFEFD))
 
-#: Characters inside a word besides Unicode word characters: every mark above and tatweel.
+#: Characters inside a word besides Unicode word characters: every mark above, tatweel, and the
+#: zero-width non-joiner and joiner.
 WORD_MARKS = HARAKAT + EXTRA_MARKS + INVISIBLE[:3]

@@ -21,6 +21,7 @@ from search_service.arabic.normalization import normalize, word_list_lines
 PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 #: The article forms: the prefixes that may go from a partial word typed as a prefix query.
 ARTICLES = PREFIXES[:-1]
+#: Lucene's light10 suffixes (ية and ة meet only words given to ``stem`` unnormalised).
 SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
 
 #: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل ك, conjunction ف).

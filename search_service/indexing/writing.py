@@ -27,7 +27,8 @@ from search_service.ingest.sources import iter_records
 #: keep arrays for each: more segments would cost searches what they save indexing.
 PARALLEL_FROM = 20_000
 MAX_WRITERS = 4
-#: Memory for the postings of one writer before it sorts them out to a temporary file.
+#: Memory for the postings of all writers together (each has its share) before they sort them out
+#: to temporary files.
 WRITER_MEMORY_MB = 256
 #: Seconds between progress reports of the worker processes.
 PROGRESS_INTERVAL = 0.5

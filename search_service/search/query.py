@@ -296,7 +296,7 @@ class _NearPhrasePlugin(qparser.PhrasePlugin):
 
 class _PlusMinusPlugin(qparser.PlusMinusPlugin):
     """``+`` and ``-`` inside brackets too: Whoosh reads them only outside, so ``مصر (سوريا -داعش)``
-    found the paragraphs with داعش."""
+    would find the paragraphs with داعش."""
 
     def do_plusminus(self, parser, group):
         for position, node in enumerate(group):
@@ -309,7 +309,7 @@ class _PlusMinusPlugin(qparser.PlusMinusPlugin):
 
 class _BracketsPlugin(qparser.Plugin):
     """Keeps what brackets hold together. Whoosh's OR appends what follows to a group of its own
-    type before it, a bracketed one included, so ``(a NOT b) OR c`` became ``(a OR c) NOT b``;
+    type before it, a bracketed one included, so ``(a NOT b) OR c`` would become ``(a OR c) NOT b``;
     each bracketed group is wrapped in a group of another type as soon as the brackets are read."""
 
     class Bracketed(syntax.GroupNode):
@@ -488,5 +488,5 @@ def with_words_replaced(text, replacements):
 
 
 def query_words(text):
-    """The plain words of a query string, without operators and syntax (for did-you-mean)."""
-    return [w for w in _SYNTAX.sub(" ", _rewrite(text)).split() if w not in ("AND", "OR", "NOT")]
+    """The plain words of a query string, without operators and syntax."""
+    return _SYNTAX.sub(" ", _rewrite(text)).split()
