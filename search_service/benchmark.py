@@ -100,7 +100,7 @@ class Latency:
     p95: float
     p99: float
     mean: float
-    errors: int = 0
+    refused: int = 0  # queries the service refused (4xx), not timed
 
 
 @dataclasses.dataclass
@@ -252,12 +252,12 @@ def _percentile(ordered, p):
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def summarize(label, milliseconds, errors=0):
-    """Percentiles and mean of latencies in milliseconds."""
+def summarize(label, milliseconds, refused=0):
+    """Percentiles and mean of latencies in milliseconds, and how many queries were refused."""
     ordered = sorted(milliseconds) or [math.nan]
     return Latency(
         label, len(milliseconds), _percentile(ordered, 50), _percentile(ordered, 95), _percentile(ordered, 99),
-        sum(milliseconds) / len(milliseconds) if milliseconds else math.nan, errors,
+        sum(milliseconds) / len(milliseconds) if milliseconds else math.nan, refused,
     )
 
 
@@ -356,12 +356,10 @@ def _free_port():
 
 
 @contextlib.contextmanager
-def serving(index_dir, threads=None):
+def serving(index_dir):
     """``search-service serve`` over ``index_dir`` on a free loopback port; yields ``(port, process)``."""
     port = _free_port()
     command = [sys.executable, "-m", "search_service", "serve", "--index", str(index_dir), "--port", str(port)]
-    if threads:
-        command += ["--threads", str(threads)]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
         try:
@@ -613,6 +611,6 @@ def format_report(report):
     rows = report.latencies + [load.latency for load in report.http]
     for row in rows:
         lines.append(
-            f"| {row.label} | {row.count:,} | {row.p50:.1f} | {row.p95:.1f} | {row.p99:.1f} | {row.mean:.1f} | {row.errors} |"
+            f"| {row.label} | {row.count:,} | {row.p50:.1f} | {row.p95:.1f} | {row.p99:.1f} | {row.mean:.1f} | {row.refused} |"
         )
     return "\n".join(lines) + "\n"

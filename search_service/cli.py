@@ -1,4 +1,4 @@
-"""The ``search-service`` command line: reindex, serve, search, evaluate, bench."""
+"""The ``search-service`` command line: reindex, serve, search, evaluate, export, bench."""
 
 import logging
 import sys
@@ -12,7 +12,7 @@ from search_service.evaluation import EvaluationInputError, evaluate, format_tab
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
-from search_service.search import COLLAPSES, SORTS, QueryError, SearchRequest, search
+from search_service.search import COLLAPSES, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
@@ -112,7 +112,7 @@ def serve_command(host, port, workers, threads, index_dir):
 # A query may begin with - (-سوريا التحالف): an option the command does not know is read as the query.
 @main.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", required=False)
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_PER_PAGE), help="Results to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True,

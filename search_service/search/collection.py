@@ -52,6 +52,7 @@ class Facet:
     bucket: object = None
 
     def codes(self, segment, reader):
+        """``(codes, values)`` of the segment's documents for this facet (see ``field_codes``)."""
         if self.bucket is None:
             return segment.field_codes(reader, self.fieldname)
         return segment.bucket_codes(reader, self.fieldname, self.bucket)
@@ -71,14 +72,14 @@ class Collected:
 class _Evaluation:
     """Evaluates queries and matcher trees over one segment into (mask, scores) arrays."""
 
-    def __init__(self, reader, segment, deadline, generation, scorers=None):
+    def __init__(self, reader, segment, deadline, searcher_key, scorers):
         self.reader = reader
         self.segment = segment
-        self.generation = generation  # index_key of the searcher the segment belongs to
+        self.searcher_key = searcher_key  # index_key of the searcher the segment belongs to
         self.n = segment.doc_count
         self.deadline = deadline
         # Scorers hold index-wide statistics (idf, average length): one per term serves every segment.
-        self.scorers = {} if scorers is None else scorers
+        self.scorers = scorers
 
     def _empty(self):
         return np.zeros(self.n, dtype=bool), np.zeros(self.n)
@@ -221,7 +222,7 @@ class _Evaluation:
         formula cannot be applied to arrays. They depend on the whole index's statistics (idf,
         average length), so they are kept with the segment's postings for this set of segments
         and this weighting."""
-        kept_key = ("scores", self.generation, context.weighting, key)
+        kept_key = ("scores", self.searcher_key, context.weighting, key)
         found = self.segment.cached_postings(kept_key)
         if found is not None:
             return found[0]
@@ -379,12 +380,12 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
     facets = facets or {}
     found, scores, scorers = [], [], {}
-    generation = index_key(searcher)
+    searcher_key = index_key(searcher)
     facet_parts = {name: [] for name in facets}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         segment = segment_arrays(reader)
-        evaluation = _Evaluation(reader, segment, deadline, generation, scorers)
+        evaluation = _Evaluation(reader, segment, deadline, searcher_key, scorers)
         mask, segment_scores = evaluation.query(q, subsearcher, context)
         # Counted by document numbers: indexing with a mask over every paragraph is several times slower.
         searched = np.flatnonzero(_restricted(mask, search_filter, evaluation, subsearcher))
