@@ -30,6 +30,8 @@ SEGMENTS_KEPT = SEGMENTS_OPEN
 #: Bytes a kept entry of the postings cache counts for beside its arrays' (its key, tuple and
 #: array objects).
 KEPT_ENTRY_BYTES = 256
+#: Share of a segment's postings cache that reading ahead fills.
+WARMED_SHARE = 0.5
 #: The postings of a term a segment lacks.
 NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0))
 
@@ -52,6 +54,7 @@ class SegmentArrays:
             return self.arrays[key]
 
     def field_lengths(self, reader, fieldname):
+        """Each document's length in ``fieldname`` (as Whoosh stores it, for BM25)."""
         return self._once(
             ("lengths", fieldname),
             lambda: np.array([reader.doc_field_length(d, fieldname, 1) for d in range(self.doc_count)], dtype=np.float64),
@@ -216,7 +219,14 @@ def term_postings(searcher, fieldname, text):
     return np.concatenate(ids), np.concatenate(weights)
 
 
-_vocabularies = KeptPerKey(GENERATIONS_KEPT)  # set of segments -> its fields' vocabularies
+def _kept_per_field(kept, searcher, fieldname, compute):
+    """``compute()``, kept in ``kept`` under the searcher's set of segments and ``fieldname`` (for
+    each set, the values of every field asked for)."""
+    by_field = kept.get(index_key(searcher), lambda: KeptPerKey(len(searcher.schema.names())))
+    return by_field.get(fieldname, compute)
+
+
+_vocabularies = KeptPerKey(GENERATIONS_KEPT)
 
 
 def vocabulary(searcher, fieldname):
@@ -232,11 +242,10 @@ def vocabulary(searcher, fieldname):
         words = sorted(counts)
         return words, [counts[word] for word in words]
 
-    by_field = _vocabularies.get(index_key(searcher), lambda: KeptPerKey(len(searcher.schema.names())))
-    return by_field.get(fieldname, compute)
+    return _kept_per_field(_vocabularies, searcher, fieldname, compute)
 
 
-_joined_groups = KeptPerKey(SEGMENTS_KEPT)
+_joined_groups = KeptPerKey(GENERATIONS_KEPT)
 
 
 def index_groups(searcher, fieldname):
@@ -257,7 +266,7 @@ def index_groups(searcher, fieldname):
         order = np.argsort(groups, kind="stable")
         return groups, order, groups[order]
 
-    return _joined_groups.get((index_key(searcher), fieldname), compute)
+    return _kept_per_field(_joined_groups, searcher, fieldname, compute)
 
 
 def largest_groups(searcher, fieldname, paragraphs):
@@ -274,7 +283,7 @@ def largest_groups(searcher, fieldname, paragraphs):
     return chosen
 
 
-_ranks = KeptPerKey(SEGMENTS_KEPT)
+_ranks = KeptPerKey(GENERATIONS_KEPT)
 
 
 def value_ranks(searcher, fieldname):
@@ -287,14 +296,14 @@ def value_ranks(searcher, fieldname):
         rank = {value: number for number, value in enumerate(ordered)}
         return np.concatenate([np.array([rank[v] for v in values], dtype=np.int64)[codes] for codes, values in parts])
 
-    return _ranks.get((index_key(searcher), fieldname), compute)
+    return _kept_per_field(_ranks, searcher, fieldname, compute)
 
 
-def warm_segments(searcher, fieldnames, group_fields, facet_field, share=0.5):
+def warm_segments(searcher, fieldnames, group_fields, facet_field):
     """Read ahead what searches need: the groups of each of ``group_fields``, the facet values,
     each segment's lengths of ``fieldnames``, and the posting lists of their terms in most
-    paragraphs, into the segment's cache up to ``share`` of its size (they are the longest to
-    read, and the most asked for)."""
+    paragraphs, into the segment's cache up to ``WARMED_SHARE`` of its size (they are the longest
+    to read, and the most asked for)."""
     readers = [subsearcher.reader() for subsearcher, _ in searcher.leaf_searchers()]
     for reader in readers:
         arrays = segment_arrays(reader)
@@ -309,7 +318,7 @@ def warm_segments(searcher, fieldnames, group_fields, facet_field, share=0.5):
             ((info.doc_frequency(), fieldname, term) for fieldname in fieldnames for term, info in reader.iter_field(fieldname)),
             reverse=True,
         )
-        budget = share * POSTINGS_CACHE_BYTES
+        budget = WARMED_SHARE * POSTINGS_CACHE_BYTES
         for found, fieldname, term in terms:
             # About 8 bytes a posting (number and weight) once read.
             budget -= 8 * found
