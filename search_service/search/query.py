@@ -250,9 +250,14 @@ def query_synonyms(text):
     return found
 
 
+def _parsed_parts(text):
+    """``(the query as it is parsed, without its source: clauses; wanted sources; unwanted sources)``."""
+    return _split_sources(_rewrite(_without_question_words(_without_question_marks(text))))
+
+
 def _plain(text):
     """A query as it is parsed, without its ``source:`` clauses."""
-    return _split_sources(_rewrite(_without_question_words(_without_question_marks(text))))[0]
+    return _parsed_parts(text)[0]
 
 
 def _split_sources(text):
@@ -425,9 +430,8 @@ def parse_query(text, schema):
     Words match the stemmed text (and, a little above, the same exact word form); the title
     only adds to the score of paragraphs that match.
     """
-    text = _without_question_marks(text)
-    _check(text)
-    rewritten, wanted, unwanted = _split_sources(_rewrite(_without_question_words(text)))
+    _check(_without_question_marks(text))
+    rewritten, wanted, unwanted = _parsed_parts(text)
     if not rewritten.strip():
         if not (wanted or unwanted):  # operators alone
             raise QueryError(_NOTHING_MEANINGFUL)
