@@ -44,7 +44,7 @@ def reindex_command(sources, index_dir):
     Example: search-service reindex --source corpus.jsonl --source articles/
     """
     sources = sources or [str(s) for s in config.DEFAULT_SOURCES]
-    progress = _progress_reporter()
+    progress = _IndexingProgressBar()
     try:
         summary = reindex(sources, index_dir, on_progress=progress)
     except ReindexError as error:
@@ -62,7 +62,7 @@ def reindex_command(sources, index_dir):
         sys.exit(EXIT_PARTIAL)
 
 
-class _progress_reporter:
+class _IndexingProgressBar:
     """A progress bar on a terminal; nothing on a pipe (the summary line says it all)."""
 
     def __init__(self):
@@ -272,7 +272,7 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
         raise click.UsageError("--reuse-index needs --index DIR")
     if index_dir and not reuse_index and (pathlib.Path(index_dir) / "CURRENT").exists():
         raise click.UsageError(f"{index_dir} already holds an index: pass --reuse-index to time it, or choose another directory")
-    progress = _bench_progress()
+    progress = _BenchProgress()
     with tempfile.TemporaryDirectory(prefix="search-service-bench-") as work:
         try:
             report = run_benchmark(
@@ -287,7 +287,7 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
     click.echo(format_report(report), nl=False)
 
 
-class _bench_progress:
+class _BenchProgress:
     """Benchmark stages on stderr: one updating line on a terminal, a line every few seconds on a pipe."""
 
     EVERY_SECONDS = 10

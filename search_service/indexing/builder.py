@@ -71,8 +71,9 @@ def _live_generation(index_dir):
 def reindex(sources, index_dir, on_progress=None):
     """Index ``sources`` into a new generation of ``index_dir`` and make it the live one.
 
-    ``on_progress(done, total)`` is called as paragraphs are written. Raises ``ReindexError`` (the
-    live index untouched) or ``ReindexInProgress``; returns a ``ReindexSummary``.
+    ``on_progress(done, total)`` is called once the paragraphs are counted (done 0), then as they
+    are written. Raises ``ReindexError`` (the live index untouched) or ``ReindexInProgress``;
+    returns a ``ReindexSummary``.
     """
     started = time.monotonic()
     index_dir = pathlib.Path(index_dir)
@@ -111,6 +112,8 @@ def _build(sources, directory, on_progress):
     groups = duplicate_groups(paragraph for paragraph, _ in zip(paragraphs(sources), counter))
     total = next(counter)
     directory.mkdir()
+    if on_progress:
+        on_progress(0, total)  # the first pass is over
     documents, written, skipped = write_index(sources, directory, groups, total, on_progress)
     if on_progress:
         on_progress(written, total)
