@@ -254,6 +254,15 @@ def test_jsonl_with_bom_and_any_newline_is_read(tmp_path, newline):
     assert skipped(tmp_path) == []
 
 
+def test_a_byte_order_mark_opening_a_later_or_blank_line_is_ignored(tmp_path):
+    """Concatenated JSONL files keep each file's byte order mark."""
+    line = lambda i: json.dumps({"id": f"d{i}", "text": f"فقرة رقم {i}."}, ensure_ascii=False).encode()
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "joined.jsonl").write_bytes(bom + b"\n" + line(0) + b"\n" + bom + line(1) + b"\n" + bom + b"\n")
+    assert list(documents(tmp_path)) == ["d0", "d1"]
+    assert skipped(tmp_path) == []
+
+
 def test_non_utf8_text_file_is_skipped_and_reported(tmp_path):
     (tmp_path / "legacy.txt").write_bytes("الفقرة الأولى من الخبر.".encode("cp1256"))
     (tmp_path / "good.txt").write_text(PAGE, encoding="utf-8")
@@ -305,6 +314,18 @@ def test_bad_jsonl_line_is_skipped_and_reported_with_file_and_line(line, reason)
     problems = {record.line: record for record in skipped(DATA / "articles.jsonl")}
     assert problems[line].file == str(DATA / "articles.jsonl")
     assert reason in problems[line].reason
+
+
+@pytest.mark.parametrize(
+    "line", ['{"id": "n", "text": "نص", "n": ' + "1" * 5000 + "}", "[" * 100_000 + "]" * 100_000],
+    ids=["a number of 5,000 digits", "arrays nested 100,000 deep"],
+)
+def test_json_the_decoder_refuses_beyond_syntax_is_skipped_and_the_rest_read(tmp_path, line):
+    good = json.dumps({"id": "ok", "text": "نص سليم."}, ensure_ascii=False)
+    (tmp_path / "odd.jsonl").write_text(line + "\n" + good + "\n", encoding="utf-8")
+    assert list(documents(tmp_path)) == ["ok"]
+    [record] = skipped(tmp_path)
+    assert (record.line, record.reason.startswith("invalid JSON")) == (1, True)
 
 
 def test_every_bad_jsonl_line_is_reported_once_and_blank_lines_are_not():

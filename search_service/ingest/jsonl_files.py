@@ -5,6 +5,7 @@ A line is ``{"id": str, "text": str, "title"?: str, "source"?: str, "date"?: "YY
 The source defaults to the file's stem, so ``news/ahram.jsonl`` gives ``ahram``.
 """
 
+import codecs
 import datetime
 import json
 import pathlib
@@ -36,6 +37,8 @@ def read_jsonl_file(path):
                 # bytes.splitlines also splits on a lone CR, so classic Mac files work too.
                 for raw in chunk.splitlines():
                     number += 1
+                    # A byte order mark may open any line of concatenated files.
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
                     if raw.strip():
                         yield number, _read_line(path, number, raw)
     except OSError as error:
@@ -44,13 +47,17 @@ def read_jsonl_file(path):
 
 def _read_line(path, number, raw):
     try:
-        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return SkippedRecord(str(path), number, NOT_UTF8)
     try:
-        return _document(json.loads(text), default_source=path.stem)
+        record = json.loads(text)
     except json.JSONDecodeError as error:
         return SkippedRecord(str(path), number, f"invalid JSON: {error.msg} at column {error.colno}")
+    except (ValueError, RecursionError) as error:  # a number of thousands of digits, arrays nested thousands deep
+        return SkippedRecord(str(path), number, f"invalid JSON: {error}")
+    try:
+        return _document(record, default_source=path.stem)
     except _BadRecord as error:
         return SkippedRecord(str(path), number, str(error))
 
