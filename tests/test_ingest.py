@@ -86,6 +86,14 @@ def test_date_comes_from_the_dateline_only(seeds, page, date):
     assert seeds[page].date == date
 
 
+def test_a_short_sentence_with_a_date_stays_a_paragraph_and_does_not_date_the_page(tmp_path):
+    page = "زلزال تركيا بعد عامين\nالأحد 9 فبراير 2025\nوقع الزلزال يوم 6 فبراير 2023.\nوما زالت آثاره ظاهرة في المدن الجنوبية حتى اليوم.\n"
+    (tmp_path / "quake.txt").write_text(page, encoding="utf-8")
+    document = documents(tmp_path)["quake"]
+    assert document.date == datetime.date(2025, 2, 9)
+    assert document.paragraphs == ("وقع الزلزال يوم 6 فبراير 2023.", "وما زالت آثاره ظاهرة في المدن الجنوبية حتى اليوم.")
+
+
 def test_source_is_the_portal_named_in_its_follow_notice(seeds):
     assert seeds[PAGE_001].source == "بوابة روزا اليوسف"
 
@@ -184,6 +192,9 @@ def test_time_or_hijri_line_is_a_dateline_without_a_date(line):
         "ورحبوا بالقرار الصادر عن الاجتماع الوزاري لحلف الناتو في 18 شباط بشأن التوسع التدريجي لمهمة الناتو.",
         "وستعرض الحكومة الخطة على المجلس النيابي في 3 آذار 2023 لإقرارها بعد نقاش طويل بين الكتل.",
         "اليوم الخميس 4 يونيو",
+        "وقع الزلزال يوم 6 فبراير 2023.",
+        "ولد في 11 ديسمبر 1911 بالقاهرة.",
+        "هل تذكر 6 فبراير 2023؟",
     ],
 )
 def test_date_inside_a_sentence_is_not_a_dateline(line):

@@ -45,9 +45,14 @@ def word_count(line):
     return len(line.split())
 
 
+def ends_sentence(line):
+    """Whether ``line`` ends with a sentence's closing punctuation (quotes and brackets after it)."""
+    return bool(_SENTENCE_END.search(line))
+
+
 def is_sentence(line):
     """Whether ``line`` reads as prose: it ends a sentence, or it is too long to be a label."""
-    return bool(_SENTENCE_END.search(line)) or word_count(line) >= LONG_LINE_WORDS
+    return ends_sentence(line) or word_count(line) >= LONG_LINE_WORDS
 
 
 def is_body_line(line):

@@ -12,6 +12,7 @@ import datetime
 import re
 
 from search_service.arabic import normalize
+from search_service.ingest.boilerplate import ends_sentence
 
 MONTHS = {
     1: ("يناير", "كانون الثاني", "جانفي", "ينير"),
@@ -103,8 +104,9 @@ def _date(match):
 
 
 def is_dateline(line):
-    """Whether ``line`` is a dateline: a date or time with hardly any other words around it."""
-    if len(line.split()) > DATELINE_MAX_WORDS:
+    """Whether ``line`` is a dateline: a date or time with hardly any other words around it, and
+    not a sentence (``وقع الزلزال يوم 6 فبراير 2023.`` is one)."""
+    if len(line.split()) > DATELINE_MAX_WORDS or ends_sentence(line):
         return False
     rest, dated = normalize(line), False
     for pattern in (*_GREGORIAN_DATES, _HIJRI_DATE, _TIME):
