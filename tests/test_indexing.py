@@ -210,6 +210,15 @@ def test_damaged_index_is_reported_with_the_fix(tmp_path):
         LiveIndex(index).info()
 
 
+def test_a_damaged_segment_is_reported_with_the_fix_by_search(tmp_path):
+    index = build_index(tmp_path / "index")
+    generation = index / (index / "CURRENT").read_text().strip()
+    for segment in generation.glob("*.seg"):
+        os.truncate(segment, 1000)
+    with pytest.raises(IndexNotFound, match="cannot be read.*search-service reindex"):
+        search(LiveIndex(index), SearchRequest(q="داعش"))
+
+
 def _zlib_rescoring_column():
     """The schema as it was when the rescoring forms were a zlib-compressed column."""
     older = schema.build_schema()

@@ -246,7 +246,10 @@ class LiveIndex:
         index = self.index()
         local = self._local
         if getattr(local, "index", None) is not index:
-            local.reader, local.index = index.reader(), index
+            try:
+                local.reader, local.index = index.reader(), index
+            except Exception as error:  # a damaged segment shows when it is opened
+                raise IndexNotFound(_damaged(self.index_dir, error)) from None
         return searching.Searcher(local.reader, closereader=False, fromindex=index, **kwargs)
 
     def info(self):
