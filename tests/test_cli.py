@@ -51,6 +51,19 @@ def test_reindex_failure_is_one_line_and_exits_1(tmp_path):
     assert result.output.count("\n") == 1 and "missing" in result.output and "Traceback" not in result.output
 
 
+def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
+    index = tmp_path / "index"
+    assert run("reindex", "--source", SEEDS, "--index", index).exit_code == 0
+    (tmp_path / "mistyped").mkdir()
+    (tmp_path / "mistyped" / "notes.md").write_text("# not a corpus", encoding="utf-8")
+    bad = write_jsonl(tmp_path / "bad.jsonl", ["{broken"])
+    for source, reason in (tmp_path / "mistyped", "no .txt or .jsonl document"), (bad, f"1 records skipped, the first: {bad}:1"):
+        result = run("reindex", "--source", source, "--index", index)
+        assert result.exit_code == 1 and result.output.count("\n") == 1
+        assert "nothing to index" in result.output and reason in result.output and "unchanged" in result.output
+    assert json.loads(run("search", "داعش", "--index", index, "--json").output)["total"] > 0
+
+
 def test_usage_error_exits_2():
     assert run("reindex", "--no-such-flag").exit_code == 2
 

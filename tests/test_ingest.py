@@ -365,6 +365,42 @@ def test_directory_is_walked_recursively_in_sorted_order(tmp_path):
     assert skipped(tmp_path) == []
 
 
+def test_linked_directories_are_followed_once_and_a_link_loop_ends(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "linked.txt").write_text(PAGE, encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "own.txt").write_text(PAGE, encoding="utf-8")
+    (corpus / "link").symlink_to(elsewhere)
+    (corpus / "again").symlink_to(elsewhere)
+    (elsewhere / "loop").symlink_to(corpus)
+    assert sorted(documents(corpus)) == ["linked", "own"]
+    assert skipped(corpus) == []
+
+
+def test_a_pipe_named_like_a_corpus_file_is_skipped_not_waited_for(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "page.txt").write_text(PAGE, encoding="utf-8")
+    for source in tmp_path, tmp_path / "pipe.txt":
+        assert skipped(source) == [SkippedRecord(str(tmp_path / "pipe.txt"), None, "not a regular file")]
+    assert list(documents(tmp_path)) == ["page"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root lists any directory")
+def test_a_directory_that_cannot_be_listed_is_reported(tmp_path):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inside.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "page.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "locked").chmod(0)
+    try:
+        [record] = skipped(tmp_path)
+        assert record.file == str(tmp_path / "locked") and record.reason.startswith("cannot read directory")
+        assert list(documents(tmp_path)) == ["page"]
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+
+
 def test_named_file_of_unsupported_type_is_skipped_and_reported(tmp_path):
     (tmp_path / "notes.md").write_text("# notes", encoding="utf-8")
     (record,) = skipped(tmp_path / "notes.md")

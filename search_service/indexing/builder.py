@@ -73,7 +73,8 @@ def reindex(sources, index_dir, on_progress=None):
 
     ``on_progress(done, total)`` is called once the paragraphs are counted (done 0), then as they
     are written. Raises ``ReindexError`` (the live index untouched) or ``ReindexInProgress``;
-    returns a ``ReindexSummary``.
+    returns a ``ReindexSummary``. Sources of no document never replace a live index (a mistyped
+    folder would empty it); where there is none, they make an empty one.
     """
     started = time.monotonic()
     index_dir = pathlib.Path(index_dir)
@@ -83,11 +84,14 @@ def reindex(sources, index_dir, on_progress=None):
     except OSError as error:
         raise ReindexError(f"cannot write to {index_dir}: {error.strerror}") from None
     try:
-        _remove_stale(index_dir, _live_generation(index_dir))
+        live = _live_generation(index_dir)
+        _remove_stale(index_dir, live)
         name = "gen-" + datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         building = index_dir / (BUILDING_PREFIX + name)
         try:
             summary = _build(sources, building, on_progress)
+            if live is not None and not summary.paragraphs:
+                raise ReindexError(_nothing_indexed(sources, summary.skipped))
             summary.generation = name
             summary.seconds = round(time.monotonic() - started, 3)
             _write_manifest(building, summary)
@@ -103,6 +107,12 @@ def reindex(sources, index_dir, on_progress=None):
         return summary
     finally:
         lock.close()
+
+
+def _nothing_indexed(sources, skipped):
+    names = ", ".join(map(str, sources))
+    reasons = f"{len(skipped)} records skipped, the first: {skipped[0]}" if skipped else "no .txt or .jsonl document"
+    return f"nothing to index in {names} ({reasons}); the live index is unchanged"
 
 
 def _build(sources, directory, on_progress):

@@ -19,8 +19,10 @@ def iter_records(paths):
     """Yield every Document and SkippedRecord in ``paths`` (files, or directories walked recursively).
 
     Files come in the order given, each directory's files in sorted order; in a directory, files no
-    reader handles and hidden files are ignored. A document whose id was already read is skipped and
-    reported. Raises SourceError at once, before reading anything, if a path does not exist.
+    reader handles and hidden files are ignored, and linked directories are followed (each once). A
+    document whose id was already read, a directory that cannot be listed and a path that is not a
+    regular file (a pipe) are skipped and reported. Raises SourceError at once, before reading
+    anything, if a path does not exist.
 
     Example: ``for record in iter_records(["seeds/", "extra.jsonl"]): ...``
     """
@@ -36,10 +38,16 @@ def iter_records(paths):
 def _records(paths):
     first_file = {}
     for path in _unique(file for path in paths for file in _files(path)):
+        if isinstance(path, SkippedRecord):
+            yield path
+            continue
         reader = READERS.get(path.suffix.lower())
         if reader is None:
             reason = f"unsupported file type {path.suffix or '(none)'!r}: expected {' or '.join(READERS)}"
             yield SkippedRecord(str(path), None, reason)
+            continue
+        if path.exists() and not path.is_file():
+            yield SkippedRecord(str(path), None, "not a regular file")
             continue
         for line, record in reader(path):
             if isinstance(record, SkippedRecord):
@@ -53,21 +61,46 @@ def _records(paths):
 
 
 def _files(path):
-    """``path`` itself if it is a file, else the readable files under it, in sorted order."""
+    """``path`` itself if it is a file, else the files under it that a reader handles, in sorted
+    order, and a ``SkippedRecord`` for each directory under it that cannot be listed."""
     if not path.is_dir():
         yield path
         return
-    for root, directories, files in os.walk(path):
-        directories[:] = sorted(d for d in directories if not d.startswith("."))
+    unlisted, walked = [], set()
+    for root, directories, files in os.walk(path, onerror=unlisted.append, followlinks=True):
+        yield from _unlisted(unlisted)
+        status = os.stat(root)
+        walked.add((status.st_dev, status.st_ino))
+        directories[:] = sorted(d for d in directories if not d.startswith(".") and _directory_key(root, d) not in walked)
         for name in sorted(files):
             if not name.startswith(".") and pathlib.Path(name).suffix.lower() in READERS:
                 yield pathlib.Path(root, name)
+    yield from _unlisted(unlisted)
+
+
+def _directory_key(root, name):
+    try:
+        status = os.stat(os.path.join(root, name))
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _unlisted(errors):
+    """A ``SkippedRecord`` for each error of listing a directory, taken out of ``errors``."""
+    while errors:
+        error = errors.pop(0)
+        yield SkippedRecord(str(error.filename), None, f"cannot read directory: {error.strerror}")
 
 
 def _unique(files):
-    """The files once each, even when a file is named and also lies in a named directory."""
+    """The files once each, even when a file is named and also lies in a named directory (skipped
+    records pass through)."""
     seen = set()
     for file in files:
+        if isinstance(file, SkippedRecord):
+            yield file
+            continue
         try:
             status = file.stat()
         except OSError:
