@@ -139,7 +139,7 @@ def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, 
         if not (queries and run_path) or query:
             raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
         rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
-        write_run(run_path, rankings, tag="search-service")
+        _write_run(run_path, rankings)
         click.echo(f"wrote {sum(map(len, rankings.values()))} lines for {len(rankings)} queries to {run_path}")
         return
     if not query:
@@ -152,6 +152,15 @@ def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, 
         click.echo(schemas.to_json(schemas.SearchPage().dump(result)), nl=False)
         return
     _print_page(result)
+
+
+def _write_run(path, rankings):
+    try:
+        write_run(path, rankings, tag="search-service")
+    except OSError as error:
+        raise click.ClickException(f"cannot write the run to {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _or_fail(action):
@@ -221,7 +230,7 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
     judged, asked = _or_fail(lambda: (read_qrels(qrels), read_queries(queries)))
     rankings = _or_fail(lambda: rank_documents(LiveIndex(index_dir), asked, k=100))
     if run_path:
-        write_run(run_path, rankings, tag="search-service")
+        _write_run(run_path, rankings)
     click.echo(format_table({queries: evaluate(rankings, judged)}), nl=False)
 
 

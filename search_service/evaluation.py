@@ -72,10 +72,14 @@ def read_qrels(path):
 def write_run(target, rankings, tag):
     """Write {qid: [(docid, score), ...]} as TREC run lines ``qid Q0 docid rank score tag``.
 
-    ``target`` is a path or a text file; ranks count from 1 in list order.
+    ``target`` is a path or a text file; ranks count from 1 in list order. Raises ``ValueError``
+    for a tag or a document id that is not one word (a run's columns are split at whitespace).
     """
     if not tag or len(tag.split()) != 1:
         raise ValueError(f"run tag must be one word, got {tag!r}")
+    spaced = next((docid for ranking in rankings.values() for docid, _ in ranking if len(docid.split()) != 1), None)
+    if spaced is not None:
+        raise ValueError(f"document id {spaced!r} is not one word, which a TREC run cannot hold")
     lines = [
         f"{qid} Q0 {docid} {rank} {float(score)} {tag}\n"
         for qid, ranking in rankings.items()

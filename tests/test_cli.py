@@ -143,6 +143,26 @@ def test_search_json_prints_the_body_of_the_api(seeds_index, live_server):
     assert printed == served
 
 
+def test_batch_search_says_which_queries_it_refused_and_where_it_cannot_write(seeds_index, tmp_path):
+    queries = tmp_path / "q.tsv"
+    queries.write_text("1\tالتحالف\n2\t" + " ".join(f"كلمة{n}" for n in range(70)) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "search_service", "search", "--queries", queries, "--run", tmp_path / "run.txt", "--index", seeds_index],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0 and "query 2 ranks nothing: the query has too many words" in result.stderr
+    assert {line.split()[0] for line in (tmp_path / "run.txt").read_text().splitlines()} == {"1"}
+    nowhere = run("search", "--queries", queries, "--run", tmp_path / "missing" / "run.txt", "--index", seeds_index)
+    assert nowhere.exit_code == 1 and "cannot write the run" in nowhere.output and "Traceback" not in nowhere.output
+
+
+def test_a_document_id_of_two_words_cannot_go_into_a_trec_run(tmp_path):
+    index = build_index(tmp_path / "index", write_jsonl(tmp_path / "c.jsonl", [{"id": "doc one", "text": "نص عن الاقتصاد"}]))
+    (tmp_path / "q.tsv").write_text("1\tالاقتصاد\n", encoding="utf-8")
+    result = run("search", "--queries", tmp_path / "q.tsv", "--run", tmp_path / "run.txt", "--index", index)
+    assert result.exit_code == 1 and "'doc one' is not one word" in result.output
+
+
 def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_path):
     queries = tmp_path / "q.tsv"
     queries.write_text("1\tموزمبيق\n2\tالتحالف الدولي\n", encoding="utf-8")

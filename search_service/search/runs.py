@@ -4,29 +4,36 @@ Documents are ranked as the search API ranks paragraphs (the same query, first s
 with a document's paragraphs as the group a result stands for.
 """
 
+import logging
+
 from search_service.indexing import schema as fields
 from search_service.search.collection import collect
 from search_service.search.query import QueryError, parse_query, query_words
 from search_service.search import ranking
 
+log = logging.getLogger(__name__)
+
 
 def _parse_leniently(text, schema):
-    """Questions are read as written; if the service refuses one, as its plain words."""
-    for attempt in (text, " ".join(query_words(text.replace('"', " ")))):
-        try:
-            return attempt, parse_query(attempt, schema)
-        except QueryError:
-            continue
-    return text, None
+    """Questions are read as written; if the service refuses one, as its plain words. Raises the
+    ``QueryError`` of the plain words when it refuses those too."""
+    try:
+        return text, parse_query(text, schema)
+    except QueryError:
+        words = " ".join(query_words(text.replace('"', " ")))
+        return words, parse_query(words, schema)
 
 
 def rank_documents(live_index, queries, k):
-    """For each ``(qid, text)``, up to ``k`` ``(document id, score)`` pairs, best first."""
+    """For each ``(qid, text)``, up to ``k`` ``(document id, score)`` pairs, best first; a query the
+    service refuses even as plain words ranks nothing, and is logged as a warning with the reason."""
     rankings = {}
     with live_index.searcher(weighting=ranking.weighting()) as searcher:
         for qid, text in queries:
-            text, parsed = _parse_leniently(text, searcher.schema)
-            if parsed is None:
+            try:
+                text, parsed = _parse_leniently(text, searcher.schema)
+            except QueryError as error:
+                log.warning("query %s ranks nothing: %s", qid, error)
                 rankings[qid] = []
                 continue
             collected = collect(searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID)
