@@ -54,8 +54,8 @@ def plus_minus_query(rng, having, every, depth=0):
 
 
 def operator_query(rng, having, depth=0):
-    """A query of words joined by one operator in each bracketed group, then NOT words, and the
-    paragraphs it should find."""
+    """A query of words joined by one operator in each bracketed group, with NOT words after them
+    (between them too where the operator is OR: ``a NOT b OR c``), and the paragraphs it should find."""
     operator = rng.choice(["AND", "و", "OR", "أو", ""])
     parts, sets = [], []
     for _ in range(rng.randint(1, 3)):
@@ -68,10 +68,11 @@ def operator_query(rng, having, depth=0):
             paragraphs = having[text]
         sets.append(paragraphs)
     paragraphs = set.intersection(*sets) if operator in ("AND", "و") else set().union(*sets)
-    text = f" {operator} ".join(parts) if operator else " ".join(parts)
     for word in rng.sample(WORDS, rng.choice([0, 0, 1, 2])):
-        text += f" {rng.choice(['NOT', 'ليس'])} {word}"
+        after = rng.randrange(len(parts)) if operator in ("OR", "أو", "") else len(parts) - 1
+        parts[after] += f" {rng.choice(['NOT', 'ليس'])} {word}"
         paragraphs = paragraphs - having[word]
+    text = f" {operator} ".join(parts) if operator else " ".join(parts)
     return text, paragraphs
 
 
@@ -94,3 +95,10 @@ def test_generated_boolean_queries_find_what_set_algebra_says(corpus, generate):
         else:
             text, expected = operator_query(rng, having)
         assert found(live, text) == expected, text
+
+
+@pytest.mark.parametrize("operator", ["AND", "و", "OR", "أو"])
+def test_a_not_word_before_an_operator_is_taken_away_from_the_whole_group(corpus, operator):
+    live, words_of = corpus
+    text = f"داعش NOT سوريا {operator} العراق"
+    assert found(live, text) and not any("سوريا" in words_of[p] for p in found(live, text))

@@ -265,6 +265,14 @@ def test_a_fuzzy_word_is_one_edit_away_or_two_at_most(live):
     assert found(live, "موزمبيق~9") == found(live, "موزمبيق~2")  # three edits from a short word reach most words
 
 
+def test_words_excluded_in_brackets_rank_as_words_excluded_one_by_one(live):
+    def ranked(q):
+        return [(r["id"], r["score"]) for r in search(live, SearchRequest(q=q, per_page=100)).results]
+
+    assert ranked("داعش -(سوريا العراق)") == ranked("داعش -سوريا -العراق") == ranked("داعش ليس (سوريا أو العراق)")
+    assert query.wanted_words("داعش NOT (سوريا (مصر) العراق) التحالف") == ["داعش", "التحالف"]
+
+
 def test_title_and_source_fields(live):
     titled = search(live, SearchRequest(q="title:التفاصيل")).results
     assert titled and {r["document"]["id"] for r in titled} == {"001_93b21bcfa360256c"}

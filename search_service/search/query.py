@@ -312,13 +312,17 @@ class _PlusMinusPlugin(qparser.PlusMinusPlugin):
         return super().do_plusminus(parser, group)
 
 
+class _BracketedOr(query.Or):
+    """What a pair of brackets holds, until ``_excluding`` resolves its NOT parts into a plain Or."""
+
+
 class _BracketsPlugin(qparser.Plugin):
     """Keeps what brackets hold together. Whoosh's OR appends what follows to a group of its own
     type before it, a bracketed one included, so ``(a NOT b) OR c`` would become ``(a OR c) NOT b``;
     each bracketed group is wrapped in a group of another type as soon as the brackets are read."""
 
     class Bracketed(syntax.GroupNode):
-        qclass = query.Or
+        qclass = _BracketedOr
 
     def filters(self, parser):
         return [(self.wrap, 1)]  # just after the brackets are read (0), before any operator
@@ -364,7 +368,7 @@ def _parse(schema, fieldnames, text, boosts=None):
         return _words_query(schema, fieldnames, text, boosts)
     try:
         # NOT is read inside its own brackets, before the parser flattens nested groups.
-        parsed = _parser(schema, fieldnames, boosts).parse(text, normalize=False).accept(_excluding).normalize()
+        parsed = _without_exclusions(_parser(schema, fieldnames, boosts).parse(text, normalize=False).accept(_excluding)).normalize()
     except Exception:  # the parser rejects some syntax; such a query is read as plain words
         parsed = None
     if parsed is None or _has_error(parsed):
@@ -396,21 +400,45 @@ def _exact_phrase_words(q):
 
 
 def _excluding(q):
-    """``NOT`` as Lucene reads it: an ``Or`` with ``NOT`` parts finds its other parts without what
-    the ``NOT`` parts match. Whoosh's parser makes ``a NOT b`` a OR (NOT b), which also finds every
-    paragraph without b. A group of exclusions alone (``NOT a NOT b``, ``-a -b``) finds every
-    paragraph that has none of them, as Elasticsearch's ``query_string`` does."""
-    if isinstance(q, query.AndNot) and _is_empty(q.a):  # the parser's reading of -a -b
+    """``NOT`` as Lucene reads it, for the parser's tree bottom-up: a bracketed group with ``NOT``
+    parts finds its other parts without what the ``NOT`` parts match (``_without_exclusions``).
+    Whoosh's parser makes ``a NOT b`` a OR (NOT b), which also finds every paragraph without b,
+    and ``a NOT b OR c`` a OR (NOT b OR c). The parser's reading of ``-a -b`` is read as NOT a NOT b."""
+    if isinstance(q, query.AndNot) and _is_empty(q.a):
         return query.Not(q.b)
-    if not isinstance(q, query.Or):
-        return q
-    kept = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
-    excluded = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
+    if type(q) is _BracketedOr:
+        return _without_exclusions(query.Or(q.subqueries, boost=q.boost))
+    return q
+
+
+def _without_exclusions(q):
+    """``q`` with the ``NOT`` parts of it and of its groups joined by AND and OR taken out, and
+    taken away from what the rest finds. Exclusions alone (``NOT a NOT b``, ``-a -b``) find every
+    paragraph that has none of them, as Elasticsearch's ``query_string`` does."""
+    excluded = []
+    kept = _exclusions_taken(q, excluded)
     if not excluded:
         return q
+    unwanted = excluded[0] if len(excluded) == 1 else query.Or(excluded)
+    return query.Not(unwanted) if kept is None else query.AndNot(kept, unwanted)
+
+
+def _exclusions_taken(q, excluded):
+    """``q`` without its ``NOT`` parts, appended to ``excluded`` (None when nothing else is left);
+    the parts of a group joined by AND or OR are taken too, not those of a bracketed group, which
+    ``_excluding`` has already resolved."""
+    if isinstance(q, query.Not):
+        excluded.append(q.query)
+        return None
+    if type(q) not in (query.Or, query.And):
+        return q
+    parts = [_exclusions_taken(sub, excluded) for sub in q.subqueries]
+    if all(part is sub for part, sub in zip(parts, q.subqueries)):
+        return q
+    kept = [part for part in parts if part is not None]
     if not kept:
-        return query.Not(excluded[0] if len(excluded) == 1 else query.Or(excluded))
-    return query.AndNot(query.Or(kept, boost=q.boost, minmatch=q.minmatch, scale=q.scale), query.Or(excluded))
+        return None
+    return q.__class__(kept, boost=q.boost, **({"minmatch": q.minmatch, "scale": q.scale} if type(q) is query.Or else {}))
 
 
 def _is_empty(q):
@@ -454,12 +482,15 @@ def _is_negative(q):
 def wanted_words(text):
     """The words a query asks for, in order: plain and phrase words, without the excluded ones,
     wildcard and fuzzy words, question words, operators and field names (for ranking)."""
-    words, excluded = [], False
+    words, excluded, excluded_brackets = [], False, 0  # brackets still open of an excluded group
     for piece in _PHRASE_OR_WORD.findall(_plain(text)):
         if piece in _OPERATORS:
             excluded = excluded or piece == "NOT"
             continue
-        if not (excluded or piece.startswith("-") or _EXPANDING.search(piece)):
+        brackets = 0 if piece.startswith('"') else piece.count("(") - piece.count(")")
+        if excluded_brackets or ((excluded or piece.startswith("-")) and brackets > 0):
+            excluded_brackets = max(0, excluded_brackets + brackets)
+        elif not (excluded or piece.startswith("-") or _EXPANDING.search(piece)):
             words.extend(_SYNTAX.sub(" ", _FIELD_PREFIX.sub("", _SLOP.sub("", _BOOST.sub("", piece)))).split())
         excluded = False
     return words
