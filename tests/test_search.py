@@ -295,6 +295,11 @@ def test_syntax_the_parser_cannot_take_falls_back_to_words(live):
         search(live, SearchRequest(q=q))
 
 
+def test_a_range_is_no_syntax_its_words_are_searched(live):
+    """Whoosh's [a TO b] would match every word between a and b, unbounded and without snippets."""
+    assert ids(live, "[داعش TO سوريا]") == ids(live, "داعش TO سوريا") == ids(live, "{داعش TO سوريا}")
+
+
 def test_plain_words_skip_the_syntax_parser_for_the_same_query():
     fields, boosts = [schema.TEXT, schema.TEXT_EXACT], {schema.TEXT: 1.0, schema.TEXT_EXACT: query.EXACT_BOOST}
     lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text().splitlines()[:12] if line.strip()]

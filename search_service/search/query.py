@@ -343,6 +343,7 @@ def _parser(schema, fieldnames, boosts=None):
     parser.add_plugin(_NearPhrasePlugin())
     parser.add_plugin(_PlusMinusPlugin(plusexpr=_CLAUSE_START + r"\+", minusexpr=_CLAUSE_START + "-"))
     parser.add_plugin(_FuzzyTermPlugin())
+    parser.remove_plugin_class(qparser.RangePlugin)  # [a TO b] is no syntax here: its words are searched
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.add_plugin(qparser.FieldsPlugin(expr=rf"(?P<text>{'|'.join(USER_FIELDS)}):"))
     return parser
