@@ -144,6 +144,12 @@ def test_bad_search_input_gets_a_json_4xx(live_server, params, status):
     assert_error(search(live_server, **params), status)
 
 
+def test_every_field_of_an_error_lists_strings_even_for_a_repeated_parameter(live_server):
+    answer = search(live_server, q="داعش", source=["مصدر", ""])
+    assert_error(answer, 400)
+    assert answer[2]["error"]["fields"] == {"source": ["item 1: Length must be between 1 and 200."]}
+
+
 def test_a_page_beyond_the_depth_limit_is_refused_as_a_bad_page(live_server):
     assert search(live_server, q="التحالف", page=10, per_page=100)[0] == 200
     answer = search(live_server, q="التحالف", page=11, per_page=100)

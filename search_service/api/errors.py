@@ -36,7 +36,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(marshmallow.ValidationError)
     def invalid_request(error):
-        fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        fields = {name: _flat(found) for name, found in messages.items()}
         names = ", ".join(sorted(fields))
         return error_response(400, "invalid_request", f"invalid parameters: {names}", fields)
 
@@ -65,3 +66,13 @@ def register_error_handlers(app):
     def unexpected(error):
         log.exception("unexpected error")
         return error_response(500, "internal_error", "the server could not answer this request")
+
+
+def _flat(messages):
+    """A field's messages as a list of strings; those of a list's items (marshmallow's
+    ``{index: [...]}``) say which item."""
+    if isinstance(messages, dict):
+        return [f"item {index}: {message}" for index, inner in messages.items() for message in _flat(inner)]
+    if isinstance(messages, str):
+        return [messages]
+    return [message for inner in messages for message in _flat(inner)]
