@@ -72,18 +72,16 @@ def char_mappings():
     """``mapping`` char filter rules for our normalisation table minus what OpenSearch's filters do.
 
     Digits are left to ``decimal_digit``; lone surrogates cannot occur in OpenSearch's text. A
-    removed character our tokenizer treats as a word mark is deleted; one it treats as a separator
-    (direction marks, BOM, soft hyphen) becomes a space. Characters are written as ``\\uXXXX``
-    escapes, which the filter reads, so invisible marks stay visible in the file.
+    removed character is deleted: our tokenizer keeps each inside the word it is in. Characters
+    are written as ``\\uXXXX`` escapes, which the filter reads, so invisible marks stay visible in
+    the file.
     """
     rules = []
     for code, value in sorted(NORMALIZATION_TABLE.items()):
         char = chr(code)
         if char in ARABIC_NORMALIZATION_COVERS or char in letters.SURROGATES or (value or "").isdecimal():
             continue
-        if value is None:
-            value = "" if char in letters.WORD_MARKS else " "
-        rules.append(f"{_escape(char)} => {_escape(value)}")
+        rules.append(f"{_escape(char)} => {_escape(value or '')}")
     return rules
 
 

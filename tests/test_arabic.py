@@ -126,6 +126,20 @@ def test_non_arabic_text_passes_through():
     assert terms("سعر Brent بلغ 178.3 دولار") == ["سعر", "brent", "بلغ", "178.3", "دولار"]
 
 
+def test_numbers_with_arabic_separators_are_the_numbers_with_latin_ones():
+    assert terms("بلغ ١٧٨٫٣ مليون") == terms("بلغ 178.3 مليون")
+    assert terms("١٬٢٠٠ جندي") == terms("1,200 جندي")
+
+
+@pytest.mark.parametrize("joiner", ["\u2060", "\u00ad", "\u200f", "\ufeff"], ids=["word joiner", "soft hyphen", "RLM", "ZWNBSP"])
+def test_an_invisible_character_inside_a_word_leaves_it_one_word(joiner):
+    assert terms(f"اب{joiner}لغ الوزير") == terms("ابلغ الوزير")
+
+
+def test_a_zero_width_space_separates_words():
+    assert terms("الوزير\u200bالخارجية") == terms("الوزير الخارجية")
+
+
 def test_stop_words_are_removed_in_any_spelling():
     assert terms("إلى الى على علَى فِي") == []
 

@@ -154,9 +154,9 @@ def test_char_filter_and_built_in_filters_fold_every_character_we_fold():
     assert differences == {}
 
 
-def test_direction_marks_separate_words_as_in_our_tokenizer():
+def test_invisible_characters_are_deleted_inside_words_as_in_our_tokenizer():
     mapping = _folding()
-    assert mapping["\u200f"] == " " and mapping["\u200c"] == ""
+    assert mapping["\u200f"] == mapping["\u200c"] == mapping["\u2060"] == ""
 
 
 def test_stem_overrides_give_our_stems_where_lucene_differs():

@@ -26,11 +26,12 @@ EXTRA_MARKS = (
     + tuple(chr(c) for c in range(0x06D6, 0x06EE) if c not in (0x06DE, 0x06E9))
 )
 
-#: Characters that change how a word is drawn but not which word it is.
+#: Characters that change how a word is drawn but not which word it is. The zero-width space
+#: (U+200B) is not one of them: it separates words, as a space does.
 INVISIBLE = (
     araby.TATWEEL,
     "\u200c", "\u200d", "\u200e", "\u200f",  # ZWNJ, ZWJ, LRM, RLM
-    "\u061c", "\ufeff", "\u00ad",            # Arabic letter mark, BOM, soft hyphen
+    "\u061c", "\ufeff", "\u00ad", "\u2060",  # Arabic letter mark, BOM, soft hyphen, word joiner
 )
 
 #: Lone UTF-16 surrogates (from JSON escapes such as "\ud800"): not characters, and not encodable.
@@ -43,12 +44,15 @@ PERSIAN_LETTERS = {"\u06cc": YEH, "\u06a9": araby.KAF, "\u06c1": HEH, "\u06d5": 
 #: ڤ ڥ (v) for ف (پاراسيتامول/باراسيتامول, ڤيتامين/فيتامين).
 LOANWORD_LETTERS = {"\u067e": araby.BEH, "\u06a4": araby.FEH, "\u06a5": araby.FEH}
 
+#: The Arabic decimal and thousands separators (١٧٨٫٣, ١٬٢٠٠), as numbers are written with digits.
+NUMBER_SEPARATORS = {"\u066b": ".", "\u066c": ","}
+
 #: Arabic-Indic (U+0660-U+0669) and extended Persian (U+06F0-U+06F9) digits.
 ARABIC_INDIC_DIGITS = {chr(0x0660 + d): str(d) for d in range(10)} | {chr(0x06F0 + d): str(d) for d in range(10)}
 
 #: Presentation forms (contextual shapes and ligatures such as lam-alef).
 PRESENTATION_FORMS = tuple(range(0xFB50, 0xFDFE)) + tuple(range(0xFE70, 0xFEFD))
 
-#: Characters inside a word besides Unicode word characters: every mark above, tatweel, and the
-#: zero-width non-joiner and joiner.
-WORD_MARKS = HARAKAT + EXTRA_MARKS + INVISIBLE[:3]
+#: Characters inside a word besides Unicode word characters: every mark above and every invisible
+#: character (a word joiner or a direction mark inside a word leaves it one word).
+WORD_MARKS = HARAKAT + EXTRA_MARKS + INVISIBLE

@@ -3,11 +3,12 @@
 Rules (a superset of Lucene's ``ArabicNormalizer``):
 
 - آ أ إ ٱ → ا;  ى → ي;  ة → ه;  ؤ ئ → ء (hamza seats are spelled both ways: مسؤول/مسئول → مسءول)
-- harakat, superscript alef, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ,
-  direction marks and lone surrogates are removed
+- harakat, superscript alef, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ, word
+  joiners, soft hyphens, direction marks and lone surrogates are removed
 - presentation forms and lam-alef ligatures → their base letters; Persian ی ک → ي ك; the
   loanword letters پ → ب and ڤ ڥ → ف
-- Arabic-Indic and extended digits → ASCII digits; Latin letters → lower case
+- Arabic-Indic and extended digits → ASCII digits, the Arabic decimal and thousands separators
+  ٫ ٬ → . ,; Latin letters → lower case
 - then the spellings of one word that letters alone cannot fold (``spelling_variants.txt``:
   أميركا → أمريكا, الثلثاء → الثلاثاء) → one spelling
 """
@@ -28,7 +29,7 @@ def _base_table():
     table |= {ord("\u0649"): letters.YEH, ord("\u0629"): letters.HEH}
     table |= _MARKS
     table |= {ord(c): v for c, v in (letters.PERSIAN_LETTERS | letters.LOANWORD_LETTERS).items()}
-    table |= {ord(c): v for c, v in letters.ARABIC_INDIC_DIGITS.items()}
+    table |= {ord(c): v for c, v in (letters.ARABIC_INDIC_DIGITS | letters.NUMBER_SEPARATORS).items()}
     return table
 
 
