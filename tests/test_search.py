@@ -281,6 +281,13 @@ def test_title_and_source_fields(live):
     assert ids(live, f'source:"{source}" داعش') == ids(live, "داعش", sources=(source,))
 
 
+@pytest.mark.parametrize(
+    "written", ["(source:seeds موزمبيق)", "(مصدر:seeds) موزمبيق", "موزمبيق OR source:seeds", "موزمبيق أو مصدر:seeds", "source:seeds AND موزمبيق"],
+)
+def test_a_source_filters_the_whole_query_wherever_it_is_written(live, written):
+    assert ids(live, written) == ids(live, "source:seeds موزمبيق") == ids(live, "موزمبيق", sources=("seeds",))
+
+
 @pytest.mark.parametrize("excluding", ['-source:"{}" داعش', 'داعش NOT source:"{}"', 'داعش ليس مصدر:"{}"'])
 def test_a_source_can_be_excluded_with_minus_or_not(live, excluding):
     source = "بوابة روزا اليوسف"

@@ -57,9 +57,11 @@ _CLAUSE_START = r"(?<![^\s(])"
 _PHRASE_OR_WORD = re.compile(rf"{_PHRASE}|\S+")
 _SLOP = re.compile(r'(?<=")~\d+$')
 _BOOST = re.compile(r"\^[\d.]+$")
-_FIELD_PREFIX = re.compile(r"^([+-]?)(\w+):")
+_FIELD_PREFIX = re.compile(r"^([+-]?\(*)(\w+):")
 #: A ``source:`` clause, wanted or (after - or NOT) unwanted.
-_SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=\s))(\+|-|NOT\s+)?{fields.SOURCE}:("[^"]*"|\S+)')
+_SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=[\s(]))(\+|-|NOT\s+)?{fields.SOURCE}:("[^"]*"|[^\s)]+)')
+#: Brackets left empty once the ``source:`` clauses they held are taken out.
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)")
 _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
 _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 #: Question marks of other scripts (Arabic ؟ among them), which Whoosh would read as wildcards.
@@ -261,11 +263,15 @@ def _plain(text):
 
 
 def _split_sources(text):
-    """Take ``source:`` clauses out of a rewritten query: they filter, as site: does in web search."""
+    """Take ``source:`` clauses out of a rewritten query: they filter the whole query, as site:
+    does in web search, wherever they are (in brackets, after AND or OR)."""
     wanted, unwanted = [], []
     for sign, value in _SOURCE_CLAUSE.findall(text):
         (unwanted if sign.strip() in ("-", "NOT") else wanted).append(query.Term(fields.SOURCE, value.strip('"')))
-    return _SOURCE_CLAUSE.sub(" ", text), wanted, unwanted
+    if not (wanted or unwanted):
+        return text, wanted, unwanted
+    rest = _PHRASE_OR_WORD.findall(_EMPTY_BRACKETS.sub(" ", _SOURCE_CLAUSE.sub(" ", text)))
+    return " ".join(_joining_operators(rest)), wanted, unwanted
 
 
 def _with_sources(q, wanted, unwanted):
