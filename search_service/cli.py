@@ -145,13 +145,24 @@ def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, 
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
     request = SearchRequest(q=query, page=page, per_page=limit, sort=sort, collapse=collapse, max_duplicates=max_duplicates)
-    result = _or_fail(lambda: search(live, request))
     if as_json:
-        from search_service.api import schemas
-
-        click.echo(schemas.to_json(schemas.SearchPage().dump(result)), nl=False)
+        _print_json(live, request)
         return
-    _print_page(result)
+    _print_page(_or_fail(lambda: search(live, request)))
+
+
+def _print_json(live, request):
+    """The body ``GET /api/search`` answers, a refused query's error body included (exit 1)."""
+    from search_service.api import errors, schemas
+
+    try:
+        result = search(live, request)
+    except QueryError as error:
+        click.echo(schemas.to_json(errors.query_error_body(error)), nl=False)
+        sys.exit(1)
+    except IndexNotFound as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(schemas.to_json(schemas.SearchPage().dump(result)), nl=False)
 
 
 def _write_run(path, rankings):

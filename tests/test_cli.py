@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -141,6 +142,16 @@ def test_search_json_prints_the_body_of_the_api(seeds_index, live_server):
         served = json.loads(response.read())
     printed.pop("took_ms"), served.pop("took_ms")
     assert printed == served
+
+
+def test_search_json_prints_the_error_body_of_the_api_for_a_refused_query(seeds_index, live_server):
+    query = '"داعش'
+    printed = run("search", query, "--json", "--index", seeds_index)
+    try:
+        urllib.request.urlopen(f"{live_server}/api/search?q={urllib.parse.quote(query)}")
+    except urllib.error.HTTPError as error:
+        served = json.loads(error.read())
+    assert printed.exit_code == 1 and json.loads(printed.output) == served and served["error"]["code"] == "invalid_query"
 
 
 def test_batch_search_says_which_queries_it_refused_and_where_it_cannot_write(seeds_index, tmp_path):

@@ -20,9 +20,19 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def error_body(code, message, fields=None):
+    """The one error shape: ``{"error": {"code", "message", "fields"}}``."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def query_error_body(error):
+    """The body of a ``QueryError``: the query is refused, with what to change."""
+    return error_body("invalid_query", str(error), {"q": [str(error)]})
+
+
 def error_response(status, code, message, fields=None):
     """The canonical JSON error response."""
-    response = flask.jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response = flask.jsonify(error_body(code, message, fields))
     response.status_code = status
     return response
 
@@ -43,7 +53,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(QueryError)
     def invalid_query(error):
-        return error_response(400, "invalid_query", str(error), {"q": [str(error)]})
+        response = flask.jsonify(query_error_body(error))
+        response.status_code = 400
+        return response
 
     @app.errorhandler(IndexNotFound)
     def index_unavailable(error):
