@@ -281,6 +281,11 @@ def test_non_utf8_text_file_is_skipped_and_reported(tmp_path):
     assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "legacy.txt"), None, "not UTF-8 text")]
 
 
+def test_utf16_text_without_a_byte_order_mark_is_skipped_and_reported(tmp_path):
+    (tmp_path / "wide.txt").write_bytes("الفقرة الأولى من الخبر.".encode("utf-16-le"))
+    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "wide.txt"), None, "not UTF-8 text")]
+
+
 def test_non_utf8_jsonl_line_is_skipped_and_the_rest_read(tmp_path):
     good = json.dumps({"id": "ok", "text": "نص سليم."}, ensure_ascii=False).encode()
     bad = json.dumps({"id": "bad", "text": "نص بترميز قديم."}, ensure_ascii=False).encode("cp1256")
@@ -343,10 +348,16 @@ def test_every_bad_jsonl_line_is_reported_once_and_blank_lines_are_not():
     assert sorted(record.line for record in skipped(DATA / "articles.jsonl")) == [3, 4, 5, 6, 7, 8, 10, 11, 12]
 
 
-def test_jsonl_text_of_invisible_characters_only_is_an_empty_document(tmp_path):
-    (tmp_path / "blank.jsonl").write_text(json.dumps({"id": "x", "text": "\u200f\n\u200b"}) + "\n", encoding="utf-8")
+@pytest.mark.parametrize("text", ["\u200f\n\u200b", "َُِّ\nـــ", "...\n—"], ids=["invisible", "marks and tatweel", "punctuation"])
+def test_jsonl_text_of_no_word_is_an_empty_document(tmp_path, text):
+    (tmp_path / "blank.jsonl").write_text(json.dumps({"id": "x", "text": text}) + "\n", encoding="utf-8")
     (record,) = skipped(tmp_path)
     assert (record.line, record.reason) == (1, 'empty document: "text" has no paragraph')
+
+
+def test_jsonl_lines_of_no_word_are_no_paragraphs(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "a", "text": "الفقرة الأولى.\n***\nالفقرة الثانية."}) + "\n", encoding="utf-8")
+    assert documents(tmp_path)["a"].paragraphs == ("الفقرة الأولى.", "الفقرة الثانية.")
 
 
 # Sources

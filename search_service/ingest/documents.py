@@ -4,6 +4,8 @@ import dataclasses
 import datetime
 import re
 
+from search_service.arabic import normalize
+
 
 @dataclasses.dataclass(frozen=True)
 class Document:
@@ -44,6 +46,11 @@ _LINE_EDGES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
 )
 #: Control characters that are neither whitespace nor line breaks (NUL, escape, delete ...).
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+
+
+def has_words(line):
+    """Whether ``line`` holds a letter or a digit once normalised (not only marks or punctuation)."""
+    return any(char.isalnum() for char in normalize(line))
 
 
 def text_lines(text):

@@ -11,7 +11,7 @@ import json
 import pathlib
 import re
 
-from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, text_lines
+from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
@@ -66,7 +66,7 @@ def _document(record, default_source):
     if not isinstance(record, dict):
         raise _BadRecord(f"expected a JSON object, got {_json_type(record)}")
     document_id = _required_text(record, "id").strip()
-    paragraphs = tuple(text_lines(_required_text(record, "text")))
+    paragraphs = tuple(filter(has_words, text_lines(_required_text(record, "text"))))
     if not paragraphs:
         raise _BadRecord('empty document: "text" has no paragraph')
     title, source, url = (_optional_text(record, key) for key in _OPTIONAL_TEXT_FIELDS)

@@ -26,15 +26,29 @@ MIN_TITLE_WORDS = 3
 MAX_FOOTER_WORDS = 12
 
 
+#: Share of control bytes above which a file is taken for UTF-16 (or binary), not UTF-8 text.
+MAX_CONTROL_SHARE = 0.05
+_CONTROL_BYTES = bytes(set(range(32)) - set(b"\t\n\r"))
+
+
+def _looks_utf16(data):
+    """Whether ``data`` is UTF-16 without a byte order mark, which decodes as UTF-8 too: each
+    Arabic letter gives a control byte (U+0627 is 27 06) and each space or digit a NUL."""
+    return len(data) - len(data.translate(None, _CONTROL_BYTES)) > MAX_CONTROL_SHARE * len(data)
+
+
 def read_text_file(path):
     """Yield ``(None, Document)`` for a text file, or ``(None, SkippedRecord)`` when it cannot be used."""
     path = pathlib.Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        text = None if _looks_utf16(data) else data.decode("utf-8-sig")
     except OSError as error:
         yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
         return
     except UnicodeDecodeError:
+        text = None
+    if text is None:
         yield None, SkippedRecord(str(path), None, NOT_UTF8)
         return
     document = page_document(path.stem, text_lines(text), default_source=path.absolute().parent.name or None)
