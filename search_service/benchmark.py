@@ -567,6 +567,8 @@ def run_benchmark(
         if progress:
             progress("reading corpus", 0, None)
         described = describe_corpus(corpus)
+        if not described.paragraphs:
+            raise RuntimeError(f"{corpus} holds no paragraph to index")
         sentences = corpus_sentences([corpus])
     indexing = None if reuse_index else measure_indexing(described.path, index_dir, progress)
     questions = read_questions(eval_dir)

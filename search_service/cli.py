@@ -18,8 +18,14 @@ from search_service.search.runs import rank_documents
 #: ``reindex`` exit status when the new index is live but some records were skipped.
 EXIT_PARTIAL = 3
 
+def _not_empty(context, parameter, value):
+    if value == "":
+        raise click.BadParameter("give a directory, not an empty path")
+    return value
+
+
 index_option = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False), envvar="SEARCH_SERVICE_INDEX",
+    "--index", "index_dir", type=click.Path(file_okay=False), envvar="SEARCH_SERVICE_INDEX", callback=_not_empty,
     default=str(config.DEFAULT_INDEX_DIR), show_default="index/", help="Index directory (env SEARCH_SERVICE_INDEX).",
 )
 

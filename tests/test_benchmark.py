@@ -50,3 +50,9 @@ def test_bench_on_a_small_corpus_prints_every_figure(tmp_path):
 def test_bench_refuses_to_overwrite_an_existing_index(seeds_index):
     result = CliRunner().invoke(main, ["bench", "--paragraphs", "300", "--index", str(seeds_index)])
     assert result.exit_code == 2 and "--reuse-index" in result.output
+
+
+def test_bench_on_a_corpus_of_no_paragraph_says_so(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["bench", "--corpus", str(tmp_path / "empty"), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 1 and "holds no paragraph" in result.output
