@@ -13,8 +13,8 @@ class SearchArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page"})
     per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     source = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list, metadata={"description": "only these sources (repeatable)"})
-    date_from = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
-    date_to = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
+    date_from = fields.Date("%Y-%m-%d", load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
+    date_to = fields.Date("%Y-%m-%d", load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
     sort = fields.String(
         load_default=SORTS[0], validate=validate.OneOf(SORTS),
         metadata={"description": "relevance, or date: newest first, then by relevance (undated paragraphs last)"},
