@@ -16,8 +16,8 @@ from search_service.api import create_app
 from conftest import build_index, free_port, running_server, wait_until_responds, write_jsonl
 
 
-def get(base, path, headers=None, method="GET"):
-    request = urllib.request.Request(base + path, headers=headers or {}, method=method)
+def get(base, path, headers=None, method="GET", data=None):
+    request = urllib.request.Request(base + path, headers=headers or {}, method=method, data=data)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, dict(response.headers), json.loads(response.read() or b"null")
@@ -157,6 +157,12 @@ def test_a_page_beyond_the_depth_limit_is_refused_as_a_bad_page(live_server):
     answer = search(live_server, q="التحالف", page=11, per_page=100)
     assert_error(answer, 400)
     assert list(answer[2]["error"]["fields"]) == ["page"] and "1000 deep" in answer[2]["error"]["fields"]["page"][0]
+
+
+def test_a_body_beyond_the_limit_is_refused_even_where_none_is_read(live_server):
+    query = "/api/search?" + urllib.parse.urlencode({"q": "داعش"})
+    assert get(live_server, query, data=b"x" * 1000)[0] == 200
+    assert_error(get(live_server, query, data=b"x" * 200_000), 413)
 
 
 def test_invalid_utf8_query_string_gets_a_json_400(live_server):

@@ -4,6 +4,7 @@ import os
 
 import flask
 from flask_cors import CORS
+from werkzeug import exceptions
 
 from search_service import config
 from search_service.api import endpoints, pages
@@ -22,7 +23,8 @@ CORS_RESOURCES = {
 }
 
 
-#: Largest request body accepted (the API takes no uploads); a larger one is answered 413.
+#: Largest request body accepted (the API takes no uploads); a larger one is answered 413, whether
+#: or not the endpoint reads its body.
 MAX_REQUEST_BODY = 64 * 1024
 
 
@@ -41,8 +43,16 @@ def create_app(overrides=None):
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(pages.bp)
+    app.before_request(_refuse_large_bodies)
     register_error_handlers(app)
     register_access_log(app)
     CORS(app, resources=CORS_RESOURCES, origins="*", send_wildcard=True, supports_credentials=False)
     app.extensions["search_service.openapi"] = build_openapi(app)
     return app
+
+
+def _refuse_large_bodies():
+    """Flask checks ``MAX_CONTENT_LENGTH`` only where a body is read; no endpoint reads one."""
+    length = flask.request.content_length
+    if length is not None and length > flask.current_app.config["MAX_CONTENT_LENGTH"]:
+        raise exceptions.RequestEntityTooLarge()
