@@ -445,7 +445,9 @@ def _exclusions_taken(q, excluded):
     kept = [part for part in parts if part is not None]
     if not kept:
         return None
-    return q.__class__(kept, boost=q.boost, **({"minmatch": q.minmatch, "scale": q.scale} if type(q) is query.Or else {}))
+    if type(q) is query.Or:
+        return query.Or(kept, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+    return query.And(kept, boost=q.boost)
 
 
 def _is_empty(q):
@@ -525,7 +527,7 @@ def with_words_replaced(text, replacements):
     """The query with each word that is a key of ``replacements`` replaced by its value, as a
     whole word; its syntax and its ``source:`` clauses are kept as written."""
     words = "|".join(map(re.escape, sorted(replacements, key=len, reverse=True)))
-    pattern = rf'(?P<source>(?<!\S)[+-]?(?:{_SOURCE_NAMES}):(?:"[^"]*"|\S+))|(?<!\w)(?P<word>{words})(?!\w)'
+    pattern = rf'(?P<source>{_CLAUSE_START}[+-]?(?:{_SOURCE_NAMES}):(?:"[^"]*"|[^\s)]+))|(?<!\w)(?P<word>{words})(?!\w)'
     return re.sub(pattern, lambda m: m.group("source") or replacements[m.group("word")], text)
 
 
