@@ -18,6 +18,7 @@ from search_service.search.runs import rank_documents
 #: ``reindex`` exit status when the new index is live but some records were skipped.
 EXIT_PARTIAL = 3
 
+
 def _not_empty(context, parameter, value):
     if value == "":
         raise click.BadParameter("give a directory, not an empty path")

@@ -69,20 +69,24 @@ def _files(path):
     unlisted, walked = [], set()
     for root, directories, files in os.walk(path, onerror=unlisted.append, followlinks=True):
         yield from _unlisted(unlisted)
-        status = os.stat(root)
-        walked.add((status.st_dev, status.st_ino))
-        directories[:] = sorted(d for d in directories if not d.startswith(".") and _directory_key(root, d) not in walked)
+        key = _directory_key(root)
+        if key in walked:  # reached again through a link (a loop, or two links to one directory)
+            directories[:] = []
+            continue
+        walked.add(key)
+        directories[:] = sorted(d for d in directories if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and pathlib.Path(name).suffix.lower() in READERS:
                 yield pathlib.Path(root, name)
     yield from _unlisted(unlisted)
 
 
-def _directory_key(root, name):
+def _directory_key(directory):
+    """What identifies a directory, whatever path leads to it."""
     try:
-        status = os.stat(os.path.join(root, name))
+        status = os.stat(directory)
     except OSError:
-        return None
+        return directory
     return status.st_dev, status.st_ino
 
 
