@@ -32,7 +32,11 @@ def query_error_body(error):
 
 def error_response(status, code, message, fields=None):
     """The canonical JSON error response."""
-    response = flask.jsonify(error_body(code, message, fields))
+    return _json(status, error_body(code, message, fields))
+
+
+def _json(status, body):
+    response = flask.jsonify(body)
     response.status_code = status
     return response
 
@@ -53,9 +57,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(QueryError)
     def invalid_query(error):
-        response = flask.jsonify(query_error_body(error))
-        response.status_code = 400
-        return response
+        return _json(400, query_error_body(error))
 
     @app.errorhandler(IndexNotFound)
     def index_unavailable(error):
