@@ -15,7 +15,7 @@ from search_service.indexing import schema as fields
 from search_service.indexing.schema import build_schema
 from search_service.search import SearchRequest, ranking, search
 from search_service.search.index_arrays import column_values
-from search_service.search.query import parse_query, wanted_words
+from search_service.search.query import parse_query, wanted_words, weighted_wanted_words
 from search_service.search.runs import rank_documents
 
 from conftest import index_records, write_jsonl
@@ -49,6 +49,18 @@ def test_wanted_words_leave_out_excluded_expanding_and_question_words():
     assert wanted_words('ماهي "وزير الخارجية" +داعش -العراق التحال* title:موزمبيق ليس مصر؟') == [
         "وزير", "الخارجية", "داعش", "موزمبيق",
     ]
+
+
+def test_wanted_words_carry_the_boost_of_their_word_or_phrase():
+    assert weighted_wanted_words('"وزير الخارجية"^2 داعش موزمبيق^0.5 مصر^.') == [
+        ("وزير", 2.0), ("الخارجية", 2.0), ("داعش", 1.0), ("موزمبيق", 0.5), ("مصر", 1.0),
+    ]
+
+
+def test_a_boost_weighs_in_the_rescoring_too(seeds):
+    """The rescoring's n-grams and word pairs weigh a word by its boost, as the first stage does."""
+    assert "موزمبيق" in search(seeds, SearchRequest(q="داعش موزمبيق")).results[0]["text"]
+    assert ids(seeds, "داعش موزمبيق^0.01")[:3] == ids(seeds, "داعش")[:3]
 
 
 @pytest.mark.parametrize("word, variant", [("لقومه", "قوم"), ("بصبر", "صبر"), ("فقال", "قال"), ("كتاب", "تاب")])

@@ -491,6 +491,11 @@ def _is_negative(q):
 def wanted_words(text):
     """The words a query asks for, in order: plain and phrase words, without the excluded ones,
     wildcard and fuzzy words, question words, operators and field names (for ranking)."""
+    return [word for word, _ in weighted_wanted_words(text)]
+
+
+def weighted_wanted_words(text):
+    """``wanted_words`` with their weights: the boost of the word or phrase they are in (``^2``), else 1."""
     words, excluded, excluded_brackets = [], False, 0  # brackets still open of an excluded group
     for piece in _PHRASE_OR_WORD.findall(_plain(text)):
         if piece in _OPERATORS:
@@ -500,9 +505,20 @@ def wanted_words(text):
         if excluded_brackets or ((excluded or piece.startswith("-")) and brackets > 0):
             excluded_brackets = max(0, excluded_brackets + brackets)
         elif not (excluded or piece.startswith("-") or _EXPANDING.search(piece)):
-            words.extend(_SYNTAX.sub(" ", _FIELD_PREFIX.sub("", _SLOP.sub("", _BOOST.sub("", piece)))).split())
+            weight = _boost(piece)
+            plain = _SYNTAX.sub(" ", _FIELD_PREFIX.sub("", _SLOP.sub("", _BOOST.sub("", piece))))
+            words.extend((word, weight) for word in plain.split())
         excluded = False
     return words
+
+
+def _boost(piece):
+    """The boost a word or phrase is written with (``^0.5``), else 1."""
+    found = _BOOST.search(piece)
+    try:
+        return float(found.group()[1:]) if found else 1.0
+    except ValueError:  # ^. or ^1.2.3, which the parser does not take as a boost either
+        return 1.0
 
 
 def without_quotes(text):

@@ -29,7 +29,7 @@ from search_service.arabic import NGRAM_SIZE, query_terms, word_ngrams
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
 from search_service.search.index_arrays import column_values, vocabulary
-from search_service.search.query import wanted_words
+from search_service.search.query import weighted_wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
 FIELD_PARAMETERS = {
@@ -182,13 +182,17 @@ def _positions(sequence, wanted):
 
 
 def _ngram_bm25(searcher, analysed, words):
-    """The character n-gram BM25F of paragraphs (``analysed``) for the query's words: an n-gram of
-    the title counts ``TITLE_NGRAM_WEIGHT`` times as one of the text.
+    """The character n-gram BM25F of paragraphs (``analysed``) for the query's ``(word, weight)``
+    pairs: an n-gram of the title counts ``TITLE_NGRAM_WEIGHT`` times as one of the text.
 
     An n-gram's idf is Lucene's, with its collection frequency in the text standing for its
-    document frequency; the average length is the text's.
+    document frequency; the average length is the text's. An n-gram weighs the sum of the weights
+    of the query's words that hold it.
     """
-    wanted = collections.Counter(gram for word in words for gram in word_ngrams(word))
+    wanted = collections.Counter()
+    for word, weight in words:
+        for gram in word_ngrams(word):
+            wanted[gram] += weight
     if not wanted:
         return np.zeros(len(analysed))
     statistics = ngram_statistics(searcher)
@@ -211,10 +215,15 @@ def _pairs_in_order(first, second, window):
 
 
 def _proximity_bm25(searcher, analysed, words):
-    """The BM25 of paragraphs (``analysed``) for the pairs of consecutive query terms, each pair
-    counted where its second term follows its first within ``PROXIMITY_WINDOW`` terms."""
-    terms = query_terms(" ".join(words))
-    pairs = list(dict.fromkeys((a, b) for a, b in zip(terms, terms[1:]) if a != b))
+    """The BM25 of paragraphs (``analysed``) for the pairs of consecutive terms of the query's
+    ``(word, weight)`` pairs, each pair counted where its second term follows its first within
+    ``PROXIMITY_WINDOW`` terms, and weighing the mean of its words' weights."""
+    terms = [(term, weight) for word, weight in words for term in query_terms(word)]
+    boosts = {}
+    for (a, weight_a), (b, weight_b) in zip(terms, terms[1:]):
+        if a != b:
+            boosts.setdefault((a, b), (weight_a + weight_b) / 2)
+    pairs = list(boosts)
     if not pairs:
         return np.zeros(len(analysed))
     tf = np.zeros((len(analysed), len(pairs)))
@@ -224,7 +233,7 @@ def _proximity_bm25(searcher, analysed, words):
             positions = _positions(paragraph.sequence, {term for _, x, y in present for term in (x, y)})
             for column, x, y in present:
                 tf[row, column] = _pairs_in_order(positions[x], positions[y], PROXIMITY_WINDOW)
-    weights = np.array([(searcher.idf(fields.TEXT, x) + searcher.idf(fields.TEXT, y)) / 2 for x, y in pairs])
+    weights = np.array([boosts[x, y] * (searcher.idf(fields.TEXT, x) + searcher.idf(fields.TEXT, y)) / 2 for x, y in pairs])
     return _text_bm25(searcher, analysed, tf, weights)
 
 
@@ -254,7 +263,7 @@ def _feedback_bm25(searcher, analysed, scores):
 def rescore(searcher, text, ranked):
     """Second stage: ``ranked`` ``(docnum, score)`` pairs, best first, with the window rescored."""
     window, rest = ranked[:RESCORE_WINDOW], ranked[RESCORE_WINDOW:]
-    words = wanted_words(text)
+    words = weighted_wanted_words(text)
     if not window or not words:
         return ranked
     scores = np.array([r[1] for r in window], dtype=np.float64)
