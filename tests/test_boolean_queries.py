@@ -33,8 +33,8 @@ def corpus(tmp_path_factory):
 
 
 def plus_minus_query(rng, having, every, depth=0):
-    """A query of words with + and - and bracketed groups, and the paragraphs it should find: a
-    group finds its + words' paragraphs if it has any, else its other parts', without its - words'."""
+    """A query of words with +, - (or NOT) and bracketed groups, and the paragraphs it should find:
+    a group finds its + words' paragraphs if it has any, else its other parts', without its - words'."""
     required, optional, excluded, parts = [], [], [], []
     for _ in range(rng.randint(1, 4)):
         kind = rng.choice(["optional", "optional", "required", "excluded"] + (["group"] if depth < 2 else []))
@@ -45,7 +45,9 @@ def plus_minus_query(rng, having, every, depth=0):
                 optional.append(paragraphs)
             continue
         word = rng.choice(WORDS)
-        parts.append({"optional": "", "required": "+", "excluded": "-"}[kind] + word)
+        # An exclusion is written - or NOT or ليس: each takes away from the rest of its brackets.
+        excluding = rng.choice(["-", "NOT ", "ليس "])
+        parts.append({"optional": "", "required": "+", "excluded": excluding}[kind] + word)
         {"optional": optional, "required": required, "excluded": excluded}[kind].append(having[word])
     if depth and not (required or optional):
         return None, None  # a bracketed group of exclusions alone takes away from the group around it

@@ -273,6 +273,13 @@ def test_words_excluded_in_brackets_rank_as_words_excluded_one_by_one(live):
     assert query.wanted_words("داعش NOT (سوريا (مصر) العراق) التحالف") == ["داعش", "التحالف"]
 
 
+def test_an_exclusion_keeps_the_title_weight_of_what_is_found(live):
+    top = search(live, SearchRequest(q="العراق")).results[0]
+    assert "موزمبيق" not in top["text"]
+    for excluding in "العراق AND NOT موزمبيق", "العراق NOT موزمبيق", "العراق -موزمبيق":
+        assert search(live, SearchRequest(q=excluding)).results[0] == top
+
+
 def test_title_and_source_fields(live):
     titled = search(live, SearchRequest(q="title:التفاصيل")).results
     assert titled and {r["document"]["id"] for r in titled} == {"001_93b21bcfa360256c"}
@@ -288,7 +295,10 @@ def test_a_source_filters_the_whole_query_wherever_it_is_written(live, written):
     assert ids(live, written) == ids(live, "source:seeds موزمبيق") == ids(live, "موزمبيق", sources=("seeds",))
 
 
-@pytest.mark.parametrize("excluding", ['-source:"{}" داعش', 'داعش NOT source:"{}"', 'داعش ليس مصدر:"{}"'])
+@pytest.mark.parametrize(
+    "excluding",
+    ['-source:"{}" داعش', 'داعش NOT source:"{}"', 'داعش ليس مصدر:"{}"', '-(source:"{}") داعش', 'داعش NOT (مصدر:"{}")', 'داعش NOT(source:"{}")'],
+)
 def test_a_source_can_be_excluded_with_minus_or_not(live, excluding):
     source = "بوابة روزا اليوسف"
     kept = search(live, SearchRequest(q=excluding.format(source), per_page=100))
@@ -453,8 +463,10 @@ def test_a_correction_is_suggested_only_where_it_finds_more(live):
         ('مصدر:"بوابة روزا اليوسف" موزمبيك', 'مصدر:"بوابة روزا اليوسف" موزمبيق'),
         ("title:التحالفف", "title:التحالف"),
         ('"وزراء الخارجبة"', '"وزراء الخارجية"'),
+        ("موزمبيك (NOT سوريي)", "موزمبيق (NOT سوريي)"),
+        ("موزمبيك (-سوريي)", "موزمبيق (-سوريي)"),
     ],
-    ids=["exclusion", "NOT", "source filter", "field", "phrase"],
+    ids=["exclusion", "NOT", "source filter", "field", "phrase", "NOT in brackets", "exclusion in brackets"],
 )
 def test_a_correction_keeps_the_operators_fields_and_filters_of_the_query(live, typed, suggested):
     assert search(live, SearchRequest(q=typed)).suggestion == suggested

@@ -58,8 +58,16 @@ _PHRASE_OR_WORD = re.compile(rf"{_PHRASE}|\S+")
 _SLOP = re.compile(r'(?<=")~\d+$')
 _BOOST = re.compile(r"\^[\d.]+$")
 _FIELD_PREFIX = re.compile(r"^([+-]?\(*)(\w+):")
-#: A ``source:`` clause, wanted or (after - or NOT) unwanted.
-_SOURCE_CLAUSE = re.compile(rf'(?:^|(?<=[\s(]))(\+|-|NOT\s+)?{fields.SOURCE}:("[^"]*"|[^\s)]+)')
+
+
+def _source_clause(names):
+    """A ``source:`` clause under any of ``names``: its sign (+, - or NOT, before its brackets too:
+    ``-(source:x)``), the brackets it opens, its value."""
+    return rf'(?:^|(?<=[\s(]))(\+|-|NOT\s+|NOT(?=\())?(\(*)(?:{names}):("[^"]*"|[^\s)]+)'
+
+
+#: A ``source:`` clause of a rewritten query, wanted or (after - or NOT) unwanted.
+_SOURCE_CLAUSE = re.compile(_source_clause(fields.SOURCE))
 #: Brackets left empty once the ``source:`` clauses they held are taken out.
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)")
 _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
@@ -158,8 +166,14 @@ def _rewrite(text):
     for piece in _PHRASE_OR_WORD.findall(text):
         if piece.startswith('"'):
             pieces.append(piece)
-        else:  # وليس is two operators, AND NOT
-            pieces += _FIELD_PREFIX.sub(_field_clause, ARABIC_OPERATORS.get(piece, piece)).split()
+        else:  # وليس is two operators, AND NOT; an opening bracket may precede one: (ليس
+            word = piece.lstrip("(")
+            if word in ARABIC_OPERATORS:
+                if word != piece:
+                    pieces.append(piece[: len(piece) - len(word)])  # the brackets it opens
+                pieces += ARABIC_OPERATORS[word].split()
+            else:
+                pieces += _FIELD_PREFIX.sub(_field_clause, piece).split()
     return " ".join(_joining_operators(pieces))
 
 
@@ -266,11 +280,11 @@ def _split_sources(text):
     """Take ``source:`` clauses out of a rewritten query: they filter the whole query, as site:
     does in web search, wherever they are (in brackets, after AND or OR)."""
     wanted, unwanted = [], []
-    for sign, value in _SOURCE_CLAUSE.findall(text):
+    for sign, _, value in _SOURCE_CLAUSE.findall(text):
         (unwanted if sign.strip() in ("-", "NOT") else wanted).append(query.Term(fields.SOURCE, value.strip('"')))
     if not (wanted or unwanted):
         return text, wanted, unwanted
-    rest = _PHRASE_OR_WORD.findall(_EMPTY_BRACKETS.sub(" ", _SOURCE_CLAUSE.sub(" ", text)))
+    rest = _PHRASE_OR_WORD.findall(_EMPTY_BRACKETS.sub(" ", _SOURCE_CLAUSE.sub(r" \2", text)))
     return " ".join(_joining_operators(rest)), wanted, unwanted
 
 
@@ -437,6 +451,8 @@ def _exclusions_taken(q, excluded):
     if isinstance(q, query.Not):
         excluded.append(q.query)
         return None
+    if type(q) in (query.AndNot, query.AndMaybe, query.Require):  # what + and - make of a group
+        return _exclusions_taken_from_pair(q, excluded)
     if type(q) not in (query.Or, query.And):
         return q
     parts = [_exclusions_taken(sub, excluded) for sub in q.subqueries]
@@ -448,6 +464,20 @@ def _exclusions_taken(q, excluded):
     if type(q) is query.Or:
         return query.Or(kept, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
     return query.And(kept, boost=q.boost)
+
+
+def _exclusions_taken_from_pair(q, excluded):
+    """``_exclusions_taken`` of an AND NOT, AND MAYBE or required pair (``q.a``, ``q.b``): the NOT
+    parts of what it finds go, and of its optional part (AND MAYBE's ``b``) too."""
+    a = _exclusions_taken(q.a, excluded)
+    b = q.b if type(q) is query.AndNot else _exclusions_taken(q.b, excluded)
+    if a is q.a and b is q.b:
+        return q
+    if a is None:  # nothing left to find but the optional part, or nothing at all
+        if type(q) is query.AndNot:
+            excluded.append(q.b)
+        return None if type(q) is query.AndNot else b
+    return a if b is None else type(q)(a, b)
 
 
 def _is_empty(q):
@@ -479,13 +509,11 @@ def parse_query(text, schema):
     if matching is query.NullQuery:
         raise QueryError(_NOTHING_MEANINGFUL)
     title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
-    if title is not query.NullQuery and not _is_negative(title):
+    if isinstance(title, query.AndNot):  # what it excludes, the text query excludes already
+        title = title.a
+    if title is not query.NullQuery and not isinstance(title, query.Not):
         matching = query.AndMaybe(matching, title)
     return _with_sources(matching, wanted, unwanted)
-
-
-def _is_negative(q):
-    return isinstance(q, (query.Not, query.AndNot))
 
 
 def wanted_words(text):
@@ -498,18 +526,28 @@ def weighted_wanted_words(text):
     """``wanted_words`` with their weights: the boost of the word or phrase they are in (``^2``), else 1."""
     words, excluded, excluded_brackets = [], False, 0  # brackets still open of an excluded group
     for piece in _PHRASE_OR_WORD.findall(_plain(text)):
-        if piece in _OPERATORS:
-            excluded = excluded or piece == "NOT"
+        if excluded_brackets:
+            excluded_brackets = max(0, excluded_brackets + _brackets_opened(piece))
             continue
-        brackets = 0 if piece.startswith('"') else piece.count("(") - piece.count(")")
-        if excluded_brackets or ((excluded or piece.startswith("-")) and brackets > 0):
-            excluded_brackets = max(0, excluded_brackets + brackets)
-        elif not (excluded or piece.startswith("-") or _EXPANDING.search(piece)):
+        bare = piece.lstrip("(")  # (NOT and (-word exclude inside the bracket they open
+        if bare in _OPERATORS:
+            excluded = excluded or bare == "NOT"
+            continue
+        minus = bare.startswith("-")
+        signed = bare[1:] if minus else piece
+        if (excluded or minus) and signed.startswith("("):  # an excluded group: -(a b), NOT (a b)
+            excluded_brackets = max(0, _brackets_opened(signed))
+        elif not (excluded or minus or _EXPANDING.search(piece)):
             weight = _boost(piece)
             plain = _SYNTAX.sub(" ", _FIELD_PREFIX.sub("", _SLOP.sub("", _BOOST.sub("", piece))))
             words.extend((word, weight) for word in plain.split())
         excluded = False
     return words
+
+
+def _brackets_opened(piece):
+    """Brackets a piece of a query opens, less those it closes (none in a phrase)."""
+    return 0 if piece.startswith('"') else piece.count("(") - piece.count(")")
 
 
 def _boost(piece):
@@ -543,7 +581,7 @@ def with_words_replaced(text, replacements):
     """The query with each word that is a key of ``replacements`` replaced by its value, as a
     whole word; its syntax and its ``source:`` clauses are kept as written."""
     words = "|".join(map(re.escape, sorted(replacements, key=len, reverse=True)))
-    pattern = rf'(?P<source>{_CLAUSE_START}[+-]?(?:{_SOURCE_NAMES}):(?:"[^"]*"|[^\s)]+))|(?<!\w)(?P<word>{words})(?!\w)'
+    pattern = rf'(?P<source>{_source_clause(_SOURCE_NAMES)})|(?<!\w)(?P<word>{words})(?!\w)'
     return re.sub(pattern, lambda m: m.group("source") or replacements[m.group("word")], text)
 
 
