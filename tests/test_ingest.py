@@ -173,6 +173,7 @@ def test_page_rules_are_general_not_tied_to_the_seeds():
         ("29 آذار/مارس 2024", datetime.date(2024, 3, 29)),
         ("نشر في 2024/03/29", datetime.date(2024, 3, 29)),
         ("آخر تحديث: 29-03-2024 | 07:23 PM", datetime.date(2024, 3, 29)),
+        ("الجمعة 29 مارس 2024م.", datetime.date(2024, 3, 29)),
     ],
 )
 def test_dateline_gives_its_gregorian_date(line, date):
@@ -180,7 +181,7 @@ def test_dateline_gives_its_gregorian_date(line, date):
     assert find_date(line) == date
 
 
-@pytest.mark.parametrize("line", ["07:23 PM", "18 ذو القعدة 1442 هـ"])
+@pytest.mark.parametrize("line", ["07:23 PM", "18 ذو القعدة 1442 هـ", "الساعة 10:30 ص."])
 def test_time_or_hijri_line_is_a_dateline_without_a_date(line):
     assert is_dateline(line)
     assert find_date(line) is None

@@ -105,15 +105,15 @@ def _date(match):
 
 def is_dateline(line):
     """Whether ``line`` is a dateline: a date or time with hardly any other words around it, and
-    not a sentence (``وقع الزلزال يوم 6 فبراير 2023.`` is one)."""
-    if len(line.split()) > DATELINE_MAX_WORDS or ends_sentence(line):
+    not a sentence about something else (``وقع الزلزال يوم 6 فبراير 2023.`` is one)."""
+    if len(line.split()) > DATELINE_MAX_WORDS:
         return False
     rest, dated = normalize(line), False
     for pattern in (*_GREGORIAN_DATES, _HIJRI_DATE, _TIME):
         rest, count = pattern.subn(" ", rest)
         dated = dated or count > 0
     other_words = [word for word in _WORD.findall(rest) if word not in _NOT_DATE_WORDS]
-    return dated and len(other_words) <= DATELINE_OTHER_WORDS
+    return dated and len(other_words) <= DATELINE_OTHER_WORDS and not (other_words and ends_sentence(line))
 
 
 def follow_notices(lines):
