@@ -165,6 +165,12 @@ def test_a_body_beyond_the_limit_is_refused_even_where_none_is_read(live_server)
     assert_error(get(live_server, query, data=b"x" * 200_000), 413)
 
 
+@pytest.mark.parametrize("limit, status", [(None, 200), ("100", 413)], ids=["no limit", "a limit from the environment"])
+def test_the_body_limit_may_be_lifted_or_set_from_the_environment(seeds_index, limit, status):
+    client = create_app({"INDEX": str(seeds_index), "MAX_CONTENT_LENGTH": limit}).test_client()
+    assert client.get("/api/search", query_string={"q": "داعش"}, data=b"x" * 1000).status_code == status
+
+
 def test_invalid_utf8_query_string_gets_a_json_400(live_server):
     host, port = live_server.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)

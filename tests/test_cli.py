@@ -145,14 +145,16 @@ def test_search_json_prints_the_body_of_the_api(seeds_index, live_server):
     assert printed == served
 
 
-def test_search_json_prints_the_error_body_of_the_api_for_a_refused_query(seeds_index, live_server):
-    query = '"داعش'
-    printed = run("search", query, "--json", "--index", seeds_index)
-    try:
-        urllib.request.urlopen(f"{live_server}/api/search?q={urllib.parse.quote(query)}")
-    except urllib.error.HTTPError as error:
-        served = json.loads(error.read())
-    assert printed.exit_code == 1 and json.loads(printed.output) == served and served["error"]["code"] == "invalid_query"
+@pytest.mark.parametrize(
+    "query, options, params",
+    [('"داعش', [], {}), ("داعش", ["--page", 200, "--limit", 10], {"page": 200, "per_page": 10})],
+    ids=["refused query", "page too deep"],
+)
+def test_search_json_prints_the_error_body_of_the_api(seeds_index, live_server, query, options, params):
+    printed = run("search", query, "--json", *options, "--index", seeds_index)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(f"{live_server}/api/search?" + urllib.parse.urlencode({"q": query, **params}))
+    assert printed.exit_code == 1 and json.loads(printed.output) == json.loads(answer.value.read())
 
 
 def test_batch_search_says_which_queries_it_refused_and_where_it_cannot_write(seeds_index, tmp_path):

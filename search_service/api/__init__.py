@@ -53,6 +53,6 @@ def create_app(overrides=None):
 
 def _refuse_large_bodies():
     """Flask checks ``MAX_CONTENT_LENGTH`` only where a body is read; no endpoint reads one."""
-    length = flask.request.content_length
-    if length is not None and length > flask.current_app.config["MAX_CONTENT_LENGTH"]:
+    length, limit = flask.request.content_length, flask.request.max_content_length
+    if length is not None and limit is not None and length > int(limit):
         raise exceptions.RequestEntityTooLarge()

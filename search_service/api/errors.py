@@ -25,6 +25,11 @@ def error_body(code, message, fields=None):
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def invalid_request_body(fields):
+    """The body of a request whose parameters are invalid: ``{name: [messages]}``."""
+    return error_body("invalid_request", f"invalid parameters: {', '.join(sorted(fields))}", fields)
+
+
 def query_error_body(error):
     """The body of a ``QueryError``: the query is refused, with what to change."""
     return error_body("invalid_query", str(error), {"q": [str(error)]})
@@ -51,9 +56,7 @@ def register_error_handlers(app):
     @app.errorhandler(marshmallow.ValidationError)
     def invalid_request(error):
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        fields = {name: _flat(found) for name, found in messages.items()}
-        names = ", ".join(sorted(fields))
-        return error_response(400, "invalid_request", f"invalid parameters: {names}", fields)
+        return _json(400, invalid_request_body({name: _flat(found) for name, found in messages.items()}))
 
     @app.errorhandler(QueryError)
     def invalid_query(error):
