@@ -5,6 +5,7 @@ import datetime
 import random
 
 import pytest
+from whoosh.qparser import syntax
 
 from search_service.arabic import analyzer, exact_analyzer, index_terms, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
@@ -317,6 +318,22 @@ def test_a_range_is_no_syntax_its_words_are_searched(live):
     assert ids(live, "[داعش TO سوريا]") == ids(live, "داعش TO سوريا") == ids(live, "{داعش TO سوريا}")
 
 
+def test_nested_required_and_excluded_groups_are_built_once_each(monkeypatch):
+    """Whoosh built both sides of each + and - group twice: ten nested levels took 26 s."""
+    built = []
+    word_query = syntax.WordNode.query
+    monkeypatch.setattr(syntax.WordNode, "query", lambda node, parser: built.append(node.text) or word_query(node, parser))
+    nested = "".join(f"+(مصر -داعش{n} " for n in range(10)) + ")" * 10
+    query.parse_query(nested, schema.build_schema())
+    # The innermost word is built as often as the outermost (once per field parsed), not 2^10 times as often.
+    assert built.count("داعش9") == built.count("داعش0") > 0
+
+
+def test_an_exclusion_alone_under_plus_still_excludes(live):
+    assert found(live, "+(-بلينكن)") == found(live, "-بلينكن")
+    assert found(live, "التحالف (+(-داعش))") == found(live, "التحالف -داعش")
+
+
 def test_plain_words_skip_the_syntax_parser_for_the_same_query():
     fields, boosts = [schema.TEXT, schema.TEXT_EXACT], {schema.TEXT: 1.0, schema.TEXT_EXACT: query.EXACT_BOOST}
     lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text().splitlines()[:12] if line.strip()]
@@ -465,8 +482,9 @@ def test_a_correction_is_suggested_only_where_it_finds_more(live):
         ('"وزراء الخارجبة"', '"وزراء الخارجية"'),
         ("موزمبيك (NOT سوريي)", "موزمبيق (NOT سوريي)"),
         ("موزمبيك (-سوريي)", "موزمبيق (-سوريي)"),
+        ("موزمبيك +(-سوريي)", "موزمبيق +(-سوريي)"),
     ],
-    ids=["exclusion", "NOT", "source filter", "field", "phrase", "NOT in brackets", "exclusion in brackets"],
+    ids=["exclusion", "NOT", "source filter", "field", "phrase", "NOT in brackets", "exclusion in brackets", "under plus"],
 )
 def test_a_correction_keeps_the_operators_fields_and_filters_of_the_query(live, typed, suggested):
     assert search(live, SearchRequest(q=typed)).suggestion == suggested

@@ -354,6 +354,22 @@ class _BracketsPlugin(qparser.Plugin):
         return group
 
 
+def _binary_group_query(group, parser):
+    """Whoosh's ``BinaryGroup.query`` with each side built once: Whoosh builds both sides twice,
+    so nested + and - groups (``+(a -b +(c -d ...)))``) took time exponential in their depth, 26 s
+    for ten levels."""
+    qa, qb = (node.query(parser) for node in group.nodes)
+    if qa is None or qb is None:
+        q = qb if qa is None else qa
+        q = query.NullQuery if q is None else q
+    else:
+        q = group.qclass(qa, qb)
+    return syntax.attach(q, group)
+
+
+syntax.BinaryGroup.query = _binary_group_query
+
+
 def _parser(schema, fieldnames, boosts=None):
     parser = qparser.MultifieldParser(fieldnames, schema, fieldboosts=boosts, group=qparser.OrGroup)
     synonyms = qparser.OperatorsPlugin.OpTagger(rf"(?<=\s){SYNONYM_OPERATOR}(?=\s)", syntax.DisMaxGroup, memo="synonym")
@@ -446,8 +462,8 @@ def _without_exclusions(q):
 
 def _exclusions_taken(q, excluded):
     """``q`` without its ``NOT`` parts, appended to ``excluded`` (None when nothing else is left);
-    the parts of a group joined by AND or OR are taken too, not those of a bracketed group, which
-    ``_excluding`` has already resolved."""
+    the parts of a group joined by AND or OR, or by + and -, are taken too, not those of a
+    bracketed group, which ``_excluding`` has already resolved."""
     if isinstance(q, query.Not):
         excluded.append(q.query)
         return None
@@ -476,7 +492,7 @@ def _exclusions_taken_from_pair(q, excluded):
     if a is None:  # nothing left to find but the optional part, or nothing at all
         if type(q) is query.AndNot:
             excluded.append(q.b)
-        return None if type(q) is query.AndNot else b
+        return None if type(q) is query.AndNot or b is None or _is_empty(b) else b
     return a if b is None else type(q)(a, b)
 
 
@@ -529,7 +545,7 @@ def weighted_wanted_words(text):
         if excluded_brackets:
             excluded_brackets = max(0, excluded_brackets + _brackets_opened(piece))
             continue
-        bare = piece.lstrip("(")  # (NOT and (-word exclude inside the bracket they open
+        bare = piece.lstrip("+(")  # (NOT, (-word and +(-word exclude inside the bracket they open
         if bare in _OPERATORS:
             excluded = excluded or bare == "NOT"
             continue
