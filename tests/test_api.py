@@ -169,6 +169,8 @@ def test_a_body_beyond_the_limit_is_refused_even_where_none_is_read(live_server)
 def test_the_body_limit_may_be_lifted_or_set_from_the_environment(seeds_index, limit, status):
     client = create_app({"INDEX": str(seeds_index), "MAX_CONTENT_LENGTH": limit}).test_client()
     assert client.get("/api/search", query_string={"q": "داعش"}, data=b"x" * 1000).status_code == status
+    with pytest.raises(ValueError, match="MAX_CONTENT_LENGTH must be a number of bytes"):
+        create_app({"INDEX": str(seeds_index), "MAX_CONTENT_LENGTH": "64KiB"})
 
 
 def test_invalid_utf8_query_string_gets_a_json_400(live_server):

@@ -29,7 +29,8 @@ MAX_REQUEST_BODY = 64 * 1024
 
 
 def create_app(overrides=None):
-    """Build the application. Settings: INDEX, SOURCES, ADMIN_TOKEN (from SEARCH_SERVICE_* too)."""
+    """Build the application. Settings: INDEX, SOURCES, ADMIN_TOKEN, MAX_CONTENT_LENGTH (from
+    SEARCH_SERVICE_* too). Raises ``ValueError`` for a MAX_CONTENT_LENGTH that is no byte count."""
     app = flask.Flask(__name__)
     app.config.from_mapping(
         INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=[str(s) for s in config.DEFAULT_SOURCES], ADMIN_TOKEN=None,
@@ -39,6 +40,7 @@ def create_app(overrides=None):
     app.config.from_mapping(overrides or {})
     if isinstance(app.config["SOURCES"], str):
         app.config["SOURCES"] = app.config["SOURCES"].split(os.pathsep)
+    app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
     app.json.ensure_ascii = False
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
@@ -51,8 +53,18 @@ def create_app(overrides=None):
     return app
 
 
+def _byte_count(limit):
+    """A body limit as a number of bytes (None: no limit), from a number or its text."""
+    if limit is None or isinstance(limit, int):
+        return limit
+    try:
+        return int(limit)
+    except ValueError:
+        raise ValueError(f"MAX_CONTENT_LENGTH must be a number of bytes, got {limit!r}") from None
+
+
 def _refuse_large_bodies():
     """Flask checks ``MAX_CONTENT_LENGTH`` only where a body is read; no endpoint reads one."""
     length, limit = flask.request.content_length, flask.request.max_content_length
-    if length is not None and limit is not None and length > int(limit):
+    if length is not None and limit is not None and length > limit:
         raise exceptions.RequestEntityTooLarge()
