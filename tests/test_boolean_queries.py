@@ -104,3 +104,8 @@ def test_a_not_word_before_an_operator_is_taken_away_from_the_whole_group(corpus
     live, words_of = corpus
     text = f"داعش NOT سوريا {operator} العراق"
     assert found(live, text) and not any("سوريا" in words_of[p] for p in found(live, text))
+
+
+def test_an_arabic_operator_may_follow_a_sign_and_a_bracket(corpus):
+    live, _ = corpus
+    assert found(live, "داعش +(ليس سوريا)") == found(live, "داعش +(NOT سوريا)") == found(live, "داعش -سوريا")

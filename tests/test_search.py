@@ -298,7 +298,10 @@ def test_a_source_filters_the_whole_query_wherever_it_is_written(live, written):
 
 @pytest.mark.parametrize(
     "excluding",
-    ['-source:"{}" داعش', 'داعش NOT source:"{}"', 'داعش ليس مصدر:"{}"', '-(source:"{}") داعش', 'داعش NOT (مصدر:"{}")', 'داعش NOT(source:"{}")'],
+    [
+        '-source:"{}" داعش', 'داعش NOT source:"{}"', 'داعش ليس مصدر:"{}"', '-(source:"{}") داعش', 'داعش NOT (مصدر:"{}")',
+        'داعش NOT(source:"{}")', 'داعش NOT(مصدر:"{}")', 'داعش (-مصدر:"{}")',
+    ],
 )
 def test_a_source_can_be_excluded_with_minus_or_not(live, excluding):
     source = "بوابة روزا اليوسف"

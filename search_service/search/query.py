@@ -57,13 +57,15 @@ _CLAUSE_START = r"(?<![^\s(])"
 _PHRASE_OR_WORD = re.compile(rf"{_PHRASE}|\S+")
 _SLOP = re.compile(r'(?<=")~\d+$')
 _BOOST = re.compile(r"\^[\d.]+$")
-_FIELD_PREFIX = re.compile(r"^([+-]?\(*)(\w+):")
+_FIELD_PREFIX = re.compile(r"^((?:NOT)?[+\-(]*)(\w+):")
 
 
 def _source_clause(names):
-    """A ``source:`` clause under any of ``names``: its sign (+, - or NOT, before its brackets too:
-    ``-(source:x)``), the brackets it opens, its value."""
-    return rf'(?:^|(?<=[\s(]))(\+|-|NOT\s+|NOT(?=\())?(\(*)(?:{names}):("[^"]*"|[^\s)]+)'
+    """A ``source:`` clause under any of ``names``: its sign (+, - or NOT, also before brackets that
+    hold the clause alone: ``-(source:x)``), the brackets it opens, its value."""
+    value = r'(?:"[^"]*"|[^\s)]+)'
+    sign = rf"(?:\+|-|NOT\s+)(?![\s(])|(?:\+|-|NOT\s*)(?=\(+(?:{names}):{value}\))"
+    return rf"(?:^|(?<=[\s(]))({sign})?(\(*)(?:{names}):({value})"
 
 
 #: A ``source:`` clause of a rewritten query, wanted or (after - or NOT) unwanted.
@@ -166,11 +168,11 @@ def _rewrite(text):
     for piece in _PHRASE_OR_WORD.findall(text):
         if piece.startswith('"'):
             pieces.append(piece)
-        else:  # وليس is two operators, AND NOT; an opening bracket may precede one: (ليس
-            word = piece.lstrip("(")
+        else:  # وليس is two operators, AND NOT; a sign and brackets may precede one: +(ليس
+            word = piece.lstrip("+-(")
             if word in ARABIC_OPERATORS:
                 if word != piece:
-                    pieces.append(piece[: len(piece) - len(word)])  # the brackets it opens
+                    pieces.append(piece[: len(piece) - len(word)])  # the sign and brackets before it
                 pieces += ARABIC_OPERATORS[word].split()
             else:
                 pieces += _FIELD_PREFIX.sub(_field_clause, piece).split()
