@@ -541,7 +541,8 @@ def wanted_words(text):
 
 
 def weighted_wanted_words(text):
-    """``wanted_words`` with their weights: the boost of the word or phrase they are in (``^2``), else 1."""
+    """``wanted_words`` with their weights: the boost of the word or phrase they are in (``^2``), else
+    1 (a bracketed group's boost, ``(a b)^2``, weighs in the first stage only)."""
     words, excluded, excluded_brackets = [], False, 0  # brackets still open of an excluded group
     for piece in _PHRASE_OR_WORD.findall(_plain(text)):
         if excluded_brackets:
