@@ -500,6 +500,8 @@ def test_stop_words_are_never_corrected(live):
 def test_the_words_of_a_known_name_are_never_corrected(live):
     assert search(live, SearchRequest(q="كانون الثاني")).suggestion is None  # not كانون الاثنين
     assert search(live, SearchRequest(q="كانون الثاني موزمبيك")).suggestion == "كانون الثاني موزمبيق"
+    assert search(live, SearchRequest(q="كانون الثاني، موزمبيك")).suggestion == "كانون الثاني، موزمبيق"
+    assert search(live, SearchRequest(q='"كانون الثاني" موزمبيك')).suggestion == '"كانون الثاني" موزمبيق'
 
 
 def test_a_short_word_is_corrected_by_one_edit_only(live):

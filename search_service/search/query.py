@@ -107,6 +107,8 @@ SYNONYMS = _synonym_sets()
 #: ``{name: the other names of its set}``, as ``synonyms.txt`` writes them.
 _OTHER_NAMES = {key: tuple(other for other in names if _name_key(other) != key) for key, names in SYNONYMS.items()}
 _LONGEST_NAME = max(map(len, SYNONYMS))
+#: The normalised words of the names in ``synonyms.txt``.
+_NAME_WORDS = frozenset(word for name in SYNONYMS for word in name)
 
 
 class QueryError(ValueError):
@@ -255,6 +257,12 @@ def _with_synonyms(text):
         group = f" {SYNONYM_OPERATOR} ".join([_alternative(named.written), *others])
         rewritten.append(f"{named.before}({group}){named.after}")
     return " ".join(rewritten)
+
+
+def is_name_word(word):
+    """Whether a word of a query (punctuation after it aside) is a word of a name in
+    ``synonyms.txt``: كانون, الثاني, شباط."""
+    return normalize(_TRAILING_PUNCTUATION.sub("", word)) in _NAME_WORDS
 
 
 def query_synonyms(text):

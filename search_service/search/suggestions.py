@@ -15,7 +15,7 @@ from search_service.arabic import STOP_WORDS, exact_analyzer, normalize
 from search_service.arabic.normalization import strip_marks
 from search_service.indexing import schema as fields
 from search_service.search.index_arrays import term_postings, vocabulary
-from search_service.search.query import query_synonyms, wanted_words, with_words_replaced
+from search_service.search.query import is_name_word, wanted_words, with_words_replaced
 
 #: Words shorter than this are never corrected (too many words are one edit away).
 MIN_LETTERS = 3
@@ -53,11 +53,10 @@ def suggestion(searcher, text):
     operators, fields and filters kept; None if no word is replaced. The words of a name the
     service knows (``كانون الثاني``, ``synonyms.txt``) are left as they are."""
     reader = searcher.reader()
-    named = {word for name, _ in query_synonyms(text) for word in name.split()}
     corrections = {}
     for word in wanted_words(text):
         form = normalize(word)
-        if word in corrections or word in named or len(form) < MIN_LETTERS or form in STOP_WORDS:
+        if word in corrections or is_name_word(word) or len(form) < MIN_LETTERS or form in STOP_WORDS:
             continue
         if reader.frequency(fields.TEXT_EXACT, form):
             continue
