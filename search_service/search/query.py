@@ -369,9 +369,12 @@ def _binary_group_query(group, parser):
     so nested + and - groups (``+(a -b +(c -d ...)))``) took time exponential in their depth, 26 s
     for ten levels."""
     qa, qb = (node.query(parser) for node in group.nodes)
-    if qa is None or qb is None:
-        q = qb if qa is None else qa
-        q = query.NullQuery if q is None else q
+    if qa is None and qb is None:
+        q = query.NullQuery
+    elif qa is None:
+        q = qb
+    elif qb is None:
+        q = qa
     else:
         q = group.qclass(qa, qb)
     return syntax.attach(q, group)
