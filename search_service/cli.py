@@ -105,9 +105,14 @@ def serve_command(host, port, workers, threads, index_dir):
 
     Example: search-service serve --host 0.0.0.0 --port 8000
     """
+    from search_service.api import create_app
     from search_service.api.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        create_app({"INDEX": index_dir})  # each worker builds its own; a bad setting stops here, once
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     try:
         LiveIndex(index_dir).info()
     except IndexNotFound as error:

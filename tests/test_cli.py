@@ -52,6 +52,13 @@ def test_reindex_failure_is_one_line_and_exits_1(tmp_path):
     assert result.output.count("\n") == 1 and "missing" in result.output and "Traceback" not in result.output
 
 
+def test_serve_with_a_bad_setting_is_one_line_and_exits_1(seeds_index, monkeypatch):
+    monkeypatch.setenv("SEARCH_SERVICE_MAX_CONTENT_LENGTH", "64KiB")
+    result = run("serve", "--index", seeds_index, "--port", 1)
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "MAX_CONTENT_LENGTH must be a number of bytes" in result.output
+
+
 def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
     index = tmp_path / "index"
     assert run("reindex", "--source", SEEDS, "--index", index).exit_code == 0
