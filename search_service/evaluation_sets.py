@@ -35,8 +35,9 @@ def _score_splits(live_index, folder, splits):
         judged = read_qrels(folder / f"qrels.{split}.txt")
         rankings = rank_documents(live_index, queries, DEPTH)
         results[f"{folder.name} {split}"] = evaluate(rankings, judged)
-        rankings_all |= rankings
-        judged_all |= judged
+        # Keyed by split too: two splits may use the same query ids.
+        rankings_all |= {(split, qid): ranking for qid, ranking in rankings.items()}
+        judged_all |= {(split, qid): judgements for qid, judgements in judged.items()}
     if len(splits) > 1:
         results[f"{folder.name} {'+'.join(splits)}"] = evaluate(rankings_all, judged_all)
     return results

@@ -289,6 +289,13 @@ def test_an_evaluation_set_is_indexed_and_scored_split_by_split(evaluation_set):
     assert all(results[name]["MRR@10"] == 1.0 for name in results)
 
 
+def test_splits_with_the_same_query_ids_are_scored_together_as_separate_queries(evaluation_set):
+    (evaluation_set / "queries.dev.tsv").write_text("1\tأين الجبال؟\n", encoding="utf-8")
+    (evaluation_set / "qrels.dev.txt").write_text("1 0 p3 1\n", encoding="utf-8")
+    results = evaluate_set(evaluation_set)
+    assert results["tiny train+dev"]["queries"] == 3 and results["tiny train+dev"]["MRR@10"] == 1.0
+
+
 def test_evaluate_command_scores_collections_in_one_call(evaluation_set):
     result = CliRunner().invoke(main, ["evaluate", "--collection", str(evaluation_set), "--split", "dev"])
     assert result.exit_code == 0, result.output
