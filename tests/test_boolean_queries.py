@@ -45,8 +45,9 @@ def plus_minus_query(rng, having, every, depth=0):
                 optional.append(paragraphs)
             continue
         word = rng.choice(WORDS)
-        # An exclusion is written - or NOT or ليس: each takes away from the rest of its brackets.
-        excluding = rng.choice(["-", "NOT ", "ليس "])
+        # An exclusion is written - or NOT or ليس (a + after NOT does not undo it): each takes away
+        # from the rest of its brackets.
+        excluding = rng.choice(["-", "NOT ", "ليس ", "NOT +"])
         parts.append({"optional": "", "required": "+", "excluded": excluding}[kind] + word)
         {"optional": optional, "required": required, "excluded": excluded}[kind].append(having[word])
     if depth and not (required or optional):
@@ -109,3 +110,9 @@ def test_a_not_word_before_an_operator_is_taken_away_from_the_whole_group(corpus
 def test_an_arabic_operator_may_follow_a_sign_and_a_bracket(corpus):
     live, _ = corpus
     assert found(live, "داعش +(ليس سوريا)") == found(live, "داعش +(NOT سوريا)") == found(live, "داعش -سوريا")
+
+
+def test_a_plus_after_not_does_not_undo_it(corpus):
+    live, _ = corpus
+    assert found(live, "داعش NOT +سوريا") == found(live, "داعش ليس +سوريا") == found(live, "داعش -سوريا")
+    assert found(live, "داعش NOT +(سوريا العراق)") == found(live, "داعش -سوريا -العراق")

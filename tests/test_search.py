@@ -272,6 +272,8 @@ def test_words_excluded_in_brackets_rank_as_words_excluded_one_by_one(live):
 
     assert ranked("داعش -(سوريا العراق)") == ranked("داعش -سوريا -العراق") == ranked("داعش ليس (سوريا أو العراق)")
     assert query.wanted_words("داعش NOT (سوريا (مصر) العراق) التحالف") == ["داعش", "التحالف"]
+    assert query.wanted_words("داعش NOT +(سوريا العراق) التحالف") == ["داعش", "التحالف"]
+    assert ranked("داعش NOT +(سوريا العراق)") == ranked("داعش -سوريا -العراق")
 
 
 def test_an_exclusion_keeps_the_title_weight_of_what_is_found(live):

@@ -183,11 +183,14 @@ def _rewrite(text):
 
 def _joining_operators(pieces):
     """``pieces`` without the operators that join nothing: AND or OR first or after another
-    operator, and any operator last."""
+    operator, and any operator last; and without a + after NOT, so that ``NOT +a`` excludes a, as
+    its NOT says (the parser would drop the NOT and require a)."""
     kept = []
     for piece in pieces:
         if piece in ("AND", "OR") and (not kept or kept[-1] in _PARSER_OPERATORS):
             continue
+        if kept and kept[-1] == "NOT":
+            piece = piece.lstrip("+")
         kept.append(piece)
     while kept and kept[-1] in _PARSER_OPERATORS:
         kept.pop()
@@ -565,7 +568,7 @@ def weighted_wanted_words(text):
             continue
         minus = bare.startswith("-")
         signed = bare[1:] if minus else piece
-        if (excluded or minus) and signed.startswith("("):  # an excluded group: -(a b), NOT (a b)
+        if (excluded or minus) and signed.lstrip("+").startswith("("):  # an excluded group: -(a b), NOT +(a b)
             excluded_brackets = max(0, _brackets_opened(signed))
         elif not (excluded or minus or _EXPANDING.search(piece)):
             weight = _boost(piece)
