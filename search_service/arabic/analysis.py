@@ -222,6 +222,16 @@ def form_stems(form):
     return () if not form or form in STOP_WORDS else _stems(form)
 
 
+def form_query_stems(form):
+    """The terms a query's word, already normalised, looks up in the stemmed fields (``form_stems``
+    and the stems with a leading و read the other way; none for a stop word).
+
+    >>> form_query_stems("وصول")
+    ('صول', 'وصول')
+    """
+    return () if not form or form in STOP_WORDS else _query_stems(form)
+
+
 def query_terms(text):
     """The terms ``analyzer()`` looks up for a query's text, in order: one per word, without the
     prefix variants the index adds beside them.

@@ -1,7 +1,8 @@
-"""Did you mean: each unknown word of a query replaced by the closest word of the index.
+"""Did you mean: each word of a query that finds nothing replaced by the closest word of the index.
 
-The closest word is one edit away if there is one, else, for a word of at least
-``TWO_EDITS_FROM`` letters, two edits away with the same first two letters (Elasticsearch's
+A word finds nothing when neither its written form nor any stem it looks up is indexed; a number
+is never replaced. The closest word is one edit away if there is one, else, for a word of at least
+``TWO_EDITS_FROM`` letters, two edits away with the same first two letters after any article (Elasticsearch's
 ``AUTO`` fuzziness allows two edits from six letters; Lucene's spell checker keeps a prefix);
 among equally close words the most frequent wins. Distances are computed by rapidfuzz over the exact-form vocabulary, which is read once per
 index generation: Whoosh's own suggester computes them in Python, seconds for one word of a large
@@ -11,8 +12,9 @@ vocabulary.
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from search_service.arabic import STOP_WORDS, exact_analyzer, normalize
+from search_service.arabic import STOP_WORDS, exact_analyzer, form_query_stems, normalize
 from search_service.arabic.normalization import strip_marks
+from search_service.arabic.stemming import strip_article
 from search_service.indexing import schema as fields
 from search_service.search.index_arrays import term_postings, vocabulary
 from search_service.search.query import is_name_word, wanted_words, with_words_replaced
@@ -32,7 +34,7 @@ def _closest_word(searcher, form):
     candidates = [
         (distance, -frequencies[index], word)
         for word, distance, index in found
-        if distance == 1 or word[:KEPT_PREFIX] == form[:KEPT_PREFIX]
+        if distance == 1 or strip_article(word)[:KEPT_PREFIX] == strip_article(form)[:KEPT_PREFIX]
     ]
     return min(candidates)[2] if candidates else None
 
@@ -48,6 +50,11 @@ def _spelled(searcher, form):
     return form
 
 
+def _found(reader, form):
+    """Whether a query's (normalised) word finds a paragraph: as written, or by a term it looks up."""
+    return bool(reader.frequency(fields.TEXT_EXACT, form)) or any(reader.frequency(fields.TEXT, t) for t in form_query_stems(form))
+
+
 def suggestion(searcher, text):
     """The query with the unknown words it asks for replaced by the closest indexed words, its
     operators, fields and filters kept; None if no word is replaced. The words of a name the
@@ -58,7 +65,7 @@ def suggestion(searcher, text):
         form = normalize(word)
         if word in corrections or is_name_word(word) or len(form) < MIN_LETTERS or form in STOP_WORDS:
             continue
-        if reader.frequency(fields.TEXT_EXACT, form):
+        if _found(reader, form) or any(c.isdigit() for c in form):  # a number is as meant
             continue
         found = _closest_word(searcher, form)
         if found:
