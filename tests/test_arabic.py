@@ -99,6 +99,17 @@ def test_hamza_and_spelling_variants_share_a_term(pair):
     assert terms(first) == terms(second)
 
 
+@pytest.mark.parametrize("word", ["التزام", "آلاف", "أليم", "ألمانيا"])
+@pytest.mark.parametrize("article", ["ال", "وال", "بال", "لل"])
+def test_an_article_before_a_word_beginning_with_al_leaves_its_stem_as_it_is(word, article):
+    assert terms(article + word)[0] == terms(word)[0]
+
+
+@pytest.mark.parametrize("month, word", [("ماي", "بالما"), ("جوان", "الجوية")])
+def test_a_month_name_keeps_its_own_term(month, word):
+    assert terms(month)[0] != terms(word)[0]
+
+
 SENTENCE = "وَأَكَّدَ وُزَرَاءُ الخَارِجِيَّةِ فِي الرِّيَاضِ التزامَهُم بـ ١٠ مبادئ"
 
 

@@ -1,6 +1,7 @@
 """Light stemming of one normalised Arabic word, after Lucene's ``ArabicStemmer`` (light10 family).
 
-- At most one prefix is removed, the first that matches in ``PREFIXES``.
+- At most one prefix is removed, the first that matches in ``PREFIXES``; after an article, a
+  ال that begins the word itself goes too, as it does from the word alone (الالتزام, التزام → تزام).
 - Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it.
 - A prefix or suffix is removed only if at least ``MIN_STEM`` letters remain; the conjunction و
   only from words of four letters or more (وجد, ورد, وصل keep their first letter).
@@ -51,9 +52,18 @@ def _strip_prefix(word):
             if len(word) >= MIN_WAW_WORD:
                 return word[1:]
         elif len(word) >= len(prefix) + MIN_STEM:
-            return word[len(prefix):]
+            return _without_own_al(word[len(prefix):])
         return word
     return word
+
+
+def _without_own_al(rest):
+    """What is left of a word after its article, without a leading ال of the word itself, as the
+    word without the article loses it (التزام → تزام): the article must not change the stem, so
+    that الالتزام and التزام, الآلاف and آلاف meet."""
+    if rest.startswith("ال") and len(rest) >= len("ال") + MIN_STEM and rest not in STEM_EXCLUSIONS:
+        return rest[len("ال"):]
+    return rest
 
 
 def strip_article(word):
