@@ -80,6 +80,12 @@ def test_snippets_mark_exactly_the_words_whose_stem_or_form_was_matched(text, st
     assert matched_spans(text, stems, exact_forms) == (expected if stems or exact_forms else [])
 
 
+@SETTINGS
+@given(hostile_text, st.sampled_from(["كتاب", "وزاره", "الله", "امريك"]), st.integers(1, 3))
+def test_a_phrase_of_one_word_marks_what_the_word_marks(text, stem, slop):
+    assert matched_spans(text, set(), set(), (((stem,), slop),)) == matched_spans(text, {stem}, set())
+
+
 @pytest.fixture(scope="module")
 def live(seeds_index):
     return LiveIndex(seeds_index)

@@ -3,6 +3,7 @@
 import collections
 import datetime
 import random
+import re
 
 import pytest
 from whoosh.qparser import syntax
@@ -90,10 +91,20 @@ def test_phrase_query_returns_only_paragraphs_with_the_phrase(live):
         assert "وزير الخارجيه" in normalize(result["text"])
 
 
-def test_a_phrases_snippets_mark_its_words_in_other_forms_too(live):
+def test_a_phrases_snippets_mark_its_words_where_they_make_it_in_any_form(live):
     snippets = " ".join(r["snippet"] for r in search(live, SearchRequest(q='"وزير الخارجية"', per_page=100)).results)
-    assert "<mark>وزير</mark> <mark>الخارجية</mark>" in snippets
-    assert "<mark>خارجية</mark>" in snippets  # وزراء خارجية التحالف, in the same paragraph
+    assert "<mark>وزير</mark> <mark>الخارجية</mark>" in snippets and "<mark>ووزير</mark> <mark>الخارجية</mark>" in snippets
+    assert "وزراء خارجية التحالف" in snippets  # in the same paragraph, not the phrase: not marked
+
+
+def test_a_phrases_words_are_marked_only_where_they_make_it(tmp_path):
+    live = index_records(tmp_path, [{"id": "d", "text": "قال وزير التجارة إن الدولة الإسلامية والمنظمات الدولية في دولة ما"}])
+    marks = lambda q: re.findall("<mark>(.*?)</mark>", search(live, SearchRequest(q=q)).results[0]["snippet"])
+    assert marks('"الدولة الإسلامية"') == ["الدولة", "الإسلامية"]
+    assert marks("الدولة الإسلامية") == ["الدولة", "الإسلامية", "الدولية", "دولة"]
+    assert marks('"وزير في الدولة"~3') == ["وزير", "الدولة"]  # stop words take no position
+    page = get_document(live, "d", q='"الدولة الإسلامية"')
+    assert re.findall("<mark>(.*?)</mark>", page["paragraphs"][0]["marked"]) == ["الدولة", "الإسلامية"]
 
 
 def test_phrase_ranks_its_exact_spelling_first_and_needs_the_words_side_by_side(tmp_path):

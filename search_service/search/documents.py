@@ -17,7 +17,7 @@ def get_document(live_index, document_id, q=None):
     with live_index.searcher() as searcher:
         hits = searcher.search(query.Term(fields.DOCUMENT_ID, document_id), limit=None, sortedby=fields.POSITION)
         paragraphs = [hit.fields() for hit in hits]
-        wanted = set(), set()
+        wanted = set(), set(), ()
         if q:
             try:
                 wanted = matched_terms(searcher, q)

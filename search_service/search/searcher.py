@@ -106,22 +106,26 @@ def document_metadata(stored):
 
 
 def matched_terms(searcher, text):
-    """The index terms the query ``text`` looks for, as snippets mark them: (stems, exact forms).
-    Raises ``QueryError`` for a query the service refuses."""
+    """The index terms the query ``text`` looks for, as snippets mark them: (stems, exact forms,
+    phrases). Raises ``QueryError`` for a query the service refuses."""
     return _wanted_terms(expanded(searcher, parse_query(text, searcher.schema)))
 
 
 def _wanted_terms(q):
-    """The terms an expanded query looks for, negated parts left out: (stems, exact forms). Those
-    the index lacks are kept too (looking each up costs more): no paragraph's word has them."""
-    stems, exact_forms = set(), set()
+    """The terms an expanded query looks for, negated parts left out: (stems, exact forms, phrases
+    as ``(stems, slop)``). A phrase's exact words only add to its score, and are left out with it.
+    Terms the index lacks are kept too (looking each up costs more): no paragraph's word has them."""
+    stems, exact_forms, phrases = set(), set(), set()
     pending = [q]
     while pending:
         q = pending.pop()
         if isinstance(q, query.Not):
             continue
-        if isinstance(q, query.AndNot):
+        if isinstance(q, query.AndNot) or (isinstance(q, query.AndMaybe) and isinstance(q.a, query.Phrase)):
             pending.append(q.a)
+        elif isinstance(q, query.Phrase):
+            if q.fieldname in (fields.TEXT, fields.TITLE):
+                phrases.add((tuple(q.words), q.slop))
         elif not q.is_leaf():
             pending.extend(q.children())
         else:
@@ -131,7 +135,7 @@ def _wanted_terms(q):
                     exact_forms.add(word)
                 elif fieldname in (fields.TEXT, fields.TITLE):
                     stems.add(word)
-    return stems, exact_forms
+    return stems, exact_forms, tuple(sorted(phrases))
 
 
 _listed = KeptPerKey(GENERATIONS_KEPT)

@@ -1,7 +1,8 @@
 """Snippets of the original paragraph: HTML-escaped, with ``<mark>`` around every matched word.
 
 Words are found with the same analyzers as the index, so a match on the stem كتاب marks the whole
-written word (وَالكِتَابُ) with its prefixes and diacritics.
+written word (وَالكِتَابُ) with its prefixes and diacritics. A phrase's words are marked where they
+make the phrase, not wherever they stand.
 """
 
 import bisect
@@ -9,7 +10,7 @@ import html
 import itertools
 import re
 
-from search_service.arabic import form_stems, normalize
+from search_service.arabic import STOP_WORDS, form_stems, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 
 SNIPPET_CHARS = 240
@@ -32,8 +33,9 @@ class _NormalizedForms(dict):
 _normalized = _NormalizedForms()
 
 
-def matched_spans(text, stems, exact_forms):
-    """Start/end offsets of the words of ``text`` whose stem or exact form was matched.
+def matched_spans(text, stems, exact_forms, phrases=()):
+    """Start/end offsets of the words of ``text`` whose stem or exact form was matched, and of the
+    words that make one of the ``phrases`` (``(stems, slop)`` pairs, as Whoosh's ``Phrase`` has them).
 
     The analyzers work word by word, so each written word is looked up alone: its normalised form
     (remembered) is its exact form, and ``form_stems`` gives its stems. Stems and exact forms are
@@ -42,11 +44,13 @@ def matched_spans(text, stems, exact_forms):
     come from a ة written ت before a pronoun (وزاره from وزارته), so such a stem is looked for
     without its ه.
     """
-    if not stems and not exact_forms:
+    phrase_stems = {stem for words, _ in phrases for stem in words}
+    if not stems and not exact_forms and not phrase_stems:
         return []
     if len(_normalized) > FORMS_CACHED:
         _normalized.clear()
-    pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in stems | exact_forms} - {""}
+    terms = stems | exact_forms | phrase_stems
+    pieces = {term[:-1] if term.endswith("ه") and len(term) > 1 else term for term in terms} - {""}
     parts = _WORDS_AND_GAPS.split(text)  # gap, word, gap, ..., word, gap
     forms = list(map(_normalized.__getitem__, parts[1::2]))
     joined = "\n".join(forms)
@@ -60,12 +64,35 @@ def matched_spans(text, stems, exact_forms):
             found = joined.find(piece, starts[number + 1])
     if not holding:
         return []
+    matched = {n for n in holding if forms[n] in exact_forms or not stems.isdisjoint(form_stems(forms[n]))}
+    if phrases:
+        matched |= _phrase_words(forms, holding, phrases)
     offsets = list(itertools.accumulate(map(len, parts), initial=0))
-    return [
-        (offsets[2 * number + 1], offsets[2 * number + 2])
-        for number in sorted(holding)
-        if forms[number] in exact_forms or not stems.isdisjoint(form_stems(forms[number]))
-    ]
+    return [(offsets[2 * number + 1], offsets[2 * number + 2]) for number in sorted(matched)]
+
+
+def _phrase_words(forms, holding, phrases):
+    """The numbers of the words (of their normalised ``forms``) that make one of the ``phrases``:
+    each phrase word 1 to ``slop`` positions after the one before it, positions counted as the
+    index counts them (stop words and empty forms take none)."""
+    kept = [bool(form) and form not in STOP_WORDS for form in forms]
+    positions = list(itertools.accumulate(kept, initial=0))  # a kept word's position: the kept words before it
+    words = set()
+    for phrase, slop in phrases:
+        # Each phrase word's candidates, by position.
+        candidates = [
+            {positions[n]: n for n in sorted(holding) if kept[n] and stem in form_stems(forms[n])} for stem in phrase
+        ]
+        chains = [(position, (number,)) for position, number in candidates[0].items()]
+        for following in candidates[1:]:
+            chains = [
+                (position, chain + (number,))
+                for end, chain in chains
+                for position, number in following.items()
+                if 1 <= position - end <= slop
+            ]
+        words.update(number for _, chain in chains for number in chain)
+    return words
 
 
 def _window(text, spans, size):
@@ -90,14 +117,14 @@ def _window(text, spans, size):
     return start, end
 
 
-def marked(text, stems, exact_forms):
+def marked(text, stems, exact_forms, phrases=()):
     """The whole of ``text`` as HTML: escaped, matched words in ``<mark>``."""
-    return snippet(text, stems, exact_forms, size=len(text))
+    return snippet(text, stems, exact_forms, phrases, size=len(text))
 
 
-def snippet(text, stems, exact_forms, size=SNIPPET_CHARS):
+def snippet(text, stems, exact_forms, phrases=(), size=SNIPPET_CHARS):
     """HTML snippet of ``text``: escaped, matched words in ``<mark>``, ``…`` where it is cut."""
-    spans = matched_spans(text, stems, exact_forms)
+    spans = matched_spans(text, stems, exact_forms, phrases)
     start, end = _window(text, spans, size)
     pieces = [ELLIPSIS] if start > 0 else []
     cursor = start
