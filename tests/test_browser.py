@@ -8,10 +8,14 @@ import base64
 import functools
 import hashlib
 import http.server
-import json
 import pathlib
+import re
 import shutil
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,7 +30,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import build_index, republished, running_server, write_jsonl
+from conftest import build_index, free_port, republished, running_server, wait_until_responds, write_jsonl
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -122,6 +126,25 @@ def republished_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def no_index_server(tmp_path_factory):
+    """A real server over an empty index directory: no index has been built yet."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_service", "serve", "--index", str(tmp_path_factory.mktemp("no-index")), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=log, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_responds(base + "/", process, log=log)  # the page answers; the API answers 503
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
 def host_site(tmp_path_factory):
     """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget.
 
@@ -187,6 +210,20 @@ def shown(driver, element_id):
     """The element with this id if it is displayed, else None."""
     element = driver.find_element(By.ID, element_id)
     return element if element.is_displayed() else None
+
+
+def widget_message(root):
+    """The text of the widget's message (an error, or no results) if it is shown, else None."""
+    messages = [m for m in root.find_elements(By.CSS_SELECTOR, ".message") if m.is_displayed()]
+    return messages[0].text if messages else None
+
+
+def searched(driver, query):
+    """Whether the page has had the answer of the API to a search for ``query`` (as the widget sends it)."""
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').some((e) => new URL(e.name).pathname === '/api/search'"
+        " && new URL(e.name).searchParams.get('q') === arguments[0])", query,
+    )
 
 
 def current_page(driver):
@@ -514,17 +551,64 @@ def test_search_page_says_which_other_names_of_a_month_it_found(browser, live_se
     assert not shown(browser, "synonyms")
 
 
+LATIN = re.compile("[A-Za-z]")
+
+
 @requires_chromium
-def test_search_page_shows_the_api_error_message(browser, live_server):
-    query = '"التحالف'
+@pytest.mark.parametrize(
+    ("search", "said"),
+    [
+        ("q=في", "الكلمات الشائعة"),
+        ('q="وزير', "علامة التنصيص غير مغلقة"),
+        ("q=(داعش", "الأقواس غير متوازنة"),
+        ("q=ك*", "بداية أطول للكلمة"),
+        ("q=داعش&page=2000", "حتى النتيجة 1,000"),
+        ("q=داعش&date_from=2024", "«تاريخ البداية» ليس تاريخًا صحيحًا"),
+        ("q=داعش&date_from=2025-01-01&date_to=2024-01-01", "تاريخ البداية بعد تاريخ النهاية"),
+        ("q=" + "داعش " * 60, "كلمات البحث كثيرة (50 على الأكثر)"),
+    ],
+    ids=["stop-words", "open-quote", "open-bracket", "short-wildcard", "page-too-deep", "bad-date", "dates-reversed", "too-many-words"],
+)
+def test_search_page_says_in_arabic_why_a_search_is_refused(browser, live_server, search, said):
+    query = urllib.parse.urlencode(urllib.parse.parse_qsl(search))
     with pytest.raises(urllib.error.HTTPError) as answer:
-        urllib.request.urlopen(f"{live_server}/api/search?{urllib.parse.urlencode({'q': query})}")
-    message = json.loads(answer.value.read())["error"]["message"]
-    browser.get(live_server + "/?q=" + urllib.parse.quote(query))
+        urllib.request.urlopen(f"{live_server}/api/search?{query}")
+    assert answer.value.code == 400  # the API keeps its English message, for programs
+    browser.get(f"{live_server}/?{query}")
     error = wait_until(browser, lambda: shown(browser, "error"))
-    assert message in error.text
+    assert said in error.text and not LATIN.search(error.text)
     assert error.get_attribute("role") == "alert"
     screenshot(browser, "search-page-error.png")
+
+
+@requires_chromium
+def test_widget_shows_no_error_for_a_query_still_being_typed(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("typing.html", live_server), "في ")
+    wait_until(browser, lambda: searched(browser, "في"))
+    type_keys(browser, '"وزير')
+    wait_until(browser, lambda: searched(browser, 'في "وزير'))
+    time.sleep(0.3)
+    assert widget_message(root) is None and not root.find_element(By.CSS_SELECTOR, ".panel").is_displayed()
+    type_keys(browser, ' الخارجية"')
+    assert wait_until(browser, lambda: widget_options(root))
+
+
+@requires_chromium
+def test_widget_says_in_arabic_what_is_wrong_with_its_attributes(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("bad-date.html", live_server, attributes='date-from="2024"'), "التحالف ")
+    message = wait_until(browser, lambda: widget_message(root))
+    assert "«تاريخ البداية» ليس تاريخًا صحيحًا" in message and not LATIN.search(message)
+
+
+@requires_chromium
+def test_without_an_index_the_page_and_the_widget_say_so_in_arabic(browser, no_index_server, host_site):
+    browser.get(no_index_server + "/?q=" + urllib.parse.quote("التحالف"))
+    error = wait_until(browser, lambda: shown(browser, "error"))
+    assert "الفهرس غير متاح الآن: حاول بعد قليل." in error.text
+    assert not LATIN.search(error.text)  # neither the server's path nor an admin's command
+    root = type_into_widget(browser, host_site("no-index.html", no_index_server), "التحالف ")
+    message = wait_until(browser, lambda: widget_message(root))
+    assert message == "الفهرس غير متاح الآن: حاول بعد قليل."
 
 
 @requires_chromium

@@ -9,7 +9,7 @@
   const PER_PAGE = 10;
   // A result's copies listed under it; the rest are counted.
   const DUPLICATES_LISTED = 10;
-  const { countText, dateText, snippetFragment, safeUrl, documentUrl } = customElements.get("arabic-search");
+  const { countText, dateText, snippetFragment, safeUrl, documentUrl, errorDescription } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
@@ -110,9 +110,9 @@
       const body = await response.json().catch(() => null);
       if (own.signal.aborted) return;
       if (response.ok && body) render(state, body);
-      else renderError(state, body && body.error, response.status);
+      else renderError(state, errorDescription(body && body.error, response.ok ? 0 : response.status).texts);
     } catch (error) {
-      if (!own.signal.aborted) renderError(state, null, 0);
+      if (!own.signal.aborted) renderError(state, errorDescription(null, 0).texts);
     } finally {
       if (controller === own) results.setAttribute("aria-busy", "false");
     }
@@ -171,18 +171,12 @@
     filtersToggle.textContent = chosen ? `الترتيب والتصفية (${numberText(chosen)})` : "الترتيب والتصفية";
   }
 
-  function renderError(state, error, httpStatus) {
+  /** Why a search could not be done, in Arabic (the texts of ``errorDescription``). */
+  function renderError(state, texts) {
     clear();
     showFilters(state, 0);
-    let message = error && error.message;
-    if (!message) {
-      message = httpStatus
-        ? `أجابت خدمة البحث بخطأ (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`
-        : "تعذّر الوصول إلى خدمة البحث. تحقّق من الاتصال وحاول مرة أخرى.";
-    }
-    const details = Object.values((error && error.fields) || {}).flat().map(String).filter((text) => text !== message);
     const list = element("ul");
-    list.append(...[message, ...details].map((text) => element("li", "error-message", text)));
+    list.append(...texts.map((text) => element("li", "error-message", text)));
     errorBox.replaceChildren(element("p", "notice-title", "تعذّر تنفيذ هذا البحث"), list);
     show(errorBox, true);
   }
@@ -381,7 +375,7 @@
   dateRange.addEventListener("change", () => {
     const state = { ...current, dateFrom: dateFrom.value, dateTo: dateTo.value, page: 1 };
     if (state.dateFrom && state.dateTo && state.dateFrom > state.dateTo) {
-      renderError(state, { message: "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما." }, 400);
+      renderError(state, ["تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."]);
       return;
     }
     search(state, "push");

@@ -157,6 +157,72 @@
     return words.join(" ");
   }
 
+  const MESSAGES = {
+    unreachable: "تعذّر الوصول إلى خدمة البحث. تحقّق من الاتصال وحاول مرة أخرى.",
+    noIndex: "الفهرس غير متاح الآن: حاول بعد قليل.",
+    invalid: "طلب البحث غير صالح.",
+  };
+
+  /** The names of the API's parameters, as the page and the widget call them. */
+  const PARAMETERS = {
+    q: "كلمات البحث", page: "رقم الصفحة", per_page: "عدد النتائج في الصفحة", source: "المصدر",
+    date_from: "تاريخ البداية", date_to: "تاريخ النهاية", sort: "الترتيب", collapse: "طريقة العرض",
+  };
+
+  /**
+   * What the API refuses a search for, in Arabic (its messages are English, for programs), matched on
+   * its messages; ``n`` is the last number of the message (a limit). ``typing``: a refusal that a query
+   * still being typed meets on its way (a sentence that begins with a stop word, a quote not yet closed).
+   */
+  const REFUSALS = [
+    [/stop words/, true, () => "كلمات البحث كلها من الكلمات الشائعة (مثل «في» و«من») التي لا يُبحث بها وحدها: أضف كلمة تحمل المعنى."],
+    [/unbalanced quotes/, true, () => "علامة التنصيص غير مغلقة: أغلق العبارة بعلامة \" أو احذف العلامة."],
+    [/unbalanced brackets/, true, () => "الأقواس غير متوازنة: يحتاج كل قوس ( إلى قوس يغلقه )."],
+    [/nested too deep/, false, (n) => `الأقواس متداخلة أكثر مما يُقبل (${n} مستوى على الأكثر).`],
+    [/letters before/, true, () => "اكتب بداية أطول للكلمة قبل * أو ? أو ~ (مثل: تحال*)."],
+    [/~ needs a number/, true, () => "تحتاج ~ بعد العبارة إلى عدد: \"وزراء الخارجية\"~2 تسمح بكلمتين بين كلماتها."],
+    [/too many wildcard/, false, (n) => `في البحث كلمات كثيرة بـ * أو ? أو ~ (${n} على الأكثر): احذف بعضها.`],
+    [/too many words/, false, (n) => `كلمات البحث كثيرة (${n} على الأكثر): احذف بعضها.`],
+    [/too long|Length must be/, false, (n) => `البحث أطول مما يُقبل (${n} حرف على الأكثر): اختصره.`],
+    [/took longer/, false, () => "استغرق هذا البحث وقتًا طويلًا فأُوقف: استعمل كلمات أقل أو أدق."],
+    [/query is empty/, true, () => "اكتب كلمة واحدة على الأقل."],
+    [/paged up to/, false, (n) => `تُعرض النتائج حتى النتيجة ${n} فقط: اختر صفحة سابقة.`],
+    [/is after/, false, () => "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."],
+  ];
+
+  /** A parameter the API refused, with no finer reason known. */
+  function parameterText(name) {
+    if (name === "date_from" || name === "date_to") return `«${PARAMETERS[name]}» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31.`;
+    return PARAMETERS[name] ? `قيمة «${PARAMETERS[name]}» غير صالحة.` : MESSAGES.invalid;
+  }
+
+  /**
+   * An error of the API as its users read it: ``{texts, typing}``, Arabic texts chosen by the HTTP
+   * status (0: the service was not reached), the error's code and its messages; ``typing`` when the
+   * query was refused only for what a query still being typed has.
+   */
+  function errorDescription(error, httpStatus) {
+    if (!httpStatus) return { texts: [MESSAGES.unreachable], typing: false };
+    const code = error && error.code;
+    if (code === "index_unavailable") return { texts: [MESSAGES.noIndex], typing: false };
+    if (code !== "invalid_query" && code !== "invalid_request") {
+      return { texts: [`أجابت خدمة البحث بخطأ (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`], typing: false };
+    }
+    const fields = Object.entries(error.fields || {});
+    const refused = fields.length ? fields : [["", [error.message]]];
+    const texts = [];
+    let typing = true;
+    for (const [name, messages] of refused) {
+      for (const message of [].concat(messages).map(String)) {
+        const refusal = REFUSALS.find(([pattern]) => pattern.test(message));
+        const limit = (message.match(/\d+/g) || []).pop();
+        texts.push(refusal ? refusal[2](limit && new Intl.NumberFormat(LOCALE).format(Number(limit))) : parameterText(name));
+        typing = typing && Boolean(refusal && refusal[1]);
+      }
+    }
+    return { texts: [...new Set(texts)], typing };
+  }
+
   /** An http(s) link target for a document url, or "" for anything else (javascript:, data:, garbage). */
   function safeUrl(url, base) {
     if (!url) return "";
@@ -189,6 +255,7 @@
     static dateText(iso) { return dateText(iso); }
     static snippetFragment(html) { return snippetFragment(html); }
     static safeUrl(url, base) { return safeUrl(url, base); }
+    static errorDescription(error, httpStatus) { return errorDescription(error, httpStatus); }
     static documentUrl(endpoint, documentId, position, query) { return documentUrl(endpoint, documentId, position, query); }
 
     constructor() {
@@ -318,24 +385,34 @@
     async _search(query) {
       const controller = new AbortController();
       this._controller = controller;
-      let body;
+      let response = null;
+      let body = null;
       try {
-        const response = await fetch(this._searchUrl(query), {
+        response = await fetch(this._searchUrl(query), {
           signal: controller.signal,
           headers: { Accept: "application/json" },
         });
-        body = await response.json();
-        if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
+        body = await response.json().catch(() => null);
       } catch (error) {
-        if (controller.signal.aborted) return;
-        const unreachable = error instanceof SyntaxError || error instanceof TypeError;
-        this._query = query;
-        this._render({ error: unreachable ? "تعذّر الوصول إلى خدمة البحث." : error.message });
-        return;
+        response = null;
       }
       if (controller.signal.aborted) return;
+      if (response && response.ok && body) {
+        this._query = query;
+        this._render(body);
+        return;
+      }
+      const { texts, typing } = errorDescription(body && body.error, response && !response.ok ? response.status : 0);
+      if (typing) {
+        // The query is still being written: nothing to show yet, and nothing wrong.
+        this._query = "";
+        this._render({});
+        this._status.textContent = "";
+        this._close();
+        return;
+      }
       this._query = query;
-      this._render(body);
+      this._render({ error: texts.join(" ") });
     }
 
     /** Draw one answer: an option per result, then "all results"; or the error, or "no results". */
