@@ -483,6 +483,30 @@ def test_search_page_filters_by_date_and_says_what_is_wrong_with_a_range(browser
 
 
 @requires_chromium
+def test_typing_a_date_searches_once_it_is_complete(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    entries = browser.execute_script("return history.length")
+    date_from = browser.find_element(By.ID, "date-from")
+    browser.execute_script("arguments[0].focus()", date_from)
+    for key in "01032024":  # month, day, then the year digit by digit: 0002, 0020, 0202, 2024
+        date_from.send_keys(key)
+        time.sleep(0.1)
+    typed = date_from.get_attribute("value")
+    assert typed.startswith("2024-")
+    wait_until(browser, lambda: f"date_from={typed}" in browser.current_url)
+    time.sleep(0.5)
+    assert browser.execute_script("return history.length") == entries + 1
+    sent = browser.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => new URL(e.name))"
+        ".filter((u) => u.pathname === '/api/search' && u.searchParams.has('date_from'))"
+        ".map((u) => u.searchParams.get('date_from'))"
+    )
+    assert sent == [typed]
+    assert not shown(browser, "error")
+
+
+@requires_chromium
 def test_search_page_narrows_to_a_year_and_back(browser, live_server):
     browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
     box = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#year-facets input[value='2021']"))[0]

@@ -372,7 +372,11 @@
     search({ ...current, collapse: event.target.value, page: 1 }, "push");
   });
 
+  /** A date still being typed: the browser gives 0002-…, 0020-…, 0202-… while its year's digits come. */
+  const incomplete = (date) => Boolean(date) && date < "1000";
+
   dateRange.addEventListener("change", () => {
+    if (incomplete(dateFrom.value) || incomplete(dateTo.value)) return;
     const state = { ...current, dateFrom: dateFrom.value, dateTo: dateTo.value, page: 1 };
     if (state.dateFrom && state.dateTo && state.dateFrom > state.dateTo) {
       renderError(state, ["تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."]);
