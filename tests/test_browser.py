@@ -545,6 +545,37 @@ def test_search_page_on_a_phone(browser, live_server):
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def focused(driver):
+    """The focused element as ``tag#id[value]``."""
+    return driver.execute_script(
+        "const e = document.activeElement; return `${e.localName}#${e.id}[${e.getAttribute('value') || ''}]`"
+    )
+
+
+@requires_chromium
+def test_focus_stays_on_the_redrawn_control_or_goes_to_the_results(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    browser.find_element(By.CSS_SELECTOR, "#pagination a[aria-label='الصفحة التالية']").send_keys(Keys.ENTER)
+    wait_until(browser, lambda: current_page(browser) == "2")
+    assert focused(browser) == "h2#results-heading[]"  # the new page is read from its top
+
+    for facets, value in [("year-facets", "2024"), ("source-facets", "seeds")]:
+        box = browser.find_element(By.CSS_SELECTOR, f"#{facets} input[value='{value}']")
+        box.send_keys(Keys.SPACE)
+        wait_until(browser, lambda: "page=2" not in browser.current_url)
+        wait_until(browser, lambda: browser.find_element(By.CSS_SELECTOR, f"#{facets} input[value='{value}']").is_selected())
+        assert focused(browser) == f"input#[{value}]"
+        type_keys(browser, Keys.SPACE)  # and back, by the keyboard still
+        wait_until(browser, lambda: not browser.find_element(By.CSS_SELECTOR, f"#{facets} input[value='{value}']").is_selected())
+        assert focused(browser) == f"input#[{value}]"
+
+    browser.get(live_server + "/?q=" + urllib.parse.quote(MISSPELLED))
+    wait_until(browser, lambda: shown(browser, "suggestion-link")).send_keys(Keys.ENTER)
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert focused(browser) == "h2#results-heading[]"
+
+
 @requires_chromium
 def test_search_page_shows_empty_state_and_did_you_mean(browser, live_server):
     browser.get(live_server + "/?q=" + urllib.parse.quote(MISSPELLED))

@@ -25,6 +25,7 @@
   const emptyQuery = byId("empty-query");
   const welcome = byId("welcome");
   const results = byId("results");
+  const resultsHeading = byId("results-heading");
   const pagination = byId("pagination");
   const filters = byId("filters");
   const filtersPanel = byId("filters-panel");
@@ -41,6 +42,8 @@
 
   let current = readState();
   let controller = null;
+  // The control to give the focus back to once the answer is drawn, found among the redrawn ones.
+  let focusAfter = null;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -84,8 +87,14 @@
     node.hidden = !visible;
   }
 
-  async function search(state, history) {
+  /**
+   * Show the search ``state``; ``history``: "push", "replace" or null. A search started from a control
+   * that the answer redraws (a facet, the pages, "did you mean") gives ``focus``, which finds that
+   * control's new self (or nothing: the results' heading then takes the focus).
+   */
+  async function search(state, history, focus = null) {
     current = state;
+    focusAfter = focus;
     input.value = state.q;
     document.title = state.q ? `${state.q} — البحث العربي` : "البحث العربي";
     if (history) {
@@ -118,6 +127,19 @@
     }
   }
 
+  function restoreFocus() {
+    const find = focusAfter;
+    focusAfter = null;
+    // Unless the focus has gone elsewhere in the meantime (the search box); a control hidden or
+    // removed by the answer keeps it no more.
+    const active = document.activeElement;
+    if (!find || (active && active !== document.body && active.isConnected && active.getClientRects().length)) return;
+    (find() || resultsHeading).focus({ preventScroll: true });
+  }
+
+  /** The checkbox of a facet value, as newly drawn. */
+  const facetBox = (facets, value) => () => [...facets.querySelectorAll("input")].find((box) => box.value === value);
+
   function clear() {
     results.replaceChildren();
     pagination.replaceChildren();
@@ -127,7 +149,7 @@
 
   function render(state, body) {
     if (!body.results.length && body.total > 0 && state.page > 1) {
-      search({ ...state, page: Math.max(1, body.pages) }, "replace");
+      search({ ...state, page: Math.max(1, body.pages) }, "replace", focusAfter);
       return;
     }
     clear();
@@ -160,6 +182,7 @@
     renderYears(state, (body.facets && body.facets.year) || []);
     showFilters(state, body.total);
     renderPagination(state, body.pages);
+    restoreFocus();
   }
 
   /** The order and filters: shown while there is something to order or a filter to undo. */
@@ -179,6 +202,7 @@
     list.append(...texts.map((text) => element("li", "error-message", text)));
     errorBox.replaceChildren(element("p", "notice-title", "تعذّر تنفيذ هذا البحث"), list);
     show(errorBox, true);
+    restoreFocus();
   }
 
   function link(text, href) {
@@ -353,14 +377,15 @@
   suggestionLink.addEventListener("click", (event) => {
     if (!isPlainClick(event)) return;
     event.preventDefault();
-    search({ ...current, q: suggestionLink.textContent, page: 1 }, "push");
+    search({ ...current, q: suggestionLink.textContent, page: 1 }, "push", () => null);
   });
 
   pagination.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-page]");
     if (!link || !isPlainClick(event)) return;
     event.preventDefault();
-    search({ ...current, page: Number(link.dataset.page) }, "push");
+    // The new page is read from its top: the focus goes to the results' heading.
+    search({ ...current, page: Number(link.dataset.page) }, "push", () => null);
     window.scrollTo({ top: 0 });
   });
 
@@ -388,12 +413,12 @@
   yearFacets.addEventListener("change", (event) => {
     const year = event.target.checked ? event.target.value : "";
     const range = year ? { dateFrom: `${year}-01-01`, dateTo: `${year}-12-31` } : { dateFrom: "", dateTo: "" };
-    search({ ...current, ...range, page: 1 }, "push");
+    search({ ...current, ...range, page: 1 }, "push", facetBox(yearFacets, event.target.value));
   });
 
-  sourceFacets.addEventListener("change", () => {
+  sourceFacets.addEventListener("change", (event) => {
     const sources = [...sourceFacets.querySelectorAll("input:checked")].map((box) => box.value);
-    search({ ...current, sources, page: 1 }, "push");
+    search({ ...current, sources, page: 1 }, "push", facetBox(sourceFacets, event.target.value));
   });
 
   window.addEventListener("popstate", () => search(readState(), null));
