@@ -299,6 +299,29 @@ def test_widget_treats_the_last_word_as_a_prefix_while_typing(browser, live_serv
 
 
 @requires_chromium
+def test_widget_opens_the_search_its_list_shows_however_it_is_asked(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("prefix-links.html", live_server), "التحال")
+    wait_until(browser, lambda: widget_options(root))
+    browser.execute_script(
+        "window.chosen = []; document.addEventListener('arabic-search-select',"
+        " (e) => { e.preventDefault(); window.chosen.push(e.detail.href); })"
+    )
+    type_keys(browser, Keys.ARROW_UP, Keys.ENTER)  # the last option: all results
+    type_keys(browser, Keys.ESCAPE, Keys.ARROW_DOWN, Keys.ENTER)  # the first result
+    type_keys(browser, Keys.ESCAPE, Keys.ENTER)  # no option chosen
+    everything, first, entered = browser.execute_script("return window.chosen")
+
+    def query(href):
+        return urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)["q"]
+
+    assert query(everything) == query(first) == query(entered) == ["التحال*"]
+    assert entered == everything
+    browser.get(entered)  # the search page finds what the list showed
+    marked = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result mark"))
+    assert all("تحال" in mark.text for mark in marked)
+
+
+@requires_chromium
 def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host_site):
     source = "بوابة روزا اليوسف"
     root = type_into_widget(browser, host_site("one-source.html", live_server, attributes=f'source="{source}"'), "التحالف ")

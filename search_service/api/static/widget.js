@@ -527,7 +527,8 @@
         case "Enter":
           event.preventDefault();
           if (this._active >= 0 && !this._panel.hidden) this._choose(this._active);
-          else if (this._input.value.trim()) this._go(null, this._pageUrl(this._input.value.trim()));
+          // The search page for the query the list shows (or is about to), last word a prefix.
+          else if (this._input.value.trim()) this._go(null, this._pageUrl(typingQuery(this._input.value)));
           break;
         case "Escape":
           if (!this._panel.hidden) {
