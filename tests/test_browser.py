@@ -116,6 +116,25 @@ def markup_server(tmp_path_factory):
         yield base
 
 
+# A news agency's name with a comma, and a paragraph in Latin letters beside Arabic ones.
+AGENCY = "S&P, Inc."
+LATIN_DOCUMENTS = [
+    {"id": "latin", "title": "WHO report, 2024.", "source": AGENCY, "date": "2024-02-01",
+     "text": "The World Health Organization (WHO) said on Monday that cases fell by 20%."},
+    {"id": "arabic", "title": "تقرير المنظمة", "source": "وكالة الأنباء", "date": "2024-02-02",
+     "text": "قالت منظمة الصحة العالمية WHO إن الحالات تراجعت بنسبة 20% هذا الشهر."},
+]
+
+
+@pytest.fixture(scope="module")
+def latin_server(tmp_path_factory):
+    """A real server over a Latin document and an Arabic one, from two sources, one with a comma in its name."""
+    tmp = tmp_path_factory.mktemp("latin")
+    index = build_index(tmp / "index", write_jsonl(tmp / "latin.jsonl", LATIN_DOCUMENTS))
+    with running_server(index) as base:
+        yield base
+
+
 @pytest.fixture(scope="module")
 def republished_server(tmp_path_factory):
     """A real server over fifteen news documents that republish the same paragraph."""
@@ -398,6 +417,56 @@ def test_a_document_known_only_by_its_id_shows_it_in_its_own_order(browser, live
     assert untitled
     first, last = browser.execute_script(_READING_ORDER, untitled[0])
     assert first < last  # 000_ at the left, read left to right, not moved to the right end
+
+
+_ENDS = """
+const walker = document.createTreeWalker(arguments[0], NodeFilter.SHOW_TEXT);
+const texts = [];
+while (walker.nextNode()) if (walker.currentNode.data.trim()) texts.push(walker.currentNode);
+const left = (text, i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1); return r.getBoundingClientRect().left; };
+const last = texts[texts.length - 1];
+return [left(texts[0], 0), left(last, last.data.trimEnd().length - 1)];
+"""
+
+
+def exactly(count, find):
+    """A condition for ``wait_until``: the elements ``find()`` gives, once there are ``count`` of them."""
+    def condition():
+        found = find()
+        return found if len(found) == count else None
+    return condition
+
+
+def reads_left_to_right(driver, element):
+    """Whether the first letter of ``element``'s text is shown left of its last character."""
+    first, last = driver.execute_script(_ENDS, element)
+    return first < last
+
+
+@requires_chromium
+def test_latin_text_reads_left_to_right_and_arabic_right_to_left(browser, latin_server, host_site):
+    browser.get(latin_server + "/?q=WHO")
+    results = wait_until(browser, exactly(2, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result")))
+    by_title = {r.find_element(By.CSS_SELECTOR, ".result-title").text: r for r in results}
+    latin, arabic = by_title["WHO report, 2024."], by_title["تقرير المنظمة"]
+    assert reads_left_to_right(browser, latin.find_element(By.CSS_SELECTOR, ".snippet"))  # "fell by 20%." ends at the right
+    assert not reads_left_to_right(browser, arabic.find_element(By.CSS_SELECTOR, ".snippet"))
+    assert reads_left_to_right(browser, latin.find_element(By.CSS_SELECTOR, ".result-meta bdi"))
+    chip = [c for c in browser.find_elements(By.CSS_SELECTOR, "#source-facets .chip") if AGENCY in c.text][0]
+    assert reads_left_to_right(browser, chip.find_element(By.TAG_NAME, "bdi"))  # not ".S&P, Inc"
+    screenshot(browser, "search-page-latin.png")
+
+    browser.get(latin_server + "/documents/latin?q=WHO")
+    assert reads_left_to_right(browser, wait_until(browser, lambda: browser.find_element(By.ID, "p1")))
+    assert reads_left_to_right(browser, browser.find_element(By.CSS_SELECTOR, ".result-meta bdi"))
+    browser.get(latin_server + "/documents/arabic")
+    assert not reads_left_to_right(browser, wait_until(browser, lambda: browser.find_element(By.ID, "p1")))
+
+    root = type_into_widget(browser, host_site("latin.html", latin_server), "WHO ")
+    options = wait_until(browser, exactly(2, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option]:not(.more)")))
+    snippets = {o.find_element(By.CSS_SELECTOR, ".title").text: o.find_element(By.CSS_SELECTOR, ".snippet") for o in options}
+    assert reads_left_to_right(browser, snippets["WHO report, 2024."])
+    assert not reads_left_to_right(browser, snippets["تقرير المنظمة"])
 
 
 @requires_chromium

@@ -229,6 +229,8 @@
     title.append(titleLink);
     item.append(title, metaLine(doc, result.position));
     const snippet = element("p", "snippet");
+    // A paragraph in Latin letters reads left to right, its punctuation at its end.
+    snippet.dir = "auto";
     snippet.append(snippetFragment(result.snippet));
     item.append(snippet);
     if (current.collapse === "document" && result.matched_paragraphs > 1) {
@@ -242,7 +244,11 @@
 
   function metaLine(doc, position) {
     const meta = element("p", "result-meta");
-    if (doc.source) meta.append(element("span", "", doc.source));
+    if (doc.source) {
+      const source = element("span");
+      source.append(element("bdi", "", doc.source));
+      meta.append(source);
+    }
     if (doc.date) {
       const time = element("time", "", dateText(doc.date));
       time.dateTime = doc.date;
@@ -293,8 +299,8 @@
       name.append(element("bdi", "", doc.title || doc.id || duplicate.id));
       if (href) name.href = href;
       item.append(name);
-      const about = [doc.source, dateText(doc.date)].filter(Boolean).join(" · ");
-      if (about) item.append(` — ${about}`);
+      const about = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
+      if (about.length) item.append(" — ", ...about.flatMap((part, i) => (i ? [" · ", part] : [part])));
       list.append(item);
     }
     if (count > duplicates.length) list.append(element("li", "duplicates-rest", `و${elsewhereText(count - duplicates.length)}`));
@@ -318,7 +324,7 @@
     box.name = name;
     box.value = facet.value;
     box.checked = checked;
-    chip.append(box, element("span", "", facet.value));
+    chip.append(box, element("bdi", "", facet.value));
     if (facet.count !== undefined) chip.append(element("span", "count", numberText(facet.count)));
     return chip;
   }

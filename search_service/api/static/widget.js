@@ -65,7 +65,7 @@
       padding-block: 0; padding-inline: 42px 14px;
       font: inherit; color: inherit; background: var(--surface);
       border: 1px solid var(--line); border-radius: 12px;
-      direction: rtl; text-align: right; outline: none;
+      direction: rtl; unicode-bidi: plaintext; text-align: right; outline: none;
       -webkit-appearance: none; appearance: none;
     }
     input::placeholder { color: var(--muted); opacity: 1; }
@@ -429,9 +429,14 @@
         const title = element("span", "title");
         title.append(element("bdi", "", doc.title || doc.id || ""));
         option.append(title);
-        const meta = [doc.source, dateText(doc.date)].filter(Boolean).join(" · ");
-        if (meta) option.append(element("span", "meta", meta));
+        const about = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
+        if (about.length) {
+          const meta = element("span", "meta");
+          meta.append(...about.flatMap((part, i) => (i ? [" · ", part] : [part])));
+          option.append(meta);
+        }
         const snippet = element("span", "snippet");
+        snippet.dir = "auto";
         snippet.append(snippetFragment(result.snippet));
         option.append(snippet);
       });
@@ -450,9 +455,10 @@
     }
 
     _showEmpty(suggestion) {
-      const parts = [`لا نتائج لـ «${this._input.value.trim()}».`];
+      const parts = ["لا نتائج لـ «", element("bdi", "", this._input.value.trim()), "»."];
       if (suggestion) {
         const button = element("button", "suggestion", suggestion);
+        button.dir = "auto";
         button.type = "button";
         button.addEventListener("click", () => {
           this._input.value = suggestion;
