@@ -469,6 +469,39 @@ def test_latin_text_reads_left_to_right_and_arabic_right_to_left(browser, latin_
     assert not reads_left_to_right(browser, snippets["تقرير المنظمة"])
 
 
+LONG_WORD = "x" * 300
+
+
+def scrolls_sideways(driver, element="document.documentElement"):
+    return driver.execute_script(f"const e = {element}; return e.scrollWidth > e.clientWidth")
+
+
+@requires_chromium
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_very_long_word_wraps(browser, latin_server, host_site, width):
+    browser.set_window_size(width, 900)
+    try:
+        browser.get(latin_server + "/?q=" + LONG_WORD)
+        assert LONG_WORD in wait_until(browser, lambda: shown(browser, "empty")).text.replace("\n", "")
+        assert not scrolls_sideways(browser)
+        browser.get(latin_server + "/?q=" + urllib.parse.quote(f'"{LONG_WORD}'))
+        wait_until(browser, lambda: shown(browser, "error"))
+        assert not scrolls_sideways(browser)
+        browser.get(latin_server + "/documents/latin?q=" + LONG_WORD)  # «العودة إلى نتائج «xxx…»»
+        wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".back"))
+        assert not scrolls_sideways(browser)
+
+        root = type_into_widget(browser, host_site("long-word.html", latin_server), "ok")
+        browser.execute_script(
+            "const input = arguments[0]; input.value = arguments[1]; input.dispatchEvent(new Event('input'))",
+            root.find_element(By.CSS_SELECTOR, "input"), LONG_WORD + " ",
+        )
+        wait_until(browser, lambda: widget_message(root))
+        assert not scrolls_sideways(browser, "document.querySelector('arabic-search').shadowRoot.querySelector('.panel')")
+    finally:
+        browser.set_window_size(1280, 900)
+
+
 @requires_chromium
 def test_search_page_filters_by_source_facet(browser, live_server):
     browser.get(live_server + "/?q=" + urllib.parse.quote("التحالف"))

@@ -76,6 +76,7 @@
       display: block; max-height: min(30em, 75vh); overflow-y: auto;
       scrollbar-width: thin; scrollbar-color: var(--line) transparent;
       background: var(--surface); border: 1px solid var(--line); border-radius: 12px;
+      overflow-wrap: anywhere;
       box-shadow: 0 12px 32px rgba(15, 23, 42, 0.16), 0 2px 6px rgba(15, 23, 42, 0.08);
     }
     [hidden] { display: none !important; }
