@@ -587,6 +587,24 @@ def test_search_page_lists_ten_copies_of_a_republished_paragraph_and_counts_the_
 
 
 @requires_chromium
+def test_a_copy_without_an_address_of_its_own_links_to_its_document_here(browser, republished_server):
+    query = "حملة التطعيم"
+    browser.get(republished_server + "/?q=" + urllib.parse.quote(query))
+    copies = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result details.duplicates"))[0]
+    copies.find_element(By.TAG_NAME, "summary").click()
+    links = wait_until(browser, lambda: [a for a in copies.find_elements(By.CSS_SELECTOR, "li a") if a.is_displayed()])
+    assert len(links) == 10
+    title = links[0].text
+    number = title.rsplit(" ", 1)[1]
+    href = urllib.parse.urlsplit(links[0].get_attribute("href"))
+    assert (href.path, urllib.parse.parse_qs(href.query), href.fragment) == (f"/documents/site{int(number):02d}", {"q": [query]}, "p2")
+    links[0].click()
+    target = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph:target"))[0]
+    assert browser.find_element(By.ID, "document-title").text == title
+    assert {m.text for m in target.find_elements(By.TAG_NAME, "mark")} == {"حملة", "التطعيم"}
+
+
+@requires_chromium
 def test_search_page_filters_by_date_and_says_what_is_wrong_with_a_range(browser, live_server):
     browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
     wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))

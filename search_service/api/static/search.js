@@ -294,10 +294,12 @@
     for (const duplicate of duplicates) {
       const doc = duplicate.document || {};
       const item = element("li");
-      const href = safeUrl(doc.url, location.href);
-      const name = element(href ? "a" : "span");
+      // The copy's original page if it has one, else the copy's document here (its id: <document id>#<position>).
+      const original = safeUrl(doc.url, location.href);
+      const position = duplicate.id.slice(duplicate.id.lastIndexOf("#") + 1);
+      const name = link("", original || documentHref(doc, position));
+      if (original) name.rel = "noopener";
       name.append(element("bdi", "", doc.title || doc.id || duplicate.id));
-      if (href) name.href = href;
       item.append(name);
       const about = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
       if (about.length) item.append(" — ", ...about.flatMap((part, i) => (i ? [" · ", part] : [part])));
