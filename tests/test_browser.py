@@ -349,6 +349,30 @@ def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host
 
 
 @requires_chromium
+def test_widget_searches_a_source_with_a_comma_in_its_name(browser, latin_server, host_site):
+    page = host_site("comma.html", latin_server, attributes='source="S&amp;P\\, Inc., another source"')
+    root = type_into_widget(browser, page, "WHO ")
+    metas = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option] .meta"))
+    assert len(metas) == 1 and metas[0].text.startswith(AGENCY)
+
+
+@requires_chromium
+def test_widget_shows_at_most_a_hundred_results(browser, live_server, host_site):
+    browser.get(host_site("five-hundred.html", live_server))
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    browser.execute_script("document.querySelector('arabic-search').setAttribute('per-page', '500')")
+    combobox.click()
+    type_keys(browser, "داعش ")
+    options = wait_until(browser, lambda: widget_options(root))
+    assert widget_message(root) is None and len(options) > 5
+    asked = browser.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => new URL(e.name))"
+        ".filter((u) => u.pathname === '/api/search').map((u) => u.searchParams.get('per_page'))"
+    )
+    assert asked == ["100"]
+
+
+@requires_chromium
 def test_widget_can_show_the_newest_first(browser, live_server, host_site):
     root = type_into_widget(browser, host_site("newest.html", live_server, attributes='sort="date"'), "التحالف ")
     metas = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option] .meta"))

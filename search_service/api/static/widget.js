@@ -5,8 +5,9 @@
  *   <arabic-search endpoint="https://HOST"></arabic-search>
  *
  * Attributes: endpoint (default: the origin this script came from), placeholder, label,
- * per-page (default 5), source (comma-separated source names), date-from, date-to (YYYY-MM-DD),
- * sort ("date": newest first), collapse ("document": one result per document).
+ * per-page (default 5, at most 100), source (comma-separated source names; a comma inside a name
+ * is written \,), date-from, date-to (YYYY-MM-DD), sort ("date": newest first), collapse
+ * ("document": one result per document).
  * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
  * --arabic-search-text and --arabic-search-font on the element.
  * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
@@ -28,6 +29,9 @@
     : location.origin;
   const DEBOUNCE_MS = 250;
   const MIN_LETTERS = 2;
+  const PER_PAGE = 5;
+  // As many results as the API gives in one page.
+  const MAX_PER_PAGE = 100;
   const LOCALE = "ar";
 
   const CSS = `
@@ -224,6 +228,16 @@
     return { texts: [...new Set(texts)], typing };
   }
 
+  /** The names of a comma-separated list; ``\,`` is a comma inside a name, ``\\`` a backslash. */
+  function listedNames(text) {
+    const names = [""];
+    for (let i = 0; i < text.length; i += 1) {
+      if (text[i] === ",") names.push("");
+      else names[names.length - 1] += text[i] === "\\" && i + 1 < text.length ? text[++i] : text[i];
+    }
+    return names.map((name) => name.trim()).filter(Boolean);
+  }
+
   /** An http(s) link target for a document url, or "" for anything else (javascript:, data:, garbage). */
   function safeUrl(url, base) {
     if (!url) return "";
@@ -348,12 +362,10 @@
     _searchUrl(query) {
       const url = new URL(`${this.endpoint}/api/search`);
       url.searchParams.set("q", query);
-      const perPage = parseInt(this.getAttribute("per-page") || "5", 10);
-      url.searchParams.set("per_page", String(perPage > 0 ? perPage : 5));
+      const perPage = parseInt(this.getAttribute("per-page"), 10);
+      url.searchParams.set("per_page", String(perPage > 0 ? Math.min(perPage, MAX_PER_PAGE) : PER_PAGE));
       url.searchParams.set("max_duplicates", "0"); // the list shows no copies
-      for (const source of (this.getAttribute("source") || "").split(",")) {
-        if (source.trim()) url.searchParams.append("source", source.trim());
-      }
+      for (const source of listedNames(this.getAttribute("source") || "")) url.searchParams.append("source", source);
       for (const name of ["date-from", "date-to", "sort", "collapse"]) {
         const value = this.getAttribute(name);
         if (value) url.searchParams.set(name.replace("-", "_"), value);
