@@ -899,6 +899,28 @@ def test_search_page_runs_under_its_content_security_policy(browser, live_server
     assert policy_violations(browser) == []
 
 
+@requires_chromium
+@pytest.mark.parametrize("path", ["/foo", "/documents/"])
+def test_a_browser_asking_for_an_unknown_page_gets_an_arabic_page(browser, live_server, path):
+    browser.get_log("browser")
+    browser.get(live_server + path)
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ar"
+    assert browser.find_element(By.CSS_SELECTOR, "main .notice-title").text == "لا توجد صفحة بهذا العنوان."
+    browser.find_element(By.CSS_SELECTOR, "main .notice a").click()
+    wait_until(browser, lambda: browser.current_url == live_server + "/")
+    assert policy_violations(browser) == []
+
+
+def test_an_unknown_path_is_json_for_programs_and_under_the_api(client):
+    for path, accept in [("/foo", "*/*"), ("/foo", "application/json"), ("/api/foo", "text/html"), ("/foo", None)]:
+        response = client.get(path, headers={"Accept": accept} if accept else {})
+        assert (response.status_code, response.mimetype) == (404, "application/json"), (path, accept)
+        assert response.json["error"]["code"] == "not_found"
+    page = client.get("/foo", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert (page.status_code, page.mimetype) == (404, "text/html")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
 def test_widget_script_may_be_loaded_by_any_origin(client):
     response = client.get("/widget.js", headers={"Origin": "https://news.example"})
     assert response.status_code == 200

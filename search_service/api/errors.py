@@ -1,4 +1,5 @@
-"""One JSON error shape for every failure: ``{"error": {"code", "message", "fields"}}``."""
+"""One JSON error shape for every failure: ``{"error": {"code", "message", "fields"}}``; a browser
+asking for a page that does not exist gets the Arabic page that says so."""
 
 import logging
 
@@ -6,6 +7,7 @@ import flask
 import marshmallow
 from werkzeug import exceptions
 
+from search_service.api.pages import not_found_page, wants_page
 from search_service.indexing import IndexNotFound, ReindexError, ReindexInProgress
 from search_service.search import QueryError
 
@@ -76,6 +78,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(exceptions.HTTPException)
     def http_error(error):
+        if error.code == 404 and wants_page(flask.request):
+            return not_found_page()
         code = (error.name or "error").lower().replace(" ", "_")
         return error_response(error.code or 500, code, error.description or error.name)
 

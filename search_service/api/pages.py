@@ -56,6 +56,19 @@ def document(document_id):
     return _page("document.html", query=query, document=found, source_url=_web_address(found["url"]))
 
 
+def wants_page(request):
+    """Whether a request for a path that does not exist is a browser's, to be answered with a page:
+    outside /api/, asking for HTML before JSON."""
+    return not request.path.startswith("/api/") and (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    )
+
+
+def not_found_page():
+    """The Arabic page of a path that does not exist."""
+    return _page("not_found.html", 404, query="")
+
+
 #: The months as the search page's browser formats them in Arabic (``Intl.DateTimeFormat("ar")``).
 MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
 
