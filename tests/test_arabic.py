@@ -105,6 +105,10 @@ def test_an_article_before_a_word_beginning_with_al_leaves_its_stem_as_it_is(wor
     assert terms(article + word)[0] == terms(word)[0]
 
 
+def test_the_plural_and_the_dual_of_a_noun_meet_its_singular():
+    assert terms("البلدان")[0] == terms("البلدين")[0] == terms("بلد")[0]
+
+
 @pytest.mark.parametrize("month, word", [("ماي", "بالما"), ("جوان", "الجوية")])
 def test_a_month_name_keeps_its_own_term(month, word):
     assert terms(month)[0] != terms(word)[0]
