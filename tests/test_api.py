@@ -146,6 +146,22 @@ def test_bad_search_input_gets_a_json_4xx(live_server, params, status):
     assert_error(search(live_server, **params), status)
 
 
+@pytest.mark.parametrize(
+    "q, reason, limit",
+    [
+        ('"التحالف', "unbalanced_quotes", None),
+        ("في من", "nothing_meaningful", None),
+        ("ك*", "wildcard_too_short", 2),
+        ("داعش " * 60, "too_many_words", 50),
+        ("(" * 21 + "داعش" + ")" * 21, "brackets_too_deep", 20),
+    ],
+)
+def test_a_refused_query_says_why_for_programs_to_word_it(live_server, q, reason, limit):
+    status, _, body = search(live_server, q=q)
+    assert status == 400 and body["error"]["code"] == "invalid_query"
+    assert body["error"]["reason"] == reason and body["error"].get("limit") == limit
+
+
 def test_every_field_of_an_error_lists_strings_even_for_a_repeated_parameter(live_server):
     answer = search(live_server, q="داعش", source=["مصدر", ""])
     assert_error(answer, 400)

@@ -1,4 +1,5 @@
-"""One JSON error shape for every failure: ``{"error": {"code", "message", "fields"}}``; a browser
+"""One JSON error shape for every failure: ``{"error": {"code", "message", "fields"}}`` (and, for a
+refused query, ``reason`` and ``limit``); a browser
 asking for a page that does not exist gets the Arabic page that says so."""
 
 import logging
@@ -33,8 +34,13 @@ def invalid_request_body(fields):
 
 
 def query_error_body(error):
-    """The body of a ``QueryError``: the query is refused, with what to change."""
-    return error_body("invalid_query", str(error), {"q": [str(error)]})
+    """The body of a ``QueryError``: the query is refused, with what to change, why (``reason``,
+    for programs that word it themselves) and the limit it passed (``limit``, when it has one)."""
+    body = error_body("invalid_query", str(error), {"q": [str(error)]})
+    body["error"]["reason"] = error.reason
+    if error.limit is not None:
+        body["error"]["limit"] = error.limit
+    return body
 
 
 def error_response(status, code, message, fields=None):

@@ -3,7 +3,7 @@
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from search_service.search import COLLAPSES, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, paging_error
+from search_service.search import COLLAPSES, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS, paging_error
 
 
 class SearchArgs(Schema):
@@ -193,10 +193,13 @@ class ReindexSummary(Schema):
 
 
 class ErrorDetail(Schema):
-    """What went wrong: a code, a message, and the messages of each bad field."""
+    """What went wrong: a code, a message, and the messages of each bad field; for a refused query
+    (``invalid_query``), why and the limit it passed, for programs that word the error themselves."""
 
     code = fields.String()
     message = fields.String()
+    reason = fields.String(validate=validate.OneOf(REFUSALS), metadata={"description": "why the query was refused"})
+    limit = fields.Float(metadata={"description": "the limit the query passed (characters, words, levels, seconds, results)"})
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 

@@ -112,16 +112,29 @@ _NAME_WORDS = frozenset(word for name in SYNONYMS for word in name)
 
 
 class QueryError(ValueError):
-    """A query the service refuses; the message tells the user what to change."""
+    """A query the service refuses; the message tells the user what to change, ``reason`` names the
+    refusal for programs (one of ``REFUSALS``) and ``limit`` is the limit it passed, if it has one."""
+
+    def __init__(self, message, reason, limit=None):
+        super().__init__(message)
+        self.reason, self.limit = reason, limit
+
+
+#: Why a query may be refused: ``QueryError.reason``.
+REFUSALS = (
+    "empty", "too_long", "unbalanced_quotes", "unbalanced_brackets", "brackets_too_deep", "too_many_words",
+    "slop_without_number", "too_many_expanding_words", "wildcard_too_short", "nothing_meaningful", "too_slow",
+    "page_too_deep",
+)
 
 
 def _check(text):
     if not text.strip():
-        raise QueryError("the query is empty: type at least one word")
+        raise QueryError("the query is empty: type at least one word", "empty")
     if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(f"the query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH})")
+        raise QueryError(f"the query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH})", "too_long", MAX_QUERY_LENGTH)
     if text.count('"') % 2:
-        raise QueryError('unbalanced quotes: close the phrase with " or remove the quote')
+        raise QueryError('unbalanced quotes: close the phrase with " or remove the quote', "unbalanced_quotes")
     depth = deepest = 0
     for char in text:
         depth += {"(": 1, ")": -1}.get(char, 0)
@@ -129,18 +142,25 @@ def _check(text):
         if depth < 0:
             break
     if depth:
-        raise QueryError("unbalanced brackets: every ( needs a matching )")
+        raise QueryError("unbalanced brackets: every ( needs a matching )", "unbalanced_brackets")
     if deepest > MAX_BRACKET_DEPTH:
-        raise QueryError(f"brackets are nested too deep ({deepest} levels; at most {MAX_BRACKET_DEPTH})")
+        raise QueryError(
+            f"brackets are nested too deep ({deepest} levels; at most {MAX_BRACKET_DEPTH})", "brackets_too_deep", MAX_BRACKET_DEPTH
+        )
     if len(text.split()) > MAX_QUERY_TERMS:
-        raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})")
+        raise QueryError(f"the query has too many words (at most {MAX_QUERY_TERMS})", "too_many_words", MAX_QUERY_TERMS)
     if re.search(r'"[^"]*"~(?!\d)', text):
-        raise QueryError('a phrase\'s ~ needs a number: "words"~2 allows up to 2 other words between them')
+        raise QueryError('a phrase\'s ~ needs a number: "words"~2 allows up to 2 other words between them', "slop_without_number")
     expanding = _EXPANDING_WORD.findall(re.sub(_PHRASE, " ", text))
     if len(expanding) > MAX_EXPANDING_WORDS:
-        raise QueryError(f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})")
+        raise QueryError(
+            f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})", "too_many_expanding_words", MAX_EXPANDING_WORDS
+        )
     if any(len(stem) < MIN_LETTERS_BEFORE_WILDCARD for stem in expanding):
-        raise QueryError(f"a wildcard or fuzzy word needs at least {MIN_LETTERS_BEFORE_WILDCARD} letters before * ? or ~")
+        raise QueryError(
+            f"a wildcard or fuzzy word needs at least {MIN_LETTERS_BEFORE_WILDCARD} letters before * ? or ~",
+            "wildcard_too_short", MIN_LETTERS_BEFORE_WILDCARD,
+        )
 
 
 def _without_question_marks(text):
@@ -533,13 +553,13 @@ def parse_query(text, schema):
     rewritten, wanted, unwanted = _parsed_parts(text)
     if not rewritten.strip():
         if not (wanted or unwanted):  # operators alone
-            raise QueryError(_NOTHING_MEANINGFUL)
+            raise QueryError(_NOTHING_MEANINGFUL, "nothing_meaningful")
         return _with_sources(None, wanted, unwanted)
     rewritten = _with_synonyms(rewritten)
     matching = _parse(schema, [fields.TEXT, fields.TEXT_EXACT], rewritten, {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST})
     matching = matching.accept(_exact_phrase_words)
     if matching is query.NullQuery:
-        raise QueryError(_NOTHING_MEANINGFUL)
+        raise QueryError(_NOTHING_MEANINGFUL, "nothing_meaningful")
     title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
     if isinstance(title, query.AndNot):  # what it excludes, the text query excludes already
         title = title.a

@@ -270,7 +270,8 @@ def _collect(searcher, parsed, request):
         )
     except collectors.TimeLimit:
         raise QueryError(
-            f"the search took longer than {SEARCH_TIME_LIMIT:g} s and was stopped: use fewer or more specific words"
+            f"the search took longer than {SEARCH_TIME_LIMIT:g} s and was stopped: use fewer or more specific words",
+            "too_slow", SEARCH_TIME_LIMIT,
         ) from None
 
 
@@ -311,7 +312,7 @@ def paging_error(page, per_page):
 def search(live_index, request):
     """Search the live index; raises ``QueryError`` for queries the service refuses."""
     if error := paging_error(request.page, request.per_page):
-        raise QueryError(error)
+        raise QueryError(error, "page_too_deep", MAX_DEPTH)
     started = time.perf_counter()
     with live_index.searcher(weighting=weighting()) as searcher:
         _warm_in_background(live_index, searcher)

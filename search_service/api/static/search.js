@@ -97,6 +97,12 @@
     focusAfter = focus;
     input.value = state.q;
     document.title = state.q ? `${state.q} — البحث العربي` : "البحث العربي";
+    if (state.q && state.dateFrom && state.dateTo && state.dateFrom > state.dateTo) {
+      // Said here, before any history entry, whether the dates were chosen or came in the link.
+      if (controller) controller.abort();
+      renderError(state, ["تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."]);
+      return;
+    }
     if (history) {
       const url = state.q ? pageHref(state) : location.pathname;
       window.history[history === "push" ? "pushState" : "replaceState"](null, "", url);
@@ -410,12 +416,7 @@
 
   dateRange.addEventListener("change", () => {
     if (incomplete(dateFrom.value) || incomplete(dateTo.value)) return;
-    const state = { ...current, dateFrom: dateFrom.value, dateTo: dateTo.value, page: 1 };
-    if (state.dateFrom && state.dateTo && state.dateFrom > state.dateTo) {
-      renderError(state, ["تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."]);
-      return;
-    }
-    search(state, "push");
+    search({ ...current, dateFrom: dateFrom.value, dateTo: dateTo.value, page: 1 }, "push");
   });
 
   yearFacets.addEventListener("change", (event) => {

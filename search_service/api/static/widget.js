@@ -175,57 +175,54 @@
   };
 
   /**
-   * What the API refuses a search for, in Arabic (its messages are English, for programs), matched on
-   * its messages; ``n`` is the last number of the message (a limit). ``typing``: a refusal that a query
-   * still being typed meets on its way (a sentence that begins with a stop word, a quote not yet closed).
+   * Why the API refused a query (the ``reason`` of an ``invalid_query`` error; its messages are English,
+   * for programs), in Arabic: ``[typing, text(limit)]``. ``typing``: a refusal that a query still being
+   * typed meets on its way (a sentence that begins with a stop word, a quote not yet closed).
    */
-  const REFUSALS = [
-    [/stop words/, true, () => "كلمات البحث كلها من الكلمات الشائعة (مثل «في» و«من») التي لا يُبحث بها وحدها: أضف كلمة تحمل المعنى."],
-    [/unbalanced quotes/, true, () => "علامة التنصيص غير مغلقة: أغلق العبارة بعلامة \" أو احذف العلامة."],
-    [/unbalanced brackets/, true, () => "الأقواس غير متوازنة: يحتاج كل قوس ( إلى قوس يغلقه )."],
-    [/nested too deep/, false, (n) => `الأقواس متداخلة أكثر مما يُقبل (${n} مستوى على الأكثر).`],
-    [/letters before/, true, () => "اكتب بداية أطول للكلمة قبل * أو ? أو ~ (مثل: تحال*)."],
-    [/~ needs a number/, true, () => "تحتاج ~ بعد العبارة إلى عدد: \"وزراء الخارجية\"~2 تسمح بكلمتين بين كلماتها."],
-    [/too many wildcard/, false, (n) => `في البحث كلمات كثيرة بـ * أو ? أو ~ (${n} على الأكثر): احذف بعضها.`],
-    [/too many words/, false, (n) => `كلمات البحث كثيرة (${n} على الأكثر): احذف بعضها.`],
-    [/too long|Length must be/, false, (n) => `البحث أطول مما يُقبل (${n} حرف على الأكثر): اختصره.`],
-    [/took longer/, false, () => "استغرق هذا البحث وقتًا طويلًا فأُوقف: استعمل كلمات أقل أو أدق."],
-    [/query is empty/, true, () => "اكتب كلمة واحدة على الأقل."],
-    [/paged up to/, false, (n) => `تُعرض النتائج حتى النتيجة ${n} فقط: اختر صفحة سابقة.`],
-    [/is after/, false, () => "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."],
-  ];
+  const REFUSALS = {
+    nothing_meaningful: [true, () => "كلمات البحث كلها من الكلمات الشائعة (مثل «في» و«من») التي لا يُبحث بها وحدها: أضف كلمة تحمل المعنى."],
+    unbalanced_quotes: [true, () => "علامة التنصيص غير مغلقة: أغلق العبارة بعلامة \" أو احذف العلامة."],
+    unbalanced_brackets: [true, () => "الأقواس غير متوازنة: يحتاج كل قوس ( إلى قوس يغلقه )."],
+    brackets_too_deep: [false, (n) => `الأقواس متداخلة أكثر مما يُقبل (${n} مستوى على الأكثر).`],
+    wildcard_too_short: [true, () => "اكتب بداية أطول للكلمة قبل * أو ? أو ~ (مثل: تحال*)."],
+    slop_without_number: [true, () => "تحتاج ~ بعد العبارة إلى عدد: \"وزراء الخارجية\"~2 تسمح بكلمتين بين كلماتها."],
+    too_many_expanding_words: [false, (n) => `في البحث كلمات كثيرة بـ * أو ? أو ~ (${n} على الأكثر): احذف بعضها.`],
+    too_many_words: [false, (n) => `كلمات البحث كثيرة (${n} على الأكثر): احذف بعضها.`],
+    too_long: [false, (n) => `البحث أطول مما يُقبل (${n} حرف على الأكثر): اختصره.`],
+    too_slow: [false, () => "استغرق هذا البحث وقتًا طويلًا فأُوقف: استعمل كلمات أقل أو أدق."],
+    empty: [true, () => "اكتب كلمة واحدة على الأقل."],
+    page_too_deep: [false, (n) => `تُعرض النتائج حتى النتيجة ${n} فقط: اختر صفحة سابقة.`],
+  };
 
-  /** A parameter the API refused, with no finer reason known. */
+  /** A parameter the API refused (an ``invalid_request`` error names them), in Arabic. */
   function parameterText(name) {
-    if (name === "date_from" || name === "date_to") return `«${PARAMETERS[name]}» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31.`;
+    const dated = `«${PARAMETERS[name]}» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31.`;
+    if (name === "date_from") return `${dated} أو لعله بعد تاريخ النهاية.`;
+    if (name === "date_to") return dated;
+    if (name === "q") return "كلمات البحث فارغة أو أطول مما يُقبل.";
+    if (name === "page") return "رقم الصفحة غير صالح، أو أبعد مما تُعرض إليه النتائج: اختر صفحة سابقة.";
     return PARAMETERS[name] ? `قيمة «${PARAMETERS[name]}» غير صالحة.` : MESSAGES.invalid;
   }
 
   /**
    * An error of the API as its users read it: ``{texts, typing}``, Arabic texts chosen by the HTTP
-   * status (0: the service was not reached), the error's code and its messages; ``typing`` when the
-   * query was refused only for what a query still being typed has.
+   * status (0: the service was not reached), the error's code, and the refused query's reason or the
+   * refused parameters' names; ``typing`` when the query was refused only for what a query still being
+   * typed has.
    */
   function errorDescription(error, httpStatus) {
     if (!httpStatus) return { texts: [MESSAGES.unreachable], typing: false };
     const code = error && error.code;
     if (code === "index_unavailable") return { texts: [MESSAGES.noIndex], typing: false };
-    if (code !== "invalid_query" && code !== "invalid_request") {
-      return { texts: [`أجابت خدمة البحث بخطأ (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`], typing: false };
+    if (code === "invalid_query" && REFUSALS[error.reason]) {
+      const [typing, text] = REFUSALS[error.reason];
+      return { texts: [text(new Intl.NumberFormat(LOCALE).format(error.limit))], typing };
     }
-    const fields = Object.entries(error.fields || {});
-    const refused = fields.length ? fields : [["", [error.message]]];
-    const texts = [];
-    let typing = true;
-    for (const [name, messages] of refused) {
-      for (const message of [].concat(messages).map(String)) {
-        const refusal = REFUSALS.find(([pattern]) => pattern.test(message));
-        const limit = (message.match(/\d+/g) || []).pop();
-        texts.push(refusal ? refusal[2](limit && new Intl.NumberFormat(LOCALE).format(Number(limit))) : parameterText(name));
-        typing = typing && Boolean(refusal && refusal[1]);
-      }
+    if (code === "invalid_query" || code === "invalid_request") {
+      const texts = [...new Set(Object.keys(error.fields || {}).map(parameterText))];
+      return { texts: texts.length && code === "invalid_request" ? texts : [MESSAGES.invalid], typing: false };
     }
-    return { texts: [...new Set(texts)], typing };
+    return { texts: [`أجابت خدمة البحث بخطأ (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`], typing: false };
   }
 
   /** The names of a comma-separated list; ``\,`` is a comma inside a name, ``\\`` a backslash. */
