@@ -57,7 +57,7 @@ HOST_PAGE = """<!doctype html>
 <p id="host-text">Its own text, its own styles.</p>
 <input id="host-input" placeholder="the host's own input">
 <div id="column">
-<arabic-search endpoint="{server}" placeholder="ابحث في الأخبار…" per-page="5" {attributes}></arabic-search>
+<arabic-search endpoint="{server}" placeholder="ابحث في الأخبار…" {attributes}></arabic-search>
 </div>
 </body></html>
 """
@@ -167,7 +167,8 @@ def no_index_server(tmp_path_factory):
 def host_site(tmp_path_factory):
     """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget.
 
-    The page has a strict Content-Security-Policy unless ``policy=False``; ``attributes`` go on the element.
+    The page has a strict Content-Security-Policy unless ``policy=False``; ``attributes`` go on the element
+    (with ``per-page="5"`` unless they set it).
     """
     root = tmp_path_factory.mktemp("host-site")
     handler = functools.partial(QuietHandler, directory=str(root))
@@ -176,6 +177,7 @@ def host_site(tmp_path_factory):
     thread.start()
 
     def page(name, endpoint, policy=True, attributes=""):
+        attributes = attributes if "per-page=" in attributes else f'per-page="5" {attributes}'
         meta = f'<meta http-equiv="Content-Security-Policy" content="{HOST_POLICY.format(server=endpoint)}">'
         html = HOST_PAGE.format(policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint, attributes=attributes)
         (root / name).write_text(html, encoding="utf-8")
