@@ -41,7 +41,7 @@ def main():
 
 
 @main.command("reindex")
-@click.option("--source", "sources", multiple=True, type=click.Path(), help="File or directory (.txt, .jsonl); repeatable. Default: seeds/.")
+@click.option("--source", "sources", multiple=True, type=click.Path(), help="File or directory (.txt, .jsonl, .html, .htm); repeatable. Default: seeds/.")
 @index_option
 def reindex_command(sources, index_dir):
     """Build a new index from the sources and swap it in atomically.

@@ -1,6 +1,7 @@
 """The command line as operators use it: exit codes, one-line errors, JSON output, batch runs."""
 
 import json
+import pathlib
 import subprocess
 import sys
 import urllib.error
@@ -38,6 +39,14 @@ def test_reindex_seeds_exits_zero_and_summarises(tmp_path):
     assert "indexed 5 documents" in result.output
 
 
+def test_web_pages_are_indexed_and_searched_by_their_article(tmp_path):
+    web = pathlib.Path(__file__).parent / "data" / "ingest" / "web"
+    assert "indexed 2 documents, 5 paragraphs" in run("reindex", "--source", web, "--index", tmp_path / "index").output
+    found = json.loads(run("search", "السودان", "--index", tmp_path / "index", "--json").output)
+    assert [r["id"] for r in found["results"]] == ["cairo#1"] and found["results"][0]["document"]["date"] == "2024-04-02"
+    assert json.loads(run("search", "الأكثر قراءة", "--index", tmp_path / "index", "--json").output)["total"] == 0
+
+
 def test_reindex_with_skipped_records_exits_3_and_reports_file_and_line(tmp_path):
     corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "نص سليم عن الاقتصاد"}, "{broken", {"id": "b"}])
     result = run("reindex", "--source", corpus, "--index", tmp_path / "index")
@@ -65,7 +74,7 @@ def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
     (tmp_path / "mistyped").mkdir()
     (tmp_path / "mistyped" / "notes.md").write_text("# not a corpus", encoding="utf-8")
     bad = write_jsonl(tmp_path / "bad.jsonl", ["{broken"])
-    for source, reason in (tmp_path / "mistyped", "no .txt or .jsonl document"), (bad, f"1 records skipped, the first: {bad}:1"):
+    for source, reason in (tmp_path / "mistyped", "no .txt, .jsonl, .html or .htm document"), (bad, f"1 records skipped, the first: {bad}:1"):
         result = run("reindex", "--source", source, "--index", index)
         assert result.exit_code == 1 and result.output.count("\n") == 1
         assert "nothing to index" in result.output and reason in result.output and "unchanged" in result.output

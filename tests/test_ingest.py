@@ -413,6 +413,33 @@ def test_a_directory_that_cannot_be_listed_is_reported(tmp_path):
         (tmp_path / "locked").chmod(0o755)
 
 
+WEB = DATA / "web"
+
+
+def test_a_web_page_is_its_article_with_the_metadata_its_markup_declares():
+    page = documents(WEB / "rome.html")["rome"]
+    assert page.title == "وزراء خارجية التحالف يجتمعون في روما"
+    assert (page.date, page.source, page.url) == (datetime.date(2024, 3, 29), "بوابة الأخبار", "https://news.example/2024/03/29/rome")
+    # The article's paragraphs only: no headline, dateline, menu, most-read list or footer.
+    assert len(page.paragraphs) == 3 and page.paragraphs[0].startswith("اجتمع وزراء خارجية دول التحالف")
+    assert not any(word in " ".join(page.paragraphs) for word in ("الرئيسية", "الأكثر قراءة", "الحقوق", "فيسبوك", "29 مارس"))
+
+
+def test_a_web_page_in_the_encoding_it_declares_takes_its_date_and_source_from_the_text_and_folder():
+    page = documents(WEB / "cairo.htm")["cairo"]  # windows-1256, no metadata in its markup
+    assert (page.title, page.date, page.source) == ("مباحثات في القاهرة حول الأزمة", datetime.date(2024, 4, 2), "web")
+    assert len(page.paragraphs) == 2 and "السوداني" in page.paragraphs[0]
+    assert not any("محفوظة" in p or "اتصل بنا" in p for p in page.paragraphs)
+
+
+def test_a_web_page_without_an_article_is_skipped_and_reported(tmp_path):
+    (tmp_path / "empty.html").write_text("<html><body><nav>الرئيسية</nav></body></html>", encoding="utf-8")
+    (tmp_path / "binary.html").write_bytes(bytes(range(256)))
+    assert sorted((r.file, r.reason) for r in skipped(tmp_path)) == [
+        (str(tmp_path / name), "no article text found in the page") for name in ("binary.html", "empty.html")
+    ]
+
+
 def test_named_file_of_unsupported_type_is_skipped_and_reported(tmp_path):
     (tmp_path / "notes.md").write_text("# notes", encoding="utf-8")
     (record,) = skipped(tmp_path / "notes.md")

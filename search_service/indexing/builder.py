@@ -14,7 +14,7 @@ from search_service.indexing.store import MANIFEST, current_generation, publish_
 from search_service.indexing.writing import paragraphs, write_index
 from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.near_duplicates import duplicate_groups
-from search_service.ingest.sources import SourceError
+from search_service.ingest.sources import FILE_TYPES, SourceError
 
 LOCK_FILE = ".reindex.lock"
 BUILDING_PREFIX = ".building-"
@@ -111,7 +111,7 @@ def reindex(sources, index_dir, on_progress=None):
 
 def _nothing_indexed(sources, skipped):
     names = ", ".join(map(str, sources))
-    reasons = f"{len(skipped)} records skipped, the first: {skipped[0]}" if skipped else "no .txt or .jsonl document"
+    reasons = f"{len(skipped)} records skipped, the first: {skipped[0]}" if skipped else f"no {FILE_TYPES} document"
     return f"nothing to index in {names} ({reasons}); the live index is unchanged"
 
 

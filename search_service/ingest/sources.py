@@ -4,11 +4,14 @@ import os
 import pathlib
 
 from search_service.ingest.documents import SkippedRecord
+from search_service.ingest.html_files import read_html_file
 from search_service.ingest.jsonl_files import read_jsonl_file
 from search_service.ingest.text_files import read_text_file
 
 #: A reader takes a path and yields ``(line number or None, Document or SkippedRecord)``.
-READERS = {".txt": read_text_file, ".jsonl": read_jsonl_file}
+READERS = {".txt": read_text_file, ".jsonl": read_jsonl_file, ".html": read_html_file, ".htm": read_html_file}
+#: The file types the readers handle, as messages name them.
+FILE_TYPES = " or ".join((", ".join(list(READERS)[:-1]), list(READERS)[-1]))
 
 
 class SourceError(Exception):
@@ -43,7 +46,7 @@ def _records(paths):
             continue
         reader = READERS.get(path.suffix.lower())
         if reader is None:
-            reason = f"unsupported file type {path.suffix or '(none)'!r}: expected {' or '.join(READERS)}"
+            reason = f"unsupported file type {path.suffix or '(none)'!r}: expected {FILE_TYPES}"
             yield SkippedRecord(str(path), None, reason)
             continue
         if path.exists() and not path.is_file():
