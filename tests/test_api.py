@@ -32,7 +32,7 @@ def search(base, **params):
 def assert_error(status_body, status):
     code, _, body = status_body
     assert code == status
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"]) <= {"code", "message", "fields", "reason", "limit"}
     assert body["error"]["message"] and "Traceback" not in body["error"]["message"]
 
 
