@@ -2,7 +2,9 @@
 
 - At most one prefix is removed, the first that matches in ``PREFIXES``; after an article, a
   ال that begins the word itself goes too, as it does from the word alone (الالتزام, التزام → تزام).
-- Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it.
+- Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it; a word of
+  five letters or more ending in يا loses that alone (سوريا, سورية and السوري → سور; تركيا and
+  التركي → ترك; حاليا and الحالي → حال), as a country and an adverb meet their adjective.
 - A prefix or suffix is removed only if at least ``MIN_STEM`` letters remain; the conjunction و
   only from words of four letters or more (وجد, ورد, وصل keep their first letter).
 - A word may also begin with a one-letter preposition or the conjunction ف (بقوم، لقوم، فقال), which
@@ -24,6 +26,11 @@ PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 ARTICLES = PREFIXES[:-1]
 #: Lucene's light10 suffixes (ية and ة meet only words given to ``stem`` unnormalised).
 SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+
+#: The ending of a country's name and of an adverb from an adjective (سوريا، حاليا), removed alone
+#: from words that keep ``MIN_NISBA_STEM`` letters, so that they meet their adjective (السوري، الحالي).
+NISBA_ALEF = "يا"
+MIN_NISBA_STEM = 3
 
 #: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل ك, conjunction ف).
 ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
@@ -75,6 +82,8 @@ def strip_article(word):
 
 
 def _strip_suffixes(word):
+    if word.endswith(NISBA_ALEF) and len(word) >= len(NISBA_ALEF) + MIN_NISBA_STEM:
+        return word[: -len(NISBA_ALEF)]
     for suffix in SUFFIXES:
         if word.endswith(suffix) and len(word) >= len(suffix) + MIN_STEM:
             word = word[: -len(suffix)]
