@@ -41,7 +41,7 @@ def test_reindex_seeds_exits_zero_and_summarises(tmp_path):
 
 def test_web_pages_are_indexed_and_searched_by_their_article(tmp_path):
     web = pathlib.Path(__file__).parent / "data" / "ingest" / "web"
-    assert "indexed 2 documents, 5 paragraphs" in run("reindex", "--source", web, "--index", tmp_path / "index").output
+    assert "indexed 3 documents, 9 paragraphs" in run("reindex", "--source", web, "--index", tmp_path / "index").output
     found = json.loads(run("search", "السودان", "--index", tmp_path / "index", "--json").output)
     assert [r["id"] for r in found["results"]] == ["cairo#1"] and found["results"][0]["document"]["date"] == "2024-04-02"
     assert json.loads(run("search", "الأكثر قراءة", "--index", tmp_path / "index", "--json").output)["total"] == 0

@@ -432,12 +432,25 @@ def test_a_web_page_in_the_encoding_it_declares_takes_its_date_and_source_from_t
     assert not any("محفوظة" in p or "اتصل بنا" in p for p in page.paragraphs)
 
 
-def test_a_web_page_without_an_article_is_skipped_and_reported(tmp_path):
+def test_a_web_pages_title_is_its_headline_and_its_short_lines_and_dateline_anywhere_count():
+    page = documents(WEB / "portal.html")["portal"]  # og:title with the site's name, the date in a <div>
+    assert (page.title, page.date) == ("افتتاح مستشفى جديد في الجيزة بسعة خمسمائة سرير", datetime.date(2024, 3, 29))
+    # Short lines of the article are its own (a lead, a closing question); a <template> is shown nowhere.
+    assert page.paragraphs[0] == "خدمة مجانية للأطفال" and page.paragraphs[-1] == "هل يكفي ذلك؟"
+    assert len(page.paragraphs) == 4 and not any("قالب" in p for p in page.paragraphs)
+
+
+def test_a_web_page_without_an_article_or_of_no_text_is_skipped_and_reported(tmp_path):
     (tmp_path / "empty.html").write_text("<html><body><nav>الرئيسية</nav></body></html>", encoding="utf-8")
     (tmp_path / "binary.html").write_bytes(bytes(range(256)))
-    assert sorted((r.file, r.reason) for r in skipped(tmp_path)) == [
-        (str(tmp_path / name), "no article text found in the page") for name in ("binary.html", "empty.html")
+    article = (WEB / "rome.html").read_text(encoding="utf-8")
+    (tmp_path / "utf16.html").write_bytes(article.encode("utf-16-le"))  # no byte order mark
+    (tmp_path / "marked.html").write_bytes(article.encode("utf-16"))  # with one: read
+    not_text = "not a web page: binary data, or UTF-16 without a byte order mark"
+    assert sorted((pathlib.Path(r.file).name, r.reason) for r in skipped(tmp_path)) == [
+        ("binary.html", not_text), ("empty.html", "no article text found in the page"), ("utf16.html", not_text),
     ]
+    assert documents(tmp_path / "marked.html")["marked"].paragraphs == documents(WEB / "rome.html")["rome"].paragraphs
 
 
 def test_named_file_of_unsupported_type_is_skipped_and_reported(tmp_path):

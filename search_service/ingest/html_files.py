@@ -2,21 +2,28 @@
 
 trafilatura finds the article in the page (navigation, sidebars, related links, comments and footers
 are left out) and the metadata the page declares in its markup: title, publication date, site name
-and canonical address. Its text then goes through the rules of a plain-text page
-(``text_files.page_document``), which take out the headline, datelines, credits, markers and
-repeated lines the article kept; what the markup declares comes first, what the text shows fills
-the gaps. Pages in any encoding they declare are read.
+and canonical address. The article's lines then go through the rules of a plain-text page that
+hold anywhere in it (``text_files.page_document`` without a page frame: datelines, credits,
+markers, repeated lines); the title is the page's headline. What the markup declares comes
+first; what the text shows fills the gaps, the date from a dateline anywhere in the page. Pages in
+any encoding they declare are read; binary files and UTF-16 without a byte order mark are not.
 """
 
+import codecs
 import datetime
 import pathlib
 
+from search_service.ingest import metadata
 from search_service.ingest.documents import Document, SkippedRecord, text_lines
-from search_service.ingest.text_files import page_document
+from search_service.ingest.text_files import looks_binary, page_document
 
 #: Where trafilatura looks for the publication date: what the page declares (meta tags, structured
 #: data, time elements, its address), never a guess from dates in the text.
 DATE_SOURCES = {"extensive_search": False, "original_date": True}
+#: Markup trafilatura would take for text though no browser shows it.
+HIDDEN = "//template"
+#: Byte order marks of UTF-16, whose text is full of control bytes.
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def read_html_file(path):
@@ -29,22 +36,36 @@ def read_html_file(path):
     except OSError as error:
         yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
         return
+    if looks_binary(data) and not data.startswith(_UTF16_MARKS):
+        yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")
+        return
     found = trafilatura.bare_extraction(
-        data, with_metadata=True, favor_precision=True, include_comments=False, date_extraction_params=DATE_SOURCES,
+        data, with_metadata=True, favor_precision=True, include_comments=False,
+        date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
     )
-    page = page_document(path.stem, text_lines(found.text or "") if found else [], default_source=None)
-    paragraphs = tuple(line for line in page.paragraphs if line != found.title) if found else ()
-    if not paragraphs:
+    tree = trafilatura.load_html(data)
+    title = _headline(tree, found.title if found else None)
+    lines = text_lines(found.text or "") if found else []
+    page = page_document(path.stem, [line for line in lines if line != title], framed=False)
+    if not page.paragraphs:
         yield None, SkippedRecord(str(path), None, "no article text found in the page")
         return
     yield None, Document(
         id=page.id,
-        paragraphs=paragraphs,
-        title=found.title or page.title,
-        date=_date(found.date) or page.date,
+        paragraphs=page.paragraphs,
+        title=title,
+        date=_date(found.date) or page.date or _dateline_date(tree),
         source=found.sitename or page.source or found.hostname or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
+
+
+def _headline(tree, declared):
+    """The page's title: its first ``<h1>`` where the title the markup declares holds it or was cut
+    from it (a declared title may carry the site's name, or be cut short), else the declared one."""
+    heading = tree.find(".//h1") if tree is not None else None
+    shown = " ".join(heading.text_content().split()) if heading is not None else ""
+    return shown if shown and declared and (shown in declared or declared in shown) else declared
 
 
 def _date(text):
@@ -53,3 +74,9 @@ def _date(text):
         return datetime.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _dateline_date(tree):
+    """The date of the first dateline among the texts of a parsed page (None without one)."""
+    texts = text_lines("\n".join(tree.itertext())) if tree is not None else []
+    return next(filter(None, (metadata.find_date(line) for line in texts if metadata.is_dateline(line))), None)

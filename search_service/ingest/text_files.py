@@ -31,9 +31,10 @@ MAX_CONTROL_SHARE = 0.05
 _CONTROL_BYTES = bytes(set(range(32)) - set(b"\t\n\r"))
 
 
-def _looks_utf16(data):
-    """Whether ``data`` is UTF-16 without a byte order mark, which decodes as UTF-8 too: each
-    Arabic letter gives a control byte (U+0627 is 27 06) and each space or digit a NUL."""
+def looks_binary(data):
+    """Whether ``data`` is no text a reader can take: binary, or UTF-16 without a byte order mark,
+    which decodes as UTF-8 too (each Arabic letter gives a control byte, U+0627 is 27 06, and each
+    space or digit a NUL)."""
     return len(data) - len(data.translate(None, _CONTROL_BYTES)) > MAX_CONTROL_SHARE * len(data)
 
 
@@ -42,7 +43,7 @@ def read_text_file(path):
     path = pathlib.Path(path)
     try:
         data = path.read_bytes()
-        text = None if _looks_utf16(data) else data.decode("utf-8-sig")
+        text = None if looks_binary(data) else data.decode("utf-8-sig")
     except OSError as error:
         yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
         return
@@ -58,23 +59,20 @@ def read_text_file(path):
         yield None, SkippedRecord(str(path), None, "empty document: no paragraph left after removing page boilerplate")
 
 
-def page_document(document_id, lines, default_source=None):
-    """The document in the non-blank ``lines`` of a page: headline, dateline, source, paragraphs."""
+def page_document(document_id, lines, default_source=None, framed=True):
+    """The document in the non-blank ``lines`` of a page: headline, dateline, source, paragraphs.
+
+    A ``framed`` page still has its header block and footer (a page saved as text); without them
+    (an article already taken out of its page) only the lines that are furniture anywhere go, and
+    the title is None.
+    """
     source, furniture = metadata.follow_notices(lines)
     furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(lines)
     datelines = [i for i, line in enumerate(lines) if metadata.is_dateline(line)]
     urls = {i: url for i, url in enumerate(map(metadata.url_of, lines)) if url}
     furniture |= set(datelines) | set(urls)
     furniture |= {i for i, line in enumerate(lines) if boilerplate.is_marker(line) or boilerplate.is_fragment(line)}
-
-    content = [i for i, line in enumerate(lines) if i not in furniture]
-    body_start = next((i for i in content if boilerplate.is_body_line(lines[i])), None)
-    header = range(body_start) if body_start is not None and body_start <= MAX_HEADER_LINES else range(0)
-    body_end = max((i for i in content if boilerplate.is_sentence(lines[i])), default=len(lines) - 1)
-    footer = range(body_end + 1, len(lines))
-    title = _headline([lines[i] for i in header if i not in furniture])
-    furniture |= set(header)
-    furniture |= {i for i in footer if boilerplate.word_count(lines[i]) < MAX_FOOTER_WORDS}
+    title = _take_frame(lines, furniture) if framed else None
 
     dates = (metadata.find_date(lines[i]) for i in datelines)
     return Document(
@@ -85,6 +83,19 @@ def page_document(document_id, lines, default_source=None):
         source=source or default_source,
         url=next(iter(urls.values()), None),
     )
+
+
+def _take_frame(lines, furniture):
+    """Add the page's header block and footer to ``furniture``; return the headline, if any."""
+    content = [i for i, line in enumerate(lines) if i not in furniture]
+    body_start = next((i for i in content if boilerplate.is_body_line(lines[i])), None)
+    header = range(body_start) if body_start is not None and body_start <= MAX_HEADER_LINES else range(0)
+    body_end = max((i for i in content if boilerplate.is_sentence(lines[i])), default=len(lines) - 1)
+    footer = range(body_end + 1, len(lines))
+    title = _headline([lines[i] for i in header if i not in furniture])
+    furniture |= set(header)
+    furniture |= {i for i in footer if boilerplate.word_count(lines[i]) < MAX_FOOTER_WORDS}
+    return title
 
 
 def _headline(candidates):
