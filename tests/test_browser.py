@@ -107,13 +107,18 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+def serving(tmp_path_factory, name, records):
+    """A real server over an index of JSONL ``records``, until the module's tests are done."""
+    tmp = tmp_path_factory.mktemp(name)
+    index = build_index(tmp / "index", write_jsonl(tmp / f"{name}.jsonl", records))
+    with running_server(index) as base:
+        yield base
+
+
 @pytest.fixture(scope="module")
 def markup_server(tmp_path_factory):
     """A real server over an index whose documents hold HTML markup in their text and title."""
-    tmp = tmp_path_factory.mktemp("markup")
-    index = build_index(tmp / "index", write_jsonl(tmp / "markup.jsonl", MARKUP_DOCUMENTS))
-    with running_server(index) as base:
-        yield base
+    yield from serving(tmp_path_factory, "markup", MARKUP_DOCUMENTS)
 
 
 # A news agency's name with a comma, and a paragraph in Latin letters beside Arabic ones.
@@ -129,19 +134,13 @@ LATIN_DOCUMENTS = [
 @pytest.fixture(scope="module")
 def latin_server(tmp_path_factory):
     """A real server over a Latin document and an Arabic one, from two sources, one with a comma in its name."""
-    tmp = tmp_path_factory.mktemp("latin")
-    index = build_index(tmp / "index", write_jsonl(tmp / "latin.jsonl", LATIN_DOCUMENTS))
-    with running_server(index) as base:
-        yield base
+    yield from serving(tmp_path_factory, "latin", LATIN_DOCUMENTS)
 
 
 @pytest.fixture(scope="module")
 def republished_server(tmp_path_factory):
     """A real server over fifteen news documents that republish the same paragraph."""
-    tmp = tmp_path_factory.mktemp("republished")
-    index = build_index(tmp / "index", write_jsonl(tmp / "republished.jsonl", republished(15)))
-    with running_server(index) as base:
-        yield base
+    yield from serving(tmp_path_factory, "republished", republished(15))
 
 
 @pytest.fixture(scope="module")
