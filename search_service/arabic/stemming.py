@@ -108,7 +108,9 @@ def prefix_variant(word):
     """The stem of a normalised word without a leading ب ل ك or ف, or None when that does not apply.
 
     It applies to words of ``MIN_WAW_WORD`` letters or more that are not protected and do not begin
-    with an article (whose prefix ``stem`` already removes).
+    with an article (whose prefix ``stem`` already removes), and gives a stem of three letters or
+    more: a stem of two left by a preposition is mostly a piece of another word (فرعون is no ف + رع,
+    بعده no ب + عد).
 
     >>> prefix_variant("لقومه"), prefix_variant("قوم"), prefix_variant("بالقوم")
     ('قوم', None, None)
@@ -121,7 +123,7 @@ def prefix_variant(word):
     ):
         return None
     variant = stem(word[1:])
-    return variant if variant != stem(word) else None
+    return variant if variant != stem(word) and len(variant) > MIN_STEM else None
 
 
 def waw_variant(word):
