@@ -86,6 +86,13 @@ def test_a_phrase_of_one_word_marks_what_the_word_marks(text, stem, slop):
     assert matched_spans(text, set(), set(), (((stem,), slop),)) == matched_spans(text, {stem}, set())
 
 
+def test_a_phrase_of_a_repeated_word_over_a_paragraph_of_it_is_marked_at_once():
+    # Every chain of positions would be C(200, 7); the words that make the phrase are found in one pass each way.
+    text = " ".join(["الحكومة"] * 200)
+    assert len(matched_spans(text, set(), set(), ((("حكوم",) * 7, 200),))) == 200
+    assert matched_spans(text, set(), set(), ((("حكوم",) * 201, 1),)) == []  # longer than the paragraph
+
+
 @pytest.fixture(scope="module")
 def live(seeds_index):
     return LiveIndex(seeds_index)

@@ -74,25 +74,33 @@ def matched_spans(text, stems, exact_forms, phrases=()):
 def _phrase_words(forms, holding, phrases):
     """The numbers of the words (of their normalised ``forms``) that make one of the ``phrases``:
     each phrase word 1 to ``slop`` positions after the one before it, positions counted as the
-    index counts them (stop words and empty forms take none)."""
+    index counts them (stop words and empty forms take none). A word makes the phrase when a
+    chain of such positions through it runs from the phrase's first word to its last: the
+    positions each word can be reached at are kept going forward, those the last word can still
+    be reached from going back, so that repeated words cost no more than the positions they hold."""
     kept = [bool(form) and form not in STOP_WORDS for form in forms]
     positions = list(itertools.accumulate(kept, initial=0))  # a kept word's position: the kept words before it
     words = set()
     for phrase, slop in phrases:
-        # Each phrase word's candidates, by position.
+        # Each phrase word's candidates: position -> word number.
         candidates = [
             {positions[n]: n for n in sorted(holding) if kept[n] and stem in form_stems(forms[n])} for stem in phrase
         ]
-        chains = [(position, (number,)) for position, number in candidates[0].items()]
+        reached = [sorted(candidates[0])]
         for following in candidates[1:]:
-            chains = [
-                (position, chain + (number,))
-                for end, chain in chains
-                for position, number in following.items()
-                if 1 <= position - end <= slop
-            ]
-        words.update(number for _, chain in chains for number in chain)
+            reached.append([p for p in sorted(following) if _any_within(reached[-1], p - slop, p - 1)])
+        completing = reached[-1]
+        for index in range(len(phrase) - 1, -1, -1):
+            if index < len(phrase) - 1:
+                completing = [p for p in reached[index] if _any_within(completing, p + 1, p + slop)]
+            words.update(candidates[index][p] for p in completing)
     return words
+
+
+def _any_within(ordered, low, high):
+    """Whether the ascending list ``ordered`` holds a value from ``low`` to ``high``."""
+    at = bisect.bisect_left(ordered, low)
+    return at < len(ordered) and ordered[at] <= high
 
 
 def _window(text, spans, size):
