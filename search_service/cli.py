@@ -12,7 +12,7 @@ from search_service.evaluation import EvaluationInputError, evaluate, format_tab
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
-from search_service.search import COLLAPSES, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, paging_error, search
+from search_service.search import COLLAPSES, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
@@ -167,9 +167,6 @@ def _print_json(live, request):
     """The body ``GET /api/search`` answers, a refused query's error body included (exit 1)."""
     from search_service.api import errors, schemas
 
-    if paging := paging_error(request.page, request.per_page):
-        click.echo(schemas.to_json(errors.invalid_request_body({"page": [paging]})), nl=False)
-        sys.exit(1)
     try:
         result = search(live, request)
     except QueryError as error:

@@ -147,17 +147,20 @@ def test_bad_search_input_gets_a_json_4xx(live_server, params, status):
 
 
 @pytest.mark.parametrize(
-    "q, reason, limit",
+    "params, reason, limit",
     [
-        ('"التحالف', "unbalanced_quotes", None),
-        ("في من", "nothing_meaningful", None),
-        ("ك*", "wildcard_too_short", 2),
-        ("داعش " * 60, "too_many_words", 50),
-        ("(" * 21 + "داعش" + ")" * 21, "brackets_too_deep", 20),
+        ({"q": '"التحالف'}, "unbalanced_quotes", None),
+        ({"q": "في من"}, "nothing_meaningful", None),
+        ({"q": "ك*"}, "wildcard_too_short", 2),
+        ({"q": "داعش " * 60}, "too_many_words", 50),
+        ({"q": "(" * 21 + "داعش" + ")" * 21}, "brackets_too_deep", 20),
+        ({"q": ""}, "empty", None),
+        ({"q": "x" * 501}, "too_long", 500),
+        ({"q": "داعش", "page": 101}, "page_too_deep", 1000),
     ],
 )
-def test_a_refused_query_says_why_for_programs_to_word_it(live_server, q, reason, limit):
-    status, _, body = search(live_server, q=q)
+def test_a_refused_query_says_why_for_programs_to_word_it(live_server, params, reason, limit):
+    status, _, body = search(live_server, **params)
     assert status == 400 and body["error"]["code"] == "invalid_query"
     assert body["error"]["reason"] == reason and body["error"].get("limit") == limit
 

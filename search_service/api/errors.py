@@ -36,7 +36,7 @@ def invalid_request_body(fields):
 def query_error_body(error):
     """The body of a ``QueryError``: the query is refused, with what to change, why (``reason``,
     for programs that word it themselves) and the limit it passed (``limit``, when it has one)."""
-    body = error_body("invalid_query", str(error), {"q": [str(error)]})
+    body = error_body("invalid_query", str(error), {error.field: [str(error)]})
     body["error"]["reason"] = error.reason
     if error.limit is not None:
         body["error"]["limit"] = error.limit

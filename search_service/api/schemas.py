@@ -3,14 +3,18 @@
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from search_service.search import COLLAPSES, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS, paging_error
+from search_service.search import COLLAPSES, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS
 
 
 class SearchArgs(Schema):
     """Query-string parameters of ``GET /api/search``."""
 
-    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_QUERY_LENGTH), metadata={"description": "the query"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page"})
+    # The query's length and the page's depth are checked by the search, which says why it refuses them.
+    q = fields.String(required=True, metadata={"description": "the query", "minLength": 1, "maxLength": MAX_QUERY_LENGTH})
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1),
+        metadata={"description": f"1-based page; page × per_page at most {MAX_DEPTH}"},
+    )
     per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     source = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list, metadata={"description": "only these sources (repeatable)"})
     date_from = fields.Date("%Y-%m-%d", load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
@@ -34,11 +38,6 @@ class SearchArgs(Schema):
     def dates_in_order(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError("date_from is after date_to", field_name="date_from")
-
-    @validates_schema(skip_on_field_errors=True)
-    def page_within_depth(self, data, **kwargs):
-        if error := paging_error(data["page"], data["per_page"]):
-            raise ValidationError(error, field_name="page")
 
 
 class DocumentMeta(Schema):

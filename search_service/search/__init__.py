@@ -3,10 +3,10 @@
 from search_service.search.documents import get_document
 from search_service.search.query import MAX_QUERY_LENGTH, REFUSALS, QueryError, parse_query
 from search_service.search.searcher import (
-    COLLAPSES, MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, paging_error, search, warm,
+    COLLAPSES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, search, warm,
 )
 
 __all__ = [
-    "COLLAPSES", "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "REFUSALS", "SORTS", "SearchPage", "SearchRequest", "get_document", "is_warm",
-    "paging_error", "parse_query", "search", "warm",
+    "COLLAPSES", "MAX_DEPTH", "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "REFUSALS", "SORTS", "SearchPage", "SearchRequest", "get_document", "is_warm",
+    "parse_query", "search", "warm",
 ]

@@ -113,11 +113,12 @@ _NAME_WORDS = frozenset(word for name in SYNONYMS for word in name)
 
 class QueryError(ValueError):
     """A query the service refuses; the message tells the user what to change, ``reason`` names the
-    refusal for programs (one of ``REFUSALS``) and ``limit`` is the limit it passed, if it has one."""
+    refusal for programs (one of ``REFUSALS``), ``limit`` is the limit it passed, if it has one, and
+    ``field`` the request's parameter to change (``q``, or ``page`` for a page too deep)."""
 
-    def __init__(self, message, reason, limit=None):
+    def __init__(self, message, reason, limit=None, field="q"):
         super().__init__(message)
-        self.reason, self.limit = reason, limit
+        self.reason, self.limit, self.field = reason, limit, field
 
 
 #: Why a query may be refused: ``QueryError.reason``.

@@ -302,17 +302,13 @@ def _total(searcher, request, text):
     return _collect(searcher, parsed, dataclasses.replace(request, q=text, page=1, per_page=1)).total
 
 
-def paging_error(page, per_page):
-    """Why a page is not given (None when it is): results are paged up to ``MAX_DEPTH`` deep."""
-    if page * per_page > MAX_DEPTH:
-        return f"results can be paged up to {MAX_DEPTH} deep: ask for an earlier page or fewer per page"
-    return None
-
-
 def search(live_index, request):
     """Search the live index; raises ``QueryError`` for queries the service refuses."""
-    if error := paging_error(request.page, request.per_page):
-        raise QueryError(error, "page_too_deep", MAX_DEPTH)
+    if request.page * request.per_page > MAX_DEPTH:
+        raise QueryError(
+            f"results can be paged up to {MAX_DEPTH} deep: ask for an earlier page or fewer per page",
+            "page_too_deep", MAX_DEPTH, field="page",
+        )
     started = time.perf_counter()
     with live_index.searcher(weighting=weighting()) as searcher:
         _warm_in_background(live_index, searcher)

@@ -199,8 +199,6 @@
     const dated = `«${PARAMETERS[name]}» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31.`;
     if (name === "date_from") return `${dated} أو لعله بعد تاريخ النهاية.`;
     if (name === "date_to") return dated;
-    if (name === "q") return "كلمات البحث فارغة أو أطول مما يُقبل.";
-    if (name === "page") return "رقم الصفحة غير صالح، أو أبعد مما تُعرض إليه النتائج: اختر صفحة سابقة.";
     return PARAMETERS[name] ? `قيمة «${PARAMETERS[name]}» غير صالحة.` : MESSAGES.invalid;
   }
 
