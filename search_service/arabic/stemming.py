@@ -4,7 +4,8 @@
   ال that begins the word itself goes too, as it does from the word alone (الالتزام, التزام → تزام).
 - Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it; a word of
   five letters or more ending in يا loses that alone (سوريا, سورية and السوري → سور; تركيا and
-  التركي → ترك; حاليا and الحالي → حال), as a country and an adverb meet their adjective.
+  التركي → ترك; حاليا and الحالي → حال), as a country and an adverb meet their adjective; not a
+  plural in ايا (قضايا, ضحايا).
 - A prefix or suffix is removed only if at least ``MIN_STEM`` letters remain; the conjunction و
   only from words of four letters or more (وجد, ورد, وصل keep their first letter).
 - A word may also begin with a one-letter preposition or the conjunction ف (بقوم، لقوم، فقال), which
@@ -31,6 +32,8 @@ SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", 
 #: from words that keep ``MIN_NISBA_STEM`` letters, so that they meet their adjective (السوري، الحالي).
 NISBA_ALEF = "يا"
 MIN_NISBA_STEM = 3
+#: The ending of plurals such as قضايا and ضحايا, which keep their يا (قضا would be the judges' القضاة).
+BROKEN_PLURAL = "ايا"
 
 #: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل ك, conjunction ف).
 ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
@@ -82,7 +85,7 @@ def strip_article(word):
 
 
 def _strip_suffixes(word):
-    if word.endswith(NISBA_ALEF) and len(word) >= len(NISBA_ALEF) + MIN_NISBA_STEM:
+    if word.endswith(NISBA_ALEF) and not word.endswith(BROKEN_PLURAL) and len(word) >= len(NISBA_ALEF) + MIN_NISBA_STEM:
         return word[: -len(NISBA_ALEF)]
     for suffix in SUFFIXES:
         if word.endswith(suffix) and len(word) >= len(suffix) + MIN_STEM:
