@@ -433,7 +433,8 @@ def test_a_web_page_in_the_encoding_it_declares_takes_its_date_and_source_from_t
 
 
 def test_a_web_pages_title_is_its_headline_and_its_short_lines_and_dateline_anywhere_count():
-    page = documents(WEB / "portal.html")["portal"]  # og:title with the site's name, the date in a <div>
+    # og:title with the site's name, the logo in an <h1>, the headline in an <h2>, the date in a <div>
+    page = documents(WEB / "portal.html")["portal"]
     assert (page.title, page.date) == ("افتتاح مستشفى جديد في الجيزة بسعة خمسمائة سرير", datetime.date(2024, 3, 29))
     # Short lines of the article are its own (a lead, a closing question); a <template> is shown nowhere.
     assert page.paragraphs[0] == "خدمة مجانية للأطفال" and page.paragraphs[-1] == "هل يكفي ذلك؟"

@@ -60,12 +60,25 @@ def read_html_file(path):
     )
 
 
-def _headline(tree, declared):
-    """The page's title: its first ``<h1>`` where the title the markup declares holds it or was cut
-    from it (a declared title may carry the site's name, or be cut short), else the declared one."""
-    heading = tree.find(".//h1") if tree is not None else None
-    shown = " ".join(heading.text_content().split()) if heading is not None else ""
-    return shown if shown and declared and (shown in declared or declared in shown) else declared
+def _headline(tree, found_title):
+    """The page's title: its first ``<h1>`` or ``<h2>`` that the title the page declares was cut
+    from, or that makes most of it (a declared title may carry the site's name: a logo in an
+    ``<h1>`` makes only that part), else the declared title. The declared title is the longer of
+    trafilatura's and the ``<title>`` element's (trafilatura may take the logo for the title)."""
+    element = _text(tree.find(".//title")) if tree is not None else ""
+    declared = max((found_title or "", element), key=len) or None
+    if tree is None or not declared:
+        return declared
+    for heading in tree.iter("h1", "h2"):
+        shown = _text(heading)
+        if shown and (declared in shown or (shown in declared and 2 * len(shown) >= len(declared))):
+            return shown
+    return declared
+
+
+def _text(element):
+    """An element's text, its spaces collapsed ("" for none)."""
+    return " ".join(element.text_content().split()) if element is not None else ""
 
 
 def _date(text):
