@@ -544,10 +544,16 @@ def test_a_phrase_that_finds_nothing_suggests_its_words(live):
         ('داعش -"وزراء الخارجية"', 'داعش -"وزراء الخارجية"'),
         ('داعش ليس "وزراء الخارجية"', 'داعش ليس "وزراء الخارجية"'),
         ('"هل التعبير ""الآن خفف الله عنكم"" يعني"', "هل التعبير الآن خفف الله عنكم يعني"),
+        ('"داعش NOT سوريا"', '"داعش NOT سوريا"'),
+        ('"داعش ليس سوريا"', '"داعش ليس سوريا"'),
+        ('"التحال* الدولي"', '"التحال* الدولي"'),
     ],
-    ids=["near phrase", "excluded phrase", "phrase after NOT", "quotes doubled inside quotes"],
+    ids=[
+        "near phrase", "excluded phrase", "phrase after NOT", "quotes doubled inside quotes",
+        "operator in a phrase", "Arabic operator in a phrase", "wildcard in a phrase",
+    ],
 )
-def test_suggested_words_of_phrases_keep_what_was_excluded(typed, plain):
+def test_suggested_words_of_phrases_keep_what_was_excluded_or_would_be_syntax(typed, plain):
     assert query.without_quotes(typed) == plain
 
 

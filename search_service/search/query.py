@@ -615,14 +615,18 @@ def _boost(piece):
 
 def without_quotes(text):
     """The query with the phrases it asks for as plain words (``"وزير الخارجية"~2`` → ``وزير الخارجية``);
-    an excluded phrase (``-"..."``, ``NOT "..."``) stays one."""
+    an excluded phrase (``-"..."``, ``NOT "..."``) stays one, and so does a phrase whose words would
+    read as syntax out of quotes (``"داعش NOT سوريا"``, ``"التحال*"``)."""
 
     def unquoted(phrase):
         before = text[: phrase.start()]
         word_before = (before.split() or [""])[-1]
+        inside = phrase.group(0).rpartition('"')[0][1:]
         if before.endswith("-") or ARABIC_OPERATORS.get(word_before, word_before).endswith("NOT"):
             return phrase.group(0)
-        return phrase.group(0).rpartition('"')[0][1:]
+        if _ANY_SYNTAX.search(inside) or not _OPERATORS.isdisjoint(inside.split()):
+            return phrase.group(0)
+        return inside
 
     return " ".join(re.sub(_PHRASE, unquoted, text).split())
 
