@@ -441,6 +441,12 @@ def test_a_web_pages_title_is_its_headline_and_its_short_lines_and_dateline_anyw
     assert len(page.paragraphs) == 4 and not any("قالب" in p for p in page.paragraphs)
 
 
+def test_a_web_page_nested_past_256_levels_keeps_its_article(tmp_path):
+    article = (WEB / "rome.html").read_text(encoding="utf-8")
+    (tmp_path / "fonts.html").write_text(article.replace("<main>", "<main>" + "<font>" * 300), encoding="utf-8")
+    assert documents(tmp_path / "fonts.html")["fonts"].paragraphs == documents(WEB / "rome.html")["rome"].paragraphs
+
+
 def test_a_web_page_without_an_article_or_of_no_text_is_skipped_and_reported(tmp_path):
     (tmp_path / "empty.html").write_text("<html><body><nav>الرئيسية</nav></body></html>", encoding="utf-8")
     (tmp_path / "binary.html").write_bytes(bytes(range(256)))

@@ -11,6 +11,7 @@ any encoding they declare are read; binary files and UTF-16 without a byte order
 
 import codecs
 import datetime
+import functools
 import pathlib
 
 from search_service.ingest import metadata
@@ -26,10 +27,24 @@ HIDDEN = "//template"
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+@functools.cache
+def _trafilatura():
+    """trafilatura, its HTML parser taking markup of any depth and text of any length: libxml2 stops
+    at 256 levels, which an old portal's unclosed ``<font>`` tags pass, and the article was lost.
+    Imported on first use (about 0.15 s): only commands that read web pages pay for it."""
+    import trafilatura
+    from lxml import html
+    from trafilatura import utils
+
+    utils.HTML_PARSER = html.HTMLParser(
+        collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True,
+    )
+    return trafilatura
+
+
 def read_html_file(path):
     """Yield ``(None, Document)`` for a web page, or ``(None, SkippedRecord)`` when it has no article."""
-    import trafilatura  # about 0.15 s: only commands that read web pages pay for it
-
+    trafilatura = _trafilatura()
     path = pathlib.Path(path)
     try:
         data = path.read_bytes()
