@@ -2,10 +2,7 @@
 
 - At most one prefix is removed, the first that matches in ``PREFIXES``; after an article, a
   ال that begins the word itself goes too, as it does from the word alone (الالتزام, التزام → تزام).
-- Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it; a word of
-  five letters or more ending in يا loses that alone (سوريا, سورية and السوري → سور; تركيا and
-  التركي → ترك; حاليا and الحالي → حال), as a country and an adverb meet their adjective; not a
-  plural in ايا (قضايا, ضحايا).
+- Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it.
 - A prefix or suffix is removed only if at least ``MIN_STEM`` letters remain; the conjunction و
   only from words of four letters or more (وجد, ورد, وصل keep their first letter).
 - A word may also begin with a one-letter preposition or the conjunction ف (بقوم، لقوم، فقال), which
@@ -27,13 +24,6 @@ PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 ARTICLES = PREFIXES[:-1]
 #: Lucene's light10 suffixes (ية and ة meet only words given to ``stem`` unnormalised).
 SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
-
-#: The ending of a country's name and of an adverb from an adjective (سوريا، حاليا), removed alone
-#: from words that keep ``MIN_NISBA_STEM`` letters, so that they meet their adjective (السوري، الحالي).
-NISBA_ALEF = "يا"
-MIN_NISBA_STEM = 3
-#: The ending of plurals such as قضايا and ضحايا, which keep their يا (قضا would be the judges' القضاة).
-BROKEN_PLURAL = "ايا"
 
 #: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل ك, conjunction ف).
 ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
@@ -85,8 +75,6 @@ def strip_article(word):
 
 
 def _strip_suffixes(word):
-    if word.endswith(NISBA_ALEF) and not word.endswith(BROKEN_PLURAL) and len(word) >= len(NISBA_ALEF) + MIN_NISBA_STEM:
-        return word[: -len(NISBA_ALEF)]
     for suffix in SUFFIXES:
         if word.endswith(suffix) and len(word) >= len(suffix) + MIN_STEM:
             word = word[: -len(suffix)]
@@ -111,9 +99,7 @@ def prefix_variant(word):
     """The stem of a normalised word without a leading ب ل ك or ف, or None when that does not apply.
 
     It applies to words of ``MIN_WAW_WORD`` letters or more that are not protected and do not begin
-    with an article (whose prefix ``stem`` already removes), and gives a stem of three letters or
-    more: a stem of two left by a preposition is mostly a piece of another word (فرعون is no ف + رع,
-    بعده no ب + عد).
+    with an article (whose prefix ``stem`` already removes).
 
     >>> prefix_variant("لقومه"), prefix_variant("قوم"), prefix_variant("بالقوم")
     ('قوم', None, None)
@@ -126,7 +112,7 @@ def prefix_variant(word):
     ):
         return None
     variant = stem(word[1:])
-    return variant if variant != stem(word) and len(variant) > MIN_STEM else None
+    return variant if variant != stem(word) else None
 
 
 def waw_variant(word):
