@@ -92,7 +92,10 @@ def test_spellings_of_one_word_analyse_to_the_same_term(spelling):
 
 @pytest.mark.parametrize(
     "pair",
-    [("مسؤول", "مسئول"), ("أفريقيا", "إفريقيا"), ("هيئة", "هيئه"), ("الثلثاء", "الثلاثاء"), ("بأميركا", "بأمريكا"), ("الأوربيين", "الأوروبيين")],
+    [
+        ("مسؤول", "مسئول"), ("أفريقيا", "إفريقيا"), ("هيئة", "هيئه"), ("الثلثاء", "الثلاثاء"), ("بأميركا", "بأمريكا"),
+        ("الأوربيين", "الأوروبيين"), ("سورية", "سوريا"), ("لسورية", "لسوريا"),
+    ],
 )
 def test_hamza_and_spelling_variants_share_a_term(pair):
     first, second = pair
@@ -103,6 +106,10 @@ def test_hamza_and_spelling_variants_share_a_term(pair):
 @pytest.mark.parametrize("article", ["ال", "وال", "بال", "لل"])
 def test_an_article_before_a_word_beginning_with_al_leaves_its_stem_as_it_is(word, article):
     assert terms(article + word)[0] == terms(word)[0]
+
+
+def test_a_whole_word_variant_leaves_the_words_that_hold_it():
+    assert normalize("الحكومة السورية في سورية") == "الحكومه السوريه في سوريا"  # the adjective, then Syria
 
 
 def test_the_plural_and_the_dual_of_a_noun_meet_its_singular():

@@ -10,7 +10,7 @@ Rules (a superset of Lucene's ``ArabicNormalizer``):
 - Arabic-Indic and extended digits → ASCII digits, the Arabic decimal and thousands separators
   ٫ ٬ → . ,; Latin letters → lower case
 - then the spellings of one word that letters alone cannot fold (``spelling_variants.txt``:
-  أميركا → أمريكا, الثلثاء → الثلاثاء) → one spelling
+  أميركا → أمريكا, الثلثاء → الثلاثاء, and as a whole word سورية → سوريا) → one spelling
 """
 
 import re
@@ -58,18 +58,50 @@ def _fold_letters(text):
     return text.translate(NORMALIZATION_TABLE).lower()
 
 
-#: ``{variant: spelling}``, both with their letters folded, from ``spelling_variants.txt``.
-SPELLING_VARIANTS = dict(map(_fold_letters, line.split()) for line in word_list_lines("spelling_variants.txt"))
-_VARIANT_PATTERN = re.compile("|".join(map(re.escape, sorted(SPELLING_VARIANTS, key=len, reverse=True))))
+#: Marks a variant of ``spelling_variants.txt`` that is a whole word (after one-letter prefixes).
+WHOLE_WORD = "="
+#: The one-letter prefixes a whole-word variant may carry (conjunctions and prepositions), at most two.
+WORD_PREFIXES = "وفبلك"
+
+
+def _read_variants():
+    """``({variant: spelling} found anywhere, {variant: spelling} as whole words})``, letters folded."""
+    anywhere, whole = {}, {}
+    for line in word_list_lines("spelling_variants.txt"):
+        variant, spelling = map(_fold_letters, line.split())
+        if variant.startswith(WHOLE_WORD):
+            whole[variant.removeprefix(WHOLE_WORD)] = spelling
+        else:
+            anywhere[variant] = spelling
+    return anywhere, whole
+
+
+SPELLING_VARIANTS, WHOLE_WORD_VARIANTS = _read_variants()
+
+
+def _alternatives(words):
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+
+_VARIANT_PATTERN = re.compile(
+    rf"(?<![^\W\d_])(?P<prefix>[{WORD_PREFIXES}]{{0,2}})(?P<whole>{_alternatives(WHOLE_WORD_VARIANTS)})(?![^\W\d_])"
+    rf"|{_alternatives(SPELLING_VARIANTS)}"
+)
+
+
+def _spelled(found):
+    if found.group("whole"):
+        return found.group("prefix") + WHOLE_WORD_VARIANTS[found.group("whole")]
+    return SPELLING_VARIANTS[found.group()]
 
 
 def normalize(text):
     """Fold spelling variants of Arabic text to one form (no stemming).
 
-    >>> normalize("أَحْمَدُ"), normalize("الأميركية")
-    ('احمد', 'الامريكيه')
+    >>> normalize("أَحْمَدُ"), normalize("الأميركية"), normalize("وسورية السورية")
+    ('احمد', 'الامريكيه', 'وسوريا السوريه')
     """
-    return _VARIANT_PATTERN.sub(lambda found: SPELLING_VARIANTS[found.group()], _fold_letters(text))
+    return _VARIANT_PATTERN.sub(_spelled, _fold_letters(text))
 
 
 def strip_marks(text):
