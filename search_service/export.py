@@ -24,7 +24,7 @@ import json
 import pathlib
 
 from search_service.arabic import STEM_EXCLUSIONS, STOP_WORDS, letters, normalize, stem
-from search_service.arabic.normalization import NORMALIZATION_TABLE, SPELLING_VARIANTS
+from search_service.arabic.normalization import NORMALIZATION_TABLE, SPELLING_VARIANTS, WHOLE_WORD_VARIANTS, WORD_PREFIXES
 from search_service.arabic.stemming import PREFIXES, strip_article
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
@@ -98,10 +98,14 @@ def stem_overrides():
 
 
 def spelling_filters():
-    """A ``pattern_replace`` token filter for each of our spelling variants, by filter name."""
+    """A ``pattern_replace`` token filter for each of our spelling variants, by filter name; a
+    whole-word variant matches the whole token, after at most two one-letter prefixes."""
+    rules = [*SPELLING_VARIANTS.items()] + [
+        (f"^([{WORD_PREFIXES}]{{0,2}}){variant}$", f"$1{spelling}") for variant, spelling in WHOLE_WORD_VARIANTS.items()
+    ]
     return {
-        f"arabic_spelling_{number}": {"type": "pattern_replace", "pattern": variant, "replacement": spelling}
-        for number, (variant, spelling) in enumerate(SPELLING_VARIANTS.items(), start=1)
+        f"arabic_spelling_{number}": {"type": "pattern_replace", "pattern": pattern, "replacement": replacement}
+        for number, (pattern, replacement) in enumerate(rules, start=1)
     }
 
 
