@@ -181,10 +181,24 @@ def test_dateline_gives_its_gregorian_date(line, date):
     assert find_date(line) == date
 
 
-@pytest.mark.parametrize("line", ["07:23 PM", "18 ذو القعدة 1442 هـ", "الساعة 10:30 ص."])
-def test_time_or_hijri_line_is_a_dateline_without_a_date(line):
+@pytest.mark.parametrize("line", ["07:23 PM", "الساعة 10:30 ص.", "31 رجب 1445", "5 محرم 1200"])
+def test_time_or_impossible_hijri_line_is_a_dateline_without_a_date(line):
     assert is_dateline(line)
     assert find_date(line) is None
+
+
+@pytest.mark.parametrize(
+    "line, date",
+    [
+        ("18 ذو القعدة 1442 هـ", datetime.date(2021, 6, 28)),
+        ("الجمعة 19 رمضان 1445 هـ", datetime.date(2024, 3, 29)),
+        ("١ ذي الحجة ١٤٤٥", datetime.date(2024, 6, 7)),
+        ("الأحد 1 جمادى الآخرة 1446", datetime.date(2024, 12, 2)),
+    ],
+)
+def test_a_hijri_dateline_alone_gives_its_gregorian_date(line, date):
+    assert is_dateline(line)
+    assert find_date(line) == date
 
 
 @pytest.mark.parametrize(

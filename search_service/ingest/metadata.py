@@ -2,14 +2,17 @@
 
 - A dateline is a short line that is mostly a date or a time: ``الجمعة 29 مارس 2024``,
   ``28 يونيو 2021 – 18 ذو القعدة 1442``, ``07:23 PM``, ``نشر في 2024/03/29``. Its Gregorian date
-  is the page's date; a Hijri date next to it is recognised but not converted. A date inside a
-  sentence is never taken (``في 18 شباط`` in a paragraph is an event, not the publication date).
+  is the page's date; a Hijri date alone (``الجمعة 19 رمضان 1445 هـ``) is converted to one by
+  hijridate (Umm al-Qura calendar). A date inside a sentence is never taken (``في 18 شباط`` in a
+  paragraph is an event, not the publication date).
 - Month names in their Egyptian, Levantine and Maghrebi forms, Arabic-Indic digits too.
 - The portal names itself in its follow notice: ``تابع بوابة روزا اليوسف علي جوجل نيوز``.
 """
 
 import datetime
 import re
+
+import hijridate
 
 from search_service.arabic import normalize
 from search_service.ingest.boilerplate import ends_sentence
@@ -28,10 +31,11 @@ MONTHS = {
     11: ("نوفمبر", "تشرين الثاني", "نونبر"),
     12: ("ديسمبر", "كانون الأول", "دجنبر"),
 }
-HIJRI_MONTHS = (
-    "محرم", "صفر", "ربيع الأول", "ربيع الآخر", "ربيع الثاني", "جمادى الأولى", "جمادى الآخرة",
-    "جمادى الثانية", "رجب", "شعبان", "رمضان", "شوال", "ذو القعدة", "ذي القعدة", "ذو الحجة", "ذي الحجة",
-)
+HIJRI_MONTHS = {
+    1: ("محرم",), 2: ("صفر",), 3: ("ربيع الأول",), 4: ("ربيع الآخر", "ربيع الثاني"),
+    5: ("جمادى الأولى",), 6: ("جمادى الآخرة", "جمادى الثانية"), 7: ("رجب",), 8: ("شعبان",), 9: ("رمضان",),
+    10: ("شوال",), 11: ("ذو القعدة", "ذي القعدة"), 12: ("ذو الحجة", "ذي الحجة"),
+}
 WEEKDAYS = ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الثلثاء", "الأربعاء", "الخميس", "الجمعة", "السبت")
 #: Words a dateline may carry besides the date itself.
 DATELINE_WORDS = (
@@ -63,7 +67,10 @@ _GREGORIAN_DATES = (
     re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)"),
     re.compile(r"(?<!\d)(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?!\d)"),
 )
-_HIJRI_DATE = re.compile(rf"(?<!\d)\d{{1,2}}\s*(?:{_alternatives(HIJRI_MONTHS)})\s*\d{{4}}(?!\d)")
+_HIJRI_MONTH_NUMBERS = {normalize(name): number for number, names in HIJRI_MONTHS.items() for name in names}
+_HIJRI_DATE = re.compile(
+    rf"(?<!\d)(?P<day>\d{{1,2}})\s*(?P<month>{_alternatives(_HIJRI_MONTH_NUMBERS)})\s*(?P<year>\d{{4}})(?!\d)"
+)
 _TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
 _NOT_DATE_WORDS = frozenset(normalize(word) for word in WEEKDAYS + DATELINE_WORDS)
 _WORD = re.compile(r"[^\W\d_]+")
@@ -81,14 +88,20 @@ URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s+[^\s:]+)?\s*:\s*)?(?P<url>https?://\S+)
 
 
 def find_date(line):
-    """The first valid Gregorian date written in ``line``, or None."""
+    """The first valid Gregorian date written in ``line``, else its first Hijri date as a Gregorian
+    date (Umm al-Qura calendar), or None."""
     plain = normalize(line)
     found = sorted((match.start(), match) for pattern in _GREGORIAN_DATES for match in pattern.finditer(plain))
-    for _, match in found:
-        date = _date(match)
-        if date:
-            return date
-    return None
+    dates = (_date(match) for _, match in found)
+    return next(filter(None, dates), None) or next(filter(None, map(_hijri_date, _HIJRI_DATE.finditer(plain))), None)
+
+
+def _hijri_date(match):
+    month = _HIJRI_MONTH_NUMBERS[re.sub(r"\s+", " ", match["month"])]
+    try:
+        return hijridate.Hijri(int(match["year"]), month, int(match["day"])).to_gregorian()
+    except (ValueError, OverflowError):  # no such day, or a year outside the calendar's table (1343-1500)
+        return None
 
 
 def _date(match):
