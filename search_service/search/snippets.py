@@ -80,20 +80,19 @@ def _phrase_words(forms, holding, phrases):
     be reached from going back, so that repeated words cost no more than the positions they hold."""
     kept = [bool(form) and form not in STOP_WORDS for form in forms]
     positions = list(itertools.accumulate(kept, initial=0))  # a kept word's position: the kept words before it
+    stems_at = {positions[n]: (n, form_stems(forms[n])) for n in sorted(holding) if kept[n]}
     words = set()
     for phrase, slop in phrases:
-        # Each phrase word's candidates: position -> word number.
-        candidates = [
-            {positions[n]: n for n in sorted(holding) if kept[n] and stem in form_stems(forms[n])} for stem in phrase
-        ]
-        reached = [sorted(candidates[0])]
+        # Each phrase word's candidate positions, ascending.
+        candidates = [[p for p, (_, stems) in stems_at.items() if stem in stems] for stem in phrase]
+        reached = [candidates[0]]
         for following in candidates[1:]:
-            reached.append([p for p in sorted(following) if _any_within(reached[-1], p - slop, p - 1)])
+            reached.append([p for p in following if _any_within(reached[-1], p - slop, p - 1)])
         completing = reached[-1]
-        for index in range(len(phrase) - 1, -1, -1):
-            if index < len(phrase) - 1:
-                completing = [p for p in reached[index] if _any_within(completing, p + 1, p + slop)]
-            words.update(candidates[index][p] for p in completing)
+        words.update(stems_at[p][0] for p in completing)
+        for earlier in reversed(reached[:-1]):
+            completing = [p for p in earlier if _any_within(completing, p + 1, p + slop)]
+            words.update(stems_at[p][0] for p in completing)
     return words
 
 
