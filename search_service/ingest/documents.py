@@ -40,6 +40,11 @@ def paragraph_id(document_id, position):
 #: The reason given for a file or line that is not valid UTF-8.
 NOT_UTF8 = "not UTF-8 text"
 
+
+def unreadable(path, error):
+    """The record of a file that could not be read (``error``, an ``OSError``)."""
+    return SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
+
 #: Whitespace and invisible format characters (zero-width space, direction marks, BOM), trimmed from lines.
 _LINE_EDGES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\ufeff"

@@ -15,7 +15,7 @@ import functools
 import pathlib
 
 from search_service.ingest import metadata
-from search_service.ingest.documents import Document, SkippedRecord, text_lines
+from search_service.ingest.documents import Document, SkippedRecord, text_lines, unreadable
 from search_service.ingest.text_files import looks_binary, page_document
 
 #: Where trafilatura looks for the publication date: what the page declares (meta tags, structured
@@ -49,7 +49,7 @@ def read_html_file(path):
     try:
         data = path.read_bytes()
     except OSError as error:
-        yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
+        yield None, unreadable(path, error)
         return
     if looks_binary(data) and not data.startswith(_UTF16_MARKS):
         yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")

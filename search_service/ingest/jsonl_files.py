@@ -11,7 +11,7 @@ import json
 import pathlib
 import re
 
-from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines
+from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
@@ -42,7 +42,7 @@ def read_jsonl_file(path):
                     if raw.strip():
                         yield number, _read_line(path, number, raw)
     except OSError as error:
-        yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
+        yield None, unreadable(path, error)
 
 
 def _read_line(path, number, raw):

@@ -19,7 +19,7 @@ How a page is read:
 import pathlib
 
 from search_service.ingest import boilerplate, metadata
-from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, text_lines
+from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, text_lines, unreadable
 
 MAX_HEADER_LINES = 15
 MIN_TITLE_WORDS = 3
@@ -45,7 +45,7 @@ def read_text_file(path):
         data = path.read_bytes()
         text = None if looks_binary(data) else data.decode("utf-8-sig")
     except OSError as error:
-        yield None, SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
+        yield None, unreadable(path, error)
         return
     except UnicodeDecodeError:
         text = None
