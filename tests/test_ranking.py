@@ -240,6 +240,26 @@ def test_proximity_ranks_the_query_words_in_order_within_a_few_words_first(tmp_p
     assert len({r["score"] for r in search(live, SearchRequest(q="مجلس الأمن")).results}) == 1
 
 
+def test_a_document_stands_for_its_best_paragraph_after_rescoring(tmp_path, monkeypatch):
+    # The document's two paragraphs hold the same words and tie in the first stage, which prefers
+    # the first; only the second has them in the query's order, as the rescoring rewards.
+    live = index_records(tmp_path, [
+        {"id": "doc", "text": "الأمن ناقش أزمة المياه في المدينة مجلس\nمجلس الأمن ناقش أزمة المياه في المدينة"},
+        {"id": "other", "text": "مجلس المدينة ناقش أزمة المياه"},
+    ])
+    for weight in ("NGRAM_WEIGHT", "FEEDBACK_WEIGHT"):
+        monkeypatch.setattr(ranking, weight, 0.0)
+    paragraphs = search(live, SearchRequest(q="مجلس الأمن"))
+    documents = search(live, SearchRequest(q="مجلس الأمن", collapse="document"))
+    assert [r["id"] for r in paragraphs.results] == ["doc#2", "doc#1", "other#1"]
+    assert [r["id"] for r in documents.results] == ["doc#2", "other#1"]
+    assert documents.results[0]["score"] == paragraphs.results[0]["score"]
+    assert documents.results[0]["matched_paragraphs"] == 2
+    ranked = rank_documents(live, [("q", "مجلس الأمن")], k=10)["q"]
+    assert [document for document, _ in ranked] == ["doc", "other"]
+    assert ranked[0][1] == pytest.approx(paragraphs.results[0]["score"], abs=1e-4)
+
+
 def test_rescoring_reorders_but_keeps_the_matches_and_totals(seeds, monkeypatch):
     rescored = search(seeds, SearchRequest(q="التحالف الدولي ضد داعش", per_page=100))
     for weight in ("NGRAM_WEIGHT", "PROXIMITY_WEIGHT", "FEEDBACK_WEIGHT"):

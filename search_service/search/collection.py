@@ -66,7 +66,10 @@ class Collected:
     total: int  # matches, collapsed duplicates included
     groups: int  # matches once collapsed
     facets: dict  # facet name -> {value: matches}
-    group_matches: dict  # document number in ``top`` -> the matches of its group, itself included
+    group_matches: dict  # document number in ``top`` or ``window`` -> the matches of its group, itself included
+    #: The best ``window`` paragraphs with at most ``window_per_group`` of each group, best first
+    #: (``top``'s first ones when that is one): the candidates a second stage rescores.
+    window: list = dataclasses.field(default_factory=list)
 
 
 class _Evaluation:
@@ -368,8 +371,11 @@ def _vectorizable(scorer):
     return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
 
 
-def collect(searcher, q, limit, group_field, facets=None, search_filter=None, seconds=5.0, sort_field=None):
-    """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value) and the counts.
+def collect(
+    searcher, q, limit, group_field, facets=None, search_filter=None, seconds=5.0, sort_field=None, window=0, window_per_group=1,
+):
+    """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value), the
+    best ``window`` (at most ``window_per_group`` per value; ``window`` at most ``limit``) and the counts.
 
     ``search_filter`` restricts the matches; ``facets`` maps names to the ``Facet`` counted. With a
     ``sort_field`` (a column), the matches with its greatest values come first (ISO dates: the
@@ -403,7 +409,8 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
     matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
     best = _best_per_group(matches, scores, groups, limit, ranks)
-    docnums = [d for d, _ in best]
+    candidates = best[:window] if window_per_group == 1 else _best_per_group(matches, scores, groups, window, ranks, window_per_group)
+    docnums = sorted({d for d, _ in best + candidates})
     per_group, group_count = _group_counts(groups[matches])
     return Collected(
         top=best,
@@ -411,6 +418,7 @@ def collect(searcher, q, limit, group_field, facets=None, search_filter=None, se
         groups=group_count,
         facets={name: _counts(parts) for name, parts in facet_parts.items()},
         group_matches={d: 1 if group < 0 else int(per_group[group]) for d, group in zip(docnums, groups[docnums].tolist())},
+        window=candidates,
     )
 
 
@@ -450,9 +458,9 @@ def _counts(parts):
     return dict(counts)
 
 
-def _best_per_group(matches, scores, groups, limit, ranks=None):
-    """The ``limit`` best matches (score descending, then document number), one per group; with
-    ``ranks`` (one per document), the highest ranked first, then by score."""
+def _best_per_group(matches, scores, groups, limit, ranks=None, per_group=1):
+    """The ``limit`` best matches (score descending, then document number), at most ``per_group``
+    of each group; with ``ranks`` (one per document), the highest ranked first, then by score."""
     primary = (scores if ranks is None else ranks)[matches]
     wanted = min(len(matches), 4 * limit + 16)
     while True:
@@ -463,8 +471,17 @@ def _best_per_group(matches, scores, groups, limit, ranks=None):
             candidates = matches
         keys = (candidates, -scores[candidates]) + (() if ranks is None else (-ranks[candidates],))
         ranked = candidates[np.lexsort(keys)]
-        _, first = np.unique(groups[ranked], return_index=True)
-        kept = ranked[np.sort(first)]
+        kept = ranked[_ranks_in_group(groups[ranked]) < per_group]
         if len(kept) >= limit or len(candidates) == len(matches):
             return [(int(d), float(scores[d])) for d in kept[:limit]]
         wanted *= 4
+
+
+def _ranks_in_group(groups):
+    """For a sequence of group numbers, each one's count of earlier equal numbers (0 for the first of its group)."""
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ranks = np.empty(len(groups), dtype=np.int64)
+    ranks[order] = np.arange(len(groups)) - np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
+    return ranks

@@ -2,7 +2,8 @@
 
 1. Every match of the query is scored by BM25 over the paragraph's fields (stems, exact word
    forms, title), each field with its own k1 and b, and Lucene's idf.
-2. The best ``RESCORE_WINDOW`` paragraphs are rescored: the BM25F of the query words' character
+2. The best ``RESCORE_WINDOW`` paragraphs (with at most ``RESCORED_PER_GROUP`` of each group a
+   result stands for) are rescored: the BM25F of the query words' character
    3-grams in the text and the title is added (related word forms: الصبر finds يصبرون, in the
    paragraph or in its document's title), then the BM25 of pairs of consecutive query words
    found in their order a few words apart (ordered proximity), then pseudo-relevance
@@ -28,7 +29,7 @@ from whoosh import scoring
 from search_service.arabic import NGRAM_SIZE, query_terms, word_ngrams
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.index_arrays import column_values, vocabulary
+from search_service.search.index_arrays import column_values, index_groups, vocabulary
 from search_service.search.query import weighted_wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
@@ -39,6 +40,10 @@ FIELD_PARAMETERS = {
 }
 #: Paragraphs rescored after the first stage.
 RESCORE_WINDOW = 50
+#: How many paragraphs of one group the window may hold, by the field that groups them: copies of
+#: one paragraph rescore alike, the paragraphs of one document do not (its best after rescoring
+#: stands for it).
+RESCORED_PER_GROUP = {fields.DUPLICATE_GROUP: 1, fields.DOCUMENT_ID: 3}
 #: (k1, b) of the character n-gram BM25F, and its weight beside the first stage's score.
 NGRAM_PARAMETERS = (1.2, 0.75)
 NGRAM_WEIGHT = 1.0
@@ -277,3 +282,22 @@ def rescore(searcher, text, ranked):
         scores += FEEDBACK_WEIGHT * _feedback_bm25(searcher, analysed, scores)
     window = sorted(zip(docnums, scores.tolist()), key=lambda r: (-r[1], r[0]))
     return window + rest
+
+
+def rescoring_window(group_field):
+    """``collect``'s window arguments for the paragraphs ``rescore_groups`` reads."""
+    return {"window": RESCORE_WINDOW, "window_per_group": RESCORED_PER_GROUP[group_field]}
+
+
+def rescore_groups(searcher, text, collected, group_field):
+    """The groups ``collected`` ranks (by ``group_field``, with ``rescoring_window``) as ``(docnum,
+    score)`` pairs: the window's groups each by its best rescored paragraph, then the others in the
+    first stage's order (no paragraph after the window scored more than one in it)."""
+    candidates = rescore(searcher, text, collected.window) + collected.top
+    groups, _, _ = index_groups(searcher, group_field)
+    seen, ranked = set(), []
+    for pair, group in zip(candidates, groups[[docnum for docnum, _ in candidates]].tolist()):
+        if group not in seen:
+            seen.add(group)
+            ranked.append(pair)
+    return ranked

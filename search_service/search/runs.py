@@ -36,7 +36,9 @@ def rank_documents(live_index, queries, k):
                 log.warning("query %s ranks nothing: %s", qid, error)
                 rankings[qid] = []
                 continue
-            collected = collect(searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID)
-            ranked = ranking.rescore(searcher, text, collected.top)[:k]
+            collected = collect(
+                searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID, **ranking.rescoring_window(fields.DOCUMENT_ID),
+            )
+            ranked = ranking.rescore_groups(searcher, text, collected, fields.DOCUMENT_ID)[:k]
             rankings[qid] = [(searcher.stored_fields(docnum)[fields.DOCUMENT_ID], score) for docnum, score in ranked]
     return rankings

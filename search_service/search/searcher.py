@@ -17,7 +17,7 @@ from search_service.search.collection import Facet, collect, group_others
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
-from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore, weighting
+from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore_groups, rescoring_window, weighting
 from search_service.search.snippets import snippet
 from search_service.search.suggestions import suggestion
 
@@ -257,16 +257,19 @@ def _warm_in_background(live_index, searcher):
 def _collect(searcher, parsed, request):
     """The best paragraph of each group (of near-duplicates, or of a document) down to the
     requested page (and the rescoring window at least), the totals and the counts by source and by
-    date, each without its own filter, so that its other values stay choosable."""
+    date, each without its own filter, so that its other values stay choosable; by relevance, the
+    paragraphs the rescoring reads too."""
+    group_field = COLLAPSES[request.collapse]
     try:
         return collect(
-            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), COLLAPSES[request.collapse],
+            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), group_field,
             facets={
                 "source": Facet(fields.SOURCE, _filter(dataclasses.replace(request, sources=()))),
                 "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
             },
             search_filter=_filter(request), seconds=SEARCH_TIME_LIMIT,
             sort_field=fields.DATE if request.sort == "date" else None,
+            **(rescoring_window(group_field) if request.sort == "relevance" else {}),
         )
     except collectors.TimeLimit:
         raise QueryError(
@@ -321,7 +324,7 @@ def search(live_index, request):
         wanted = _wanted_terms(parsed) if request.highlight else None
         first = (request.page - 1) * request.per_page
         # Rescoring reorders by relevance only.
-        ranked = collected.top if request.sort == "date" else rescore(searcher, request.q, collected.top)
+        ranked = collected.top if request.sort == "date" else rescore_groups(searcher, request.q, collected, COLLAPSES[request.collapse])
         shown = ranked[first : request.page * request.per_page]
         # A result's duplicates are its paragraph's copies, whatever it stands for.
         duplicates = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
