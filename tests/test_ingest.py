@@ -447,6 +447,20 @@ def test_a_web_pages_title_is_its_headline_and_its_short_lines_and_dateline_anyw
     assert len(page.paragraphs) == 4 and not any("قالب" in p for p in page.paragraphs)
 
 
+def test_a_web_page_laid_out_in_a_table_keeps_its_paragraphs_without_table_markup(tmp_path):
+    rows = "".join(f"<tr><td>{text}</td></tr>" for text in (
+        "اجتمع وزراء خارجية دول التحالف في روما لبحث الأزمة الإنسانية في المنطقة.",
+        "وقال المتحدث الرسمي إن الاجتماع ناقش خطة لإيصال المساعدات إلى المدنيين.",
+    ))
+    prices = "<tr><td>عيار 24</td><td></td><td>3600 جنيه</td></tr>"
+    (tmp_path / "table.html").write_text(f"<html><body><table>{rows}{prices}</table></body></html>", encoding="utf-8")
+    assert list(documents(tmp_path / "table.html")["table"].paragraphs) == [
+        "اجتمع وزراء خارجية دول التحالف في روما لبحث الأزمة الإنسانية في المنطقة.",
+        "وقال المتحدث الرسمي إن الاجتماع ناقش خطة لإيصال المساعدات إلى المدنيين.",
+        "عيار 24 | 3600 جنيه",
+    ]
+
+
 def test_a_web_page_nested_past_256_levels_keeps_its_article(tmp_path):
     article = (WEB / "rome.html").read_text(encoding="utf-8")
     (tmp_path / "fonts.html").write_text(article.replace("<main>", "<main>" + "<font>" * 300), encoding="utf-8")

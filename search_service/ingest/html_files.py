@@ -13,6 +13,7 @@ import codecs
 import datetime
 import functools
 import pathlib
+import re
 
 from search_service.ingest import metadata
 from search_service.ingest.documents import Document, SkippedRecord, text_lines, unreadable
@@ -25,6 +26,8 @@ DATE_SOURCES = {"extensive_search": False, "original_date": True}
 HIDDEN = "//template"
 #: Byte order marks of UTF-16, whose text is full of control bytes.
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: A table row as trafilatura writes it: ``| cell | cell |``.
+_TABLE_ROW = re.compile(r"\|(.*)\|")
 
 
 @functools.cache
@@ -60,7 +63,7 @@ def read_html_file(path):
     )
     tree = trafilatura.load_html(data)
     title = _headline(tree, found.title if found else None)
-    lines = text_lines(found.text or "") if found else []
+    lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
     page = page_document(path.stem, [line for line in lines if line != title], framed=False)
     if not page.paragraphs:
         yield None, SkippedRecord(str(path), None, "no article text found in the page")
@@ -73,6 +76,13 @@ def read_html_file(path):
         source=found.sitename or page.source or found.hostname or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
+
+
+def _cells(line):
+    """A table row's cells that hold text, between " | " (a page laid out in a table has its
+    paragraphs in rows of one cell); any other line as it is."""
+    row = _TABLE_ROW.fullmatch(line)
+    return " | ".join(filter(None, (cell.strip() for cell in row[1].split("|")))) if row else line
 
 
 def _headline(tree, found_title):
