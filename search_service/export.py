@@ -14,6 +14,10 @@ them). The analyzer is derived from our tables, so it cannot drift from them:
   words (``synonyms.txt``: the months' names), as Elasticsearch advises for synonyms of several
   words. OpenSearch scores a synonym as the word itself; we weight it a little below.
 
+Two rules of ours read whole words and are not mirrored: the Qur'an's Uthmani spelling (its small
+alef and small high yeh are deleted there, so ٱلْكِتَٰبُ is not الكتاب) and the preposition على,
+whose ى OpenSearch folds before the stop words, so the name علي is a stop word there too.
+
 ``stemmer_override`` covers the two places where Lucene's stemmer and ours part: an exclusion
 reached by removing a prefix (الوزارة → وزاره, not وزار) and a four-letter word starting with وال,
 which Lucene cuts to its و (والد → الد) where we keep it whole.
@@ -38,6 +42,9 @@ README_FILE = "README.txt"
 #: What Lucene's ArabicNormalizer (``arabic_normalization``) already does: آ أ إ → ا, ى → ي, ة → ه,
 #: and the harakat and tatweel removed.
 ARABIC_NORMALIZATION_COVERS = frozenset(letters.ALEF_FORMS[:3] + ("\u0649", "\u0629", "\u0640") + letters.HARAKAT)
+
+#: ى as ``arabic_normalization`` folds it before the stop words: على kept with its ى by ours.
+YEH_FOLDED = str.maketrans("\u0649", letters.YEH)
 
 #: The Arabic alphabet, hamza to yeh (U+0621-U+063A, U+0641-U+064A).
 ARABIC_LETTERS = (*range(0x0621, 0x063B), *range(0x0641, 0x064B))
@@ -127,7 +134,7 @@ def index_definition():
                 "char_filter": {"arabic_folding": {"type": "mapping", "mappings": char_mappings()}},
                 "filter": spelling | {
                     # Our stop list is normalised, so it is matched after normalisation.
-                    "arabic_stop": {"type": "stop", "stopwords": sorted(STOP_WORDS)},
+                    "arabic_stop": {"type": "stop", "stopwords": sorted({w.translate(YEH_FOLDED) for w in STOP_WORDS})},
                     "arabic_keywords": {"type": "keyword_marker", "keywords": sorted(STEM_EXCLUSIONS)},
                     "arabic_stem_overrides": {"type": "stemmer_override", "rules": stem_overrides()},
                     "arabic_stemmer": {"type": "stemmer", "language": "arabic"},

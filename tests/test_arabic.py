@@ -4,6 +4,8 @@ import json
 import pathlib
 import pickle
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -58,6 +60,13 @@ def test_lucene_keyword_case_is_the_protected_words_mechanism(monkeypatch):
         ("الأَمِيرْكِيَّة أوربا الثلثاء", "الامريكيه اوروبا الثلاثاء", "spellings of one word"),
         ("تلفزيونية", "تلفزيونيه", "a word holding no variant"),
         ("", "", "empty text"),
+        ("ٱلصَّلَوٰةَ ٱلْكِتَٰبُ ٱلسَّمَٰوَٰتِ", "الصلاه الكتاب السماوات", "the Uthmani small alef is an alef, a waw before ة its seat"),
+        ("هَٰذَا ذَٰلِكَ لِإِلَٰهِكُمْ عَلَىٰ مُوسَىٰ", "هذا ذلك لالهكم على موسي", "not in the words spelled without one, nor on ى"),
+        ("ءَامَنُوا۟ ٱلْقُرْءَانُ إِجْرَاءَاتٍ", "امنوا القران اجراءات", "Uthmani آ written ءا, not after an alef"),
+        ("إِبْرَٰهِـۧمَ هُدࣰى", "ابراهيم هدي", "the small high yeh and the open tanween of Uthmani text"),
+        (unicodedata.normalize("NFD", "رئيس المسؤول"), "رءيس المسءول", "decomposed letters composed first"),
+        ("مھم کتابخانۀ المدرسۃ ڪتاب ے", "مهم كتابخانه المدرسه كتاب ي", "Urdu letters"),
+        ("علي عَلَى وعلى", "علي على وعلى", "the preposition على keeps its ى, unlike the name علي"),
     ],
 )
 def test_normalize_rule(text, expected, rule):
@@ -164,6 +173,18 @@ def test_a_zero_width_space_separates_words():
 
 def test_stop_words_are_removed_in_any_spelling():
     assert terms("إلى الى على علَى فِي") == []
+
+
+def test_the_name_ali_is_a_word_though_the_preposition_ala_is_a_stop_word():
+    assert terms("محمد علي عَلِيّ على الطاولة") == ["محمد", "علي", "علي", "طاول"]
+
+
+def test_a_number_loses_the_prefixes_written_onto_it():
+    assert terms("و15 بـ10 ول٢٠٢١ و١٧٨٫٣ و2023") == ["15", "10", "2021", "178.3", "2023"]
+
+
+def test_the_end_of_an_ayah_separates_a_word_from_its_number():
+    assert terms("ٱلرَّحِيمِ۝١") == ["رحيم", "1"]
 
 
 def test_exact_analyzer_normalises_without_stemming():

@@ -69,6 +69,30 @@ def test_snippet_marks_the_original_vocalised_word(live):
     assert any("<mark>وأُبلغ</mark>" in s for s in snippets)
 
 
+def test_plain_spelling_finds_quranic_text_and_marks_its_words_whole(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "baqara", "text": "وَأَقِيمُوا۟ ٱلصَّلَوٰةَ وَءَاتُوا۟ ٱلزَّكَوٰةَ وَٱرْكَعُوا۟ مَعَ ٱلرَّٰكِعِينَ"},
+        {"id": "fatiha", "text": "ٱلْحَمْدُ لِلَّهِ رَبِّ ٱلْعَٰلَمِينَ ٱلرَّحْمَٰنِ ٱلرَّحِيمِ۝٢"},
+        {"id": "kfgqpc", "text": "ذَٰلِكَ ٱلۡكِتَٰبُ لَا رَيۡبَۛ فِيهِۛ هُدࣰى لِّلۡمُتَّقِينَ"},
+    ])
+    for q, expected in [("الصلاة", "baqara#1"), ("آتوا الزكاة", "baqara#1"), ("العالمين", "fatiha#1"),
+                        ("الرحمن الرحيم", "fatiha#1"), ('"هدى للمتقين"', "kfgqpc#1"), ("الكتاب", "kfgqpc#1")]:
+        assert ids(live, q) == [expected], q
+    assert "<mark>ٱلصَّلَوٰةَ</mark>" in search(live, SearchRequest(q="الصلاة")).results[0]["snippet"]
+    assert "<mark>هُدࣰى</mark>" in search(live, SearchRequest(q="هدى")).results[0]["snippet"]
+
+
+def test_the_name_ali_and_numbers_written_with_a_prefix_are_found(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "ali", "text": "التقى الرئيس بالسيد محمد علي في القاهرة"},
+        {"id": "ala", "text": "وضع الكتاب على الطاولة"},
+        {"id": "toll", "text": "قتل 3 أشخاص و15 آخرون"},
+    ])
+    assert ids(live, "علي") == ["ali#1"]
+    assert ids(live, "15") == ["toll#1"]
+    assert search(live, SearchRequest(q="15")).results[0]["snippet"].endswith("<mark>و15</mark> آخرون")
+
+
 def test_snippet_marks_words_with_their_prefixes(live):
     snippet = search(live, SearchRequest(q="التحالف")).results[0]["snippet"]
     assert "<mark>التحالف</mark>" in snippet or "<mark>والتحالف</mark>" in snippet

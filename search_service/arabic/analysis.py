@@ -13,7 +13,7 @@ from whoosh.analysis import Filter, RegexTokenizer, StopFilter, Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from search_service.arabic import letters
-from search_service.arabic.normalization import normalize
+from search_service.arabic.normalization import WORD_PREFIXES, normalize
 from search_service.arabic.stemming import (
     MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, waw_variant,
 )
@@ -36,9 +36,10 @@ def _package_digest():
 ANALYSIS_VERSION = _package_digest()
 
 _MARKS = "".join(letters.WORD_MARKS)
-#: A decimal number (178.3, 1,200, ١٧٨٫٣) or a run of word characters and in-word Arabic marks.
-#: Python's ``\w`` alone does not match harakat and would split vocalised words apart.
-TOKEN_PATTERN = re.compile(rf"\d+(?:[.,\u066b\u066c]\d+)+|(?:\w|[{_MARKS}])+")
+#: A decimal number (178.3, 1,200, ١٧٨٫٣), with the one-letter prefixes a number takes (و١٧٨٫٣,
+#: بـ10.5), or a run of word characters and in-word Arabic marks. Python's ``\w`` alone does not
+#: match harakat and would split vocalised words apart.
+TOKEN_PATTERN = re.compile(rf"(?:[{WORD_PREFIXES}][{_MARKS}]*){{0,2}}\d+(?:[.,\u066b\u066c]\d+)+|(?:\w|[{_MARKS}])+")
 
 
 class NormalizeFilter(Filter):

@@ -6,6 +6,14 @@ ALEF = araby.ALEF
 YEH = araby.YEH
 HEH = araby.HEH
 HAMZA = araby.HAMZA
+#: The superscript (dagger) alef of Uthmani spelling, written above the letter before it.
+SMALL_ALEF = araby.MINI_ALEF
+#: The small high yeh of Uthmani spelling (U+06E7), for a yeh the common spelling writes.
+SMALL_HIGH_YEH = "\u06e7"
+
+#: The pronouns written onto a word's end, longest first (حكومتهم، إلهكم); a noun ending in ة
+#: spells it ت before them (حكومة → حكومتهم، وظيفة → وظيفتها).
+PRONOUNS = ("هما", "هم", "هن", "ها", "كما", "كم", "كن", "نا", "ه", "ك")
 
 #: Alef with madda, hamza above/below and wasla are written for a plain alef.
 ALEF_FORMS = (araby.ALEF_MADDA, araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW, araby.ALEF_WASLA)
@@ -17,13 +25,16 @@ HAMZA_SEATS = (araby.WAW_HAMZA, araby.YEH_HAMZA)
 HARAKAT = araby.TASHKEEL
 
 #: Marks Lucene misses: madda/hamza above/below (U+0653-U+0655), the rest of the combining block,
-#: superscript alef (U+0670), the honorific and Quranic signs above words (U+0610-U+061A) and the
-#: Quranic annotation signs (U+06D6-U+06ED).
+#: superscript alef (U+0670), the honorific and Quranic signs above words (U+0610-U+061A), the
+#: Quranic annotation signs (U+06D6-U+06ED) and the marks of Arabic Extended-A (U+08D3-U+08FF:
+#: the open tanween of the King Fahd Complex's Uthmani text). The end of an ayah (۝, before its
+#: number), the rub el hizb (۞) and the place of sajdah (۩) stand between words, not on them.
 EXTRA_MARKS = (
     tuple(chr(c) for c in range(0x0653, 0x0660))
-    + (araby.MINI_ALEF,)
+    + (SMALL_ALEF,)
     + tuple(chr(c) for c in range(0x0610, 0x061B))
-    + tuple(chr(c) for c in range(0x06D6, 0x06EE) if c not in (0x06DE, 0x06E9))
+    + tuple(chr(c) for c in range(0x06D6, 0x06EE) if c not in (0x06DD, 0x06DE, 0x06E9))
+    + tuple(chr(c) for c in range(0x08D3, 0x0900) if c != 0x08E2)
 )
 
 #: Characters that change how a word is drawn but not which word it is. The zero-width space
@@ -37,8 +48,12 @@ INVISIBLE = (
 #: Lone UTF-16 surrogates (from JSON escapes such as "\ud800"): not characters, and not encodable.
 SURROGATES = tuple(chr(c) for c in range(0xD800, 0xE000))
 
-#: Persian and Urdu letters that Arabic text borrows for their Arabic twins.
-PERSIAN_LETTERS = {"\u06cc": YEH, "\u06a9": araby.KAF, "\u06c1": HEH, "\u06d5": HEH}
+#: Persian and Urdu letters that Arabic text borrows for their Arabic twins: ی ے (yeh), ک ڪ (kaf),
+#: ہ ھ ە (heh), and ۀ ۂ ۃ, a heh or teh marbuta ending a word (folded as ة is).
+PERSIAN_LETTERS = {
+    "\u06cc": YEH, "\u06d2": YEH, "\u06a9": araby.KAF, "\u06aa": araby.KAF,
+    "\u06c1": HEH, "\u06be": HEH, "\u06d5": HEH, "\u06c0": HEH, "\u06c2": HEH, "\u06c3": HEH,
+}
 
 #: Letters for sounds Arabic lacks, which loanwords are spelled with or without: پ (p) for ب, and
 #: ڤ ڥ (v) for ف (پاراسيتامول/باراسيتامول, ڤيتامين/فيتامين).

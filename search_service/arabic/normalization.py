@@ -9,6 +9,11 @@ Rules (a superset of Lucene's ``ArabicNormalizer``):
   loanword letters پ → ب and ڤ ڥ → ف
 - Arabic-Indic and extended digits → ASCII digits, the Arabic decimal and thousands separators
   ٫ ٬ → . ,; Latin letters → lower case
+- first, the Qur'an's Uthmani spelling → the common one: the small alef above a letter (U+0670)
+  is an alef (ٱلْكِتَٰبُ → الكتاب, ٱلصَّلَوٰةَ → الصلاة, its waw a seat), but not in the words the
+  common spelling writes without one (هٰذا، ذٰلك، لٰكن، الرحمٰن، إلٰه) nor on ى (عَلَىٰ); آ written
+  ءا is آ (ءَامَنُوا۟ → آمنوا); and decomposed letters (ي + U+0654) are composed (ئ)
+- the preposition على keeps its ى, so that the name علي (Ali) is a word of its own and على a stop word
 - then the spellings of one word that letters alone cannot fold (``spelling_variants.txt``:
   أميركا → أمريكا, الثلثاء → الثلاثاء, and as a whole word سورية → سوريا) → one spelling
 """
@@ -43,8 +48,37 @@ def _presentation_table(base):
     return table
 
 
+#: The one-letter prefixes a word may carry (conjunctions and prepositions), at most two: before a
+#: whole-word variant, the preposition على or a number.
+WORD_PREFIXES = "وفبلك"
+
 _BASE = _base_table()
 NORMALIZATION_TABLE = str.maketrans(_BASE | _presentation_table(_BASE))
+
+#: Marks removed before the Uthmani rules, which read the letters and the small alef alone; the
+#: small high yeh stands for a yeh the common spelling writes (إبرٰهـۧم → إبراهيم).
+_UTHMANI_MARKS = {code: None for code in _MARKS if code != ord(letters.SMALL_ALEF)} | {ord(letters.SMALL_HIGH_YEH): letters.YEH}
+#: Combining marks that a composed letter holds (U+0653-U+0655: madda, hamza above and below).
+_COMPOSING = re.compile("[\u0653-\u0655]")
+#: Letters that start an Uthmani rule or the preposition على.
+_RULE_LETTERS = re.compile(f"[{letters.SMALL_ALEF}{letters.SMALL_HIGH_YEH}{letters.HAMZA}\u0649]")
+
+#: Words the common spelling writes without an alef where the Uthmani one writes it small (هٰذا),
+#: after the one-letter prefixes, an article or ل, and before a pronoun (لِإِلَٰهِكُمْ, ٱلرَّحْمَٰنِ).
+ALEF_OMITTED = ("له", "إله", "رحمن", "لكن", "هذا", "هذه", "هذان", "هذين", "هؤلاء", "ذلك", "ذلكم", "ذلكما", "أولئك")
+_ALEF_OMITTED_WORD = re.compile(
+    f"[{WORD_PREFIXES}]{{0,2}}(?:ال|ل)?(?:{'|'.join(w.translate(NORMALIZATION_TABLE) for w in ALEF_OMITTED)})"
+    f"(?:{'|'.join(letters.PRONOUNS)}|ي)?"
+)
+_SMALL_ALEF_WORD = re.compile(f"(?:[^\\W\\d_]|{letters.SMALL_ALEF})*{letters.SMALL_ALEF}(?:[^\\W\\d_]|{letters.SMALL_ALEF})*")
+#: A waw carrying the small alef before ة: the alef's seat (صلوٰة → صلاة).
+_WAW_SEAT = re.compile(f"و{letters.SMALL_ALEF}(?=ة)")
+#: A hamza before an alef and a letter, not after an alef (ءامنوا, القرءان; not إجراءات): آ.
+_HAMZA_ALEF = re.compile(f"(?<![اآأإٱ]){letters.HAMZA}(?=ا[^\\W\\d_])")
+#: The preposition على as a whole word (after one-letter prefixes: وعلى), its ى kept through the
+#: letters' folding by a stand-in.
+_ALA = re.compile(f"(?<![^\\W\\d_])([{WORD_PREFIXES}]{{0,2}}عل)ى(?![^\\W\\d_])")
+_ALA_STAND_IN = "\ue000"
 
 
 def word_list_lines(name, package=__package__):
@@ -55,13 +89,27 @@ def word_list_lines(name, package=__package__):
 
 
 def _fold_letters(text):
+    if _RULE_LETTERS.search(text) or _COMPOSING.search(text):
+        text = _ALA.sub(r"\1" + _ALA_STAND_IN, _uthmani_to_common(text))
+        return text.translate(NORMALIZATION_TABLE).replace(_ALA_STAND_IN, "\u0649").lower()
     return text.translate(NORMALIZATION_TABLE).lower()
+
+
+def _uthmani_to_common(text):
+    """Text with its marks removed but the small alef, in the common spelling (see the module's rules)."""
+    text = unicodedata.normalize("NFC", text).translate(_UTHMANI_MARKS)
+    return _HAMZA_ALEF.sub("", _SMALL_ALEF_WORD.sub(_small_alefs, _WAW_SEAT.sub("ا", text)))
+
+
+def _small_alefs(found):
+    word = found.group()
+    if _ALEF_OMITTED_WORD.fullmatch(word.translate(NORMALIZATION_TABLE)):
+        return word.replace(letters.SMALL_ALEF, "")
+    return word.replace("\u0649" + letters.SMALL_ALEF, "\u0649").replace(letters.SMALL_ALEF, letters.ALEF)
 
 
 #: Marks a variant of ``spelling_variants.txt`` that is a whole word (after one-letter prefixes).
 WHOLE_WORD = "="
-#: The one-letter prefixes a whole-word variant may carry (conjunctions and prepositions), at most two.
-WORD_PREFIXES = "وفبلك"
 
 
 def _read_variants():

@@ -13,11 +13,15 @@
   other, which a query's words look up too, so that وصول and الوصول find each other.
 - A noun ending in ة writes it ت before a pronoun (وظيفتها، حكومتهم), which the rules above leave
   as another stem; ``ta_marbuta_form`` writes such a word back with ة, and the index adds its stem.
+- A number loses the one-letter prefixes before it (و15، بـ10، ول2021 → 15، 10، 2021).
 - Words in ``STEM_EXCLUSIONS`` (names and words that lose a root letter, such as وزير or لبنان) are
   kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
 """
 
-from search_service.arabic.normalization import normalize, word_list_lines
+import re
+
+from search_service.arabic.letters import PRONOUNS
+from search_service.arabic.normalization import WORD_PREFIXES, normalize, word_list_lines
 
 PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 #: The article forms: the prefixes that may go from a partial word typed as a prefix query.
@@ -27,10 +31,10 @@ SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", 
 
 #: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل ك, conjunction ف).
 ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
+#: A number with the conjunctions and prepositions written onto it (و15، بـ10، ول2021).
+_PREFIXED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{1,2}}(\d[\d.,]*)")
 #: Letters a stem keeps at least.
 MIN_STEM = 2
-#: Pronouns a noun ending in ة takes, which spell the ة as ت (حكومة → حكومتهم، وظيفة → وظيفتها).
-PRONOUNS = ("هما", "هم", "هن", "ها", "كما", "كم", "كن", "نا", "ه", "ك")
 #: Letters a stem of a word's ``ta_marbuta_form`` keeps at least to be indexed (بيتهم is بيت + هم: بي is no stem).
 MIN_RESTORED_STEM = 3
 #: The one-letter prefix و, and a one-letter prefix of ``prefix_variant``, need a word of at least this length.
@@ -89,6 +93,8 @@ def stem(word):
     """
     if word in STEM_EXCLUSIONS:
         return word
+    if number := _PREFIXED_NUMBER.fullmatch(word):
+        return number[1]
     word = _strip_prefix(word)
     if word in STEM_EXCLUSIONS:
         return word

@@ -14,8 +14,8 @@ import typing
 from whoosh import qparser, query
 from whoosh.qparser import syntax
 
-from search_service.arabic import is_question_word, normalize
-from search_service.arabic.normalization import word_list_lines
+from search_service.arabic import is_question_word, letters, normalize
+from search_service.arabic.normalization import strip_marks, word_list_lines
 from search_service.indexing import schema as fields
 
 MAX_QUERY_LENGTH = 500
@@ -76,7 +76,8 @@ _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
 _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 #: Question marks of other scripts (Arabic ؟ among them), which Whoosh would read as wildcards.
 _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
-_EXPANDING = re.compile(r"\w[*?~]")
+#: A word (its marks too: مَ*) followed by a wildcard or fuzzy sign.
+_EXPANDING = re.compile(rf"(?:\w|[{''.join(letters.WORD_MARKS)}])[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
 _PARSER_OPERATORS = {"AND", "OR", "NOT"}
 _OPERATORS = {*_PARSER_OPERATORS, *ARABIC_OPERATORS}
@@ -157,7 +158,7 @@ def _check(text):
         raise QueryError(
             f"the query has too many wildcard or fuzzy words (at most {MAX_EXPANDING_WORDS})", "too_many_expanding_words", MAX_EXPANDING_WORDS
         )
-    if any(len(stem) < MIN_LETTERS_BEFORE_WILDCARD for stem in expanding):
+    if any(len(strip_marks(stem)) < MIN_LETTERS_BEFORE_WILDCARD for stem in expanding):
         raise QueryError(
             f"a wildcard or fuzzy word needs at least {MIN_LETTERS_BEFORE_WILDCARD} letters before * ? or ~",
             "wildcard_too_short", MIN_LETTERS_BEFORE_WILDCARD,
