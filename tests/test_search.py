@@ -327,7 +327,11 @@ def test_title_and_source_fields(live):
 
 
 @pytest.mark.parametrize(
-    "written", ["(source:seeds موزمبيق)", "(مصدر:seeds) موزمبيق", "موزمبيق OR source:seeds", "موزمبيق أو مصدر:seeds", "source:seeds AND موزمبيق"],
+    "written",
+    [
+        "(source:seeds موزمبيق)", "(مصدر:seeds) موزمبيق", "موزمبيق OR source:seeds", "موزمبيق أو مصدر:seeds", "source:seeds AND موزمبيق",
+        "source:(seeds) موزمبيق", 'source:("seeds") موزمبيق',
+    ],
 )
 def test_a_source_filters_the_whole_query_wherever_it_is_written(live, written):
     assert ids(live, written) == ids(live, "source:seeds موزمبيق") == ids(live, "موزمبيق", sources=("seeds",))
@@ -337,7 +341,7 @@ def test_a_source_filters_the_whole_query_wherever_it_is_written(live, written):
     "excluding",
     [
         '-source:"{}" داعش', 'داعش NOT source:"{}"', 'داعش ليس مصدر:"{}"', '-(source:"{}") داعش', 'داعش NOT (مصدر:"{}")',
-        'داعش NOT(source:"{}")', 'داعش NOT(مصدر:"{}")', 'داعش (-مصدر:"{}")',
+        'داعش NOT(source:"{}")', 'داعش NOT(مصدر:"{}")', 'داعش (-مصدر:"{}")', '-source:("{}") داعش',
     ],
 )
 def test_a_source_can_be_excluded_with_minus_or_not(live, excluding):
@@ -348,8 +352,14 @@ def test_a_source_can_be_excluded_with_minus_or_not(live, excluding):
     assert kept.total + only.total == search(live, SearchRequest(q="داعش")).total and only.total
 
 
+def test_sources_in_brackets_are_any_of_them(live):
+    either = search(live, SearchRequest(q='source:(seeds OR "بوابة روزا اليوسف") داعش', per_page=100))
+    assert either.total == search(live, SearchRequest(q="داعش", sources=("seeds", "بوابة روزا اليوسف"))).total
+    assert {r["document"]["source"] for r in either.results} == {"seeds", "بوابة روزا اليوسف"}
+
+
 def test_syntax_the_parser_cannot_take_falls_back_to_words(live):
-    for q in ["داعش AND", "OR التحالف", "title: داعش", "داعش^^", "التحالف {داعش", "[داعش TO", "داعش:"]:
+    for q in ["داعش AND", "OR التحالف", "title: داعش", "داعش^^", "التحالف {داعش", "[داعش TO", "داعش:", "source:() داعش"]:
         search(live, SearchRequest(q=q))
 
 

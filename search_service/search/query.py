@@ -62,8 +62,9 @@ _FIELD_PREFIX = re.compile(r"^((?:NOT)?[+\-(]*)(\w+):")
 
 def _source_clause(names):
     """A ``source:`` clause under any of ``names``: its sign (+, - or NOT, also before brackets that
-    hold the clause alone: ``-(source:x)``), the brackets it opens, its value."""
-    value = r'(?:"[^"]*"|[^\s)]+)'
+    hold the clause alone: ``-(source:x)``), the brackets it opens, its value (a name, quoted or
+    not, or names in brackets: ``source:(a OR "b c")``)."""
+    value = r'(?:"[^"]*"|\((?:"[^"]*"|[^()"])*\)|[^\s)]+)'
     sign = rf"(?:\+|-|NOT\s+)(?![\s(])|(?:\+|-|NOT\s*)(?=\(+(?:{names}):{value}\))"
     return rf"(?:^|(?<=[\s(]))({sign})?(\(*)(?:{names}):({value})"
 
@@ -316,7 +317,9 @@ def _split_sources(text):
     does in web search, wherever they are (in brackets, after AND or OR)."""
     wanted, unwanted = [], []
     for sign, _, value in _SOURCE_CLAUSE.findall(text):
-        (unwanted if sign.strip() in ("-", "NOT") else wanted).append(query.Term(fields.SOURCE, value.strip('"')))
+        names = _PHRASE_OR_WORD.findall(value[1:-1]) if value.startswith("(") else [value]
+        found = unwanted if sign.strip() in ("-", "NOT") else wanted
+        found.extend(query.Term(fields.SOURCE, name.strip('"')) for name in names if name not in _PARSER_OPERATORS)
     if not (wanted or unwanted):
         return text, wanted, unwanted
     rest = _PHRASE_OR_WORD.findall(_EMPTY_BRACKETS.sub(" ", _SOURCE_CLAUSE.sub(r" \2", text)))
