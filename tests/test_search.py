@@ -12,6 +12,7 @@ from search_service.arabic import analyzer, exact_analyzer, index_terms, normali
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
+from search_service.search.snippets import MAX_ANALYZED_CHARS, marked
 
 from conftest import SEEDS, build_index, found, index_records, republished
 
@@ -113,6 +114,13 @@ def test_phrase_query_returns_only_paragraphs_with_the_phrase(live):
     assert phrase_hits and len(phrase_hits) < len(word_hits)
     for result in phrase_hits:
         assert "وزير الخارجيه" in normalize(result["text"])
+
+
+def test_a_paragraph_of_megabytes_is_looked_through_for_marks_up_to_a_bound():
+    text = "داعش " * 500_000  # 2.5 MB
+    marked_html = marked(text, {"داعش"}, set())
+    assert marked_html.count("<mark>") == MAX_ANALYZED_CHARS // len("داعش ")
+    assert len(marked_html) > len(text)  # the rest is there, unmarked
 
 
 def test_a_phrases_snippets_mark_its_words_where_they_make_it_in_any_form(live):

@@ -14,6 +14,10 @@ from search_service.arabic import STOP_WORDS, form_stems, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 
 SNIPPET_CHARS = 240
+#: Characters of a paragraph looked through for matched words (Elasticsearch's highlighter stops
+#: at ``index.highlight.max_analyzed_offset`` too): a paragraph of megabytes would hold a search
+#: for seconds.
+MAX_ANALYZED_CHARS = 100_000
 ELLIPSIS = "…"
 #: Written word forms whose normalised form is remembered (all forgotten when it is full).
 FORMS_CACHED = 200_000
@@ -34,8 +38,9 @@ _normalized = _NormalizedForms()
 
 
 def matched_spans(text, stems, exact_forms, phrases=()):
-    """Start/end offsets of the words of ``text`` whose stem or exact form was matched, and of the
-    words that make one of the ``phrases`` (``(stems, slop)`` pairs, as Whoosh's ``Phrase`` has them).
+    """Start/end offsets of the words of ``text`` (its first ``MAX_ANALYZED_CHARS``) whose stem or
+    exact form was matched, and of the words that make one of the ``phrases`` (``(stems, slop)``
+    pairs, as Whoosh's ``Phrase`` has them).
 
     The analyzers work word by word, so each written word is looked up alone: its normalised form
     (remembered) is its exact form, and ``form_stems`` gives its stems. Stems and exact forms are
@@ -45,6 +50,7 @@ def matched_spans(text, stems, exact_forms, phrases=()):
     without its ه.
     """
     phrase_stems = {stem for words, _ in phrases for stem in words}
+    text = text[:MAX_ANALYZED_CHARS]
     if not stems and not exact_forms and not phrase_stems:
         return []
     if len(_normalized) > FORMS_CACHED:
