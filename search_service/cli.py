@@ -20,8 +20,8 @@ EXIT_PARTIAL = 3
 
 
 def _not_empty(context, parameter, value):
-    if value == "":
-        raise click.BadParameter("give a directory, not an empty path")
+    if value == "" or (isinstance(value, tuple) and "" in value):
+        raise click.BadParameter("give a path, not an empty one")
     return value
 
 
@@ -41,7 +41,7 @@ def main():
 
 
 @main.command("reindex")
-@click.option("--source", "sources", multiple=True, type=click.Path(), help="File or directory (.txt, .jsonl, .html, .htm); repeatable. Default: seeds/.")
+@click.option("--source", "sources", multiple=True, type=click.Path(), callback=_not_empty, help="File or directory (.txt, .jsonl, .html, .htm); repeatable. Default: seeds/.")
 @index_option
 def reindex_command(sources, index_dir):
     """Build a new index from the sources and swap it in atomically.

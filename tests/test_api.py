@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import os
 import subprocess
 import sys
 import urllib.error
@@ -13,7 +14,7 @@ from openapi_spec_validator import validate
 
 from search_service.api import create_app
 
-from conftest import build_index, free_port, running_server, wait_until_responds, write_jsonl
+from conftest import SEEDS, build_index, free_port, running_server, wait_until_responds, write_jsonl
 
 
 def get(base, path, headers=None, method="GET", data=None):
@@ -275,7 +276,9 @@ def test_reindex_is_disabled_without_a_configured_token(live_server):
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory):
     index = build_index(tmp_path_factory.mktemp("admin-index"))
-    with running_server(index, env={"SEARCH_SERVICE_ADMIN_TOKEN": "s3cret-token"}) as base:
+    # An empty entry in the list of sources (a trailing separator) is no source, not the working directory.
+    sources = f"{SEEDS}{os.pathsep}"
+    with running_server(index, env={"SEARCH_SERVICE_ADMIN_TOKEN": "s3cret-token", "SEARCH_SERVICE_SOURCES": sources}) as base:
         yield base
 
 

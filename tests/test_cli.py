@@ -84,6 +84,7 @@ def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
 def test_usage_error_exits_2():
     assert run("reindex", "--no-such-flag").exit_code == 2
     assert run("reindex", "--index", "").exit_code == 2
+    assert run("reindex", "--source", "").exit_code == 2  # not the working directory
 
 
 def test_search_without_an_index_says_how_to_build_one(tmp_path):

@@ -39,7 +39,7 @@ def create_app(overrides=None):
     app.config.from_prefixed_env("SEARCH_SERVICE", loads=str)
     app.config.from_mapping(overrides or {})
     if isinstance(app.config["SOURCES"], str):
-        app.config["SOURCES"] = app.config["SOURCES"].split(os.pathsep)
+        app.config["SOURCES"] = [path for path in app.config["SOURCES"].split(os.pathsep) if path]
     app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
     app.json.ensure_ascii = False
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
