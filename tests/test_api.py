@@ -334,6 +334,10 @@ def test_an_answer_a_client_holds_is_not_sent_again_until_a_reindex(tmp_path):
         assert conditional_get(base, found + "&page=1", tags[found])[0] == 304  # the same request
         assert conditional_get(base, found + "&per_page=5", tags[found])[0] == 200
         assert conditional_get(base, found, tags[document])[0] == 200
+        # "*" holds any answer there is, and none for an unknown document or a refused query.
+        assert conditional_get(base, found, "*")[0] == conditional_get(base, document, "*")[0] == 304
+        assert conditional_get(base, "/api/documents/nope", "*")[0] == 404
+        assert conditional_get(base, "/api/search?q=%22abc", "*")[0] == 400
         build_index(index, source)
         status, tag, body = conditional_get(base, found, tags[found])
         assert status == 200 and tag != tags[found] and json.loads(body)["total"] == 1

@@ -88,10 +88,13 @@ def _conditional(live_index, asked, respond):
     """
     generation = live_index.generation()
     tag = hashlib.sha256(repr((__version__, generation, asked)).encode()).hexdigest()[:24]
-    if flask.request.if_none_match.contains_weak(tag):
+    held = flask.request.if_none_match
+    if held.contains_weak(tag) and not held.star_tag:
         response = flask.current_app.response_class(status=304)
     else:
         response = respond(generation)
+        if held.star_tag:  # "*" holds any answer there is: not an unknown document or a refused query
+            response = flask.current_app.response_class(status=304)
     response.set_etag(tag, weak=True)
     response.cache_control.no_cache = True
     return response
