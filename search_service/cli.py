@@ -106,7 +106,7 @@ def serve_command(host, port, workers, threads, index_dir):
     Example: search-service serve --host 0.0.0.0 --port 8000
     """
     from search_service.api import create_app
-    from search_service.api.server import serve
+    from search_service.api.server import check_address, serve
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
@@ -117,6 +117,10 @@ def serve_command(host, port, workers, threads, index_dir):
         LiveIndex(index_dir).info()
     except IndexNotFound as error:
         click.echo(f"warning: {error}; searches answer 503 until then", err=True)
+    try:
+        check_address(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
     click.echo(f"serving on http://{host}:{port} (index {index_dir})", err=True)
     serve(index_dir, host, port, workers, threads)
 

@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -66,6 +67,13 @@ def test_serve_with_a_bad_setting_is_one_line_and_exits_1(seeds_index, monkeypat
     result = run("serve", "--index", seeds_index, "--port", 1)
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "MAX_CONTENT_LENGTH must be a number of bytes" in result.output
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exits_1(seeds_index):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        result = run("serve", "--index", seeds_index, "--port", taken.getsockname()[1])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "Address already in use" in result.output
 
 
 def test_sources_of_no_document_never_replace_the_live_index(tmp_path):

@@ -5,6 +5,8 @@ adds little and many threads slow each other down; worker processes use the core
 builds its own application, so index readers and caches are never shared across a fork.
 """
 
+import socket
+
 from gunicorn.app.base import BaseApplication
 
 from search_service.api import create_app
@@ -28,6 +30,14 @@ class _Server(BaseApplication):
 
     def load(self):
         return create_app({"INDEX": self.index_dir})
+
+
+def check_address(host, port):
+    """Raise ``OSError`` if ``host:port`` cannot be listened on (in use, or no address of this
+    machine); gunicorn would try for 5 s, then stop with its own log lines."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        probe.bind((host, port))
 
 
 def serve(index_dir, host, port, workers=None, threads=2):
