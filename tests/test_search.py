@@ -4,6 +4,7 @@ import collections
 import datetime
 import random
 import re
+import unicodedata
 
 import pytest
 from whoosh.qparser import syntax
@@ -12,7 +13,7 @@ from search_service.arabic import analyzer, exact_analyzer, index_terms, normali
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
-from search_service.search.snippets import MAX_ANALYZED_CHARS, marked
+from search_service.search.snippets import MAX_ANALYZED_CHARS, marked, snippet
 
 from conftest import SEEDS, build_index, found, index_records, republished
 
@@ -121,6 +122,13 @@ def test_a_paragraph_of_megabytes_is_looked_through_for_marks_up_to_a_bound():
     marked_html = marked(text, {"داعش"}, set())
     assert marked_html.count("<mark>") == MAX_ANALYZED_CHARS // len("داعش ")
     assert len(marked_html) > len(text)  # the rest is there, unmarked
+
+
+def test_a_snippet_cut_inside_a_long_word_keeps_each_letter_with_its_marks():
+    text = "كتاب " + "بِسْمِ" * 100 + " نهاية"  # no space near the cut
+    shown = snippet(text, {"كتاب"}, set()).removesuffix("…").replace("<mark>", "").replace("</mark>", "")
+    assert text.startswith(shown) and len(shown) < len(text)
+    assert not unicodedata.category(text[len(shown)]).startswith("M")
 
 
 def test_a_phrases_snippets_mark_its_words_where_they_make_it_in_any_form(live):

@@ -10,7 +10,7 @@ import html
 import itertools
 import re
 
-from search_service.arabic import STOP_WORDS, form_stems, normalize
+from search_service.arabic import STOP_WORDS, form_stems, letters, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 
 SNIPPET_CHARS = 240
@@ -21,6 +21,8 @@ MAX_ANALYZED_CHARS = 100_000
 ELLIPSIS = "…"
 #: Written word forms whose normalised form is remembered (all forgotten when it is full).
 FORMS_CACHED = 200_000
+#: Marks written on a letter (diacritics, Quranic signs) and invisible characters inside words.
+_MARKS = frozenset(letters.WORD_MARKS)
 #: The text's words and, around them, what lies between them.
 _WORDS_AND_GAPS = re.compile(f"({TOKEN_PATTERN.pattern})")
 
@@ -127,6 +129,11 @@ def _window(text, spans, size):
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > start + size // 2 else end
+    # Where a word is cut all the same (no space near), a letter keeps its marks.
+    while 0 < start < len(text) and text[start] in _MARKS:
+        start += 1
+    while end < len(text) and text[end] in _MARKS:
+        end += 1
     return start, end
 
 
