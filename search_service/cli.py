@@ -156,7 +156,9 @@ def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, 
             raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
         rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
         _write_run(run_path, rankings)
-        click.echo(f"wrote {sum(map(len, rankings.values()))} lines for {len(rankings)} queries to {run_path}")
+        empty = sum(1 for ranked in rankings.values() if not ranked)
+        found_nothing = f" ({empty} found nothing)" if empty else ""
+        click.echo(f"wrote {sum(map(len, rankings.values()))} lines for {len(rankings)} queries{found_nothing} to {run_path}")
         return
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")

@@ -190,6 +190,7 @@ def test_batch_search_says_which_queries_it_refused_and_where_it_cannot_write(se
         capture_output=True, text=True,
     )
     assert result.returncode == 0 and "query 2 ranks nothing: the query has too many words" in result.stderr
+    assert "for 2 queries (1 found nothing)" in result.stdout
     assert {line.split()[0] for line in (tmp_path / "run.txt").read_text().splitlines()} == {"1"}
     nowhere = run("search", "--queries", queries, "--run", tmp_path / "missing" / "run.txt", "--index", seeds_index)
     assert nowhere.exit_code == 1 and "cannot write the run" in nowhere.output and "Traceback" not in nowhere.output
