@@ -6,6 +6,7 @@ ALEF = araby.ALEF
 YEH = araby.YEH
 HEH = araby.HEH
 HAMZA = araby.HAMZA
+ALEF_MAKSURA = araby.ALEF_MAKSURA
 #: The superscript (dagger) alef of Uthmani spelling, written above the letter before it.
 SMALL_ALEF = araby.MINI_ALEF
 #: The small high yeh of Uthmani spelling (U+06E7), for a yeh the common spelling writes.

@@ -31,7 +31,7 @@ _MARKS = {ord(c): None for c in letters.HARAKAT + letters.EXTRA_MARKS + letters.
 def _base_table():
     table = {ord(c): letters.ALEF for c in letters.ALEF_FORMS}
     table |= {ord(c): letters.HAMZA for c in letters.HAMZA_SEATS}
-    table |= {ord("\u0649"): letters.YEH, ord("\u0629"): letters.HEH}
+    table |= {ord("\u0629"): letters.HEH}  # ى → ي after the table, but in على (``_fold_letters``)
     table |= _MARKS
     table |= {ord(c): v for c, v in (letters.PERSIAN_LETTERS | letters.LOANWORD_LETTERS).items()}
     table |= {ord(c): v for c, v in (letters.ARABIC_INDIC_DIGITS | letters.NUMBER_SEPARATORS).items()}
@@ -60,8 +60,9 @@ NORMALIZATION_TABLE = str.maketrans(_BASE | _presentation_table(_BASE))
 _UTHMANI_MARKS = {code: None for code in _MARKS if code != ord(letters.SMALL_ALEF)} | {ord(letters.SMALL_HIGH_YEH): letters.YEH}
 #: Combining marks that a composed letter holds (U+0653-U+0655: madda, hamza above and below).
 _COMPOSING = re.compile("[\u0653-\u0655]")
-#: Letters that start an Uthmani rule or the preposition على.
-_RULE_LETTERS = re.compile(f"[{letters.SMALL_ALEF}{letters.SMALL_HIGH_YEH}{letters.HAMZA}\u0649]")
+_MARK = f"[{''.join(letters.WORD_MARKS)}]"
+#: What an Uthmani rule starts from: the small alef, the small high yeh, a composing mark, ءا.
+_UTHMANI = re.compile(f"[{letters.SMALL_ALEF}{letters.SMALL_HIGH_YEH}\u0653-\u0655]|{letters.HAMZA}{_MARK}*{letters.ALEF}")
 
 #: Words the common spelling writes without an alef where the Uthmani one writes it small (هٰذا),
 #: after the one-letter prefixes, an article or ل, and before a pronoun (لِإِلَٰهِكُمْ, ٱلرَّحْمَٰنِ).
@@ -70,14 +71,17 @@ _ALEF_OMITTED_WORD = re.compile(
     f"[{WORD_PREFIXES}]{{0,2}}(?:ال|ل)?(?:{'|'.join(w.translate(NORMALIZATION_TABLE) for w in ALEF_OMITTED)})"
     f"(?:{'|'.join(letters.PRONOUNS)}|ي)?"
 )
-_SMALL_ALEF_WORD = re.compile(f"(?:[^\\W\\d_]|{letters.SMALL_ALEF})*{letters.SMALL_ALEF}(?:[^\\W\\d_]|{letters.SMALL_ALEF})*")
+#: A word holding the small alef, from its first letter.
+_SMALL_ALEF_WORD = re.compile(
+    f"(?<![^\\W\\d_{letters.SMALL_ALEF}])[^\\W\\d_]*{letters.SMALL_ALEF}(?:[^\\W\\d_]|{letters.SMALL_ALEF})*"
+)
 #: A waw carrying the small alef before ة: the alef's seat (صلوٰة → صلاة).
 _WAW_SEAT = re.compile(f"و{letters.SMALL_ALEF}(?=ة)")
 #: A hamza before an alef and a letter, not after an alef (ءامنوا, القرءان; not إجراءات): آ.
 _HAMZA_ALEF = re.compile(f"(?<![اآأإٱ]){letters.HAMZA}(?=ا[^\\W\\d_])")
-#: The preposition على as a whole word (after one-letter prefixes: وعلى), its ى kept through the
-#: letters' folding by a stand-in.
-_ALA = re.compile(f"(?<![^\\W\\d_])([{WORD_PREFIXES}]{{0,2}}عل)ى(?![^\\W\\d_])")
+#: The preposition على as a whole word (after one-letter prefixes: وعلى), its letters folded: its
+#: ى is kept through ى → ي by a stand-in.
+_ALA = re.compile(f"(?=[{WORD_PREFIXES}ع])(?<![^\\W\\d_])([{WORD_PREFIXES}]{{0,2}}عل){letters.ALEF_MAKSURA}(?![^\\W\\d_])")
 _ALA_STAND_IN = "\ue000"
 
 
@@ -89,23 +93,30 @@ def word_list_lines(name, package=__package__):
 
 
 def _fold_letters(text):
-    if _RULE_LETTERS.search(text) or _COMPOSING.search(text):
-        text = _ALA.sub(r"\1" + _ALA_STAND_IN, _uthmani_to_common(text))
-        return text.translate(NORMALIZATION_TABLE).replace(_ALA_STAND_IN, "\u0649").lower()
-    return text.translate(NORMALIZATION_TABLE).lower()
+    if _UTHMANI.search(text):
+        text = _uthmani_to_common(text)
+    text = text.translate(NORMALIZATION_TABLE)
+    if letters.ALEF_MAKSURA in text:
+        text = _ALA.sub(r"\1" + _ALA_STAND_IN, text).replace(letters.ALEF_MAKSURA, letters.YEH)
+        text = text.replace(_ALA_STAND_IN, letters.ALEF_MAKSURA)
+    return text.lower()
 
 
 def _uthmani_to_common(text):
     """Text with its marks removed but the small alef, in the common spelling (see the module's rules)."""
-    text = unicodedata.normalize("NFC", text).translate(_UTHMANI_MARKS)
-    return _HAMZA_ALEF.sub("", _SMALL_ALEF_WORD.sub(_small_alefs, _WAW_SEAT.sub("ا", text)))
+    if _COMPOSING.search(text):
+        text = unicodedata.normalize("NFC", text)
+    text = text.translate(_UTHMANI_MARKS)
+    if letters.SMALL_ALEF in text:
+        text = _SMALL_ALEF_WORD.sub(_small_alefs, _WAW_SEAT.sub("ا", text))
+    return _HAMZA_ALEF.sub("", text)
 
 
 def _small_alefs(found):
     word = found.group()
     if _ALEF_OMITTED_WORD.fullmatch(word.translate(NORMALIZATION_TABLE)):
         return word.replace(letters.SMALL_ALEF, "")
-    return word.replace("\u0649" + letters.SMALL_ALEF, "\u0649").replace(letters.SMALL_ALEF, letters.ALEF)
+    return word.replace(letters.ALEF_MAKSURA + letters.SMALL_ALEF, letters.ALEF_MAKSURA).replace(letters.SMALL_ALEF, letters.ALEF)
 
 
 #: Marks a variant of ``spelling_variants.txt`` that is a whole word (after one-letter prefixes).
