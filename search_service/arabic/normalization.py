@@ -1,19 +1,19 @@
-"""Orthographic normalisation of Arabic text: one translation table, one call.
+"""Orthographic normalisation of Arabic text: a few rules of words, one translation table, one call.
 
 Rules (a superset of Lucene's ``ArabicNormalizer``):
 
-- آ أ إ ٱ → ا;  ى → ي;  ة → ه;  ؤ ئ → ء (hamza seats are spelled both ways: مسؤول/مسئول → مسءول)
-- harakat, superscript alef, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ, word
-  joiners, soft hyphens, direction marks and lone surrogates are removed
-- presentation forms and lam-alef ligatures → their base letters; Persian ی ک → ي ك; the
-  loanword letters پ → ب and ڤ ڥ → ف
-- Arabic-Indic and extended digits → ASCII digits, the Arabic decimal and thousands separators
-  ٫ ٬ → . ,; Latin letters → lower case
 - first, the Qur'an's Uthmani spelling → the common one: the small alef above a letter (U+0670)
   is an alef (ٱلْكِتَٰبُ → الكتاب, ٱلصَّلَوٰةَ → الصلاة, its waw a seat), but not in the words the
   common spelling writes without one (هٰذا، ذٰلك، لٰكن، الرحمٰن، إلٰه) nor on ى (عَلَىٰ); آ written
   ءا is آ (ءَامَنُوا۟ → آمنوا); and decomposed letters (ي + U+0654) are composed (ئ)
-- the preposition على keeps its ى, so that the name علي (Ali) is a word of its own and على a stop word
+- آ أ إ ٱ → ا;  ى → ي, but in the preposition على, so that the name علي (Ali) is a word of its own
+  and على a stop word;  ة → ه;  ؤ ئ → ء (hamza seats are spelled both ways: مسؤول/مسئول → مسءول)
+- harakat, the remaining small alefs, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ,
+  word joiners, soft hyphens, direction marks and lone surrogates are removed
+- presentation forms and lam-alef ligatures → their base letters; Persian and Urdu letters → their
+  Arabic twins (ی ے → ي, ک ڪ → ك, ہ ھ ۀ ۃ → ه); the loanword letters پ → ب and ڤ ڥ → ف
+- Arabic-Indic and extended digits → ASCII digits, the Arabic decimal and thousands separators
+  ٫ ٬ → . ,; Latin letters → lower case
 - then the spellings of one word that letters alone cannot fold (``spelling_variants.txt``:
   أميركا → أمريكا, الثلثاء → الثلاثاء, and as a whole word سورية → سوريا) → one spelling
 """
