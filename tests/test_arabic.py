@@ -183,6 +183,10 @@ def test_a_number_loses_the_prefixes_written_onto_it():
     assert terms("و15 بـ10 ول٢٠٢١ و١٧٨٫٣ و2023") == ["15", "10", "2021", "178.3", "2023"]
 
 
+def test_the_vocative_that_uthmani_spelling_joins_to_its_noun_is_a_word_of_its_own():
+    assert terms("يَٰٓأَيُّهَا ٱلَّذِينَ ءَامَنُوا۟ يَٰقَوْمِ") == terms("يا أيها الذين آمنوا يا قوم") == ["اي", "امنوا", "قوم"]
+
+
 def test_the_end_of_an_ayah_separates_a_word_from_its_number():
     assert terms("ٱلرَّحِيمِ۝١") == ["رحيم", "1"]
 

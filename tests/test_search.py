@@ -76,9 +76,11 @@ def test_plain_spelling_finds_quranic_text_and_marks_its_words_whole(tmp_path):
         {"id": "baqara", "text": "وَأَقِيمُوا۟ ٱلصَّلَوٰةَ وَءَاتُوا۟ ٱلزَّكَوٰةَ وَٱرْكَعُوا۟ مَعَ ٱلرَّٰكِعِينَ"},
         {"id": "fatiha", "text": "ٱلْحَمْدُ لِلَّهِ رَبِّ ٱلْعَٰلَمِينَ ٱلرَّحْمَٰنِ ٱلرَّحِيمِ۝٢"},
         {"id": "kfgqpc", "text": "ذَٰلِكَ ٱلۡكِتَٰبُ لَا رَيۡبَۛ فِيهِۛ هُدࣰى لِّلۡمُتَّقِينَ"},
+        {"id": "fasting", "text": "يَٰٓأَيُّهَا ٱلَّذِينَ ءَامَنُوا۟ كُتِبَ عَلَيْكُمُ ٱلصِّيَامُ"},
     ])
     for q, expected in [("الصلاة", "baqara#1"), ("آتوا الزكاة", "baqara#1"), ("العالمين", "fatiha#1"),
-                        ("الرحمن الرحيم", "fatiha#1"), ('"هدى للمتقين"', "kfgqpc#1"), ("الكتاب", "kfgqpc#1")]:
+                        ("الرحمن الرحيم", "fatiha#1"), ('"هدى للمتقين"', "kfgqpc#1"), ("الكتاب", "kfgqpc#1"),
+                        ('"يا أيها الذين آمنوا"', "fasting#1")]:
         assert ids(live, q) == [expected], q
     assert "<mark>ٱلصَّلَوٰةَ</mark>" in search(live, SearchRequest(q="الصلاة")).results[0]["snippet"]
     assert "<mark>هُدࣰى</mark>" in search(live, SearchRequest(q="هدى")).results[0]["snippet"]

@@ -37,9 +37,14 @@ ANALYSIS_VERSION = _package_digest()
 
 _MARKS = "".join(letters.WORD_MARKS)
 #: A decimal number (178.3, 1,200, ١٧٨٫٣), with the one-letter prefixes a number takes (و١٧٨٫٣,
-#: بـ10.5), or a run of word characters and in-word Arabic marks. Python's ``\w`` alone does not
-#: match harakat and would split vocalised words apart.
-TOKEN_PATTERN = re.compile(rf"(?:[{WORD_PREFIXES}][{_MARKS}]*){{0,2}}\d+(?:[.,\u066b\u066c]\d+)+|(?:\w|[{_MARKS}])+")
+#: بـ10.5); the vocative يا that Uthmani spelling joins to its noun (يَٰٓأَيُّهَا, يَٰقَوْمِ: a yeh and
+#: a small alef opening a word); or a run of word characters and in-word Arabic marks. Python's
+#: ``\w`` alone does not match harakat and would split vocalised words apart.
+TOKEN_PATTERN = re.compile(
+    rf"(?:[{WORD_PREFIXES}][{_MARKS}]*){{0,2}}\d+(?:[.,\u066b\u066c]\d+)+"
+    rf"|(?<![\w{_MARKS}])\u064a[{_MARKS}]*{letters.SMALL_ALEF}[{_MARKS}]*(?=\w)"
+    rf"|(?:\w|[{_MARKS}])+"
+)
 
 
 class NormalizeFilter(Filter):
