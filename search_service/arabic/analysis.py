@@ -15,7 +15,8 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from search_service.arabic import letters
 from search_service.arabic.normalization import WORD_PREFIXES, normalize
 from search_service.arabic.stemming import (
-    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, waw_variant,
+    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant,
+    waw_variant,
 )
 
 STOP_WORDS = _load_word_list("stopwords.txt")
@@ -60,9 +61,9 @@ class NormalizeFilter(Filter):
 @functools.lru_cache(maxsize=200_000)
 def _stems(word):
     """A word's stem, then the other terms indexed beside it: the stem without a leading one-letter
-    preposition (``prefix_variant``), and the stems of the word read as a noun ending in ة before a
+    preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), and the stems of the word read as a noun ending in ة before a
     pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
-    terms = [stem(word), prefix_variant(word)]
+    terms = [stem(word), prefix_variant(word), tanween_variant(word)]
     restored = ta_marbuta_form(word)
     if restored and word not in STEM_EXCLUSIONS:
         terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]

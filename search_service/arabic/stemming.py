@@ -13,6 +13,10 @@
   other, which a query's words look up too, so that وصول and الوصول find each other.
 - A noun ending in ة writes it ت before a pronoun (وظيفتها، حكومتهم), which the rules above leave
   as another stem; ``ta_marbuta_form`` writes such a word back with ة, and the index adds its stem.
+- A word ending in ا may hold the alef of the accusative's tanween (هجوماً، تهديدا، قائما; also the
+  alef of a dual verb, قالا): ``tanween_variant`` gives the stem without it, which the index adds
+  beside the word's own, where ``MIN_TANWEEN_STEM`` letters remain (more after ي: سوريا is no
+  سوري, but افتراضيا is افتراضي).
 - A number loses the one-letter prefixes before it (و15، بـ10، ول2021 → 15، 10، 2021).
 - Words in ``STEM_EXCLUSIONS`` (names and words that lose a root letter, such as وزير or لبنان) are
   kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
@@ -37,6 +41,11 @@ _PREFIXED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{1,2}}(\d[\d.,]*)")
 MIN_STEM = 2
 #: Letters a stem of a word's ``ta_marbuta_form`` keeps at least to be indexed (بيتهم is بيت + هم: بي is no stem).
 MIN_RESTORED_STEM = 3
+#: Letters a stem of ``tanween_variant`` keeps at least, and after ي (a nisba adjective, not a country).
+MIN_TANWEEN_STEM = 3
+MIN_TANWEEN_STEM_AFTER_YEH = 5
+#: Endings whose ا is no tanween: the pronouns ها نا هما كما, and the silent alef of قالوا.
+_NOT_TANWEEN = tuple(p for p in PRONOUNS if p.endswith("ا")) + ("وا",)
 #: The one-letter prefix و, and a one-letter prefix of ``prefix_variant``, need a word of at least this length.
 MIN_WAW_WORD = 4
 
@@ -119,6 +128,22 @@ def prefix_variant(word):
         return None
     variant = stem(word[1:])
     return variant if variant != stem(word) else None
+
+
+def tanween_variant(word):
+    """The stem of a normalised word ending in ا without that ا (the accusative's tanween), or None
+    when too little is left, the word is protected or its ا is another's: a pronoun's (حياتها,
+    بيتنا) or the silent alef after a plural verb's و (قالوا).
+
+    >>> tanween_variant("هجوما"), tanween_variant("افتراضيا"), tanween_variant("سوريا"), tanween_variant("جدا")
+    ('هجوم', 'افتراض', None, None)
+    """
+    if not word.endswith("ا") or word.endswith(_NOT_TANWEEN) or stem(word) in STEM_EXCLUSIONS:
+        return None
+    rest = word[:-1]
+    variant = stem(rest)
+    least = MIN_TANWEEN_STEM_AFTER_YEH if rest.endswith("ي") else MIN_TANWEEN_STEM
+    return variant if len(variant) >= least and variant != stem(word) else None
 
 
 def waw_variant(word):
