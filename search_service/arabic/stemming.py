@@ -5,8 +5,8 @@
 - Then each suffix in ``SUFFIXES`` is removed, in table order, if the word ends with it.
 - A prefix or suffix is removed only if at least ``MIN_STEM`` letters remain; the conjunction و
   only from words of four letters or more (وجد, ورد, وصل keep their first letter).
-- A word may also begin with a one-letter preposition or the conjunction ف (بقوم، لقوم، فقال), which
-  light10 leaves alone because so many words begin with those letters (بيت، كتاب، فكر):
+- A word may also begin with the preposition ب or ل or the conjunction ف (بقوم، لقوم، فقال), which
+  light10 leaves alone because so many words begin with those letters (بيت، لون، فكر):
   ``prefix_variant`` gives the stem without it, which the index adds beside the word's own stem.
 - A و at the start of a word (after any article) is read as the conjunction or as the word's first
   letter; the stem keeps one reading (وصول → صول, الوصول → وصول), and ``waw_variant`` gives the
@@ -33,8 +33,9 @@ ARTICLES = PREFIXES[:-1]
 #: Lucene's light10 suffixes (ية and ة meet only words given to ``stem`` unnormalised).
 SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
 
-#: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل ك, conjunction ف).
-ONE_LETTER_PREFIXES = ("ب", "ل", "ك", "ف")
+#: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل, conjunction ف). Not ك
+#: (like): it rarely is one, and far more words begin with it (كامل is no ك + أمل, كافة no ك + آف).
+ONE_LETTER_PREFIXES = ("ب", "ل", "ف")
 #: A number with the conjunctions and prepositions written onto it (و15، بـ10، ول2021).
 _PREFIXED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{1,2}}(\d[\d.,]*)")
 #: Letters a stem keeps at least.
@@ -111,7 +112,7 @@ def stem(word):
 
 
 def prefix_variant(word):
-    """The stem of a normalised word without a leading ب ل ك or ف, or None when that does not apply.
+    """The stem of a normalised word without a leading ب ل or ف, or None when that does not apply.
 
     It applies to words of ``MIN_WAW_WORD`` letters or more that are not protected and do not begin
     with an article (whose prefix ``stem`` already removes).
