@@ -28,6 +28,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import build_index, free_port, republished, running_server, wait_until_responds, write_jsonl
@@ -339,6 +340,30 @@ def test_widget_opens_the_search_its_list_shows_however_it_is_asked(browser, liv
     browser.get(entered)  # the search page finds what the list showed
     marked = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result mark"))
     assert all("تحال" in mark.text for mark in marked)
+
+
+def panel_shown(root):
+    return root.find_element(By.CSS_SELECTOR, ".panel").is_displayed()
+
+
+@requires_chromium
+def test_widget_list_stays_closed_when_its_answer_comes_after_the_user_left_or_closed_it(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("left.html", live_server), "")
+    type_keys(browser, "التحالف ", Keys.TAB)  # gone before the answer is asked for
+    wait_until(browser, lambda: searched(browser, "التحالف") and widget_options(root))
+    assert not panel_shown(root)
+    combobox = root.find_element(By.CSS_SELECTOR, "input")
+    assert combobox.get_attribute("aria-expanded") == "false"
+    combobox.click()  # back in the input: the list it has
+    wait_until(browser, lambda: panel_shown(root))
+
+    old = widget_options(root)[0]
+    type_keys(browser, "ي", Keys.ESCAPE)  # closed before the answer to التحالف ي comes
+    assert not panel_shown(root)
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old))
+    assert searched(browser, "التحالف ي") and not panel_shown(root)
+    type_keys(browser, Keys.ARROW_DOWN)  # asked for again
+    assert panel_shown(root)
 
 
 @requires_chromium

@@ -277,6 +277,9 @@
       this._active = -1;
       this._timer = 0;
       this._controller = null;
+      // The list was closed by the user (Escape, or the focus gone elsewhere): an answer still on its
+      // way is drawn but does not open it again; typing or coming back to the input does.
+      this._dismissed = false;
       this._build(this.attachShadow({ mode: "open" }));
     }
 
@@ -322,11 +325,19 @@
       root.append(field, this._panel, this._status);
       shadow.append(root);
 
-      this._input.addEventListener("input", () => this._schedule());
+      this._input.addEventListener("input", () => {
+        this._dismissed = false;
+        this._schedule();
+      });
       this._input.addEventListener("keydown", (event) => this._onKeydown(event));
-      this._input.addEventListener("focus", () => { if (this._options.length) this._open(); });
+      this._input.addEventListener("focus", () => {
+        this._dismissed = false;
+        if (this._options.length) this._open();
+      });
       root.addEventListener("focusout", (event) => {
-        if (!root.contains(event.relatedTarget)) this._close();
+        if (root.contains(event.relatedTarget)) return;
+        this._dismissed = true;
+        this._close();
       });
       // Keep the focus in the input while a result is clicked.
       this._panel.addEventListener("mousedown", (event) => event.preventDefault());
@@ -459,7 +470,7 @@
       this._status.textContent = countText(body.total || 0);
       if (body.error) this._showMessage([body.error], true);
       else if (!results.length) this._showEmpty(body.suggestion);
-      this._open();
+      if (!this._dismissed) this._open();
     }
 
     _showEmpty(suggestion) {
@@ -493,7 +504,6 @@
       this._message.hidden = false;
       this._message.classList.toggle("error", isError);
       this._status.textContent = this._message.textContent;
-      this._open();
     }
 
     _open() {
@@ -522,6 +532,7 @@
 
     _move(step) {
       if (!this._options.length) return;
+      this._dismissed = false;
       if (this._panel.hidden) this._open();
       const count = this._options.length;
       const next = this._active < 0 ? (step > 0 ? 0 : count - 1) : (this._active + step + count) % count;
@@ -547,6 +558,7 @@
         case "Escape":
           if (!this._panel.hidden) {
             event.preventDefault();
+            this._dismissed = true;
             this._close();
           } else if (this._input.value) {
             event.preventDefault();
