@@ -367,6 +367,21 @@ def test_widget_list_stays_closed_when_its_answer_comes_after_the_user_left_or_c
 
 
 @requires_chromium
+def test_widget_does_not_open_a_result_of_a_list_the_input_has_left_behind(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("stale.html", live_server), "وزراء الخار")
+    wait_until(browser, lambda: searched(browser, "وزراء الخار*") and widget_options(root))
+    browser.execute_script(
+        "window.chosen = []; document.addEventListener('arabic-search-select',"
+        " (e) => { e.preventDefault(); window.chosen.push(e.detail.href); })"
+    )
+    type_keys(browser, " سوريا", Keys.ARROW_DOWN, Keys.ENTER)  # before the answer for what the input now holds
+    [href] = browser.execute_script("return window.chosen")
+    assert href.startswith(live_server + "/?")
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)["q"] == ["وزراء الخار سوريا*"]
+    assert root.find_element(By.CSS_SELECTOR, "input").get_attribute("aria-activedescendant") is None
+
+
+@requires_chromium
 def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host_site):
     source = "بوابة روزا اليوسف"
     root = type_into_widget(browser, host_site("one-source.html", live_server, attributes=f'source="{source}"'), "التحالف ")

@@ -280,6 +280,9 @@
       // The list was closed by the user (Escape, or the focus gone elsewhere): an answer still on its
       // way is drawn but does not open it again; typing or coming back to the input does.
       this._dismissed = false;
+      // The list answers a query the input no longer holds: shown until the new answer comes, but
+      // the arrow keys do not move in it, and Enter opens the search for what the input holds.
+      this._stale = false;
       this._build(this.attachShadow({ mode: "open" }));
     }
 
@@ -390,6 +393,9 @@
     _schedule() {
       clearTimeout(this._timer);
       if (this._controller) this._controller.abort();
+      this._stale = true;
+      this._listbox.setAttribute("aria-busy", "true");
+      this._select(-1);
       const query = typingQuery(this._input.value);
       if ((query.match(/\p{L}|\p{N}/gu) || []).length < MIN_LETTERS) {
         this._query = "";
@@ -438,6 +444,8 @@
     _render(body) {
       const results = body.results || [];
       this._results = results;
+      this._stale = false;
+      this._listbox.removeAttribute("aria-busy");
       this._listbox.replaceChildren();
       this._options = [];
       this._active = -1;
@@ -531,7 +539,7 @@
     }
 
     _move(step) {
-      if (!this._options.length) return;
+      if (!this._options.length || this._stale) return;
       this._dismissed = false;
       if (this._panel.hidden) this._open();
       const count = this._options.length;
