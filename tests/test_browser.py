@@ -845,6 +845,24 @@ def test_search_page_says_in_arabic_why_a_search_is_refused(browser, live_server
 
 
 @requires_chromium
+def test_search_page_refusing_a_search_shows_the_order_and_filters_it_was_asked_for(browser, live_server):
+    browser.get(live_server + "/?" + urllib.parse.urlencode(
+        {"q": '"التحالف', "source": "X", "sort": "date", "collapse": "document", "date_from": "2021-01-01"}
+    ))
+    assert "علامة التنصيص غير مغلقة" in wait_until(browser, lambda: shown(browser, "error")).text
+    assert browser.find_element(By.ID, "filters").is_displayed()
+    assert (chosen(browser, "sort"), chosen(browser, "collapse")) == ("date", "document")
+    assert browser.find_element(By.ID, "date-from").get_attribute("value") == "2021-01-01"
+    assert [box.get_attribute("value") for box in browser.find_elements(By.CSS_SELECTOR, "#source-facets input:checked")] == ["X"]
+    assert browser.find_element(By.ID, "filters-toggle").get_attribute("textContent") == "الترتيب والتصفية (4)"
+
+    browser.get(live_server + "/?" + urllib.parse.urlencode({"q": "التحالف", "date_from": "2024-05-01", "date_to": "2023-01-01"}))
+    assert "تاريخ البداية بعد تاريخ النهاية" in wait_until(browser, lambda: shown(browser, "error")).text
+    dates = [browser.find_element(By.ID, name).get_attribute("value") for name in ("date-from", "date-to")]
+    assert dates == ["2024-05-01", "2023-01-01"]
+
+
+@requires_chromium
 def test_widget_shows_no_error_for_a_query_still_being_typed(browser, live_server, host_site):
     root = type_into_widget(browser, host_site("typing.html", live_server), "في ")
     wait_until(browser, lambda: searched(browser, "في"))

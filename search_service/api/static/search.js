@@ -180,30 +180,38 @@
     // With no results the notice says it all; the count stays for screen readers only.
     status.classList.toggle("visually-hidden", !body.results.length);
     results.append(...body.results.map(resultItem));
-    sortOptions.querySelector(`input[value="${state.sort}"]`).checked = true;
-    collapseOptions.querySelector(`input[value="${state.collapse}"]`).checked = true;
-    dateFrom.value = state.dateFrom;
-    dateTo.value = state.dateTo;
-    renderFacets(state, (body.facets && body.facets.source) || []);
-    renderYears(state, (body.facets && body.facets.year) || []);
-    showFilters(state, body.total);
+    renderControls(state, body.facets || {}, body.total);
     renderPagination(state, body.pages);
     restoreFocus();
   }
 
-  /** The order and filters: shown while there is something to order or a filter to undo. */
+  /**
+   * The order and filters as ``state`` has them, whatever the answer: its ``facets`` ({source, year})
+   * add the values found and their counts, and none come with an error.
+   */
+  function renderControls(state, facets, total) {
+    sortOptions.querySelector(`input[value="${state.sort}"]`).checked = true;
+    collapseOptions.querySelector(`input[value="${state.collapse}"]`).checked = true;
+    dateFrom.value = state.dateFrom;
+    dateTo.value = state.dateTo;
+    renderFacets(state, facets.source || []);
+    renderYears(state, facets.year || []);
+    showFilters(state, total);
+  }
+
+  /** The order and filters: shown while there is something to order or a choice to undo. */
   function showFilters(state, total) {
-    show(filters, total > 0 || state.sources.length > 0 || Boolean(state.dateFrom || state.dateTo));
-    // Folded on a phone, the line still says how many choices differ from the defaults.
     const chosen = [state.sort === "date", state.collapse === "document", Boolean(state.dateFrom || state.dateTo)]
       .filter(Boolean).length + state.sources.length;
+    show(filters, total > 0 || chosen > 0);
+    // Folded on a phone, the line still says how many choices differ from the defaults.
     filtersToggle.textContent = chosen ? `الترتيب والتصفية (${numberText(chosen)})` : "الترتيب والتصفية";
   }
 
   /** Why a search could not be done, in Arabic (the texts of ``errorDescription``). */
   function renderError(state, texts) {
     clear();
-    showFilters(state, 0);
+    renderControls(state, {}, 0);
     const list = element("ul");
     list.append(...texts.map((text) => element("li", "error-message", text)));
     errorBox.replaceChildren(element("p", "notice-title", "تعذّر تنفيذ هذا البحث"), list);
