@@ -382,6 +382,23 @@ def test_widget_does_not_open_a_result_of_a_list_the_input_has_left_behind(brows
 
 
 @requires_chromium
+def test_the_host_page_can_hide_the_widget(browser, live_server, host_site):
+    browser.get(host_site("hide.html", live_server, policy=False, attributes='class="d-none"'))
+    widget = browser.find_element(By.CSS_SELECTOR, "arabic-search")
+    assert widget.is_displayed()  # the hostile page's * { display: inline } shows it still
+    browser.execute_script(
+        "const style = document.createElement('style');"
+        "style.textContent = 'arabic-search.d-none { display: none !important; }';"
+        "document.head.append(style)"
+    )
+    assert not widget.is_displayed()
+    browser.execute_script("arguments[0].classList.remove('d-none')", widget)
+    assert widget.is_displayed()
+    browser.execute_script("arguments[0].hidden = true", widget)
+    assert not widget.is_displayed()
+
+
+@requires_chromium
 def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host_site):
     source = "بوابة روزا اليوسف"
     root = type_into_widget(browser, host_site("one-source.html", live_server, attributes=f'source="{source}"'), "التحالف ")

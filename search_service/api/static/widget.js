@@ -15,7 +15,8 @@
  * choosing "all results" opens the service's search page for the query (with the element's
  * sources, dates, order and collapsing).
  *
- * The element lives in a shadow root, so the page's CSS cannot reach it and its CSS cannot leak.
+ * The element lives in a shadow root, so the page's CSS cannot reach its inside (the page may still
+ * place or hide the element itself) and its CSS cannot leak.
  * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
  * that only text and <mark> elements are kept.
  */
@@ -35,7 +36,7 @@
   const LOCALE = "ar";
 
   const CSS = `
-    :host { display: block !important; }
+    :host { display: block; }
     :host([hidden]) { display: none !important; }
     .root {
       all: initial;
