@@ -52,13 +52,13 @@ HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>A news site</title>
 {policy}
 <style>{css}</style>
-<script src="{server}/widget.js" defer></script>
+<script src="{server}/widget.js" {loading}></script>
 </head><body>
 <h1>A news site on another origin</h1>
 <p id="host-text">Its own text, its own styles.</p>
 <input id="host-input" placeholder="the host's own input">
 <div id="column">
-<arabic-search endpoint="{server}" placeholder="ابحث في الأخبار…" {attributes}></arabic-search>
+<arabic-search {endpoint} placeholder="ابحث في الأخبار…" {attributes}></arabic-search>
 </div>
 </body></html>
 """
@@ -168,7 +168,8 @@ def host_site(tmp_path_factory):
     """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget.
 
     The page has a strict Content-Security-Policy unless ``policy=False``; ``attributes`` go on the element
-    (with ``per-page="5"`` unless they set it).
+    (with ``per-page="5"`` unless they set it, and ``endpoint`` unless ``endpoint_attribute=False``);
+    ``module=True`` loads widget.js as a module rather than a deferred classic script.
     """
     root = tmp_path_factory.mktemp("host-site")
     handler = functools.partial(QuietHandler, directory=str(root))
@@ -176,10 +177,13 @@ def host_site(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
-    def page(name, endpoint, policy=True, attributes=""):
+    def page(name, endpoint, policy=True, attributes="", endpoint_attribute=True, module=False):
         attributes = attributes if "per-page=" in attributes else f'per-page="5" {attributes}'
         meta = f'<meta http-equiv="Content-Security-Policy" content="{HOST_POLICY.format(server=endpoint)}">'
-        html = HOST_PAGE.format(policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint, attributes=attributes)
+        html = HOST_PAGE.format(
+            policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint, attributes=attributes,
+            loading='type="module"' if module else "defer", endpoint=f'endpoint="{endpoint}"' if endpoint_attribute else "",
+        )
         (root / name).write_text(html, encoding="utf-8")
         return f"http://127.0.0.1:{server.server_port}/{name}"
 
@@ -396,6 +400,16 @@ def test_the_host_page_can_hide_the_widget(browser, live_server, host_site):
     assert widget.is_displayed()
     browser.execute_script("arguments[0].hidden = true", widget)
     assert not widget.is_displayed()
+
+
+@requires_chromium
+@pytest.mark.parametrize("module", [False, True], ids=["classic", "module"])
+def test_widget_without_an_endpoint_asks_the_origin_it_was_loaded_from(browser, live_server, host_site, module):
+    page = host_site(f"no-endpoint-{module}.html", live_server, endpoint_attribute=False, module=module)
+    browser.get_log("browser")
+    root = type_into_widget(browser, page, "التحالف ")
+    assert wait_until(browser, lambda: widget_options(root))
+    assert widget_message(root) is None and policy_violations(browser) == []
 
 
 @requires_chromium

@@ -25,9 +25,20 @@
 
   if (customElements.get("arabic-search")) return;
 
-  const SCRIPT_ORIGIN = document.currentScript
-    ? new URL(document.currentScript.src, location.href).origin
-    : location.origin;
+  /**
+   * The address this script was loaded from: its <script> element's, as a classic script; as a module
+   * (no document.currentScript, and import.meta would not parse as a classic script), the address of
+   * the code running here, from a stack trace; else a <script> naming widget.js.
+   */
+  function scriptUrl() {
+    if (document.currentScript && document.currentScript.src) return document.currentScript.src;
+    const frame = /(https?:\/\/[^\s()]+?):\d+:\d+/.exec(new Error().stack || "");
+    if (frame) return frame[1];
+    const script = document.querySelector('script[src*="widget.js"]');
+    return script ? script.src : location.href;
+  }
+
+  const SCRIPT_ORIGIN = new URL(scriptUrl(), location.href).origin;
   const DEBOUNCE_MS = 250;
   const MIN_LETTERS = 2;
   const PER_PAGE = 5;
