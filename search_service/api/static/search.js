@@ -124,13 +124,26 @@
       });
       const body = await response.json().catch(() => null);
       if (own.signal.aborted) return;
+      const deepest = pageBeyondPaging(state, body);
       if (response.ok && body) render(state, body);
+      else if (deepest) search({ ...state, page: deepest }, "replace", focusAfter);
       else renderError(state, errorDescription(body && body.error, response.ok ? 0 : response.status).texts);
     } catch (error) {
       if (!own.signal.aborted) renderError(state, errorDescription(null, 0).texts);
     } finally {
       if (controller === own) results.setAttribute("aria-busy", "false");
     }
+  }
+
+  /**
+   * The deepest page the API gives, if ``state`` asked for one beyond it (``page_too_deep``), else 0:
+   * asked for instead, that page is moved from to the last page there is, as any page past the end.
+   */
+  function pageBeyondPaging(state, body) {
+    const error = body && body.error;
+    if (!error || error.reason !== "page_too_deep") return 0;
+    const deepest = Math.floor(error.limit / PER_PAGE);
+    return deepest >= 1 && deepest < state.page ? deepest : 0;
   }
 
   function restoreFocus() {
