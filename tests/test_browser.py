@@ -816,6 +816,26 @@ def test_focus_stays_on_the_redrawn_control_or_goes_to_the_results(browser, live
 
 
 @requires_chromium
+def test_search_page_has_a_heading_a_way_past_the_filters_and_facets_read_with_their_counts(browser, live_server):
+    browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert len(browser.find_elements(By.TAG_NAME, "h1")) == 1
+
+    box = browser.find_element(By.CSS_SELECTOR, "#year-facets input[value='2024']")
+    count = box.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, ".count").text
+    assert re.fullmatch(rf"2024، {count} (نتيجة|نتائج)", box.accessible_name)
+
+    browser.find_element(By.ID, "q").click()
+    type_keys(browser, Keys.TAB, Keys.TAB)  # the search button, then the way past the order and filters
+    skip = browser.switch_to.active_element
+    assert skip.accessible_name == "انتقل إلى النتائج" and skip.size["width"] > 1 and skip.is_displayed()
+    entries = browser.execute_script("return history.length")
+    type_keys(browser, Keys.ENTER)
+    assert focused(browser) == "h2#results-heading[]"
+    assert browser.execute_script("return history.length") == entries and "#" not in browser.current_url
+
+
+@requires_chromium
 def test_search_page_shows_empty_state_and_did_you_mean(browser, live_server):
     browser.get(live_server + "/?q=" + urllib.parse.quote(MISSPELLED))
     empty = wait_until(browser, lambda: shown(browser, "empty"))

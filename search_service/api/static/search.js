@@ -26,6 +26,7 @@
   const welcome = byId("welcome");
   const results = byId("results");
   const resultsHeading = byId("results-heading");
+  const skipLink = byId("skip-link");
   const pagination = byId("pagination");
   const filters = byId("filters");
   const filtersPanel = byId("filters-panel");
@@ -354,7 +355,13 @@
     box.value = facet.value;
     box.checked = checked;
     chip.append(box, element("bdi", "", facet.value));
-    if (facet.count !== undefined) chip.append(element("span", "count", numberText(facet.count)));
+    if (facet.count !== undefined) {
+      // Read as "2024، 24 نتيجة" rather than the two numbers run together.
+      box.setAttribute("aria-label", `${facet.value}، ${countText(facet.count)}`);
+      const count = element("span", "count", numberText(facet.count));
+      count.setAttribute("aria-hidden", "true");
+      chip.append(count);
+    }
     return chip;
   }
 
@@ -407,6 +414,13 @@
       return;
     }
     search({ ...current, q, page: 1 }, "push");
+  });
+
+  // Past the order and filters to the results, without a new history entry for the fragment.
+  skipLink.addEventListener("click", (event) => {
+    if (!isPlainClick(event)) return;
+    event.preventDefault();
+    resultsHeading.focus();
   });
 
   suggestionLink.addEventListener("click", (event) => {
