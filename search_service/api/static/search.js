@@ -106,7 +106,9 @@
     }
     if (history) {
       const url = state.q ? pageHref(state) : location.pathname;
-      window.history[history === "push" ? "pushState" : "replaceState"](null, "", url);
+      // The same search again (Enter pressed twice) is no new step back.
+      const push = history === "push" && queryString(state) !== queryString(readState());
+      window.history[push ? "pushState" : "replaceState"](null, "", url);
     }
     if (controller) controller.abort();
     if (!state.q) {
