@@ -1024,6 +1024,29 @@ def test_a_result_opens_its_whole_document_at_its_paragraph_with_the_query_marke
 
 
 @requires_chromium
+def test_the_link_back_from_a_document_returns_to_the_same_results(browser, live_server):
+    search = [("q", "داعش"), ("page", "2"), ("sort", "date"), ("source", "seeds"), ("source", "بوابة روزا اليوسف"),
+              ("date_from", "2021-01-01"), ("date_to", "2024-12-31")]
+    browser.get(f"{live_server}/?{urllib.parse.urlencode(search)}")
+    first = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))[0]
+    titles = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#results .result-title")]
+    first.find_element(By.CSS_SELECTOR, ".result-meta a").click()
+    back = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".back a"))[0]
+    assert urllib.parse.parse_qsl(urllib.parse.urlsplit(back.get_attribute("href")).query) == search
+    browser.execute_script("window.scrollTo(0, 0)")  # from under the page's header
+    back.click()
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert (current_page(browser), chosen(browser, "sort")) == ("2", "date")
+    assert [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#results .result-title")] == titles
+
+
+def test_the_link_back_from_a_document_keeps_only_the_search_pages_parameters(client):
+    response = client.get("/documents/001_93b21bcfa360256c?q=a+b&collapse=document&source=x&source=y&evil=1&page=3")
+    link = re.search(r'<p class="back"><a href="([^"]+)"', response.get_data(as_text=True)).group(1)
+    assert link == "/?q=a+b&amp;collapse=document&amp;source=x&amp;source=y&amp;page=3"
+
+
+@requires_chromium
 def test_search_page_runs_under_its_content_security_policy(browser, live_server):
     browser.get_log("browser")
     browser.get(live_server + "/?q=" + urllib.parse.quote("التحالف"))

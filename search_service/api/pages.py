@@ -42,10 +42,21 @@ def index():
     return _page("index.html", query=flask.request.args.get("q", ""))
 
 
+#: The search page's parameters, which a document's page is given by the results it was opened from.
+SEARCH_PARAMETERS = ("q", "page", "sort", "collapse", "source", "date_from", "date_to")
+
+
+def _results_link(args):
+    """The search page with the search of ``args`` (the parameters a document's page was given)."""
+    kept = [(name, value) for name, value in args.items(multi=True) if name in SEARCH_PARAMETERS]
+    return f"{flask.url_for('pages.index')}?{urllib.parse.urlencode(kept)}"
+
+
 @bp.get("/documents/<path:document_id>")
 def document(document_id):
     """A whole document to read, the words of the query in ``?q=`` marked; each paragraph is
-    anchored by its position (``#p3``)."""
+    anchored by its position (``#p3``). The search page's other parameters, if given, go to the
+    link back to its results."""
     query = flask.request.args.get("q", "")
     try:
         found = get_document(flask.current_app.extensions["search_service.index"], document_id, query)
@@ -53,7 +64,10 @@ def document(document_id):
         return _page("document.html", 503, query=query, document=None, message="الفهرس غير متاح الآن: حاول بعد قليل.")
     if found is None:
         return _page("document.html", 404, query=query, document=None, message="لا يوجد مستند بهذا المعرّف.")
-    return _page("document.html", query=query, document=found, source_url=_web_address(found["url"]))
+    return _page(
+        "document.html", query=query, document=found, source_url=_web_address(found["url"]),
+        results_link=_results_link(flask.request.args),
+    )
 
 
 def wants_page(request):

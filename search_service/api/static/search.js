@@ -9,7 +9,7 @@
   const PER_PAGE = 10;
   // A result's copies listed under it; the rest are counted.
   const DUPLICATES_LISTED = 10;
-  const { countText, dateText, snippetFragment, safeUrl, documentUrl, errorDescription } = customElements.get("arabic-search");
+  const { countText, dateText, snippetFragment, safeUrl, errorDescription } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
@@ -241,9 +241,12 @@
     return anchor;
   }
 
-  /** The document's page here, the query's words marked, at one of its paragraphs. */
+  /**
+   * The document's page here, the query's words marked, at one of its paragraphs; it is given the
+   * whole search (page, order, filters) for its link back to these results.
+   */
   function documentHref(doc, position) {
-    return documentUrl("", doc.id, position, current.q);
+    return `/documents/${encodeURIComponent(doc.id)}?${queryString(current)}#p${position}`;
   }
 
   function resultItem(result) {
