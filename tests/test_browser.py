@@ -955,6 +955,19 @@ def test_widget_says_in_arabic_what_is_wrong_with_its_attributes(browser, live_s
 
 
 @requires_chromium
+def test_a_refused_start_date_is_said_to_be_wrong_or_after_the_end_as_the_case_is(browser, live_server, host_site):
+    impossible = "«تاريخ البداية» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31."
+    reversed_dates = "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."
+    root = type_into_widget(browser, host_site("no-such-date.html", live_server, attributes='date-from="2024-02-30"'), "التحالف ")
+    assert wait_until(browser, lambda: widget_message(root)) == impossible
+    page = host_site("reversed.html", live_server, attributes='date-from="2024-05-01" date-to="2023-01-01"')
+    root = type_into_widget(browser, page, "التحالف ")
+    assert wait_until(browser, lambda: widget_message(root)) == reversed_dates
+    browser.get(live_server + "/?" + urllib.parse.urlencode({"q": "التحالف", "date_from": "2024-02-30"}))
+    assert wait_until(browser, lambda: shown(browser, "error")).find_element(By.CSS_SELECTOR, ".error-message").text == impossible
+
+
+@requires_chromium
 def test_without_an_index_the_page_and_the_widget_say_so_in_arabic(browser, no_index_server, host_site):
     browser.get(no_index_server + "/?q=" + urllib.parse.quote("التحالف"))
     error = wait_until(browser, lambda: shown(browser, "error"))

@@ -121,7 +121,8 @@
     status.classList.remove("visually-hidden");
     status.textContent = "جارٍ البحث…";
     try {
-      const response = await fetch(`/api/search?${queryString(state, PER_PAGE)}&max_duplicates=${DUPLICATES_LISTED}`, {
+      const params = new URLSearchParams(`${queryString(state, PER_PAGE)}&max_duplicates=${DUPLICATES_LISTED}`);
+      const response = await fetch(`/api/search?${params}`, {
         signal: own.signal,
         headers: { Accept: "application/json" },
       });
@@ -130,7 +131,7 @@
       const deepest = pageBeyondPaging(state, body);
       if (response.ok && body) render(state, body);
       else if (deepest) search({ ...state, page: deepest }, "replace", focusAfter);
-      else renderError(state, errorDescription(body && body.error, response.ok ? 0 : response.status).texts);
+      else renderError(state, errorDescription(body && body.error, response.ok ? 0 : response.status, params).texts);
     } catch (error) {
       if (!own.signal.aborted) renderError(state, errorDescription(null, 0).texts);
     } finally {

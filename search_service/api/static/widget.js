@@ -206,10 +206,25 @@
     page_too_deep: [false, (n) => `تُعرض النتائج حتى النتيجة ${n} فقط: اختر صفحة سابقة.`],
   };
 
-  /** A parameter the API refused (an ``invalid_request`` error names them), in Arabic. */
-  function parameterText(name) {
+  /** Whether ``text`` is a date as YYYY-MM-DD that exists (not 2024-02-30). */
+  function isDate(text) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text || "")) return false;
+    const date = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+  }
+
+  /**
+   * A parameter the API refused (an ``invalid_request`` error names them), in Arabic; ``params``, the
+   * request's parameters if known, tell a start date after the end date from a date not written well.
+   */
+  function parameterText(name, params) {
     const dated = `«${PARAMETERS[name]}» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31.`;
-    if (name === "date_from") return `${dated} أو لعله بعد تاريخ النهاية.`;
+    if (name === "date_from") {
+      if (!params) return `${dated} أو لعله بعد تاريخ النهاية.`;
+      const from = params.get("date_from");
+      const to = params.get("date_to");
+      return isDate(from) && isDate(to) && from > to ? "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما." : dated;
+    }
     if (name === "date_to") return dated;
     return PARAMETERS[name] ? `قيمة «${PARAMETERS[name]}» غير صالحة.` : MESSAGES.invalid;
   }
@@ -218,9 +233,9 @@
    * An error of the API as its users read it: ``{texts, typing}``, Arabic texts chosen by the HTTP
    * status (0: the service was not reached), the error's code, and the refused query's reason or the
    * refused parameters' names; ``typing`` when the query was refused only for what a query still being
-   * typed has.
+   * typed has. ``params``: the refused request's parameters (URLSearchParams), if known.
    */
-  function errorDescription(error, httpStatus) {
+  function errorDescription(error, httpStatus, params = null) {
     if (!httpStatus) return { texts: [MESSAGES.unreachable], typing: false };
     const code = error && error.code;
     if (code === "index_unavailable") return { texts: [MESSAGES.noIndex], typing: false };
@@ -229,7 +244,7 @@
       return { texts: [text(new Intl.NumberFormat(LOCALE).format(error.limit))], typing };
     }
     if (code === "invalid_query" || code === "invalid_request") {
-      const texts = [...new Set(Object.keys(error.fields || {}).map(parameterText))];
+      const texts = [...new Set(Object.keys(error.fields || {}).map((name) => parameterText(name, params)))];
       return { texts: texts.length && code === "invalid_request" ? texts : [MESSAGES.invalid], typing: false };
     }
     return { texts: [`أجابت خدمة البحث بخطأ (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`], typing: false };
@@ -277,7 +292,7 @@
     static dateText(iso) { return dateText(iso); }
     static snippetFragment(html) { return snippetFragment(html); }
     static safeUrl(url, base) { return safeUrl(url, base); }
-    static errorDescription(error, httpStatus) { return errorDescription(error, httpStatus); }
+    static errorDescription(error, httpStatus, params) { return errorDescription(error, httpStatus, params); }
     static documentUrl(endpoint, documentId, position, query) { return documentUrl(endpoint, documentId, position, query); }
 
     constructor() {
@@ -422,10 +437,11 @@
     async _search(query) {
       const controller = new AbortController();
       this._controller = controller;
+      const url = this._searchUrl(query);
       let response = null;
       let body = null;
       try {
-        response = await fetch(this._searchUrl(query), {
+        response = await fetch(url, {
           signal: controller.signal,
           headers: { Accept: "application/json" },
         });
@@ -439,7 +455,7 @@
         this._render(body);
         return;
       }
-      const { texts, typing } = errorDescription(body && body.error, response && !response.ok ? response.status : 0);
+      const { texts, typing } = errorDescription(body && body.error, response && !response.ok ? response.status : 0, url.searchParams);
       if (typing) {
         // The query is still being written: nothing to show yet, and nothing wrong.
         this._query = "";
