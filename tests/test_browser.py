@@ -762,6 +762,28 @@ def test_search_page_narrows_to_a_year_and_back(browser, live_server):
     wait_until(browser, lambda: "date_from" not in browser.current_url and not browser.find_elements(By.CSS_SELECTOR, "#year-facets input:checked"))
 
 
+_FILTERS_IN_VIEW = """
+const filters = document.getElementById("filters");
+const last = [...filters.querySelectorAll(".chip")].pop();
+filters.scrollTop = filters.scrollHeight;
+const box = filters.getBoundingClientRect();
+return [box.top >= 0 && box.bottom <= innerHeight, last.getBoundingClientRect().bottom <= innerHeight];
+"""
+
+
+@requires_chromium
+def test_the_filters_taller_than_the_screen_scroll_on_their_own(browser, live_server):
+    browser.set_window_size(1280, 600)
+    try:
+        browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
+        wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#source-facets .chip"))
+        assert browser.execute_script("return document.getElementById('filters').scrollHeight > innerHeight")
+        browser.execute_script("window.scrollTo(0, 600)")
+        assert browser.execute_script(_FILTERS_IN_VIEW) == [True, True]  # the last source, without reading to the end
+    finally:
+        browser.set_window_size(1280, 900)
+
+
 @requires_chromium
 def test_search_page_on_a_phone(browser, live_server):
     browser.execute_cdp_cmd(
