@@ -582,6 +582,11 @@ def run_benchmark(
     return Report(described, indexing, latencies, loads)
 
 
+def _ms(milliseconds):
+    """A latency figure, or "–" for a pass that timed no query."""
+    return "–" if math.isnan(milliseconds) else f"{milliseconds:.1f}"
+
+
 def _mb(size):
     return f"{size / 1e6:,.1f} MB" if size is not None else "n/a"
 
@@ -612,7 +617,6 @@ def format_report(report):
     lines += ["", "| latency (ms) | queries | p50 | p95 | p99 | mean | refused |", "|---|---|---|---|---|---|---|"]
     rows = report.latencies + [load.latency for load in report.http]
     for row in rows:
-        lines.append(
-            f"| {row.label} | {row.count:,} | {row.p50:.1f} | {row.p95:.1f} | {row.p99:.1f} | {row.mean:.1f} | {row.refused} |"
-        )
+        figures = " | ".join(_ms(value) for value in (row.p50, row.p95, row.p99, row.mean))
+        lines.append(f"| {row.label} | {row.count:,} | {figures} | {row.refused} |")
     return "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@ import re
 
 from click.testing import CliRunner
 
-from search_service.benchmark import benchmark_queries, corpus_sentences, generate_corpus, summarize
+from search_service.benchmark import Corpus, Report, benchmark_queries, corpus_sentences, format_report, generate_corpus, summarize
 from search_service.cli import main
 
 from conftest import SEEDS
@@ -27,6 +27,11 @@ def test_short_queries_fill_up_when_there_are_no_questions():
 def test_percentiles_are_nearest_rank():
     latency = summarize("x", [float(n) for n in range(1, 101)])
     assert (latency.p50, latency.p95, latency.p99, latency.mean) == (50.0, 95.0, 99.0, 50.5)
+
+
+def test_a_pass_that_timed_no_query_prints_no_figures():
+    report = Report(Corpus(None, 1, 1, None, 0.0), None, [summarize("search: all", [], refused=1)], [])
+    assert "| search: all | 0 | – | – | – | – | 1 |" in format_report(report)
 
 
 def test_bench_on_a_small_corpus_prints_every_figure(tmp_path):
