@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import qparser
 
-from search_service.arabic import analyzer, form_stems, normalize
+from search_service.arabic import analyzer, form_stems, index_terms, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
@@ -91,6 +91,16 @@ def test_a_phrase_of_a_repeated_word_over_a_paragraph_of_it_is_marked_at_once():
     text = " ".join(["الحكومة"] * 200)
     assert len(matched_spans(text, set(), set(), ((("حكوم",) * 7, 200),))) == 200
     assert matched_spans(text, set(), set(), ((("حكوم",) * 201, 1),)) == []  # longer than the paragraph
+
+
+def test_a_long_run_of_small_alefs_is_tokenized_at_once():
+    # The pattern of the Uthmani vocative (يٰ before a word) once tried every split of such a run.
+    terms = index_terms("الكتاب ي" + "\u0670" * 100_000 + " الكتاب")
+    assert terms[0] == terms[-1] == "كتاب"
+
+
+def test_a_paragraph_past_the_analysed_length_is_cut_at_a_space():
+    assert matched_spans(" " * 99_997 + "سوريا تعلن", {"سور"}, set()) == []  # not سور, the start of سوريا
 
 
 @pytest.fixture(scope="module")

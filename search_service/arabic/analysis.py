@@ -43,7 +43,7 @@ _MARKS = "".join(letters.WORD_MARKS)
 #: ``\w`` alone does not match harakat and would split vocalised words apart.
 TOKEN_PATTERN = re.compile(
     rf"(?:[{WORD_PREFIXES}][{_MARKS}]*){{0,2}}\d+(?:[.,\u066b\u066c]\d+)+"
-    rf"|(?<![\w{_MARKS}])\u064a[{_MARKS}]*{letters.SMALL_ALEF}[{_MARKS}]*(?=\w)"
+    rf"|(?<![\w{_MARKS}])\u064a[{_MARKS.replace(letters.SMALL_ALEF, '')}]*{letters.SMALL_ALEF}[{_MARKS}]*(?=\w)"
     rf"|(?:\w|[{_MARKS}])+"
 )
 
