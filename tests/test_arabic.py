@@ -67,6 +67,10 @@ def test_lucene_keyword_case_is_the_protected_words_mechanism(monkeypatch):
         (unicodedata.normalize("NFD", "رئيس المسؤول"), "رءيس المسءول", "decomposed letters composed first"),
         ("مھم کتابخانۀ المدرسۃ ڪتاب ے", "مهم كتابخانه المدرسه كتاب ي", "Urdu letters"),
         ("علي عَلَى وعلى", "علي على وعلى", "the preposition على keeps its ى, unlike the name علي"),
+        ("إِلَٰهًا تَٱللَّٰهِ اللّٰهُمَّ وَلَٰكِنَّا هٰكذا", "الها تالله اللهم ولكنا هكذا", "inflected words written without the alef"),
+        ("وَبِٱلْءَاخِرَةِ", "وبالاخره", "Uthmani ءا after prefixes and the article"),
+        ("جزءان سوءات", "جزءان سوءات", "ءا inside a word of the common spelling"),
+        ("\ue000 مستشفى", "\ue000 مستشفي", "a private-use character is left as it is"),
     ],
 )
 def test_normalize_rule(text, expected, rule):
@@ -173,6 +177,11 @@ def test_a_zero_width_space_separates_words():
 
 def test_stop_words_are_removed_in_any_spelling():
     assert terms("إلى الى على علَى فِي") == []
+
+
+@pytest.mark.parametrize("text", ["رئاسة هيئات مئات", "ٱلْقُرْءَانُ وعلى مستشفى", "إِلَٰهًا ءَامَنُوا۟"])
+def test_normalizing_twice_is_normalizing_once(text):
+    assert normalize(normalize(text)) == normalize(text)
 
 
 def test_the_name_ali_is_a_word_though_the_preposition_ala_is_a_stop_word():

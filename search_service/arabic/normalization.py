@@ -65,11 +65,14 @@ _MARK = f"[{''.join(letters.WORD_MARKS)}]"
 _UTHMANI = re.compile(f"[{letters.SMALL_ALEF}{letters.SMALL_HIGH_YEH}\u0653-\u0655]|{letters.HAMZA}{_MARK}*{letters.ALEF}")
 
 #: Words the common spelling writes without an alef where the Uthmani one writes it small (هٰذا),
-#: after the one-letter prefixes, an article or ل, and before a pronoun (لِإِلَٰهِكُمْ, ٱلرَّحْمَٰنِ).
-ALEF_OMITTED = ("له", "إله", "رحمن", "لكن", "هذا", "هذه", "هذان", "هذين", "هؤلاء", "ذلك", "ذلكم", "ذلكما", "أولئك")
+#: after the one-letter prefixes or the oath's ت, an article or ل, and before a pronoun, the
+#: accusative's ا or a dual or plural ending (لِإِلَٰهِكُمْ, ٱلرَّحْمَٰنِ, إِلَٰهًا, تَٱللَّٰهِ).
+ALEF_OMITTED = (
+    "له", "اللهم", "إله", "رحمن", "لكن", "هذا", "هذه", "هذان", "هذين", "هكذا", "هؤلاء", "ذلك", "ذلكم", "ذلكما", "أولئك", "أولئكم",
+)
 _ALEF_OMITTED_WORD = re.compile(
-    f"[{WORD_PREFIXES}]{{0,2}}(?:ال|ل)?(?:{'|'.join(w.translate(NORMALIZATION_TABLE) for w in ALEF_OMITTED)})"
-    f"(?:{'|'.join(letters.PRONOUNS)}|ي)?"
+    f"[{WORD_PREFIXES}ت]{{0,2}}(?:ال|ل)?(?:{'|'.join(w.translate(NORMALIZATION_TABLE) for w in ALEF_OMITTED)})"
+    f"(?:{'|'.join(letters.PRONOUNS)}|ي|ا|ان|ين)?"
 )
 #: A word holding the small alef, from its first letter.
 _SMALL_ALEF_WORD = re.compile(
@@ -77,12 +80,17 @@ _SMALL_ALEF_WORD = re.compile(
 )
 #: A waw carrying the small alef before ة: the alef's seat (صلوٰة → صلاة).
 _WAW_SEAT = re.compile(f"و{letters.SMALL_ALEF}(?=ة)")
-#: A hamza before an alef and a letter, not after an alef (ءامنوا, القرءان; not إجراءات): آ.
-_HAMZA_ALEF = re.compile(f"(?<![اآأإٱ]){letters.HAMZA}(?=ا[^\\W\\d_])")
-#: The preposition على as a whole word (after one-letter prefixes: وعلى), its letters folded: its
-#: ى is kept through ى → ي by a stand-in.
-_ALA = re.compile(f"(?=[{WORD_PREFIXES}ع])(?<![^\\W\\d_])([{WORD_PREFIXES}]{{0,2}}عل){letters.ALEF_MAKSURA}(?![^\\W\\d_])")
-_ALA_STAND_IN = "\ue000"
+#: A hamza before an alef opening a word (after prefixes and an article: ءامنوا, وبٱلءاخرة): آ.
+_HAMZA_ALEF_OPENING = re.compile(f"(?<![^\\W\\d_])([{WORD_PREFIXES}]{{0,2}}(?:[اٱ]ل)?){letters.HAMZA}(?=ا[^\\W\\d_])")
+#: Inside a word (القرءان) only in text with Uthmani signs (ٱ, the small alef, Quranic marks), not
+#: after an alef: the common spelling writes جزءان, سوءات, إجراءات.
+_HAMZA_ALEF_INSIDE = re.compile(f"(?<![اآأإٱ]){letters.HAMZA}(?=ا[^\\W\\d_])")
+_UTHMANI_SIGNS = re.compile(f"[\u0671{letters.SMALL_ALEF}\u06d6-\u06ed]")
+#: The preposition على as a whole word (after one-letter prefixes: وعلى), its letters folded, or any
+#: other ى: ى → ي but in على.
+_ALA_OR_ALEF_MAKSURA = re.compile(
+    f"(?=[{WORD_PREFIXES}ع])(?<![^\\W\\d_])[{WORD_PREFIXES}]{{0,2}}عل{letters.ALEF_MAKSURA}(?![^\\W\\d_])|{letters.ALEF_MAKSURA}"
+)
 
 
 def word_list_lines(name, package=__package__):
@@ -97,19 +105,25 @@ def _fold_letters(text):
         text = _uthmani_to_common(text)
     text = text.translate(NORMALIZATION_TABLE)
     if letters.ALEF_MAKSURA in text:
-        text = _ALA.sub(r"\1" + _ALA_STAND_IN, text).replace(letters.ALEF_MAKSURA, letters.YEH)
-        text = text.replace(_ALA_STAND_IN, letters.ALEF_MAKSURA)
+        text = _ALA_OR_ALEF_MAKSURA.sub(_yeh_but_in_ala, text)
     return text.lower()
+
+
+def _yeh_but_in_ala(found):
+    return letters.YEH if found.end() - found.start() == 1 else found.group()
 
 
 def _uthmani_to_common(text):
     """Text with its marks removed but the small alef, in the common spelling (see the module's rules)."""
     if _COMPOSING.search(text):
         text = unicodedata.normalize("NFC", text)
+    uthmani = _UTHMANI_SIGNS.search(text)
     text = text.translate(_UTHMANI_MARKS)
     if letters.SMALL_ALEF in text:
         text = _SMALL_ALEF_WORD.sub(_small_alefs, _WAW_SEAT.sub("ا", text))
-    return _HAMZA_ALEF.sub("", text)
+    if uthmani:
+        return _HAMZA_ALEF_INSIDE.sub("", text)
+    return _HAMZA_ALEF_OPENING.sub(r"\1", text)
 
 
 def _small_alefs(found):
