@@ -78,7 +78,7 @@ def test_a_word_ending_in_the_accusative_alef_is_also_indexed_without_it(written
     assert variant in index_terms(written)
 
 
-@pytest.mark.parametrize("written", ["سوريا", "جدا", "البابا", "قالوا"])
+@pytest.mark.parametrize("written", ["سوريا", "جدا", "البابا", "قالوا", "إنما", "كلما", "كوبا"])
 def test_a_country_a_short_word_a_protected_one_or_a_plural_verb_keeps_its_alef(written):
     assert index_terms(written) == [stem(normalize(written))]
 

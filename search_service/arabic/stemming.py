@@ -139,12 +139,15 @@ def tanween_variant(word):
     >>> tanween_variant("هجوما"), tanween_variant("افتراضيا"), tanween_variant("سوريا"), tanween_variant("جدا")
     ('هجوم', 'افتراض', None, None)
     """
-    if not word.endswith("ا") or word.endswith(_NOT_TANWEEN) or stem(word) in STEM_EXCLUSIONS:
+    if not word.endswith("ا") or word.endswith(_NOT_TANWEEN):
+        return None
+    own = stem(word)
+    if own in STEM_EXCLUSIONS:
         return None
     rest = word[:-1]
     variant = stem(rest)
     least = MIN_TANWEEN_STEM_AFTER_YEH if rest.endswith("ي") else MIN_TANWEEN_STEM
-    return variant if len(variant) >= least and variant != stem(word) else None
+    return variant if len(variant) >= least and variant != own else None
 
 
 def waw_variant(word):
