@@ -86,6 +86,11 @@ def test_plain_spelling_finds_quranic_text_and_marks_its_words_whole(tmp_path):
     assert "<mark>هُدࣰى</mark>" in search(live, SearchRequest(q="هدى")).results[0]["snippet"]
 
 
+def test_did_you_mean_offers_an_uthmani_word_in_the_common_spelling(tmp_path):
+    live = index_records(tmp_path, [{"id": "q", "text": "ذَٰلِكَ ٱلْكِتَٰبُ لَا رَيْبَ فِيهِ"}, {"id": "b", "text": "اشترى الكتب"}])
+    assert search(live, SearchRequest(q="الكتاو")).suggestion == "الكتاب"  # not ٱلكتب, the books
+
+
 def test_the_name_ali_and_numbers_written_with_a_prefix_are_found(tmp_path):
     live = index_records(tmp_path, [
         {"id": "ali", "text": "التقى الرئيس بالسيد محمد علي في القاهرة"},

@@ -52,7 +52,9 @@ def matched_spans(text, stems, exact_forms, phrases=()):
     without its ه.
     """
     phrase_stems = {stem for words, _ in phrases for stem in words}
-    text = text[:MAX_ANALYZED_CHARS]
+    if len(text) > MAX_ANALYZED_CHARS:  # cut at a space, so that no word is looked up in part
+        cut = text.rfind(" ", 0, MAX_ANALYZED_CHARS + 1)
+        text = text[: cut if cut >= 0 else MAX_ANALYZED_CHARS]
     if not stems and not exact_forms and not phrase_stems:
         return []
     if len(_normalized) > FORMS_CACHED:

@@ -40,13 +40,16 @@ def _closest_word(searcher, form):
 
 
 def _spelled(searcher, form):
-    """An indexed (normalised) word as a paragraph spells it, hamzas and ة kept, diacritics dropped."""
+    """An indexed (normalised) word as a paragraph spells it, hamzas and ة kept, diacritics dropped
+    (the word itself where the spelling without them reads as another)."""
     docnums, _ = term_postings(searcher, fields.TEXT_EXACT, form)
     if len(docnums):
         text = searcher.stored_fields(int(docnums[0]))[fields.TEXT]
         for token in exact_analyzer()(text, chars=True):
             if token.text == form:
-                return strip_marks(text[token.startchar : token.endchar])
+                spelled = strip_marks(text[token.startchar : token.endchar])
+                # Uthmani spelling reads otherwise without its marks (ٱلْكِتَٰبُ is no ٱلكتب).
+                return spelled if normalize(spelled) == form else form
     return form
 
 
