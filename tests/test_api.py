@@ -301,6 +301,12 @@ def test_reindex_with_the_token_swaps_in_a_new_generation(admin_server):
     assert after["generation"] == summary["generation"] != before["generation"]
 
 
+def test_an_empty_list_of_sources_reindexes_the_default_ones(tmp_path):
+    app = create_app({"INDEX": str(tmp_path / "index"), "SOURCES": "", "ADMIN_TOKEN": "s3cret-token"})
+    response = app.test_client().post("/api/reindex", headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 200 and response.get_json()["documents"] == 5  # the seeds
+
+
 def test_server_picks_up_a_new_index_without_restart(tmp_path):
     first = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "مقال عن الطاقة الشمسية"}])
     second = write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "text": "مقال عن الزراعة الحديثة"}])

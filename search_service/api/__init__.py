@@ -23,6 +23,8 @@ CORS_RESOURCES = {
 }
 
 
+_DEFAULT_SOURCES = tuple(str(source) for source in config.DEFAULT_SOURCES)
+
 #: Largest request body accepted (the API takes no uploads); a larger one is answered 413, whether
 #: or not the endpoint reads its body.
 MAX_REQUEST_BODY = 64 * 1024
@@ -33,13 +35,15 @@ def create_app(overrides=None):
     SEARCH_SERVICE_* too). Raises ``ValueError`` for a MAX_CONTENT_LENGTH that is no byte count."""
     app = flask.Flask(__name__)
     app.config.from_mapping(
-        INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=[str(s) for s in config.DEFAULT_SOURCES], ADMIN_TOKEN=None,
+        INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=_DEFAULT_SOURCES, ADMIN_TOKEN=None,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BODY,
     )
     app.config.from_prefixed_env("SEARCH_SERVICE", loads=str)
     app.config.from_mapping(overrides or {})
     if isinstance(app.config["SOURCES"], str):
-        app.config["SOURCES"] = [path for path in app.config["SOURCES"].split(os.pathsep) if path]
+        # An empty entry is no source (not the working directory), and an empty setting no setting.
+        listed = [path for path in app.config["SOURCES"].split(os.pathsep) if path]
+        app.config["SOURCES"] = listed or _DEFAULT_SOURCES
     app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
     app.json.ensure_ascii = False
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
