@@ -66,7 +66,7 @@ def test_lucene_keyword_case_is_the_protected_words_mechanism(monkeypatch):
         ("إِبْرَٰهِـۧمَ هُدࣰى", "ابراهيم هدي", "the small high yeh and the open tanween of Uthmani text"),
         (unicodedata.normalize("NFD", "رئيس المسؤول"), "رءيس المسءول", "decomposed letters composed first"),
         ("مھم کتابخانۀ المدرسۃ ڪتاب ے", "مهم كتابخانه المدرسه كتاب ي", "Urdu letters"),
-        ("علي عَلَى وعلى", "علي على وعلى", "the preposition على keeps its ى, unlike the name علي"),
+        ("علي عَلَى وعلى علی", "علي على وعلى على", "the preposition على keeps its ى (علی too), unlike the name علي"),
         ("إِلَٰهًا تَٱللَّٰهِ اللّٰهُمَّ وَلَٰكِنَّا هٰكذا", "الها تالله اللهم ولكنا هكذا", "inflected words written without the alef"),
         ("وَبِٱلْءَاخِرَةِ", "وبالاخره", "Uthmani ءا after prefixes and the article"),
         ("جزءان سوءات", "جزءان سوءات", "ءا inside a word of the common spelling"),
