@@ -461,6 +461,21 @@ def test_a_web_page_laid_out_in_a_table_keeps_its_paragraphs_without_table_marku
     ]
 
 
+def test_a_site_name_from_broken_structured_data_is_written_as_the_title_writes_it(tmp_path):
+    # The unescaped quote in the headline breaks the JSON; trafilatura then reads the name without its space.
+    structured = '{"@type":"NewsArticle","headline":"بيان "التحالف الدولي","publisher":{"@type":"Organization","name":"اليوم السابع"}}'
+    article = "".join(f"<p>{text}</p>" for text in (
+        "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في محافظة الجيزة بسعة خمسمائة سرير لخدمة أهالي المنطقة.",
+        "وقال المتحدث الرسمي باسم الوزارة إن المستشفى مجهز بأحدث الأجهزة الطبية ويضم أقساما للطوارئ.",
+    ))
+    (tmp_path / "page.html").write_text(
+        f'<html><head><title>بيان "التحالف الدولي - اليوم السابع</title>'
+        f'<script type="application/ld+json">{structured}</script></head><body><article>{article}</article></body></html>',
+        encoding="utf-8",
+    )
+    assert documents(tmp_path / "page.html")["page"].source == "اليوم السابع"
+
+
 def test_a_web_page_nested_past_256_levels_keeps_its_article(tmp_path):
     article = (WEB / "rome.html").read_text(encoding="utf-8")
     (tmp_path / "fonts.html").write_text(article.replace("<main>", "<main>" + "<font>" * 300), encoding="utf-8")

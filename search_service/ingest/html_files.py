@@ -26,6 +26,8 @@ DATE_SOURCES = {"extensive_search": False, "original_date": True}
 HIDDEN = "//template"
 #: Byte order marks of UTF-16, whose text is full of control bytes.
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: The separators of a ``<title>``'s parts (the headline, the section, the site's name).
+_TITLE_PARTS = re.compile(r"\s+[-|–—:«»]\s+")
 #: A table row as trafilatura writes it: ``| cell | cell |``.
 _TABLE_ROW = re.compile(r"\|(.*)\|")
 
@@ -73,7 +75,7 @@ def read_html_file(path):
         paragraphs=page.paragraphs,
         title=title,
         date=_date(found.date) or page.date or _dateline_date(tree),
-        source=found.sitename or page.source or found.hostname or path.absolute().parent.name or None,
+        source=_spaced(found.sitename, tree) or page.source or found.hostname or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
 
@@ -99,6 +101,16 @@ def _headline(tree, found_title):
         if shown and (declared in shown or (shown in declared and 2 * len(shown) >= len(declared))):
             return shown
     return declared
+
+
+def _spaced(site_name, tree):
+    """The site name as the page's ``<title>`` writes it, where the name lost its spaces: trafilatura
+    reads broken structured data (an unescaped quote) without the spaces it takes for JSON's
+    ("اليومالسابع" for "اليوم السابع", which would split the source facet)."""
+    if not site_name or " " in site_name or tree is None:
+        return site_name
+    parts = _TITLE_PARTS.split(_text(tree.find(".//title")))
+    return next((part for part in parts if part.replace(" ", "") == site_name), site_name)
 
 
 def _text(element):
