@@ -36,7 +36,7 @@ def _package_digest():
 #: another holds terms the queries of this one may not find.
 ANALYSIS_VERSION = _package_digest()
 
-_MARKS = "".join(letters.WORD_MARKS)
+_MARKS = letters.WORD_MARKS
 #: A decimal number (178.3, 1,200, ١٧٨٫٣), with the one-letter prefixes a number takes (و١٧٨٫٣,
 #: بـ10.5); the vocative يا that Uthmani spelling joins to its noun (يَٰٓأَيُّهَا, يَٰقَوْمِ: a yeh and
 #: a small alef opening a word); or a run of word characters and in-word Arabic marks. Python's

@@ -72,4 +72,4 @@ PRESENTATION_FORMS = tuple(range(0xFB50, 0xFDFE)) + tuple(range(0xFE70, 0xFEFD))
 
 #: Characters inside a word besides Unicode word characters: every mark above and every invisible
 #: character (a word joiner or a direction mark inside a word leaves it one word).
-WORD_MARKS = HARAKAT + EXTRA_MARKS + INVISIBLE
+WORD_MARKS = "".join(HARAKAT + EXTRA_MARKS + INVISIBLE)

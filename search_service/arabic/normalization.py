@@ -60,7 +60,7 @@ NORMALIZATION_TABLE = str.maketrans(_BASE | _presentation_table(_BASE))
 _UTHMANI_MARKS = {code: None for code in _MARKS if code != ord(letters.SMALL_ALEF)} | {ord(letters.SMALL_HIGH_YEH): letters.YEH}
 #: Combining marks that a composed letter holds (U+0653-U+0655: madda, hamza above and below).
 _COMPOSING = re.compile("[\u0653-\u0655]")
-_MARK = f"[{''.join(letters.WORD_MARKS)}]"
+_MARK = f"[{letters.WORD_MARKS}]"
 #: What an Uthmani rule starts from: the small alef, the small high yeh, a composing mark, ءا.
 _UTHMANI = re.compile(f"[{letters.SMALL_ALEF}{letters.SMALL_HIGH_YEH}\u0653-\u0655]|{letters.HAMZA}{_MARK}*{letters.ALEF}")
 

@@ -78,7 +78,7 @@ _QUESTION_MARK = re.compile(r"(?<=\w)\?(?=\s|$)")
 #: Question marks of other scripts (Arabic ؟ among them), which Whoosh would read as wildcards.
 _SCRIPT_QUESTION_MARKS = re.compile("[\u055e\u061f\u1367]")
 #: A word (its marks too: مَ*) followed by a wildcard or fuzzy sign.
-_EXPANDING = re.compile(rf"(?:\w|[{''.join(letters.WORD_MARKS)}])[*?~]")
+_EXPANDING = re.compile(rf"(?:\w|[{letters.WORD_MARKS}])[*?~]")
 _TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
 _PARSER_OPERATORS = {"AND", "OR", "NOT"}
 _OPERATORS = {*_PARSER_OPERATORS, *ARABIC_OPERATORS}

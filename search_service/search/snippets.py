@@ -21,8 +21,6 @@ MAX_ANALYZED_CHARS = 100_000
 ELLIPSIS = "…"
 #: Written word forms whose normalised form is remembered (all forgotten when it is full).
 FORMS_CACHED = 200_000
-#: Marks written on a letter (diacritics, Quranic signs) and invisible characters inside words.
-_MARKS = frozenset(letters.WORD_MARKS)
 #: The text's words and, around them, what lies between them.
 _WORDS_AND_GAPS = re.compile(f"({TOKEN_PATTERN.pattern})")
 
@@ -132,9 +130,9 @@ def _window(text, spans, size):
         space = text.rfind(" ", start, end)
         end = space if space > start + size // 2 else end
     # Where a word is cut all the same (no space near), a letter keeps its marks.
-    while 0 < start < len(text) and text[start] in _MARKS:
+    while 0 < start < len(text) and text[start] in letters.WORD_MARKS:
         start += 1
-    while end < len(text) and text[end] in _MARKS:
+    while end < len(text) and text[end] in letters.WORD_MARKS:
         end += 1
     return start, end
 
