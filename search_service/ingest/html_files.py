@@ -64,7 +64,8 @@ def read_html_file(path):
         date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
     )
     tree = trafilatura.load_html(data)
-    title = _headline(tree, found.title if found else None)
+    title_element = _text(tree.find(".//title")) if tree is not None else ""
+    title = _headline(tree, title_element, found.title if found else None)
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
     page = page_document(path.stem, [line for line in lines if line != title], framed=False)
     if not page.paragraphs:
@@ -75,7 +76,7 @@ def read_html_file(path):
         paragraphs=page.paragraphs,
         title=title,
         date=_date(found.date) or page.date or _dateline_date(tree),
-        source=_spaced(found.sitename, tree) or page.source or found.hostname or path.absolute().parent.name or None,
+        source=_spaced(found.sitename, title_element) or page.source or found.hostname or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
 
@@ -87,12 +88,11 @@ def _cells(line):
     return " | ".join(filter(None, (cell.strip() for cell in row[1].split("|")))) if row else line
 
 
-def _headline(tree, found_title):
+def _headline(tree, element, found_title):
     """The page's title: its first ``<h1>`` or ``<h2>`` that the title the page declares was cut
     from, or that makes most of it (a declared title may carry the site's name: a logo in an
     ``<h1>`` makes only that part), else the declared title. The declared title is the longer of
-    trafilatura's and the ``<title>`` element's (trafilatura may take the logo for the title)."""
-    element = _text(tree.find(".//title")) if tree is not None else ""
+    trafilatura's and the ``<title>`` element's, ``element`` (trafilatura may take the logo for the title)."""
     declared = max((found_title or "", element), key=len) or None
     if tree is None or not declared:
         return declared
@@ -103,13 +103,13 @@ def _headline(tree, found_title):
     return declared
 
 
-def _spaced(site_name, tree):
-    """The site name as the page's ``<title>`` writes it, where the name lost its spaces: trafilatura
+def _spaced(site_name, title_element):
+    """The site name as the page's ``<title>`` (``title_element``) writes it, where the name lost its spaces: trafilatura
     reads broken structured data (an unescaped quote) without the spaces it takes for JSON's
     ("اليومالسابع" for "اليوم السابع", which would split the source facet)."""
-    if not site_name or " " in site_name or tree is None:
+    if not site_name or " " in site_name:
         return site_name
-    parts = _TITLE_PARTS.split(_text(tree.find(".//title")))
+    parts = _TITLE_PARTS.split(title_element)
     return next((part for part in parts if part.replace(" ", "") == site_name), site_name)
 
 
