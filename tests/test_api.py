@@ -194,6 +194,22 @@ def test_the_body_limit_may_be_lifted_or_set_from_the_environment(seeds_index, l
         create_app({"INDEX": str(seeds_index), "MAX_CONTENT_LENGTH": "64KiB"})
 
 
+def test_a_request_line_or_header_beyond_the_limits_gets_a_json_error(live_server):
+    longest_query = "التحالفات " * 50  # 500 characters, the longest query accepted
+    assert search(live_server, q=longest_query, source=["seeds"] * 100)[0] == 200
+    for answer in (
+        search(live_server, q="داعش " * 2_000),
+        search(live_server, q="داعش", source=["seeds"] * 3_000),
+        get(live_server, "/api/documents/" + urllib.parse.quote("م" * 10_000)),
+    ):
+        assert_error(answer, 414)
+        assert answer[2]["error"]["code"] == "uri_too_long" and "at most 8190 bytes" in answer[2]["error"]["message"]
+    answer = get(live_server, "/api/search?q=x", headers={"X-Padding": "x" * 10_000})
+    assert_error(answer, 431)
+    assert answer[2]["error"]["code"] == "headers_too_large"
+    assert search(live_server, q="داعش")[0] == 200
+
+
 def test_invalid_utf8_query_string_gets_a_json_400(live_server):
     host, port = live_server.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)

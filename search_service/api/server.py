@@ -5,17 +5,43 @@ adds little and many threads slow each other down; worker processes use the core
 builds its own application, so index readers and caches are never shared across a fork.
 """
 
+import json
 import socket
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
+from gunicorn.workers.gthread import ThreadWorker
 
 from search_service.api import create_app
+from search_service.api.errors import error_body
 from search_service.indexing import available_cores
 
 #: Seconds a worker process may stop answering its arbiter before it is replaced (a search itself
 #: is stopped after 5 s by the search layer), and seconds requests in progress get on SIGTERM.
 WORKER_TIMEOUT = 30
 GRACEFUL_TIMEOUT = 30
+#: Longest request line read, in bytes: gunicorn's largest limit (Elasticsearch's is 4 KiB). It holds
+#: the longest query (500 Arabic letters are 6,000 bytes percent-encoded) with its parameters.
+REQUEST_LINE_LIMIT = 8190
+
+
+class _Worker(ThreadWorker):
+    """gunicorn's threaded worker, answering a request line or headers over its limits with the
+    API's JSON error instead of its HTML page."""
+
+    def handle_error(self, req, client, addr, exc):
+        if isinstance(exc, LimitRequestLine):
+            status, code, message = "414 URI Too Long", "uri_too_long", f"the URL is too long (the request line may have at most {REQUEST_LINE_LIMIT} bytes)"
+        elif isinstance(exc, LimitRequestHeaders):
+            status, code, message = "431 Request Header Fields Too Large", "headers_too_large", "the request's headers are too large"
+        else:
+            super().handle_error(req, client, addr, exc)
+            return
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
+        head = f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        util.write_nonblock(client, head.encode() + body)
 
 
 class _Server(BaseApplication):
@@ -49,12 +75,11 @@ def serve(index_dir, host, port, workers=None, threads=2):
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers or available_cores(),
             "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": _Worker,
             "timeout": WORKER_TIMEOUT,
             "graceful_timeout": GRACEFUL_TIMEOUT,
             "keepalive": 5,
-            # Long query strings reach the application, which answers them with a JSON error.
-            "limit_request_line": 0,
+            "limit_request_line": REQUEST_LINE_LIMIT,
             "proc_name": "search-service",
             "loglevel": "warning",
         },
