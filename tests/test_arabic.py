@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.analysis.analyzers import CompositeAnalyzer
 
-from search_service.arabic import STEM_EXCLUSIONS, analyzer, exact_analyzer, form_stems, index_terms, normalize, stem
+from search_service.arabic import STEM_EXCLUSIONS, analyzer, exact_analyzer, form_stems, form_words, index_terms, normalize, stem
 from search_service.arabic.analysis import TOKEN_PATTERN
 
 LUCENE_CASES = json.loads((pathlib.Path(__file__).parent / "data" / "lucene_arabic_cases.json").read_text("utf-8"))
@@ -156,6 +156,14 @@ def test_every_token_slices_the_original_word_back(text):
         assert [u.text for u in analyzer()(original)] == [t.text]
 
 
+def test_a_ligature_of_words_gives_its_words_one_after_another_on_its_own_offsets():
+    text = "قال النبي ﷺ: وﷲ، محمدﷺ جل جلاله ﷻ"
+    tokens = [(t.text, t.pos, text[t.startchar : t.endchar]) for t in analyzer()(text, positions=True, chars=True)]
+    assert [t[0] for t in tokens] == terms("قال النبي صلى الله عليه وسلم: والله، محمد صلى الله عليه وسلم جل جلاله جل جلاله")
+    assert [t[1] for t in tokens] == list(range(len(tokens)))
+    assert [t[2] for t in tokens] == ["قال", "النبي", "ﷺ", "ﷺ", "ﷺ", "وﷲ"] + ["محمدﷺ"] * 4 + ["جل", "جلاله", "ﷻ", "ﷻ"]
+
+
 def test_non_arabic_text_passes_through():
     assert terms("The price rose to 178.3 dollars in 2024") == ["the", "price", "rose", "to", "178.3", "dollars", "in", "2024"]
     assert terms("سعر Brent بلغ 178.3 دولار") == ["سعر", "brent", "بلغ", "178.3", "دولار"]
@@ -229,7 +237,7 @@ def test_indexing_tokens_are_the_chains_own_on_the_seeds(make):
             assert _indexed(analyze, line) == _chained(analyze, line)
 
 
-_PIECES = st.sampled_from(["في", "والكتابُ", "(إلى)", "الى", "ـــ", "178.3", "١٠", "بِالْحَقِّ", "،", "لقوم", "English", "ٱلْعَـٰلَمِينَ"])
+_PIECES = st.sampled_from(["في", "والكتابُ", "(إلى)", "الى", "ـــ", "178.3", "١٠", "بِالْحَقِّ", "،", "لقوم", "English", "ٱلْعَـٰلَمِينَ", "ﷺ", "محمدﷺ"])
 
 
 @given(st.lists(st.tuples(_PIECES, st.sampled_from([" ", "  ", "\n", "", "-"])), max_size=12))
@@ -243,7 +251,7 @@ def test_a_written_words_terms_without_the_chain_are_the_chains_own():
     seeds = pathlib.Path(__file__).parent.parent / "seeds"
     words = {word for path in seeds.iterdir() for word in TOKEN_PATTERN.findall(path.read_text("utf-8"))}
     exact = exact_analyzer()
-    for word in words | {"وَالكِتَابُ", "لقومه", "حكومتهم", "في", "ـــ", "١٠"}:
+    for word in words | {"وَالكِتَابُ", "لقومه", "حكومتهم", "في", "ـــ", "١٠", "ﷺ", "محمدﷺ"}:
         form = normalize(word)
         assert list(form_stems(form)) == index_terms(word)
-        assert ([form] if form_stems(form) else []) == exact.terms(word)
+        assert list(form_words(form)) == exact.terms(word)

@@ -156,7 +156,7 @@ def test_char_filter_and_built_in_filters_fold_every_character_we_fold():
             continue  # Uthmani letters, read by rules of whole words that the export leaves out
         folded = "".join(LUCENE_ARABIC_NORMALIZATION.get(c, c) for c in mapping.get(char, char))
         folded = "".join(str(unicodedata.decimal(c, c)) for c in folded)  # decimal_digit
-        if folded.strip() != normalize(char):
+        if folded.split() != normalize(char).split():
             differences[f"U+{code:04X}"] = (folded, normalize(char))
     assert differences == {}
 

@@ -91,6 +91,22 @@ def test_did_you_mean_offers_an_uthmani_word_in_the_common_spelling(tmp_path):
     assert search(live, SearchRequest(q="الكتاو")).suggestion == "الكتاب"  # not ٱلكتب, the books
 
 
+def test_a_ligature_of_words_is_found_by_its_words_and_marked_whole(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "ligature", "text": "قال النبي ﷺ إن الدين يسر، وقال محمدﷺ ذلك"},
+        {"id": "words", "text": "قال النبي صلى الله عليه وسلم في الحديث"},
+        {"id": "other", "text": "صلى الإمام في المسجد وسلم على المصلين"},
+    ])
+    assert sorted(ids(live, '"صلى الله عليه وسلم"')) == ["ligature#1", "words#1"]
+    assert sorted(ids(live, '"ﷺ"')) == ["ligature#1", "words#1"]
+    assert sorted(ids(live, '"محمد صلى الله"')) == ["ligature#1"]
+    results = search(live, SearchRequest(q='"النبي صلى الله عليه وسلم"')).results
+    snippets = {r["id"]: r["snippet"] for r in results}
+    assert snippets["ligature#1"].startswith("قال <mark>النبي</mark> <mark>ﷺ</mark> إن")
+    assert "<mark>محمدﷺ</mark>" not in snippets["ligature#1"]  # the phrase is not there
+    assert search(live, SearchRequest(q="ﷺ")).suggestion is None
+
+
 def test_the_name_ali_and_numbers_written_with_a_prefix_are_found(tmp_path):
     live = index_records(tmp_path, [
         {"id": "ali", "text": "التقى الرئيس بالسيد محمد علي في القاهرة"},

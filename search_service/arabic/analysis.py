@@ -49,12 +49,15 @@ TOKEN_PATTERN = re.compile(
 
 
 class NormalizeFilter(Filter):
-    """Replace each token's text by its normalised form; drop tokens that normalise to nothing."""
+    """Replace each token's text by its normalised form; drop tokens that normalise to nothing. A
+    ligature of words (ﷺ) gives a token for each word, at the same offsets; the ``StopFilter``
+    after this numbers their positions one after another."""
 
     def __call__(self, tokens):
         for t in tokens:
-            t.text = normalize(t.text)
-            if t.text:
+            form = normalize(t.text)
+            for word in form.split() if " " in form else (form,) if form else ():
+                t.text = word
                 yield t
 
 
@@ -181,9 +184,9 @@ NGRAM_SIZE = 3
 @functools.lru_cache(maxsize=200_000)
 def ngram_form(word):
     """A written word as its n-grams are taken: normalised, without its article, edges marked
-    (``الكتاب`` → ``_كتاب_``); None for a stop word."""
-    form = normalize(word)
-    return f"_{strip_article(form)}_" if form and form not in STOP_WORDS else None
+    (``الكتاب`` → ``_كتاب_``); None for a stop word. A ligature of words gives its words so,
+    a space between them (``ﷺ`` → ``_صلي_ _الله_ _وسلم_``)."""
+    return " ".join(f"_{strip_article(w)}_" for w in form_words(normalize(word))) or None
 
 
 def word_ngrams(word):
@@ -193,10 +196,10 @@ def word_ngrams(word):
     >>> word_ngrams("الكتاب")
     ('_كت', 'كتا', 'تاب', 'اب_')
     """
-    edged = ngram_form(word)
-    if edged is None:
-        return ()
-    return tuple(edged[start : start + NGRAM_SIZE] for start in range(max(len(edged) - NGRAM_SIZE, 0) + 1))
+    edged = ngram_form(word) or ""
+    return tuple(
+        part[start : start + NGRAM_SIZE] for part in edged.split() for start in range(max(len(part) - NGRAM_SIZE, 0) + 1)
+    )
 
 
 def ngram_text(text):
@@ -218,25 +221,37 @@ def index_terms(text):
     return _STEMMING.terms(text)
 
 
+def form_words(form):
+    """The words of a written word already normalised that take a position in the index: none for
+    a stop word, the word itself, or a ligature's words (ﷺ) but its stop words.
+
+    >>> form_words("في"), form_words(" صلي الله عليه وسلم ")
+    ((), ('صلي', 'الله', 'وسلم'))
+    """
+    if " " in form:
+        return tuple(word for word in form.split() if word not in STOP_WORDS)
+    return () if not form or form in STOP_WORDS else (form,)
+
+
 def form_stems(form):
     """The terms ``analyzer()`` indexes for one word already normalised (its stem and the
-    variants beside it; none for a stop word), without running the chain: what a single token
-    gives. ``exact_analyzer()`` indexes the form itself.
+    variants beside it, for each of its ``form_words``), without running the chain: what a
+    written word gives. ``exact_analyzer()`` indexes the ``form_words``.
 
     >>> form_stems("لقومه"), form_stems("في")
     (('لقوم', 'قوم'), ())
     """
-    return () if not form or form in STOP_WORDS else _stems(form)
+    return tuple(dict.fromkeys(term for word in form_words(form) for term in _stems(word)))
 
 
 def form_query_stems(form):
     """The terms a query's word, already normalised, looks up in the stemmed fields (``form_stems``
-    and the stems with a leading و read the other way; none for a stop word).
+    and the stems with a leading و read the other way).
 
     >>> form_query_stems("وصول")
     ('صول', 'وصول')
     """
-    return () if not form or form in STOP_WORDS else _query_stems(form)
+    return tuple(dict.fromkeys(term for word in form_words(form) for term in _query_stems(word)))
 
 
 def query_terms(text):

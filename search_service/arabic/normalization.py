@@ -10,7 +10,8 @@ Rules (a superset of Lucene's ``ArabicNormalizer``):
   and على a stop word;  ة → ه;  ؤ ئ → ء (hamza seats are spelled both ways: مسؤول/مسئول → مسءول)
 - harakat, the remaining small alefs, combining madda/hamza, Quranic marks, tatweel, ZWNJ/ZWJ,
   word joiners, soft hyphens, direction marks and lone surrogates are removed
-- presentation forms and lam-alef ligatures → their base letters; Persian and Urdu letters → their
+- presentation forms and lam-alef ligatures → their base letters, ligatures of words → the words
+  (ﷺ → صلي الله عليه وسلم, ﷲ → الله); Persian and Urdu letters → their
   Arabic twins (ی ے → ي, ک ڪ → ك, ہ ھ ۀ ۃ → ه); the loanword letters پ → ب and ڤ ڥ → ف
 - Arabic-Indic and extended digits → ASCII digits, the Arabic decimal and thousands separators
   ٫ ٬ → . ,; Latin letters → lower case
@@ -39,12 +40,15 @@ def _base_table():
 
 
 def _presentation_table(base):
-    """Map each presentation form to its compatibility letters, themselves normalised."""
+    """Map each presentation form to its compatibility letters, themselves normalised: a ligature
+    of words to the words between spaces (ﷺ → " صلى الله عليه وسلم ", apart from a word written
+    against it); not a mark's isolated form (a space and the mark)."""
     table = {}
     for code in letters.PRESENTATION_FORMS:
         plain = unicodedata.normalize("NFKC", chr(code))
-        if plain != chr(code) and " " not in plain:
-            table[code] = plain.translate(base)
+        if plain != chr(code) and not plain.startswith(" "):
+            plain = plain.translate(base)
+            table[code] = f" {plain} " if " " in plain else plain
     return table
 
 

@@ -10,7 +10,7 @@ import html
 import itertools
 import re
 
-from search_service.arabic import STOP_WORDS, form_stems, letters, normalize
+from search_service.arabic import form_stems, form_words, letters, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 
 SNIPPET_CHARS = 240
@@ -72,7 +72,7 @@ def matched_spans(text, stems, exact_forms, phrases=()):
             found = joined.find(piece, starts[number + 1])
     if not holding:
         return []
-    matched = {n for n in holding if forms[n] in exact_forms or not stems.isdisjoint(form_stems(forms[n]))}
+    matched = {n for n in holding if not exact_forms.isdisjoint(form_words(forms[n])) or not stems.isdisjoint(form_stems(forms[n]))}
     if phrases:
         matched |= _phrase_words(forms, holding, phrases)
     offsets = list(itertools.accumulate(map(len, parts), initial=0))
@@ -82,13 +82,12 @@ def matched_spans(text, stems, exact_forms, phrases=()):
 def _phrase_words(forms, holding, phrases):
     """The numbers of the words (of their normalised ``forms``) that make one of the ``phrases``:
     each phrase word 1 to ``slop`` positions after the one before it, positions counted as the
-    index counts them (stop words and empty forms take none). A word makes the phrase when a
+    index counts them (each of a word's ``form_words`` takes one). A word makes the phrase when a
     chain of such positions through it runs from the phrase's first word to its last: the
     positions each word can be reached at are kept going forward, those the last word can still
     be reached from going back, so that repeated words cost no more than the positions they hold."""
-    kept = [bool(form) and form not in STOP_WORDS for form in forms]
-    positions = list(itertools.accumulate(kept, initial=0))  # a kept word's position: the kept words before it
-    stems_at = {positions[n]: (n, form_stems(forms[n])) for n in sorted(holding) if kept[n]}
+    positions = list(itertools.accumulate((len(form_words(form)) for form in forms), initial=0))
+    stems_at = {positions[n] + i: (n, form_stems(word)) for n in sorted(holding) for i, word in enumerate(form_words(forms[n]))}
     words = set()
     for phrase, slop in phrases:
         # Each phrase word's candidate positions, ascending.
