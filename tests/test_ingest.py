@@ -1,6 +1,7 @@
 """Reading corpora: seed pages with their metadata and without boilerplate, JSONL lines, encodings,
 directory walks, and near-duplicate paragraphs."""
 
+import codecs
 import datetime
 import json
 import os
@@ -281,16 +282,32 @@ def test_a_byte_order_mark_opening_a_later_or_blank_line_is_ignored(tmp_path):
     assert skipped(tmp_path) == []
 
 
-def test_non_utf8_text_file_is_skipped_and_reported(tmp_path):
-    (tmp_path / "legacy.txt").write_bytes("الفقرة الأولى من الخبر.".encode("cp1256"))
+NOT_TEXT = "not text in UTF-8, UTF-16 with a byte order mark, or Arabic Windows-1256"
+
+
+@pytest.mark.parametrize("encoding", ["cp1256", "utf-16", "utf-16-be", "utf-8-sig"])
+def test_a_text_file_in_an_arabic_windows_or_unicode_encoding_is_read_as_in_utf8(tmp_path, encoding):
+    # Windows writes UTF-16 with a byte order mark, which Python's "utf-16" adds and "utf-16-be" does not.
+    data = PAGE.encode(encoding) if encoding != "utf-16-be" else codecs.BOM_UTF16_BE + PAGE.encode(encoding)
+    read = []
+    for folder, written in (("utf8", PAGE.encode("utf-8")), (encoding, data)):
+        (tmp_path / folder / "news").mkdir(parents=True)
+        (tmp_path / folder / "news" / "page.txt").write_bytes(written)
+        read.append(list(iter_records([tmp_path / folder / "news" / "page.txt"])))
+    assert read[0] == read[1] and isinstance(read[0][0], Document)
+
+
+def test_a_text_file_in_another_encoding_or_in_broken_utf8_is_skipped_and_reported(tmp_path):
+    (tmp_path / "latin.txt").write_bytes("Grüße aus München, schöne Straße.".encode("latin-1"))
+    (tmp_path / "cut.txt").write_bytes(PAGE.encode("utf-8") + "م".encode("utf-8")[:1])  # not read as Windows-1256
     (tmp_path / "good.txt").write_text(PAGE, encoding="utf-8")
     assert list(documents(tmp_path)) == ["good"]
-    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "legacy.txt"), None, "not UTF-8 text")]
+    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / name), None, NOT_TEXT) for name in ("cut.txt", "latin.txt")]
 
 
 def test_utf16_text_without_a_byte_order_mark_is_skipped_and_reported(tmp_path):
     (tmp_path / "wide.txt").write_bytes("الفقرة الأولى من الخبر.".encode("utf-16-le"))
-    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "wide.txt"), None, "not UTF-8 text")]
+    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "wide.txt"), None, NOT_TEXT)]
 
 
 def test_non_utf8_jsonl_line_is_skipped_and_the_rest_read(tmp_path):

@@ -9,7 +9,6 @@ first; what the text shows fills the gaps, the date from a dateline anywhere in 
 any encoding they declare are read; binary files and UTF-16 without a byte order mark are not.
 """
 
-import codecs
 import datetime
 import functools
 import pathlib
@@ -17,7 +16,7 @@ import re
 
 from search_service.ingest import metadata
 from search_service.ingest.documents import Document, SkippedRecord, text_lines, unreadable
-from search_service.ingest.text_files import looks_binary, page_document
+from search_service.ingest.text_files import UTF16_MARKS, looks_binary, page_document
 
 #: Where trafilatura looks for the publication date: what the page declares (meta tags, structured
 #: data, time elements, its address), never a guess from dates in the text.
@@ -25,7 +24,6 @@ DATE_SOURCES = {"extensive_search": False, "original_date": True}
 #: Markup trafilatura would take for text though no browser shows it.
 HIDDEN = "//template"
 #: Byte order marks of UTF-16, whose text is full of control bytes.
-_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 #: The separators of a ``<title>``'s parts (the headline, the section, the site's name).
 _TITLE_PARTS = re.compile(r"\s+[-|–—:«»]\s+")
 #: A table row as trafilatura writes it: ``| cell | cell |``.
@@ -56,7 +54,7 @@ def read_html_file(path):
     except OSError as error:
         yield None, unreadable(path, error)
         return
-    if looks_binary(data) and not data.startswith(_UTF16_MARKS):
+    if looks_binary(data) and not data.startswith(UTF16_MARKS):
         yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")
         return
     found = trafilatura.bare_extraction(

@@ -16,10 +16,12 @@ How a page is read:
   gives ``ahram``), as a crawl usually keeps one directory per site.
 """
 
+import codecs
 import pathlib
+import re
 
 from search_service.ingest import boilerplate, metadata
-from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, text_lines, unreadable
+from search_service.ingest.documents import Document, SkippedRecord, text_lines, unreadable
 
 MAX_HEADER_LINES = 15
 MIN_TITLE_WORDS = 3
@@ -38,19 +40,48 @@ def looks_binary(data):
     return len(data) - len(data.translate(None, _CONTROL_BYTES)) > MAX_CONTROL_SHARE * len(data)
 
 
+UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: Characters beyond ASCII: a file that has more of them valid in UTF-8 than invalid is broken
+#: UTF-8, not Windows-1256, where nearly every Arabic letter is a byte UTF-8 refuses.
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u066e-\u06d3]")
+#: The encodings a text file is read in, as messages name them.
+TEXT_ENCODINGS = "UTF-8, UTF-16 with a byte order mark, or Arabic Windows-1256"
+
+
+def decode_text(data):
+    """A text file's text: UTF-8 (with or without a byte order mark), UTF-16 with one (Notepad's
+    "Unicode"), or else Windows-1256, the Arabic code page of older Windows files, when most of
+    the letters it gives are Arabic (it maps every byte, so any file decodes). None for binary
+    data, UTF-16 without a byte order mark, broken UTF-8 and other encodings."""
+    if data.startswith(UTF16_MARKS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    if looks_binary(data):
+        return None
+    as_utf8 = data.decode("utf-8-sig", errors="replace")
+    invalid = as_utf8.count("\ufffd") - data.count("\ufffd".encode())
+    if not invalid:
+        return as_utf8
+    if _NON_ASCII.subn("", as_utf8)[1] - invalid > invalid:  # UTF-8 with broken bytes (a file cut short)
+        return None
+    text = data.decode("cp1256")
+    arabic = sum(1 for _ in _ARABIC_LETTER.finditer(text))
+    return text if 2 * arabic > sum(map(str.isalpha, text)) else None
+
+
 def read_text_file(path):
     """Yield ``(None, Document)`` for a text file, or ``(None, SkippedRecord)`` when it cannot be used."""
     path = pathlib.Path(path)
     try:
-        data = path.read_bytes()
-        text = None if looks_binary(data) else data.decode("utf-8-sig")
+        text = decode_text(path.read_bytes())
     except OSError as error:
         yield None, unreadable(path, error)
         return
-    except UnicodeDecodeError:
-        text = None
     if text is None:
-        yield None, SkippedRecord(str(path), None, NOT_UTF8)
+        yield None, SkippedRecord(str(path), None, f"not text in {TEXT_ENCODINGS}")
         return
     document = page_document(path.stem, text_lines(text), default_source=path.absolute().parent.name or None)
     if document.paragraphs:
