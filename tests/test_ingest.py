@@ -572,6 +572,22 @@ def test_group_id_is_the_first_paragraph_in_input_order():
     }
 
 
+def test_paragraphs_that_differ_in_a_number_or_a_negation_are_not_copies():
+    welcome = "القاهرة ترحب بالاتفاق الذي وقعه الطرفان في الدوحة أمس وتدعو إلى تنفيذه فورا ودون شروط مسبقة"
+    toll = "ارتفع عدد القتلى في الهجوم على السوق الشعبية في بغداد إلى 20 قتيلا وعشرات الجرحى بحسب مصادر طبية"
+    paragraphs = [
+        ("welcome#1", welcome),
+        ("refusal#1", welcome.replace("ترحب", "لا ترحب").replace("وتدعو", "ولا تدعو")),
+        ("copy#1", welcome.replace("أمس", "اليوم")),
+        ("first-toll#1", toll),
+        ("later-toll#1", toll.replace("20", "145")),
+        ("toll-copy#1", toll.replace("بحسب", "وفق").replace("20", "٢٠")),
+    ]
+    assert duplicate_groups(paragraphs) == {
+        "welcome#1": "welcome#1", "copy#1": "welcome#1", "first-toll#1": "first-toll#1", "toll-copy#1": "first-toll#1",
+    }
+
+
 def _synthetic_corpus(paragraphs, copies):
     rnd = random.Random(11)
     vocabulary = ["".join(rnd.choice("ابتثجحخدذرزسشصضطظعغفقكلمنهوي") for _ in range(6)) for _ in range(3000)]

@@ -21,6 +21,7 @@ from search_service.arabic.stemming import (
 
 STOP_WORDS = _load_word_list("stopwords.txt")
 QUESTION_WORDS = _load_word_list("question_words.txt")
+NEGATION_WORDS = _load_word_list("negations.txt")
 
 
 def _package_digest():
@@ -264,10 +265,23 @@ def query_terms(text):
     return [token.text for token in _STEMMING(text, mode="query")]
 
 
+def _listed(form, words):
+    """Whether a normalised word is one of ``words``, alone or after و or ف."""
+    return form in words or (form[:1] in ("و", "ف") and form[1:] in words)
+
+
 def is_question_word(text):
     """Whether a word only frames a question (ما، هل، لماذا، فكيف، اذكر), in any spelling."""
-    form = normalize(text)
-    return form in QUESTION_WORDS or (form[:1] in ("و", "ف") and form[1:] in QUESTION_WORDS)
+    return _listed(normalize(text), QUESTION_WORDS)
+
+
+def is_negation(form):
+    """Whether a normalised word negates what follows (لا، لم، لن، ليس، غير، ولا).
+
+    >>> is_negation("ولم"), is_negation("لكن")
+    (True, False)
+    """
+    return _listed(form, NEGATION_WORDS)
 
 
 _STEMMING = analyzer()

@@ -10,8 +10,11 @@
    candidates. With 32 bands of 3 rows, a pair at Jaccard 0.5 is a candidate with probability 0.986,
    a pair at 0.7 with probability 0.99999.
 4. Check: a candidate pair is a near-duplicate when the Jaccard similarity of the real shingle sets
-   is at least ``THRESHOLD``. Union-find joins the pairs into groups. In the seeds, the paragraphs
-   one page republishes from another score 0.67 to 1; two write-ups of the same statement, 0.30 at most.
+   is at least ``THRESHOLD`` and the two hold the same facts: the same numbers and negations (لا،
+   لم، لن، غير ...), as many times each. An update of a toll (20 قتيلا, then 145) or a denial
+   (القاهرة لا ترحب) is another paragraph, not a copy to hide behind the first. Union-find joins
+   the pairs into groups. In the seeds, the paragraphs one page republishes from another score 0.67
+   to 1; two write-ups of the same statement, 0.30 at most.
 
 Within a band's bucket each paragraph is paired with the bucket's first member and with its
 predecessor, not with every other member, so a bucket of a thousand copies costs two thousand
@@ -22,7 +25,7 @@ import hashlib
 
 import numpy as np
 
-from search_service.arabic import STOP_WORDS, normalize
+from search_service.arabic import STOP_WORDS, is_negation, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 
 SHINGLE_WORDS = 3
@@ -39,36 +42,43 @@ _SEED = 20240329
 _UINT64 = np.uint64
 
 
+def _hash(text):
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
 class _Vocabulary(dict):
     """Whitespace-separated token → small id, given once per distinct token.
 
     A token's words are the analyzer's words (``TOKEN_PATTERN``), normalised, stop words dropped; a
     token left with none (punctuation, a stop word) gets 0. Splitting on whitespace first and finding
     words once per distinct token is what makes reading a large corpus fast.
-    ``hashes(ids)`` turns ids into the 64-bit hashes of the tokens' words.
+    ``hashes(ids)`` turns ids into the 64-bit hashes of the tokens' words and of their facts
+    (numbers and negations; 0 for none).
     """
 
     def __init__(self):
         super().__init__()
-        self._new = [0]
-        self._hashes = np.zeros(0, dtype=_UINT64)
+        self._new = [(0, 0)]
+        self._hashes = np.zeros((0, 2), dtype=_UINT64)
 
     def __missing__(self, token):
-        words = [word for word in map(normalize, TOKEN_PATTERN.findall(token)) if word and word not in STOP_WORDS]
-        if words:
-            digest = hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()
-            self._new.append(int.from_bytes(digest, "little"))
+        forms = [form for form in map(normalize, TOKEN_PATTERN.findall(token)) if form]
+        words = [form for form in forms if form not in STOP_WORDS]
+        facts = [form for form in forms if is_negation(form) or any(char.isdigit() for char in form)]
+        if words or facts:
+            self._new.append((_hash(" ".join(words)) if words else 0, _hash(" ".join(facts)) if facts else 0))
             value = self[token] = len(self._hashes) + len(self._new) - 1
         else:
             value = self[token] = 0
         return value
 
     def hashes(self, ids):
-        """The hashes of the words with these ids (0 for stop words)."""
+        """The hashes of the words with these ids (0 for stop words) and of their facts, as two arrays."""
         if self._new:
             self._hashes = np.concatenate((self._hashes, np.array(self._new, dtype=_UINT64)))
             self._new = []
-        return self._hashes[ids]
+        found = self._hashes[ids]
+        return found[:, 0], found[:, 1]
 
 
 def _mix(values):
@@ -117,7 +127,7 @@ def _signatures(shingles, counts, multipliers, increments):
 
 
 def _batches(paragraphs):
-    """Yield (ids, word hashes, word counts) for batches of the paragraphs long enough to compare.
+    """Yield (ids, word hashes, word counts, facts) for batches of the paragraphs long enough to compare.
 
     Stop words are dropped, so a paragraph's words are its content words, at least ``SHINGLE_WORDS``.
     """
@@ -130,18 +140,20 @@ def _batches(paragraphs):
             words += map(vocabulary.__getitem__, tokens)
             lengths.append(len(tokens))
         if len(words) >= BATCH_WORDS:
-            yield _content_words(ids, vocabulary.hashes(words), lengths)
+            yield _content_words(ids, *vocabulary.hashes(words), lengths)
             ids, words, lengths = [], [], []
     if ids:
-        yield _content_words(ids, vocabulary.hashes(words), lengths)
+        yield _content_words(ids, *vocabulary.hashes(words), lengths)
 
 
-def _content_words(ids, hashes, lengths):
-    """Drop stop words (hash 0), then the paragraphs left with fewer than ``SHINGLE_WORDS`` words."""
+def _content_words(ids, hashes, fact_hashes, lengths):
+    """Drop stop words (hash 0), then the paragraphs left with fewer than ``SHINGLE_WORDS`` words;
+    with each paragraph's facts, the sum of its tokens' (the same for the same facts in any order)."""
+    facts = np.add.reduceat(fact_hashes, np.cumsum(lengths) - lengths)
     owner = np.repeat(np.arange(len(ids)), lengths)[hashes != 0]
     counts = np.bincount(owner, minlength=len(ids))
     kept = counts >= SHINGLE_WORDS
-    return [i for i, keep in zip(ids, kept.tolist()) if keep], hashes[hashes != 0][kept[owner]], counts[kept]
+    return [i for i, keep in zip(ids, kept.tolist()) if keep], hashes[hashes != 0][kept[owner]], counts[kept], facts[kept]
 
 
 def _band_keys(signatures):
@@ -192,23 +204,25 @@ def duplicate_groups(paragraphs):
     rng = np.random.default_rng(_SEED)
     multipliers = rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.int64).astype(_UINT64) * _UINT64(2) + _UINT64(1)
     increments = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.int64).astype(_UINT64)
-    ids, shingle_parts, count_parts, key_parts = [], [], [], []
-    for batch_ids, words, lengths in _batches(paragraphs):
+    ids, shingle_parts, count_parts, key_parts, fact_parts = [], [], [], [], []
+    for batch_ids, words, lengths, facts in _batches(paragraphs):
         shingles, counts = _shingle_sets(words, lengths)
         ids += batch_ids
         shingle_parts.append(shingles)
         count_parts.append(counts)
         key_parts.append(_band_keys(_signatures(shingles, counts, multipliers, increments)))
+        fact_parts.append(facts)
     if not ids:
         return {}
     # Joined one at a time, each freeing its parts, so only one array is ever held twice.
-    roots = _confirmed_groups(_joined(key_parts, axis=1), _joined(shingle_parts), _joined(count_parts))
+    roots = _confirmed_groups(_joined(key_parts, axis=1), _joined(shingle_parts), _joined(count_parts), _joined(fact_parts))
     sizes = np.bincount(roots)
     return {ids[i]: ids[root] for i, root in enumerate(roots) if sizes[root] > 1}
 
 
-def _confirmed_groups(band_keys, shingles, counts):
-    """Each paragraph's group root (its group's first paragraph): candidate pairs similar enough, joined.
+def _confirmed_groups(band_keys, shingles, counts, facts):
+    """Each paragraph's group root (its group's first paragraph): candidate pairs with the same
+    ``facts`` and similar enough, joined.
 
     Band by band, pairs already in one group are dropped, and the others checked, with numpy, so a
     group of a hundred thousand copies costs about one check per copy, not one per copy and band.
@@ -218,7 +232,7 @@ def _confirmed_groups(band_keys, shingles, counts):
     for keys in band_keys:
         earlier, later = _bucket_pairs(keys)
         parent = _roots(parent)
-        apart = parent[earlier] != parent[later]
+        apart = (parent[earlier] != parent[later]) & (facts[earlier] == facts[later])
         earlier, later = earlier[apart], later[apart]
         similar = _similar(shingles, starts, earlier, later)
         parent = _joined_groups(parent, earlier[similar], later[similar])
