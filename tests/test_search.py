@@ -107,6 +107,25 @@ def test_a_ligature_of_words_is_found_by_its_words_and_marked_whole(tmp_path):
     assert search(live, SearchRequest(q="ﷺ")).suggestion is None
 
 
+def test_a_phrase_keeps_its_negation_and_a_bag_of_words_drops_it(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "lawful", "text": "قالت المحكمة إن القرار شرعي ويجب تنفيذه"},
+        {"id": "unlawful", "text": "قالت المحكمة إن القرار غير شرعي ولا يجب تنفيذه"},
+        {"id": "welcome", "text": "القاهرة ترحب بالاتفاق الجديد"},
+        {"id": "refusal", "text": "القاهرة لا ترحب بالاتفاق الجديد"},
+    ])
+    assert ids(live, '"القرار شرعي"') == ["lawful#1"]
+    assert ids(live, '"القرار غير شرعي"') == ["unlawful#1"]
+    assert ids(live, '"القاهرة ترحب"') == ["welcome#1"]
+    assert ids(live, '"لا ترحب"') == ["refusal#1"]
+    assert ids(live, '"لا يجب"') == ["unlawful#1"]  # written ولا يجب
+    assert "<mark>لا</mark> <mark>ترحب</mark>" in search(live, SearchRequest(q='"لا ترحب"')).results[0]["snippet"]
+    # Unquoted, the negation says nothing a bag of words can use: it is neither looked up nor marked.
+    assert sorted(ids(live, "لا ترحب")) == ["refusal#1", "welcome#1"]
+    assert "<mark>لا</mark>" not in search(live, SearchRequest(q="لا ترحب")).results[0]["snippet"]
+    assert sorted(ids(live, "لا")) == ["refusal#1", "unlawful#1"]  # a query of nothing else keeps it
+
+
 def test_the_name_ali_and_numbers_written_with_a_prefix_are_found(tmp_path):
     live = index_records(tmp_path, [
         {"id": "ali", "text": "التقى الرئيس بالسيد محمد علي في القاهرة"},

@@ -65,9 +65,11 @@ class NormalizeFilter(Filter):
 @functools.lru_cache(maxsize=200_000)
 def _stems(word):
     """A word's stem, then the other terms indexed beside it: the stem without a leading one-letter
-    preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), and the stems of the word read as a noun ending in ة before a
-    pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
-    terms = [stem(word), prefix_variant(word), tanween_variant(word)]
+    preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), a
+    negation without its و or ف (ولا → لا), and the stems of the word read as a noun ending in ة
+    before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
+    bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS else None
+    terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
     restored = ta_marbuta_form(word)
     if restored and word not in STEM_EXCLUSIONS:
         terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]

@@ -14,7 +14,7 @@ import typing
 from whoosh import qparser, query
 from whoosh.qparser import syntax
 
-from search_service.arabic import is_question_word, letters, normalize
+from search_service.arabic import is_negation, is_question_word, letters, normalize
 from search_service.arabic.normalization import strip_marks, word_list_lines
 from search_service.indexing import schema as fields
 
@@ -172,13 +172,19 @@ def _without_question_marks(text):
 
 
 def _without_question_words(text):
-    """Drop the words that frame a question (ما، هل، لماذا، اذكر): they say nothing about its subject.
+    """Drop the words that frame a question (ما، هل، لماذا، اذكر): they say nothing about its
+    subject; and negations (لا، لم، غير), which the index holds for phrases, but which a bag of
+    words cannot read (the NOT operator ليس stays).
 
     Only plain words go, never phrases or words with operators; a query of nothing else keeps them.
     """
     pieces = _PHRASE_OR_WORD.findall(text)
-    kept = [p for p in pieces if not is_question_word(_TRAILING_PUNCTUATION.sub("", p))]
+    kept = [p for p in pieces if p in _OPERATORS or not _frames(_TRAILING_PUNCTUATION.sub("", p))]
     return " ".join(kept) if any(p not in _OPERATORS for p in kept) else text
+
+
+def _frames(word):
+    return is_question_word(word) or is_negation(normalize(word))
 
 
 def _field_clause(match):
