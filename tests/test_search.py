@@ -577,6 +577,11 @@ def test_did_you_mean_corrects_up_to_two_edits_after_the_first_letters(live, typ
     assert search(live, SearchRequest(q=typed)).suggestion == suggested
 
 
+@pytest.mark.parametrize("q", ["عاجل", "عمان", "حلب"], ids=["first letter dropped", "first letter changed", "three letters"])
+def test_a_word_is_not_corrected_into_another_first_letter_nor_below_four_letters(live, q):
+    assert search(live, SearchRequest(q=q)).suggestion is None  # once أجل, ضمان, حسب
+
+
 def test_a_correction_is_suggested_only_where_it_finds_more(live):
     assert search(live, SearchRequest(q="موزمبيك")).suggestion == "موزمبيق"
     filtered = search(live, SearchRequest(q="موزمبيك", date_from=datetime.date(2100, 1, 1)))

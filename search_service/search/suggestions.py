@@ -1,10 +1,12 @@
 """Did you mean: each word of a query that finds nothing replaced by the closest word of the index.
 
 A word finds nothing when neither its written form nor any stem it looks up is indexed; a number
-is never replaced. The closest word is one edit away if there is one, else, for a word of at least
-``TWO_EDITS_FROM`` letters, two edits away with the same first two letters after any article (Elasticsearch's
-``AUTO`` fuzziness allows two edits from six letters; Lucene's spell checker keeps a prefix);
-among equally close words the most frequent wins. Distances are computed by rapidfuzz over the exact-form vocabulary, which is read once per
+and a word of fewer than ``MIN_LETTERS`` letters are never replaced. The closest word is one edit
+away with the same first letter if there is one (Elasticsearch's term suggester keeps a prefix of
+one letter and corrects words of four letters or more), else, for a word of at least
+``TWO_EDITS_FROM`` letters, two edits away with the same first two letters after any article
+(Elasticsearch's ``AUTO`` fuzziness allows two edits from six letters); among equally close words
+the most frequent wins. Distances are computed by rapidfuzz over the exact-form vocabulary, which is read once per
 index generation: Whoosh's own suggester computes them in Python, seconds for one word of a large
 vocabulary.
 """
@@ -19,8 +21,8 @@ from search_service.indexing import schema as fields
 from search_service.search.index_arrays import term_postings, vocabulary
 from search_service.search.query import is_name_word, wanted_words, with_words_replaced
 
-#: Words shorter than this are never corrected (too many words are one edit away).
-MIN_LETTERS = 3
+#: Words shorter than this are never corrected (too many words are one edit away: حلب from حسب).
+MIN_LETTERS = 4
 #: Letters from which a word may be corrected by two edits.
 TWO_EDITS_FROM = 6
 #: Letters a two-edit correction keeps from the start of the word.
@@ -34,7 +36,7 @@ def _closest_word(searcher, form):
     candidates = [
         (distance, -frequencies[index], word)
         for word, distance, index in found
-        if distance == 1 or strip_article(word)[:KEPT_PREFIX] == strip_article(form)[:KEPT_PREFIX]
+        if (distance == 1 and word[:1] == form[:1]) or strip_article(word)[:KEPT_PREFIX] == strip_article(form)[:KEPT_PREFIX]
     ]
     return min(candidates)[2] if candidates else None
 
