@@ -632,6 +632,20 @@ def test_a_phrase_that_finds_nothing_suggests_its_words(live):
     assert page.total == 0 and page.suggestion == "الخارجية داعش"
     assert search(live, SearchRequest(q=page.suggestion)).total > 0
     assert search(live, SearchRequest(q='"وزراء الخارجية"')).suggestion is None
+    found = search(live, SearchRequest(q='"سامح شكري"'))
+    assert 0 < found.total < 3 and found.suggestion is None  # found: its words alone would find more
+
+
+def test_words_only_a_headline_holds_find_the_articles_first_paragraph(live):
+    lead = "001_93b21bcfa360256c#1"
+    # 001's headline: نتائج اجتماع وزراء خارجية دول التحالف الدولي ضد داعش.. "التفاصيل الكاملة"
+    for q in ("نتائج", '"نتائج اجتماع"', "التفاصيل الكاملة", "+نتائج داعش"):
+        page = search(live, SearchRequest(q=q))
+        assert lead in [r["id"] for r in page.results], q
+        assert page.suggestion is None, q
+    assert ids(live, "نتائج") == [lead]
+    # The title weighs as before where the text matches: a first paragraph gains nothing from it.
+    assert search(live, SearchRequest(q="داعش")).results[0]["id"] != lead
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ POSITION = "position"
 TEXT = "text"
 TEXT_EXACT = "text_exact"
 TITLE = "title"
+LEAD_TITLE = "lead_title"
 DATE = "date"
 SOURCE = "source"
 URL = "url"
@@ -60,6 +61,9 @@ def build_schema():
             # positions: a phrase is matched on the stems (see ``search.query``).
             TEXT_EXACT: ArabicText(analyzer=exact_analyzer(), phrase=False),
             TITLE: ArabicText(analyzer=stemming, stored=True),
+            # The title again, on the document's first paragraph only: a query's words that only
+            # its headline holds find the article there (``search.query``).
+            LEAD_TITLE: ArabicText(analyzer=stemming),
             # ISO dates sort and compare as strings, so a date range is a term range.
             DATE: fields.ID(stored=True, sortable=True),
             SOURCE: fields.ID(stored=True, sortable=True),

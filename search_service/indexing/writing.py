@@ -63,6 +63,7 @@ def _whoosh_documents(document: Document, groups, stemming):
             fields.TEXT: text,
             fields.TEXT_EXACT: text,
             fields.TITLE: document.title or "",
+            fields.LEAD_TITLE: (document.title or "") if position == 1 else "",
             fields.DATE: document.date.isoformat() if document.date else "",
             fields.SOURCE: document.source or "",
             fields.URL: document.url,

@@ -56,8 +56,11 @@ def _spelled(searcher, form):
 
 
 def _found(reader, form):
-    """Whether a query's (normalised) word finds a paragraph: as written, or by a term it looks up."""
-    return bool(reader.frequency(fields.TEXT_EXACT, form)) or any(reader.frequency(fields.TEXT, t) for t in form_query_stems(form))
+    """Whether a query's (normalised) word finds a paragraph: as written, or by a term it looks up
+    in the text or in a title."""
+    return bool(reader.frequency(fields.TEXT_EXACT, form)) or any(
+        reader.frequency(fieldname, t) for t in form_query_stems(form) for fieldname in (fields.TEXT, fields.LEAD_TITLE)
+    )
 
 
 def suggestion(searcher, text):
