@@ -582,6 +582,11 @@ def test_a_word_is_not_corrected_into_another_first_letter_nor_below_four_letter
     assert search(live, SearchRequest(q=q)).suggestion is None  # once أجل, ضمان, حسب
 
 
+def test_a_misspelt_word_is_corrected_even_where_the_other_words_find_much(live):
+    page = search(live, SearchRequest(q="داعس في العراق"))
+    assert page.total > 10 and page.suggestion == "داعش في العراق"
+
+
 def test_a_correction_is_suggested_only_where_it_finds_more(live):
     assert search(live, SearchRequest(q="موزمبيك")).suggestion == "موزمبيق"
     filtered = search(live, SearchRequest(q="موزمبيك", date_from=datetime.date(2100, 1, 1)))

@@ -24,8 +24,6 @@ from search_service.search.suggestions import suggestion
 MAX_PER_PAGE = 100
 #: Results a client may page through (page × per_page), as in most search engines.
 MAX_DEPTH = 1000
-#: Below this many results a did-you-mean suggestion is looked for.
-SUGGEST_BELOW = 3
 #: Fields whose longest posting lists each process reads into memory for a new index generation.
 WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
 #: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).
@@ -336,7 +334,7 @@ def search(live_index, request):
             "source": _facet_values(collected.facets["source"], key=lambda f: (-f["count"], f["value"])),
             "year": _facet_values(collected.facets["year"], key=lambda f: f["value"], reverse=True),
         }
-        suggested = _suggestion(searcher, request, total) if total < SUGGEST_BELOW else None
+        suggested = _suggestion(searcher, request, total)
     return SearchPage(
         query=request.q,
         total=total,
