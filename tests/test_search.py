@@ -587,6 +587,15 @@ def test_a_misspelt_word_is_corrected_even_where_the_other_words_find_much(live)
     assert page.total > 10 and page.suggestion == "داعش في العراق"
 
 
+@pytest.mark.parametrize(
+    "typed, suggested",
+    [("بلجكا", "بلجيكا"), ("ايطليا", "إيطاليا"), ("بداعس", "بداعش"), ("الموزمبيك", "الموزمبيق")],
+    ids=["the index has it after و", "after ب, spelled as written", "typed after ب", "typed after the article"],
+)
+def test_a_correction_is_found_across_a_prefix(live, typed, suggested):
+    assert search(live, SearchRequest(q=typed)).suggestion == suggested
+
+
 def test_a_correction_is_suggested_only_where_it_finds_more(live):
     assert search(live, SearchRequest(q="موزمبيك")).suggestion == "موزمبيق"
     filtered = search(live, SearchRequest(q="موزمبيك", date_from=datetime.date(2100, 1, 1)))

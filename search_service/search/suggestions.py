@@ -11,6 +11,8 @@ index generation: Whoosh's own suggester computes them in Python, seconds for on
 vocabulary.
 """
 
+import collections
+
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -18,6 +20,7 @@ from search_service.arabic import STOP_WORDS, exact_analyzer, form_query_stems, 
 from search_service.arabic.normalization import strip_marks
 from search_service.arabic.stemming import strip_article
 from search_service.indexing import schema as fields
+from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key
 from search_service.search.index_arrays import term_postings, vocabulary
 from search_service.search.query import is_name_word, wanted_words, with_words_replaced
 
@@ -29,8 +32,34 @@ TWO_EDITS_FROM = 6
 KEPT_PREFIX = 2
 
 
-def _closest_word(searcher, form):
-    words, frequencies = vocabulary(searcher, fields.TEXT_EXACT)
+#: Letters a word may be written with as a prefix (و ف ب ل): the index may hold a word only with
+#: one, and a user may type one before a misspelt word.
+PREFIX_LETTERS = ("و", "ف", "ب", "ل")
+
+_unprefixed = KeptPerKey(GENERATIONS_KEPT)
+
+
+def _unprefixed_vocabulary(searcher):
+    """``(words, frequencies, written)`` of the exact-form words that begin with a prefix letter,
+    without it (وبلجيكا gives بلجيكا), ``written[word]`` the most frequent of the words it came from;
+    computed once per index generation."""
+
+    def compute():
+        counts, written = collections.Counter(), {}
+        for word, frequency in zip(*vocabulary(searcher, fields.TEXT_EXACT)):
+            rest = word[1:]
+            if word[:1] in PREFIX_LETTERS and len(rest) >= MIN_LETTERS:
+                counts[rest] += frequency
+                if frequency > written.get(rest, ("", 0))[1]:
+                    written[rest] = (word, frequency)
+        words = sorted(counts)
+        return words, [counts[word] for word in words], {word: written[word][0] for word in words}
+
+    return _unprefixed.get(index_key(searcher), compute)
+
+
+def _closest(form, words, frequencies):
+    """``(edits, -frequency, word)`` of the closest of ``words`` to ``form``, or None."""
     edits = 2 if len(form) >= TWO_EDITS_FROM else 1
     found = process.extract(form, words, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=None)
     candidates = [
@@ -38,7 +67,27 @@ def _closest_word(searcher, form):
         for word, distance, index in found
         if (distance == 1 and word[:1] == form[:1]) or strip_article(word)[:KEPT_PREFIX] == strip_article(form)[:KEPT_PREFIX]
     ]
-    return min(candidates)[2] if candidates else None
+    return min(candidates, default=None)
+
+
+def _correction(searcher, form):
+    """The closest indexed word to a normalised word, as a paragraph spells it: among the index's
+    words, or among its words written with a prefix, without it (بلجكا → بلجيكا, which the index
+    holds as وبلجيكا); else, for a word with a prefix or an article, the prefix and the correction of
+    the rest (بداعس → بداعش, الموزمبيك → الموزمبيق); None when there is none."""
+    words, frequencies = vocabulary(searcher, fields.TEXT_EXACT)
+    unprefixed, unprefixed_frequencies, written = _unprefixed_vocabulary(searcher)
+    found = _closest(form, words, frequencies)
+    found_unprefixed = _closest(form, unprefixed, unprefixed_frequencies)
+    if found_unprefixed and (found is None or found_unprefixed < found):
+        return _spelled(searcher, written[found_unprefixed[2]])[1:]
+    if found:
+        return _spelled(searcher, found[2])
+    rest = strip_article(form)
+    if rest == form and form[:1] in PREFIX_LETTERS:
+        rest = form[1:]
+    corrected = _correction(searcher, rest) if rest != form and len(rest) >= MIN_LETTERS else None
+    return form[: len(form) - len(rest)] + corrected if corrected else None
 
 
 def _spelled(searcher, form):
@@ -75,7 +124,7 @@ def suggestion(searcher, text):
             continue
         if _found(reader, form) or any(c.isdigit() for c in form):  # a number is as meant
             continue
-        found = _closest_word(searcher, form)
+        found = _correction(searcher, form)
         if found:
-            corrections[word] = _spelled(searcher, found)
+            corrections[word] = found
     return with_words_replaced(text, corrections) if corrections else None
