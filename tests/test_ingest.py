@@ -17,6 +17,8 @@ from search_service.ingest.metadata import find_date, is_dateline
 from search_service.ingest.near_duplicates import duplicate_groups
 from search_service.ingest.sources import SourceError, iter_records
 
+from conftest import write_jsonl
+
 SEEDS = pathlib.Path(__file__).resolve().parent.parent / "seeds"
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "ingest"
 PAGE_000 = "000_b0b6bfff154b50a2"
@@ -412,6 +414,37 @@ def test_linked_directories_are_followed_once_and_a_link_loop_ends(tmp_path):
     (elsewhere / "loop").symlink_to(corpus)
     assert sorted(documents(corpus)) == ["linked", "own"]
     assert skipped(corpus) == []
+
+
+def test_a_file_reached_again_under_another_name_is_reported_and_a_file_named_twice_is_read_once(tmp_path):
+    (tmp_path / "a.txt").write_text(PAGE, encoding="utf-8")
+    os.link(tmp_path / "a.txt", tmp_path / "b.txt")
+    (tmp_path / "c.txt").symlink_to("a.txt")
+    assert list(documents(tmp_path, tmp_path / "a.txt")) == ["a"]
+    assert skipped(tmp_path, tmp_path / "a.txt") == [
+        SkippedRecord(str(tmp_path / name), None, f"the same file as {tmp_path / 'a.txt'}, already read") for name in ("b.txt", "c.txt")
+    ]
+
+
+def test_a_file_whose_name_is_not_utf8_is_reported_not_fatal(tmp_path):
+    folder = os.fsencode(tmp_path / "windows")
+    os.mkdir(folder)
+    with open(folder + b"/\xe3\xc8\xd1.txt", "w", encoding="utf-8") as file:  # an Arabic name in Windows-1256
+        file.write(PAGE)
+    (tmp_path / "good.txt").write_text(PAGE, encoding="utf-8")
+    assert list(documents(tmp_path)) == ["good"]
+    [record] = skipped(tmp_path)
+    assert record.file == f"{tmp_path}/windows/\ufffd\ufffd\ufffd.txt" and "not UTF-8: rename it" in record.reason
+
+
+@pytest.mark.parametrize(
+    "document_id, problem",
+    [("/lead", "begins with /"), ("line\nbreak", "holds a control character"), ("..", "is a path step"), ("\u200b", "has no visible character")],
+)
+def test_a_document_id_no_url_can_name_is_reported(tmp_path, document_id, problem):
+    write_jsonl(tmp_path / "ids.jsonl", [{"id": document_id, "text": "نص الخبر."}, {"id": "ok", "text": "نص الخبر."}])
+    assert list(documents(tmp_path)) == ["ok"]
+    assert skipped(tmp_path) == [SkippedRecord(str(tmp_path / "ids.jsonl"), 1, f"document id {document_id!r} {problem}: no URL can name it")]
 
 
 def test_a_pipe_named_like_a_corpus_file_is_skipped_not_waited_for(tmp_path):

@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import unicodedata
 
 from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.html_files import read_html_file
@@ -44,6 +45,9 @@ def _records(paths):
         if isinstance(path, SkippedRecord):
             yield path
             continue
+        if not _is_utf8(str(path.absolute())):
+            yield SkippedRecord(_shown(path), None, "the name of the file or of a directory above it is not UTF-8: rename it")
+            continue
         reader = READERS.get(path.suffix.lower())
         if reader is None:
             reason = f"unsupported file type {path.suffix or '(none)'!r}: expected {FILE_TYPES}"
@@ -55,6 +59,8 @@ def _records(paths):
         for line, record in reader(path):
             if isinstance(record, SkippedRecord):
                 yield record
+            elif problem := _unaddressable(record.id):
+                yield SkippedRecord(str(path), line, f"document id {record.id!r} {problem}: no URL can name it")
             elif record.id in first_file:
                 reason = f"duplicate document id {record.id!r}, first read from {first_file[record.id]}"
                 yield SkippedRecord(str(path), line, reason)
@@ -101,9 +107,10 @@ def _unlisted(errors):
 
 
 def _unique(files):
-    """The files once each, even when a file is named and also lies in a named directory (skipped
-    records pass through)."""
-    seen = set()
+    """The files once each, even when a file is named and also lies in a named directory; a file
+    reached again under another name (a hard or symbolic link) is skipped and reported, as its id
+    would be another (skipped records pass through)."""
+    first_path = {}
     for file in files:
         if isinstance(file, SkippedRecord):
             yield file
@@ -113,6 +120,37 @@ def _unique(files):
         except OSError:
             yield file  # its reader reports why it cannot be read
             continue
-        if (status.st_dev, status.st_ino) not in seen:
-            seen.add((status.st_dev, status.st_ino))
+        key = (status.st_dev, status.st_ino)
+        if key not in first_path:
+            first_path[key] = file
             yield file
+        elif os.path.abspath(first_path[key]) != os.path.abspath(file):
+            yield SkippedRecord(_shown(file), None, f"the same file as {_shown(first_path[key])}, already read")
+
+
+def _is_utf8(text):
+    """Whether a name read from the file system is UTF-8 (Python keeps other bytes as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(path):
+    """A path as a message can print it, bytes that are not UTF-8 shown as �."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def _unaddressable(document_id):
+    """Why no URL of the service can name a document id, or None: a path step (. or ..), a leading
+    /, a control character (a line break), or no visible character at all."""
+    if document_id in (".", ".."):
+        return "is a path step"
+    if document_id.startswith("/"):
+        return "begins with /"
+    if any(unicodedata.category(char) == "Cc" for char in document_id):
+        return "holds a control character"
+    if all(unicodedata.category(char) in ("Cf", "Zs") for char in document_id):
+        return "has no visible character"
+    return None
