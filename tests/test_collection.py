@@ -2,6 +2,7 @@
 
 import collections
 import datetime
+import random
 
 import pytest
 from whoosh import query, scoring
@@ -119,6 +120,19 @@ def test_a_phrase_searched_again_finds_what_it_found_the_first_time(searcher):
     assert first.top and again == first
     assert [d for d, _ in slop.top] != [d for d, _ in first.top]  # another slop is another phrase
     assert [d for d, _ in slop.top] == [d for d, _ in first_of_each_group(searcher, whoosh_ranking(searcher, near))]
+
+
+def test_phrases_match_where_whoosh_matches_them_however_often_their_words_repeat(tmp_path):
+    rnd = random.Random(5)
+    words = ["كتاب", "قلم", "بيت"]
+    texts = [" ".join(rnd.choices(words, k=rnd.randint(3, 40))) for _ in range(80)] + [" ".join(words * 3000)]
+    live = index_records(tmp_path, [{"id": f"p{n}", "text": text} for n, text in enumerate(texts)])
+    with live.searcher(weighting=weighting()) as searcher:
+        for phrase in (["كتاب", "قلم"], ["كتاب", "قلم", "بيت"], ["بيت", "كتاب", "كتاب"], ["قلم", "قلم"]):
+            for slop in (1, 2, 3):
+                q = query.Phrase(fields.TEXT, phrase, slop=slop)
+                expected = sorted(d for d, _ in whoosh_ranking(searcher, q))
+                assert sorted(d for d, _ in collect(searcher, q, 1000, fields.DOCUMENT_ID).top) == expected, (phrase, slop)
 
 
 def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path, monkeypatch):

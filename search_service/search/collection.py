@@ -25,6 +25,7 @@ Ranking is by score, then document number (Whoosh's order); collapsing keeps the
 of each duplicate group; totals and facet counts are counts over arrays.
 """
 
+import bisect
 import collections
 import dataclasses
 import time
@@ -346,14 +347,16 @@ def _has_positions(searcher, fieldname):
 def _in_order(positions, slop):
     """Whether words at these positions (a sorted list per word, taken from ``positions`` only
     while they can still be in order) follow each other in order, each 1 to ``slop`` positions
-    after the end of the words before it (Whoosh's ordered SpanNear2)."""
-    spans = None
+    after the end of the words before it (Whoosh's ordered SpanNear2). Only where the words so far
+    can end matters: each position of the next word is looked up among those, so a paragraph of
+    megabytes costs its positions, not their product."""
+    ends = None
     for following in positions:
-        if spans is None:
-            spans = {(p, p) for p in following}
+        if ends is None:
+            ends = following
         else:
-            spans = {(start, p) for start, end in spans for p in following if 1 <= p - end <= slop}
-        if not spans:
+            ends = [p for p in following if bisect.bisect_left(ends, p - slop) < bisect.bisect_left(ends, p)]
+        if not ends:
             return False
     return True
 
