@@ -41,6 +41,18 @@ def test_reindex_publishes_a_new_generation_and_keeps_two_previous(tmp_path):
     assert sorted(p.name for p in index.glob("gen-*")) == names[-3:]
 
 
+def test_what_a_reindex_stopped_before_its_switch_left_is_cleared_and_the_kept_generations_were_live(tmp_path):
+    index = tmp_path / "index"
+    names = [reindex([SEEDS], index).generation for _ in range(2)]
+    # A reindex killed between renaming its generation into place and replacing CURRENT leaves a
+    # generation newer than the live one and the pointer it was about to move.
+    (index / "gen-29991231T000000000000Z").mkdir()
+    (index / ".CURRENT.12345").write_text("gen-29991231T000000000000Z\n")
+    names.append(reindex([SEEDS], index).generation)
+    assert sorted(p.name for p in index.glob("gen-*")) == names
+    assert not list(index.glob(".CURRENT.*"))
+
+
 def test_failed_reindex_leaves_the_live_index_untouched(tmp_path):
     index = build_index(tmp_path / "index")
     live_before = (index / "CURRENT").read_text()

@@ -27,6 +27,8 @@ from search_service.indexing.writing import MAX_WRITERS
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
+#: The beginning of the name ``CURRENT`` is written under before it replaces ``CURRENT``.
+NEXT_POINTER = f".{CURRENT}."
 MANIFEST = "generation.json"
 #: Bytes read at once for a pickled value in a segment's file (a posting block's header: about 40).
 PICKLE_READ = 256
@@ -57,7 +59,7 @@ def current_generation(index_dir):
 def publish_generation(index_dir, generation):
     """Make ``generation`` the live one: write ``CURRENT`` beside it and rename it into place."""
     pointer = pathlib.Path(index_dir) / CURRENT
-    temporary = pointer.with_name(f".{CURRENT}.{os.getpid()}")
+    temporary = pointer.with_name(f"{NEXT_POINTER}{os.getpid()}")
     with open(temporary, "w", encoding="utf-8") as file:
         file.write(pathlib.Path(generation).name + "\n")
         file.flush()
