@@ -61,8 +61,8 @@ def reindex_command(sources, index_dir):
     for record in summary.skipped:
         click.echo(f"skipped {record}", err=True)
     click.echo(
-        f"indexed {summary.documents} documents, {summary.paragraphs} paragraphs "
-        f"({summary.duplicates} in near-duplicate groups), skipped {len(summary.skipped)} records, "
+        f"indexed {_counted(summary.documents, 'document')}, {_counted(summary.paragraphs, 'paragraph')} "
+        f"({summary.duplicates} in near-duplicate groups), skipped {_counted(len(summary.skipped), 'record')}, "
         f"in {summary.seconds:.1f} s -> {index_dir} ({summary.generation})"
     )
     if summary.skipped:
@@ -158,7 +158,8 @@ def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, 
         _write_run(run_path, rankings)
         empty = sum(1 for ranked in rankings.values() if not ranked)
         found_nothing = f" ({empty} found nothing)" if empty else ""
-        click.echo(f"wrote {sum(map(len, rankings.values()))} lines for {len(rankings)} queries{found_nothing} to {run_path}")
+        lines = _counted(sum(map(len, rankings.values())), "line")
+        click.echo(f"wrote {lines} for {_counted(len(rankings), 'query', 'queries')}{found_nothing} to {run_path}")
         return
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
@@ -192,6 +193,11 @@ def _write_run(path, rankings):
         raise click.ClickException(str(error)) from None
 
 
+def _counted(number, noun, plural=None):
+    """``1 document``, ``2 documents``."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _or_fail(action):
     try:
         return action()
@@ -201,7 +207,7 @@ def _or_fail(action):
 
 def _print_page(page):
     pages = f", page {page.page} of {page.pages}" if page.pages else ""
-    click.echo(f"{page.total} paragraphs found, {page.groups} results ({page.took_ms} ms){pages}")
+    click.echo(f"{_counted(page.total, 'paragraph')} found, {_counted(page.groups, 'result')} ({page.took_ms} ms){pages}")
     if page.suggestion:
         click.echo(f"did you mean: {page.suggestion}")
     for found in page.synonyms:

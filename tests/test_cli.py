@@ -53,7 +53,7 @@ def test_reindex_with_skipped_records_exits_3_and_reports_file_and_line(tmp_path
     result = run("reindex", "--source", corpus, "--index", tmp_path / "index")
     assert result.exit_code == 3
     assert f"{corpus}:2" in result.output and f"{corpus}:3" in result.output
-    assert "indexed 1 documents" in result.output
+    assert "indexed 1 document, 1 paragraph (0 in near-duplicate groups), skipped 2 records" in result.output
 
 
 def test_reindex_failure_is_one_line_and_exits_1(tmp_path):
@@ -82,7 +82,7 @@ def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
     (tmp_path / "mistyped").mkdir()
     (tmp_path / "mistyped" / "notes.md").write_text("# not a corpus", encoding="utf-8")
     bad = write_jsonl(tmp_path / "bad.jsonl", ["{broken"])
-    for source, reason in (tmp_path / "mistyped", "no .txt, .jsonl, .html or .htm document"), (bad, f"1 records skipped, the first: {bad}:1"):
+    for source, reason in (tmp_path / "mistyped", "no .txt, .jsonl, .html or .htm document"), (bad, f"records skipped: 1, the first: {bad}:1"):
         result = run("reindex", "--source", source, "--index", index)
         assert result.exit_code == 1 and result.output.count("\n") == 1
         assert "nothing to index" in result.output and reason in result.output and "unchanged" in result.output

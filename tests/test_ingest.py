@@ -359,6 +359,20 @@ def test_bad_jsonl_line_is_skipped_and_reported_with_file_and_line(line, reason)
 
 
 @pytest.mark.parametrize(
+    "written", ["2024-03-05", "2024-3-5", "2024-03-05T10:00:00Z", "2024-03-05 10:00", "٢٠٢٤-٠٣-٠٥", "2024-03-05T23:30:00.5+03:00"],
+)
+def test_a_jsonl_date_is_read_with_a_time_after_it_one_digit_or_arabic_digits(tmp_path, written):
+    write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": written}])
+    assert documents(tmp_path)["d"].date == datetime.date(2024, 3, 5)
+
+
+def test_a_control_character_in_a_jsonl_line_is_reported_where_it_is(tmp_path):
+    (tmp_path / "raw.jsonl").write_bytes(b'{"id": "n", "text": "\x00"}\n')
+    [record] = skipped(tmp_path)
+    assert record.reason == "invalid JSON: Invalid control character at column 22"
+
+
+@pytest.mark.parametrize(
     "line", ['{"id": "n", "text": "نص", "n": ' + "1" * 5000 + "}", "[" * 100_000 + "]" * 100_000],
     ids=["a number of 5,000 digits", "arrays nested 100,000 deep"],
 )

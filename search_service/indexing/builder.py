@@ -115,7 +115,7 @@ def reindex(sources, index_dir, on_progress=None):
 
 def _nothing_indexed(sources, skipped):
     names = ", ".join(map(str, sources))
-    reasons = f"{len(skipped)} records skipped, the first: {skipped[0]}" if skipped else f"no {FILE_TYPES} document"
+    reasons = f"records skipped: {len(skipped)}, the first: {skipped[0]}" if skipped else f"no {FILE_TYPES} document"
     return f"nothing to index in {names} ({reasons}); the live index is unchanged"
 
 

@@ -13,7 +13,9 @@ import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
+#: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
+_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
 
 
@@ -53,7 +55,8 @@ def _read_line(path, number, raw):
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
-        return SkippedRecord(str(path), number, f"invalid JSON: {error.msg} at column {error.colno}")
+        # json's message for a control character ends with "at" already.
+        return SkippedRecord(str(path), number, f"invalid JSON: {error.msg.removesuffix(' at')} at column {error.colno}")
     except (ValueError, RecursionError) as error:  # a number of thousands of digits, arrays nested thousands deep
         return SkippedRecord(str(path), number, f"invalid JSON: {error}")
     try:
@@ -101,12 +104,13 @@ def _optional_text(record, key):
 def _date(value):
     if value is None:
         return None
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+    found = _DATE.fullmatch(value) if isinstance(value, str) else None
+    if found:
         try:
-            return datetime.date.fromisoformat(value)
+            return datetime.date(*map(int, found.groups()))
         except ValueError:
             pass
-    raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date')
+    raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date (a time may follow it)')
 
 
 def _json_type(value):
