@@ -24,6 +24,11 @@ from search_service.search.suggestions import suggestion
 MAX_PER_PAGE = 100
 #: Results a client may page through (page × per_page), as in most search engines.
 MAX_DEPTH = 1000
+#: Did you mean is looked for where a query finds fewer results than this, or has at most
+#: ``SUGGESTED_UP_TO_WORDS`` words (a few words typed, one misspelt, may find much through the
+#: others); not for every long question, whose unknown words (names) cost a look each.
+SUGGEST_BELOW = 3
+SUGGESTED_UP_TO_WORDS = 3
 #: Fields whose longest posting lists each process reads into memory for a new index generation.
 WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
 #: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).
@@ -334,7 +339,9 @@ def search(live_index, request):
             "source": _facet_values(collected.facets["source"], key=lambda f: (-f["count"], f["value"])),
             "year": _facet_values(collected.facets["year"], key=lambda f: f["value"], reverse=True),
         }
-        suggested = _suggestion(searcher, request, total)
+        suggested = (
+            _suggestion(searcher, request, total) if total < SUGGEST_BELOW or len(request.q.split()) <= SUGGESTED_UP_TO_WORDS else None
+        )
     return SearchPage(
         query=request.q,
         total=total,
