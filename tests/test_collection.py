@@ -25,6 +25,7 @@ QUERIES = [
     "الناتو 18 شباط",  # a month and its other names, scored by the best of them
     "وز*", "وزير~2", "وز?ر*",  # words that stand for several index words
     '"الدولي والقانون الدولي"', '"الدولي الدولي"~2',  # a word twice in a phrase
+    "نتائج", "نتائج الكاملة داعش", '"نتائج اجتماع"',  # words of a headline, found in the article's first paragraph
     "NOT داعش", "NOT (داعش OR العراق)",  # every paragraph but those
 ]
 

@@ -658,6 +658,7 @@ def test_words_only_a_headline_holds_find_the_articles_first_paragraph(live):
         assert lead in [r["id"] for r in page.results], q
         assert page.suggestion is None, q
     assert ids(live, "نتائج") == [lead]
+    assert lead not in ids(live, "نتائج AND سوريا")  # the operators hold over the text and the headline together
     # The title weighs as before where the text matches: a first paragraph gains nothing from it.
     assert search(live, SearchRequest(q="داعش")).results[0]["id"] != lead
 
