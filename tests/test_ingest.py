@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
+from search_service.ingest.documents import MAX_LINE_CHARS, Document, SkippedRecord, paragraph_id
 from search_service.ingest.metadata import find_date, is_dateline
 from search_service.ingest.near_duplicates import duplicate_groups
 from search_service.ingest.sources import SourceError, iter_records
@@ -364,6 +364,17 @@ def test_bad_jsonl_line_is_skipped_and_reported_with_file_and_line(line, reason)
 def test_a_jsonl_date_is_read_with_a_time_after_it_one_digit_or_arabic_digits(tmp_path, written):
     write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": written}])
     assert documents(tmp_path)["d"].date == datetime.date(2024, 3, 5)
+
+
+def test_a_line_longer_than_a_paragraph_is_cut_after_sentence_ends(tmp_path):
+    article = " ".join(f"قال الوزير في البيان رقم {n} إن المفاوضات مستمرة." for n in range(400))
+    word = "ا" * 12_000
+    write_jsonl(tmp_path / "long.jsonl", [{"id": "article", "text": article}, {"id": "word", "text": word}])
+    read = documents(tmp_path)
+    paragraphs = read["article"].paragraphs
+    assert len(paragraphs) > 3 and all(len(p) <= MAX_LINE_CHARS and p.endswith(".") for p in paragraphs)
+    assert " ".join(paragraphs) == article
+    assert [len(p) for p in read["word"].paragraphs] == [5000, 5000, 2000]
 
 
 def test_a_control_character_in_a_jsonl_line_is_reported_where_it_is(tmp_path):

@@ -58,7 +58,33 @@ def has_words(line):
     return any(char.isalnum() for char in normalize(line))
 
 
+#: Longest line kept whole, in characters. A longer one (an article written without line breaks, a
+#: dump of megabytes) is cut after sentence ends into lines of at most this many characters, so
+#: that its paragraphs, and the results, snippets and rescoring made of them, stay paragraph-sized.
+MAX_LINE_CHARS = 5000
+#: Where a sentence ends: after . ! ? ؟ or …, before a space.
+_SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u2026])\s+")
+
+
 def text_lines(text):
-    """The lines of ``text`` (any newline convention), trimmed, without control characters or blank lines."""
+    """The lines of ``text`` (any newline convention), trimmed, without control characters or blank
+    lines; a line longer than ``MAX_LINE_CHARS`` cut into several."""
     lines = (line.strip(_LINE_EDGES) for line in _CONTROLS.sub("", text).splitlines())
-    return [line for line in lines if line]
+    return [piece for line in lines if line for piece in ([line] if len(line) <= MAX_LINE_CHARS else _cut(line))]
+
+
+def _cut(line):
+    """A long line as lines of at most ``MAX_LINE_CHARS`` characters: whole sentences, a space
+    between them; a longer sentence cut at its last space that fits, else where it must."""
+    pieces, current = [], ""
+    for sentence in _SENTENCE_END.split(line):
+        if current and len(current) + 1 + len(sentence) > MAX_LINE_CHARS:
+            pieces.append(current)
+            current = ""
+        current = f"{current} {sentence}" if current else sentence
+        while len(current) > MAX_LINE_CHARS:
+            cut = current.rfind(" ", 1, MAX_LINE_CHARS + 1)
+            cut = cut if cut > 0 else MAX_LINE_CHARS
+            pieces.append(current[:cut])
+            current = current[cut:].lstrip()
+    return pieces + [current] if current else pieces
