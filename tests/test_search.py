@@ -13,7 +13,7 @@ from search_service.arabic import analyzer, exact_analyzer, index_terms, normali
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
-from search_service.search.snippets import MAX_ANALYZED_CHARS, marked, snippet
+from search_service.search.snippets import ELLIPSIS, MAX_ANALYZED_CHARS, SNIPPET_CHARS, marked, snippet
 
 from conftest import SEEDS, build_index, found, index_records, republished
 
@@ -164,6 +164,17 @@ def test_a_paragraph_of_megabytes_is_looked_through_for_marks_up_to_a_bound():
     marked_html = marked(text, {"داعش"}, set())
     assert marked_html.count("<mark>") == MAX_ANALYZED_CHARS // len("داعش ")
     assert len(marked_html) > len(text)  # the rest is there, unmarked
+
+
+def test_a_snippet_shows_two_stretches_where_the_query_words_lie_far_apart():
+    filler = "وتناول الاجتماع عددا من القضايا الإقليمية والدولية ذات الاهتمام المشترك. " * 6
+    text = "استقبل السفير وفد الجامعة. " + filler + "وأكد أهمية التعاون في المجالات الثقافية."
+    stems = set(index_terms("السفير الثقافية"))
+    html = snippet(text, stems, set())
+    assert "<mark>السفير</mark>" in html and "<mark>الثقافية</mark>" in html and f" {ELLIPSIS} " in html
+    assert len(re.sub("</?mark>", "", html)) <= SNIPPET_CHARS + 6
+    # One word many times is shown once, in one stretch.
+    assert f" {ELLIPSIS} " not in snippet(text + " السفير", set(index_terms("السفير")), set())
 
 
 def test_a_snippet_cut_inside_a_long_word_keeps_each_letter_with_its_marks():

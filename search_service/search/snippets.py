@@ -142,17 +142,44 @@ def marked(text, stems, exact_forms, phrases=()):
 
 
 def snippet(text, stems, exact_forms, phrases=(), size=SNIPPET_CHARS):
-    """HTML snippet of ``text``: escaped, matched words in ``<mark>``, ``…`` where it is cut."""
+    """HTML snippet of ``text``: escaped, matched words in ``<mark>``, ``…`` where it is cut; two
+    stretches of half the size where they show more of the query's words than one (``_windows``)."""
     spans = matched_spans(text, stems, exact_forms, phrases)
-    start, end = _window(text, spans, size)
-    pieces = [ELLIPSIS] if start > 0 else []
-    cursor = start
-    for s, e in spans:
-        if s < start or e > end:
-            continue
-        pieces += [html.escape(text[cursor:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
-        cursor = e
-    pieces.append(html.escape(text[cursor:end]))
-    if end < len(text):
+    windows = _windows(text, spans, size)
+    pieces = [ELLIPSIS] if windows[0][0] > 0 else []
+    for number, (start, end) in enumerate(windows):
+        if number:
+            pieces.append(f" {ELLIPSIS} ")
+        cursor = start
+        for s, e in spans:
+            if start <= s and e <= end:
+                pieces += [html.escape(text[cursor:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
+                cursor = e
+        pieces.append(html.escape(text[cursor:end]))
+    if windows[-1][1] < len(text):
         pieces.append(ELLIPSIS)
     return "".join(pieces)
+
+
+def _windows(text, spans, size):
+    """The stretches of ``text`` a snippet shows: the densest of ``size`` characters, or two of half
+    the size, the densest and the densest of the matched words it leaves out, where these show
+    more of the query's different words (a word's stem: a second copy of one word adds none), as
+    search engines show fragments of a long paragraph."""
+    whole = _window(text, spans, size)
+    if len(text) <= size or not spans:
+        return [whole]
+    words = [(span, (form_stems(_normalized[text[span[0] : span[1]]]) or (text[span[0] : span[1]],))[0]) for span in spans]
+
+    def shown(window):
+        return {word for (s, e), word in words if window[0] <= s and e <= window[1]}
+
+    if shown(whole) == {word for _, word in words}:
+        return [whole]
+    first = _window(text, spans, size // 2)
+    second = _window(text, [span for span, word in words if word not in shown(first)], size // 2)
+    if len(shown(first) | shown(second)) <= len(shown(whole)):
+        return [whole]
+    if second[0] < first[1] and first[0] < second[1]:  # overlapping: one stretch
+        return [(min(first[0], second[0]), max(first[1], second[1]))]
+    return sorted([first, second])
