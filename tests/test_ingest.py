@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from search_service.ingest.documents import MAX_LINE_CHARS, Document, SkippedRecord, paragraph_id
+from search_service.ingest.documents import MAX_LINE_CHARS, Document, SkippedRecord, paragraph_id, text_lines
 from search_service.ingest.metadata import find_date, is_dateline
 from search_service.ingest.near_duplicates import duplicate_groups
 from search_service.ingest.sources import SourceError, iter_records
@@ -375,6 +375,8 @@ def test_a_line_longer_than_a_paragraph_is_cut_after_sentence_ends(tmp_path):
     assert len(paragraphs) > 3 and all(len(p) <= MAX_LINE_CHARS and p.endswith(".") for p in paragraphs)
     assert " ".join(paragraphs) == article
     assert [len(p) for p in read["word"].paragraphs] == [5000, 5000, 2000]
+    spaced = text_lines(("كلمة  " * 3000).strip())
+    assert len(spaced) == 4 and all(line == line.strip() and len(line) <= MAX_LINE_CHARS for line in spaced)
 
 
 def test_a_control_character_in_a_jsonl_line_is_reported_where_it_is(tmp_path):
@@ -644,6 +646,16 @@ def test_paragraphs_that_differ_in_a_number_or_a_negation_are_not_copies():
     assert duplicate_groups(paragraphs) == {
         "welcome#1": "welcome#1", "copy#1": "welcome#1", "first-toll#1": "first-toll#1", "toll-copy#1": "first-toll#1",
     }
+
+
+def test_copies_are_grouped_though_paragraphs_with_other_facts_lie_between_them():
+    rnd = random.Random(1)
+    vocabulary = ["".join(rnd.choice("ابتثجحخدذرزسشصضطظعغفقكلمنهوي") for _ in range(5)) for _ in range(3000)]
+    for _ in range(10):
+        words = rnd.sample(vocabulary, 600)
+        tolls = [20, 145, 150, 145, 150]
+        paragraphs = [(f"s{n}", " ".join(words[:300] + [f"وقتل {toll} شخصا"] + words[300:])) for n, toll in enumerate(tolls, 1)]
+        assert duplicate_groups(paragraphs) == {"s2": "s2", "s4": "s2", "s3": "s3", "s5": "s3"}
 
 
 def _synthetic_corpus(paragraphs, copies):

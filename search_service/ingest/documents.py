@@ -82,9 +82,13 @@ def _cut(line):
             pieces.append(current)
             current = ""
         current = f"{current} {sentence}" if current else sentence
-        while len(current) > MAX_LINE_CHARS:
-            cut = current.rfind(" ", 1, MAX_LINE_CHARS + 1)
-            cut = cut if cut > 0 else MAX_LINE_CHARS
-            pieces.append(current[:cut])
-            current = current[cut:].lstrip()
+        start = 0  # cut by positions: slicing off each piece would copy the rest of a long sentence
+        while len(current) - start > MAX_LINE_CHARS:
+            cut = current.rfind(" ", start + 1, start + MAX_LINE_CHARS + 1)
+            cut = cut if cut > start else start + MAX_LINE_CHARS
+            pieces.append(current[start:cut].rstrip())
+            start = cut
+            while start < len(current) and current[start].isspace():
+                start += 1
+        current = current[start:]
     return pieces + [current] if current else pieces

@@ -156,15 +156,17 @@ def _content_words(ids, hashes, fact_hashes, lengths):
     return [i for i, keep in zip(ids, kept.tolist()) if keep], hashes[hashes != 0][kept[owner]], counts[kept], facts[kept]
 
 
-def _band_keys(signatures):
-    """One 64-bit key per band and paragraph (a row per band), hashed from the band's ``ROWS`` values."""
+def _band_keys(signatures, facts):
+    """One 64-bit key per band and paragraph (a row per band), hashed from the band's ``ROWS`` values
+    and the paragraph's facts: only paragraphs with the same facts share a bucket, so a bucket's
+    chain of checked pairs is never broken by one that differs in them."""
     keys = np.empty((BANDS, len(signatures)), dtype=_UINT64)
     for band in range(BANDS):
         rows = signatures[:, band * ROWS : (band + 1) * ROWS].astype(_UINT64)
         key = rows[:, 0]
         for row in range(1, ROWS):
             key = _mix(key) ^ rows[:, row]
-        keys[band] = key
+        keys[band] = _mix(key) ^ facts
     return keys
 
 
@@ -210,7 +212,7 @@ def duplicate_groups(paragraphs):
         ids += batch_ids
         shingle_parts.append(shingles)
         count_parts.append(counts)
-        key_parts.append(_band_keys(_signatures(shingles, counts, multipliers, increments)))
+        key_parts.append(_band_keys(_signatures(shingles, counts, multipliers, increments), facts))
         fact_parts.append(facts)
     if not ids:
         return {}
