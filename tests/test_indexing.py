@@ -53,6 +53,15 @@ def test_what_a_reindex_stopped_before_its_switch_left_is_cleared_and_the_kept_g
     assert not list(index.glob(".CURRENT.*"))
 
 
+
+def test_a_generation_rolled_back_by_hand_is_kept_as_one_that_was_live(tmp_path):
+    index = tmp_path / "index"
+    first, second = (reindex([SEEDS], index).generation for _ in range(2))
+    (index / "CURRENT").write_text(first + "\n")  # the roll back docs/scaling.md describes
+    third = reindex([SEEDS], index).generation
+    assert sorted(p.name for p in index.glob("gen-*")) == [first, second, third]
+
+
 def test_failed_reindex_leaves_the_live_index_untouched(tmp_path):
     index = build_index(tmp_path / "index")
     live_before = (index / "CURRENT").read_text()

@@ -10,7 +10,7 @@ import shutil
 import time
 
 from search_service.arabic import ANALYSIS_VERSION
-from search_service.indexing.store import MANIFEST, NEXT_POINTER, current_generation, publish_generation, IndexNotFound
+from search_service.indexing.store import MANIFEST, NEXT_POINTER, PUBLISHED, current_generation, publish_generation, IndexNotFound
 from search_service.indexing.writing import paragraphs, write_index
 from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.near_duplicates import duplicate_groups
@@ -54,13 +54,14 @@ def _acquire_lock(index_dir):
 
 def _remove_stale(index_dir, live):
     """Delete what a stopped reindex left (unfinished builds, pointers not yet in place, generations
-    never made live: newer than the live one), and generations older than the ones kept."""
+    never made live: newer than the live one and not ``PUBLISHED``; one made live, then rolled back
+    by hand, stays), and generations older than the ones kept."""
     for leftover in index_dir.glob(BUILDING_PREFIX + "*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for pointer in index_dir.glob(NEXT_POINTER + "*"):
         pointer.unlink(missing_ok=True)
     generations = sorted(g for g in index_dir.glob("gen-*") if g != live)  # named by the time they were built
-    never_live = [g for g in generations if live is not None and g.name > live.name]
+    never_live = [g for g in generations if live is not None and g.name > live.name and not (g / PUBLISHED).exists()]
     for old in never_live + [g for g in generations if g not in never_live][: -KEEP_PREVIOUS or None]:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 #: The beginning of the name ``CURRENT`` is written under before it replaces ``CURRENT``.
 NEXT_POINTER = f".{CURRENT}."
+#: A file in a generation that was made live (written just before ``CURRENT`` names it).
+PUBLISHED = "published"
 MANIFEST = "generation.json"
 #: Bytes read at once for a pickled value in a segment's file (a posting block's header: about 40).
 PICKLE_READ = 256
@@ -57,7 +59,9 @@ def current_generation(index_dir):
 
 
 def publish_generation(index_dir, generation):
-    """Make ``generation`` the live one: write ``CURRENT`` beside it and rename it into place."""
+    """Make ``generation`` the live one: mark it ``PUBLISHED``, write ``CURRENT`` beside it and
+    rename it into place."""
+    (pathlib.Path(generation) / PUBLISHED).touch()
     pointer = pathlib.Path(index_dir) / CURRENT
     temporary = pointer.with_name(f"{NEXT_POINTER}{os.getpid()}")
     with open(temporary, "w", encoding="utf-8") as file:
