@@ -126,6 +126,15 @@ def test_a_phrase_keeps_its_negation_and_a_bag_of_words_drops_it(tmp_path):
     assert sorted(ids(live, "لا")) == ["refusal#1", "unlawful#1"]  # a query of nothing else keeps it
 
 
+def test_film_is_a_word_not_a_negation(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "film", "text": "عرض فلم وثائقي عن الحرب"},
+        {"id": "negation", "text": "ولم يعرض الوثائقي بعد"},
+    ])
+    assert ids(live, "لم") == ["negation#1"]
+    assert ids(live, "فلم") == ["film#1"]
+
+
 def test_the_name_ali_and_numbers_written_with_a_prefix_are_found(tmp_path):
     live = index_records(tmp_path, [
         {"id": "ali", "text": "التقى الرئيس بالسيد محمد علي في القاهرة"},
@@ -175,6 +184,10 @@ def test_a_snippet_shows_two_stretches_where_the_query_words_lie_far_apart():
     assert len(re.sub("</?mark>", "", html)) <= SNIPPET_CHARS + 6
     # One word many times is shown once, in one stretch.
     assert f" {ELLIPSIS} " not in snippet(text + " السفير", set(index_terms("السفير")), set())
+    # Where the densest half shows every word, one whole stretch around them.
+    crowded = "كلام " * 100 + "العراق سوريا داعش" + " وقال المتحدث باسم الوزارة إن تنظيم داعش" * 6
+    html = snippet(crowded, set(index_terms("العراق سوريا داعش")), set())
+    assert f" {ELLIPSIS} " not in html and "<mark>العراق</mark> <mark>سوريا</mark> <mark>داعش</mark>" in html
 
 
 def test_a_snippet_cut_inside_a_long_word_keeps_each_letter_with_its_marks():
@@ -578,10 +591,10 @@ def test_question_mark_after_a_word_is_punctuation(live):
 
 @pytest.mark.parametrize(
     "typed, suggested",
-    [("موزمبيك", "موزمبيق"), ("موزنبيك", "موزمبيق"), ("نوزمبيك", None), ("الضحالف", "التحالف"), ("الضضالف", None)],
+    [("موزمبيك", "موزمبيق"), ("موزنبيك", "موزمبيق"), ("نوزمبيك", None), ("التحالغ", "التحالف"), ("الضحالف", None), ("الضضالف", None)],
     ids=[
         "one edit", "two edits after the same two letters", "two edits, one in the first letters",
-        "one edit after the article", "two edits in the first letters after the article",
+        "one edit after the article", "one edit in the first letter after the article", "two edits in the first letters after the article",
     ],
 )
 def test_did_you_mean_corrects_up_to_two_edits_after_the_first_letters(live, typed, suggested):

@@ -22,6 +22,8 @@ from search_service.arabic.stemming import (
 STOP_WORDS = _load_word_list("stopwords.txt")
 QUESTION_WORDS = _load_word_list("question_words.txt")
 NEGATION_WORDS = _load_word_list("negations.txt")
+#: Words a negation after و or ف also spells: فلم is also film.
+_NOT_NEGATIONS = frozenset({"فلم"})
 
 
 def _package_digest():
@@ -66,9 +68,9 @@ class NormalizeFilter(Filter):
 def _stems(word):
     """A word's stem, then the other terms indexed beside it: the stem without a leading one-letter
     preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), a
-    negation without its و or ف (ولا → لا), and the stems of the word read as a noun ending in ة
-    before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
-    bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS else None
+    negation without its و or ف (ولا → لا; not فلم, film), and the stems of the word read as a noun
+    ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
+    bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS and is_negation(word) else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
     restored = ta_marbuta_form(word)
     if restored and word not in STEM_EXCLUSIONS:
@@ -278,12 +280,12 @@ def is_question_word(text):
 
 
 def is_negation(form):
-    """Whether a normalised word negates what follows (لا، لم، لن، ليس، غير، ولا).
+    """Whether a normalised word negates what follows (لا، لم، لن، ليس، غير، ولا; not فلم, film).
 
-    >>> is_negation("ولم"), is_negation("لكن")
-    (True, False)
+    >>> is_negation("ولم"), is_negation("لكن"), is_negation("فلم")
+    (True, False, False)
     """
-    return _listed(form, NEGATION_WORDS)
+    return form not in _NOT_NEGATIONS and _listed(form, NEGATION_WORDS)
 
 
 _STEMMING = analyzer()

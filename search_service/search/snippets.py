@@ -177,7 +177,10 @@ def _windows(text, spans, size):
     if shown(whole) == {word for _, word in words}:
         return [whole]
     first = _window(text, spans, size // 2)
-    second = _window(text, [span for span, word in words if word not in shown(first)], size // 2)
+    rest = [span for span, word in words if word not in shown(first)]
+    if not rest:  # the densest half shows them all: a whole stretch around it
+        return [_window(text, [(s, e) for s, e in spans if first[0] <= s and e <= first[1]], size)]
+    second = _window(text, rest, size // 2)
     if len(shown(first) | shown(second)) <= len(shown(whole)):
         return [whole]
     if second[0] < first[1] and first[0] < second[1]:  # overlapping: one stretch

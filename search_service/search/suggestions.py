@@ -65,7 +65,8 @@ def _closest(form, words, frequencies):
     candidates = [
         (distance, -frequencies[index], word)
         for word, distance, index in found
-        if (distance == 1 and word[:1] == form[:1]) or strip_article(word)[:KEPT_PREFIX] == strip_article(form)[:KEPT_PREFIX]
+        if (distance == 1 and strip_article(word)[:1] == strip_article(form)[:1])
+        or strip_article(word)[:KEPT_PREFIX] == strip_article(form)[:KEPT_PREFIX]
     ]
     return min(candidates, default=None)
 
