@@ -22,7 +22,7 @@ from search_service.indexing import available_cores
 WORKER_TIMEOUT = 30
 GRACEFUL_TIMEOUT = 30
 #: Longest request line read, in bytes: gunicorn's largest limit (Elasticsearch's is 4 KiB). It holds
-#: the longest query (500 Arabic letters are 6,000 bytes percent-encoded) with its parameters.
+#: the longest query (500 Arabic letters are 3,000 bytes percent-encoded) with its parameters.
 REQUEST_LINE_LIMIT = 8190
 
 
