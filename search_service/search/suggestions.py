@@ -2,7 +2,7 @@
 
 A word finds nothing when neither its written form nor any stem it looks up is indexed; a number
 and a word of fewer than ``MIN_LETTERS`` letters are never replaced. The closest word is one edit
-away with the same first letter if there is one (Elasticsearch's term suggester keeps a prefix of
+away with the same first letter after any article if there is one (Elasticsearch's term suggester keeps a prefix of
 one letter and corrects words of four letters or more), else, for a word of at least
 ``TWO_EDITS_FROM`` letters, two edits away with the same first two letters after any article
 (Elasticsearch's ``AUTO`` fuzziness allows two edits from six letters); among equally close words
