@@ -96,9 +96,10 @@ def test_a_ligature_of_words_is_found_by_its_words_and_marked_whole(tmp_path):
         {"id": "ligature", "text": "قال النبي ﷺ إن الدين يسر، وقال محمدﷺ ذلك"},
         {"id": "words", "text": "قال النبي صلى الله عليه وسلم في الحديث"},
         {"id": "other", "text": "صلى الإمام في المسجد وسلم على المصلين"},
+        {"id": "allah", "text": "الله أكبر، قالها المصلون"},
     ])
     assert sorted(ids(live, '"صلى الله عليه وسلم"')) == ["ligature#1", "words#1"]
-    assert sorted(ids(live, '"ﷺ"')) == ["ligature#1", "words#1"]
+    assert sorted(ids(live, '"ﷺ"')) == sorted(ids(live, "ﷺ")) == sorted(ids(live, "title:ﷺ OR ﷺ^2")) == ["ligature#1", "words#1"]
     assert sorted(ids(live, '"محمد صلى الله"')) == ["ligature#1"]
     results = search(live, SearchRequest(q='"النبي صلى الله عليه وسلم"')).results
     snippets = {r["id"]: r["snippet"] for r in results}

@@ -58,6 +58,8 @@ WORD_PREFIXES = "وفبلك"
 
 _BASE = _base_table()
 NORMALIZATION_TABLE = str.maketrans(_BASE | _presentation_table(_BASE))
+#: The ligatures that stand for several words (ﷺ, ﷻ), each with its words.
+WORD_LIGATURES = {chr(code): words.strip() for code, words in NORMALIZATION_TABLE.items() if " " in (words or "").strip()}
 
 #: Marks removed before the Uthmani rules, which read the letters and the small alef alone; the
 #: small high yeh stands for a yeh the common spelling writes (إبرٰهـۧم → إبراهيم).

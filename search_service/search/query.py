@@ -15,7 +15,7 @@ from whoosh import qparser, query
 from whoosh.qparser import syntax
 
 from search_service.arabic import is_negation, is_question_word, letters, normalize
-from search_service.arabic.normalization import strip_marks, word_list_lines
+from search_service.arabic.normalization import WORD_LIGATURES, strip_marks, word_list_lines
 from search_service.indexing import schema as fields
 
 MAX_QUERY_LENGTH = 500
@@ -194,10 +194,13 @@ def _field_clause(match):
     return match.group(1) + ARABIC_FIELDS.get(match.group(2), match.group(2)) + ":"
 
 
+_WORD_LIGATURE = re.compile(f"[{''.join(WORD_LIGATURES)}]")
+
+
 def _rewrite(text):
     """Arabic operators and field names to the parser's, outside phrases; an operator with nothing
     to join (``داعش و``, ``ليس و``) is dropped, as the stop word و would be, where the parser would
-    look for the word "and"."""
+    look for the word "and"; a ligature of words (ﷺ), the phrase of its words, as the index holds them."""
     pieces = []
     for piece in _PHRASE_OR_WORD.findall(text):
         if piece.startswith('"'):
@@ -209,8 +212,15 @@ def _rewrite(text):
                     pieces.append(piece[: len(piece) - len(word)])  # the sign and brackets before it
                 pieces += ARABIC_OPERATORS[word].split()
             else:
+                piece = _WORD_LIGATURE.sub(_quoted_ligature, piece)
                 pieces += _FIELD_PREFIX.sub(_field_clause, piece).split()
     return " ".join(_joining_operators(pieces))
+
+
+def _quoted_ligature(found):
+    """The words of a ligature (ﷺ) as a phrase, set apart from a word written against it."""
+    before, after = found.string[found.start() - 1 : found.start()], found.string[found.end() : found.end() + 1]
+    return f'{" " if before.isalnum() else ""}"{WORD_LIGATURES[found.group()]}"{" " if after.isalnum() else ""}'
 
 
 def _joining_operators(pieces):
