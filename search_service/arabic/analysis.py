@@ -70,7 +70,7 @@ def _stems(word):
     preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), a
     negation without its و or ف (ولا → لا; not فلم, film), and the stems of the word read as a noun
     ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
-    bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS and is_negation(word) else None
+    bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS and word not in _NOT_NEGATIONS else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
     restored = ta_marbuta_form(word)
     if restored and word not in STEM_EXCLUSIONS:

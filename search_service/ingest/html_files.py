@@ -23,7 +23,6 @@ from search_service.ingest.text_files import UTF16_MARKS, looks_binary, page_doc
 DATE_SOURCES = {"extensive_search": False, "original_date": True}
 #: Markup trafilatura would take for text though no browser shows it.
 HIDDEN = "//template"
-#: Byte order marks of UTF-16, whose text is full of control bytes.
 #: The separators of a ``<title>``'s parts (the headline, the section, the site's name).
 _TITLE_PARTS = re.compile(r"\s+[-|–—:«»]\s+")
 #: A table row as trafilatura writes it: ``| cell | cell |``.

@@ -40,6 +40,7 @@ def looks_binary(data):
     return len(data) - len(data.translate(None, _CONTROL_BYTES)) > MAX_CONTROL_SHARE * len(data)
 
 
+#: Byte order marks of UTF-16, whose text is full of control bytes.
 UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 #: Characters beyond ASCII: a file that has more of them valid in UTF-8 than invalid is broken
 #: UTF-8, not Windows-1256, where nearly every Arabic letter is a byte UTF-8 refuses.

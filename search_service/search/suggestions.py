@@ -18,7 +18,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from search_service.arabic import STOP_WORDS, exact_analyzer, form_query_stems, normalize
 from search_service.arabic.normalization import strip_marks
-from search_service.arabic.stemming import strip_article
+from search_service.arabic.stemming import ONE_LETTER_PREFIXES, strip_article
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key
 from search_service.search.index_arrays import term_postings, vocabulary
@@ -32,9 +32,10 @@ TWO_EDITS_FROM = 6
 KEPT_PREFIX = 2
 
 
-#: Letters a word may be written with as a prefix (و ف ب ل): the index may hold a word only with
-#: one, and a user may type one before a misspelt word.
-PREFIX_LETTERS = ("و", "ف", "ب", "ل")
+#: Letters a word may be written with as a prefix, those the index takes off a word (و, and ب ل ف
+#: of ``prefix_variant``): the index may hold a word only with one, and a user may type one before
+#: a misspelt word.
+PREFIX_LETTERS = ("و", *ONE_LETTER_PREFIXES)
 
 _unprefixed = KeptPerKey(GENERATIONS_KEPT)
 
@@ -62,12 +63,13 @@ def _closest(form, words, frequencies):
     """``(edits, -frequency, word)`` of the closest of ``words`` to ``form``, or None."""
     edits = 2 if len(form) >= TWO_EDITS_FROM else 1
     found = process.extract(form, words, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=None)
-    candidates = [
-        (distance, -frequencies[index], word)
-        for word, distance, index in found
-        if (distance == 1 and strip_article(word)[:1] == strip_article(form)[:1])
-        or strip_article(word)[:KEPT_PREFIX] == strip_article(form)[:KEPT_PREFIX]
-    ]
+    begins = strip_article(form)[:KEPT_PREFIX]
+
+    def same_beginning(word, distance):  # one letter after any article for one edit, two for two
+        kept = 1 if distance == 1 else KEPT_PREFIX
+        return strip_article(word)[:kept] == begins[:kept]
+
+    candidates = [(distance, -frequencies[index], word) for word, distance, index in found if same_beginning(word, distance)]
     return min(candidates, default=None)
 
 
