@@ -28,7 +28,7 @@ REQUEST_LINE_LIMIT = 8190
 
 class _Worker(ThreadWorker):
     """gunicorn's threaded worker, answering a request line or headers over its limits with the
-    API's JSON error instead of its HTML page."""
+    API's JSON error instead of its HTML page, readable by pages of other sites as the API's are."""
 
     def handle_error(self, req, client, addr, exc):
         if isinstance(exc, LimitRequestLine):
@@ -40,7 +40,7 @@ class _Worker(ThreadWorker):
             return
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
         body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
-        head = f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        head = f"HTTP/1.1 {status}\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         util.write_nonblock(client, head.encode() + body)
 
 
