@@ -79,7 +79,8 @@ def char_mappings():
     """``mapping`` char filter rules for our normalisation table minus what OpenSearch's filters do.
 
     Digits are left to ``decimal_digit``; lone surrogates cannot occur in OpenSearch's text. A
-    removed character is deleted: our tokenizer keeps each inside the word it is in. Characters
+    removed character is deleted: our tokenizer keeps each inside the word it is in, but the
+    zero-width non-joiner, which separates words there and is a space here. Characters
     are written as ``\\uXXXX`` escapes, which the filter reads, so invisible marks stay visible in
     the file.
     """
@@ -88,7 +89,7 @@ def char_mappings():
         char = chr(code)
         if char in ARABIC_NORMALIZATION_COVERS or char in letters.SURROGATES or (value or "").isdecimal():
             continue
-        rules.append(f"{_escape(char)} => {_escape(value or '')}")
+        rules.append(f"{_escape(char)} => {_escape(' ' if char == letters.ZWNJ else value or '')}")
     return rules
 
 

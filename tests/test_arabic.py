@@ -183,6 +183,12 @@ def test_a_zero_width_space_separates_words():
     assert terms("الوزير\u200bالخارجية") == terms("الوزير الخارجية")
 
 
+def test_a_zero_width_non_joiner_between_two_words_separates_them():
+    text = "للربع\u200cالأول"
+    assert terms(text) == terms("للربع الأول")
+    assert [text[t.startchar : t.endchar] for t in analyzer()(text, chars=True)] == ["للربع", "الأول"]
+
+
 def test_stop_words_are_removed_in_any_spelling():
     assert terms("إلى الى على علَى فِي") == []
 

@@ -163,7 +163,8 @@ def test_char_filter_and_built_in_filters_fold_every_character_we_fold():
 
 def test_invisible_characters_are_deleted_inside_words_as_in_our_tokenizer():
     mapping = _folding()
-    assert mapping["\u200f"] == mapping["\u200c"] == mapping["\u2060"] == ""
+    assert mapping["\u200f"] == mapping["\u200d"] == mapping["\u2060"] == ""
+    assert mapping["\u200c"] == " "  # the zero-width non-joiner separates words
 
 
 def test_stem_overrides_give_our_stems_where_lucene_differs():

@@ -38,11 +38,14 @@ EXTRA_MARKS = (
     + tuple(chr(c) for c in range(0x08D3, 0x0900) if c != 0x08E2)
 )
 
+#: The zero-width non-joiner.
+ZWNJ = "\u200c"
+
 #: Characters that change how a word is drawn but not which word it is. The zero-width space
 #: (U+200B) is not one of them: it separates words, as a space does.
 INVISIBLE = (
     araby.TATWEEL,
-    "\u200c", "\u200d", "\u200e", "\u200f",  # ZWNJ, ZWJ, LRM, RLM
+    ZWNJ, "\u200d", "\u200e", "\u200f",  # ZWJ, LRM, RLM
     "\u061c", "\ufeff", "\u00ad", "\u2060",  # Arabic letter mark, BOM, soft hyphen, word joiner
 )
 
@@ -71,5 +74,7 @@ ARABIC_INDIC_DIGITS = {chr(0x0660 + d): str(d) for d in range(10)} | {chr(0x06F0
 PRESENTATION_FORMS = tuple(range(0xFB50, 0xFDFE)) + tuple(range(0xFE70, 0xFEFD))
 
 #: Characters inside a word besides Unicode word characters: every mark above and every invisible
-#: character (a word joiner or a direction mark inside a word leaves it one word).
-WORD_MARKS = "".join(HARAKAT + EXTRA_MARKS + INVISIBLE)
+#: character (a word joiner or a direction mark inside a word leaves it one word) but the zero-width
+#: non-joiner, which stands for the space between two words written against each other
+#: (للربع‌الأول), as Lucene's Persian analysis reads it.
+WORD_MARKS = "".join(HARAKAT + EXTRA_MARKS + tuple(c for c in INVISIBLE if c != ZWNJ))
