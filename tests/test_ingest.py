@@ -538,6 +538,17 @@ def test_a_web_page_laid_out_in_a_table_keeps_its_paragraphs_without_table_marku
     ]
 
 
+def test_the_index_pages_of_a_saved_crawl_are_named_by_their_folders(tmp_path):
+    article = "<html><body><article><p>{}</p></article></body></html>"
+    for folder, text in (("rome-talks", "اجتمع وزراء خارجية دول التحالف في روما لبحث الأزمة الإنسانية في المنطقة."),
+                         ("aid-plan", "وقال المتحدث الرسمي إن الاجتماع ناقش خطة لإيصال المساعدات إلى المدنيين.")):
+        (tmp_path / "news" / folder).mkdir(parents=True)
+        (tmp_path / "news" / folder / "index.html").write_text(article.format(text), encoding="utf-8")
+    (tmp_path / "news" / "about.html").write_text(article.format("موقع إخباري يغطي أخبار المنطقة العربية والعالم على مدار الساعة."), encoding="utf-8")
+    assert sorted(documents(tmp_path)) == ["about", "aid-plan", "rome-talks"]
+    assert skipped(tmp_path) == []
+
+
 def test_a_site_name_from_broken_structured_data_is_written_as_the_title_writes_it(tmp_path):
     # The unescaped quote in the headline breaks the JSON; trafilatura then reads the name without its space.
     structured = '{"@type":"NewsArticle","headline":"بيان "التحالف الدولي","publisher":{"@type":"Organization","name":"اليوم السابع"}}'
