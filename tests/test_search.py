@@ -298,6 +298,24 @@ def test_month_names_of_two_words_prefixes_and_operators(tmp_path):
     assert documents("الثورة -يناير") == documents("الثورة NOT يناير") == []
 
 
+def test_a_month_name_that_is_also_another_word_is_the_month_only_beside_a_date(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "may", "text": "التقت تيريزا ماي بالرئيس في لندن"},
+        {"id": "ayyar", "text": "جرت الانتخابات في أيار 2019"},
+        {"id": "practised", "text": "مارس الوزير ضغوطا على البرلمان"},
+        {"id": "adhar", "text": "انعقدت القمة في 12 آذار"},
+    ])
+
+    def documents(q):
+        return sorted(r["document"]["id"] for r in search(live, SearchRequest(q=q, per_page=100)).results)
+
+    assert documents("تيريزا ماي") == ["may"]  # not the month May (أيار)
+    assert documents("مارس ضغوطا") == ["practised"]  # he practised, not March (آذار)
+    assert documents("ماي 2019") == documents("شهر ماي") == ["ayyar", "may"]
+    assert documents("12 مارس") == ["adhar", "practised"]
+    assert search(live, SearchRequest(q="تيريزا ماي")).synonyms == []
+
+
 def test_a_paragraph_with_two_names_of_a_month_counts_it_once(tmp_path):
     live = index_records(tmp_path, [
         {"id": "both", "text": "اندلعت الحرب في 6 أكتوبر/تشرين الأول 1973"},

@@ -98,17 +98,24 @@ def _name_key(name):
 
 
 def _synonym_sets():
-    """``{name: its set}`` from ``synonyms.txt``: a name as the tuple of its normalised words, a
-    set as its names, written as the list writes them."""
-    table = {}
+    """``({name: its set}, the names that are also other words)`` from ``synonyms.txt``: a name as
+    the tuple of its normalised words, a set as its names, written as the list writes them (those
+    in square brackets there are also other words)."""
+    table, also_words = {}, set()
     for line in word_list_lines("synonyms.txt", __package__):
-        names = tuple(name.strip() for name in line.split(","))
-        for name in names:
+        listed = [name.strip() for name in line.split(",")]
+        names = tuple(name.strip("[]") for name in listed)
+        for name, as_listed in zip(names, listed):
             table[_name_key(name)] = names
-    return table
+            if as_listed.startswith("["):
+                also_words.add(_name_key(name))
+    return table, frozenset(also_words)
 
 
-SYNONYMS = _synonym_sets()
+SYNONYMS, _ALSO_WORDS = _synonym_sets()
+#: A query's word beside which a month's name that is also another word (مارس) is the month: a
+#: number (a day or a year) or شهر, with a one-letter prefix, brackets and punctuation.
+_MONTH_CONTEXT = re.compile(r"[+\-(]*[وبلفك]?(?:\d+|شهر)[.,،؛;!:)]*")
 #: ``{name: the other names of its set}``, as ``synonyms.txt`` writes them.
 _OTHER_NAMES = {key: tuple(other for other in names if _name_key(other) != key) for key, names in SYNONYMS.items()}
 _LONGEST_NAME = max(map(len, SYNONYMS))
@@ -280,13 +287,18 @@ def _names(pieces):
     while start < len(pieces):
         for length in range(min(_LONGEST_NAME, len(pieces) - start), 0, -1):
             named = _named(pieces[start : start + length])
-            if named:
+            if named and (named.name not in _ALSO_WORDS or _beside_a_date(pieces, start, start + length)):
                 yield pieces[start : start + length], named
                 start += length
                 break
         else:
             yield pieces[start : start + 1], None
             start += 1
+
+
+def _beside_a_date(pieces, start, end):
+    """Whether the query's pieces before ``start`` or at ``end`` are a number or شهر."""
+    return any(_MONTH_CONTEXT.fullmatch(normalize(piece)) for piece in pieces[max(start - 1, 0) : start] + pieces[end : end + 1])
 
 
 def _with_synonyms(text):
