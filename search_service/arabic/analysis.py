@@ -274,9 +274,9 @@ def _listed(form, words):
     return form in words or (form[:1] in ("و", "ف") and form[1:] in words)
 
 
-def is_question_word(text):
-    """Whether a word only frames a question (ما، هل، لماذا، فكيف، اذكر), in any spelling."""
-    return _listed(normalize(text), QUESTION_WORDS)
+def is_question_word(form):
+    """Whether a normalised word only frames a question (ما، هل، لماذا، فكيف، اذكر)."""
+    return _listed(form, QUESTION_WORDS)
 
 
 def is_negation(form):

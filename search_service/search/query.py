@@ -194,7 +194,8 @@ def _without_question_words(text):
 
 
 def _frames(word):
-    return is_question_word(word) or is_negation(normalize(word))
+    form = normalize(word)
+    return is_question_word(form) or is_negation(form)
 
 
 def _field_clause(match):
