@@ -316,6 +316,20 @@ def test_a_month_name_that_is_also_another_word_is_the_month_only_beside_a_date(
     assert search(live, SearchRequest(q="تيريزا ماي")).synonyms == []
 
 
+def test_a_word_finds_its_forms_with_a_pronoun_and_a_year_its_form_with_an_era(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "hearts", "text": "الذين آمنوا وتطمئن قلوبهم بذكر الله"},
+        {"id": "on-them", "text": "سلام عليهم بما صبروا"},
+        {"id": "ali", "text": "قال علي بن أبي طالب"},
+        {"id": "hijra", "text": "هاجر النبي إلى المدينة عام 622م"},
+    ])
+    page = search(live, SearchRequest(q="القلوب"))
+    assert [r["document"]["id"] for r in page.results] == ["hearts"] and "<mark>قلوبهم</mark>" in page.results[0]["snippet"]
+    assert [r["document"]["id"] for r in search(live, SearchRequest(q="علي")).results] == ["ali"]
+    page = search(live, SearchRequest(q="622"))
+    assert [r["document"]["id"] for r in page.results] == ["hijra"] and "<mark>622م</mark>" in page.results[0]["snippet"]
+
+
 def test_a_paragraph_with_two_names_of_a_month_counts_it_once(tmp_path):
     live = index_records(tmp_path, [
         {"id": "both", "text": "اندلعت الحرب في 6 أكتوبر/تشرين الأول 1973"},

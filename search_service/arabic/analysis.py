@@ -15,7 +15,7 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from search_service.arabic import letters
 from search_service.arabic.normalization import WORD_PREFIXES, normalize
 from search_service.arabic.stemming import (
-    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant,
+    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
     waw_variant,
 )
 
@@ -72,10 +72,17 @@ def _stems(word):
     ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
     bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS and word not in _NOT_NEGATIONS else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
-    restored = ta_marbuta_form(word)
+    restored = ta_marbuta_form(word) or _content_word(without_pronoun(word))
     if restored and word not in STEM_EXCLUSIONS:
         terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
     return tuple(dict.fromkeys(t for t in terms if t))
+
+
+def _content_word(word):
+    """``word``, or None if it is a stop word (its final ي read as ى too: عليهم is على + هم, not علي)."""
+    if word is None or word in STOP_WORDS or word[:-1] + "ى" in STOP_WORDS:
+        return None
+    return word
 
 
 @functools.lru_cache(maxsize=200_000)

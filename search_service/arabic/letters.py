@@ -53,10 +53,11 @@ INVISIBLE = (
 SURROGATES = tuple(chr(c) for c in range(0xD800, 0xE000))
 
 #: Persian and Urdu letters that Arabic text borrows for their Arabic twins: ی (drawn as ى at a
-#: word's end, and folded as ى is: علی is the preposition), ے (yeh), ک ڪ (kaf), ہ ھ ە (heh), and
-#: ۀ ۂ ۃ, a heh or teh marbuta ending a word (folded as ة is).
+#: word's end, and folded as ى is: علی is the preposition), ے (yeh), ک ڪ (kaf), گ (gaf, for the g
+#: that others write ك: الإنگليزية، الإنكليزية), ہ ھ ە (heh), and ۀ ۂ ۃ, a heh or teh marbuta
+#: ending a word (folded as ة is).
 PERSIAN_LETTERS = {
-    "\u06cc": ALEF_MAKSURA, "\u06d2": YEH, "\u06a9": araby.KAF, "\u06aa": araby.KAF,
+    "\u06cc": ALEF_MAKSURA, "\u06d2": YEH, "\u06a9": araby.KAF, "\u06aa": araby.KAF, "\u06af": araby.KAF,
     "\u06c1": HEH, "\u06be": HEH, "\u06d5": HEH, "\u06c0": HEH, "\u06c2": HEH, "\u06c3": HEH,
 }
 

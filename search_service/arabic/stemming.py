@@ -17,7 +17,8 @@
   alef of a dual verb, قالا): ``tanween_variant`` gives the stem without it, which the index adds
   beside the word's own, where ``MIN_TANWEEN_STEM`` letters remain (more after ي: سوريا is no
   سوري, but افتراضيا is افتراضي).
-- A number loses the one-letter prefixes before it (و15، بـ10، ول2021 → 15، 10، 2021).
+- A number loses the one-letter prefixes before it (و15، بـ10، ول2021 → 15، 10، 2021) and the
+  letter of its era after it (622م، 1440هـ → 622، 1440).
 - Words in ``STEM_EXCLUSIONS`` (names and words that lose a root letter, such as وزير or لبنان) are
   kept whole, before and after the prefix is removed, so والوزير and وزير give the same term.
 """
@@ -36,8 +37,11 @@ SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", 
 #: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل, conjunction ف). Not ك
 #: (like): it rarely is one, and far more words begin with it (كامل is no ك + أمل, كافة no ك + آف).
 ONE_LETTER_PREFIXES = ("ب", "ل", "ف")
-#: A number with the conjunctions and prepositions written onto it (و15، بـ10، ول2021).
-_PREFIXED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{1,2}}(\d[\d.,]*)")
+#: A number with the conjunctions and prepositions written onto it (و15، بـ10، ول2021), or the
+#: letter of its era after it (622م, 1440هـ: of the Gregorian and Hijri calendars).
+_DRESSED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{0,2}}(\d[\d.,]*)[مه]?")
+#: Pronouns written onto a word that ``SUFFIXES`` leave on it (ه and ها are among them).
+ATTACHED_PRONOUNS = tuple(p for p in PRONOUNS if p not in SUFFIXES and p != "ك")
 #: Letters a stem keeps at least.
 MIN_STEM = 2
 #: Letters a stem of a word's ``ta_marbuta_form`` keeps at least to be indexed (بيتهم is بيت + هم: بي is no stem).
@@ -103,7 +107,7 @@ def stem(word):
     """
     if word in STEM_EXCLUSIONS:
         return word
-    if number := _PREFIXED_NUMBER.fullmatch(word):
+    if number := _DRESSED_NUMBER.fullmatch(word):
         return number[1]
     word = _strip_prefix(word)
     if word in STEM_EXCLUSIONS:
@@ -163,6 +167,19 @@ def waw_variant(word):
     rest = strip_article(word)
     variant = _strip_suffixes(word) if rest == word else stem(rest)
     return variant if variant != stem(word) else None
+
+
+def without_pronoun(word):
+    """A normalised word without an attached pronoun that ``SUFFIXES`` leave (هم هن كم كن هما كما
+    نا: قلوبهم، أموالكم، ديننا); None for a word without one.
+
+    >>> without_pronoun("قلوبهم"), without_pronoun("قلوب")
+    ('قلوب', None)
+    """
+    for pronoun in ATTACHED_PRONOUNS:
+        if word.endswith(pronoun) and len(word) > len(pronoun):
+            return word[: -len(pronoun)]
+    return None
 
 
 def ta_marbuta_form(word):
