@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -211,18 +212,26 @@ def test_a_request_line_or_header_beyond_the_limits_gets_a_json_error(live_serve
     assert search(live_server, q="داعش")[0] == 200
 
 
-def test_invalid_utf8_query_string_gets_a_json_400(live_server):
+@pytest.mark.parametrize("target", [
+    b"/api/search?q=%FF%FE%E0", b"/api/search?q=caf\xe9", b"/api/health?\xff", b"/?q=\xe9t\xe9",
+    b"/widget.js?v=\xff", b"/api/documents/%FF", b"/documents/%D8",
+], ids=["percent-encoded", "raw", "health", "search page", "widget", "document id", "document page"])
+def test_a_url_that_is_not_utf8_gets_a_json_400(live_server, target):
     host, port = live_server.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    connection.request("GET", "/api/search?q=%FF%FE%E0")
-    response = connection.getresponse()
-    assert_error((response.status, None, json.loads(response.read())), 400)
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        assert_error((response.status, None, json.loads(response.read())), 400)
+    assert search(live_server, q="داعش")[0] == 200
 
 
 def test_unknown_document_and_route_get_json_404(live_server):
     assert_error(get(live_server, "/api/documents/no-such-document"), 404)
     assert_error(get(live_server, "/api/no-such-endpoint"), 404)
-    assert_error(get(live_server, "/api/search?q=x", method="DELETE"), 405)
+    answer = get(live_server, "/api/search?q=x", method="DELETE")
+    assert_error(answer, 405)
+    assert set(answer[1]["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_document_endpoint_returns_paragraphs_in_order(live_server):
@@ -300,7 +309,9 @@ def admin_server(tmp_path_factory):
 
 
 def test_reindex_requires_the_admin_token(admin_server):
-    assert_error(get(admin_server, "/api/reindex", method="POST"), 401)
+    answer = get(admin_server, "/api/reindex", method="POST")
+    assert_error(answer, 401)
+    assert answer[1]["WWW-Authenticate"] == "Bearer"
     assert_error(get(admin_server, "/api/reindex", {"Authorization": "Bearer wrong"}, method="POST"), 401)
 
 

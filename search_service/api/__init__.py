@@ -1,6 +1,7 @@
 """The Flask application: JSON API, search page, widget."""
 
 import os
+import urllib.parse
 
 import flask
 from flask_cors import CORS
@@ -9,7 +10,7 @@ from werkzeug import exceptions
 from search_service import config
 from search_service.api import endpoints, pages
 from search_service.api.access_log import register_access_log
-from search_service.api.errors import register_error_handlers
+from search_service.api.errors import ApiError, register_error_handlers
 from search_service.api.openapi import build_openapi
 from search_service.indexing import LiveIndex
 
@@ -49,6 +50,7 @@ def create_app(overrides=None):
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(pages.bp)
+    app.before_request(_refuse_undecodable_urls)
     app.before_request(_refuse_large_bodies)
     register_error_handlers(app)
     register_access_log(app)
@@ -65,6 +67,16 @@ def _byte_count(limit):
         return int(limit)
     except ValueError:
         raise ValueError(f"MAX_CONTENT_LENGTH must be a number of bytes, got {limit!r}") from None
+
+
+def _refuse_undecodable_urls():
+    """A 400 for a URL whose path or query string is not UTF-8 once percent-decoded, raw or
+    percent-encoded, before anything reads it (Werkzeug would put � in its place)."""
+    try:
+        flask.request.environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+        urllib.parse.unquote_to_bytes(flask.request.query_string).decode("utf-8")
+    except UnicodeError:
+        raise ApiError(400, "invalid_request", "the URL is not valid UTF-8 once percent-decoded") from None
 
 
 def _refuse_large_bodies():

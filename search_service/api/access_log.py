@@ -26,7 +26,7 @@ def register_access_log(app):
                     "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "remote": request.remote_addr,
                     "method": request.method,
-                    "path": request.full_path.rstrip("?"),
+                    "path": _path(request),
                     "status": response.status_code,
                     "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
                     "bytes": response.calculate_content_length(),
@@ -36,3 +36,9 @@ def register_access_log(app):
             )
         )
         return response
+
+
+def _path(request):
+    """The path and query string requested, as sent (bytes that are not UTF-8 shown as �)."""
+    query = request.query_string.decode("utf-8", errors="replace")
+    return f"{request.path}?{query}" if query else request.path

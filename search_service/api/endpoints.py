@@ -4,7 +4,6 @@ import functools
 import hashlib
 import hmac
 import time
-import urllib.parse
 
 import flask
 
@@ -32,15 +31,6 @@ def _live():
 def json_response(schema, body, status=200):
     """Dump ``body`` with a response schema into a JSON response."""
     return flask.current_app.response_class(schemas.to_json(schema.dump(body)), status=status, mimetype="application/json")
-
-
-@bp.before_request
-def reject_undecodable_query_string():
-    """A 400 for a query string that is not UTF-8 once percent-decoded, before any endpoint reads it."""
-    try:
-        urllib.parse.unquote_to_bytes(flask.request.query_string).decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiError(400, "invalid_request", "the query string is not valid UTF-8") from None
 
 
 @bp.get("/api/search")
@@ -218,7 +208,9 @@ def _authorize_admin():
         raise ApiError(403, "forbidden", "the admin endpoint cannot be used cross-origin")
     scheme, _, given = flask.request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ApiError(401, "unauthorized", "a valid admin token is required: Authorization: Bearer <token>")
+        raise ApiError(
+            401, "unauthorized", "a valid admin token is required: Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"},
+        )
 
 
 @bp.get("/openapi.json")

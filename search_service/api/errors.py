@@ -16,11 +16,11 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """An error the API answers with its own status, code and message."""
+    """An error the API answers with its own status, code, message and headers."""
 
-    def __init__(self, status, code, message):
+    def __init__(self, status, code, message, headers=None):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
 def error_body(code, message, fields=None):
@@ -59,7 +59,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(ApiError)
     def api_error(error):
-        return error_response(error.status, error.code, error.message)
+        response = error_response(error.status, error.code, error.message)
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(marshmallow.ValidationError)
     def invalid_request(error):
@@ -87,7 +89,10 @@ def register_error_handlers(app):
         if error.code == 404 and wants_page(flask.request):
             return not_found_page()
         code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(error.code or 500, code, error.description or error.name)
+        response = error_response(error.code or 500, code, error.description or error.name)
+        # The headers the status calls for (Allow for a 405), not the HTML body's.
+        response.headers.update((name, value) for name, value in error.get_headers() if name != "Content-Type")
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):
