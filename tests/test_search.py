@@ -271,6 +271,14 @@ def stems(text):
     return [t.text for t in analyzer()(text)]
 
 
+def test_pages_count_only_the_pages_that_can_be_asked_for(tmp_path):
+    live = index_records(tmp_path, [{"id": f"r{n}", "text": f"تقرير رقم {n} عن الاقتصاد"} for n in range(1_050)])
+    page = search(live, SearchRequest(q="الاقتصاد", per_page=100))
+    assert page.groups == 1_050 and page.pages == 10
+    assert len(search(live, SearchRequest(q="الاقتصاد", per_page=100, page=page.pages)).results) == 100
+    assert search(live, SearchRequest(q="الاقتصاد", per_page=3)).pages == 333
+
+
 def test_a_month_is_found_by_its_other_names_below_its_own(live):
     # The seeds date one NATO meeting "18 شباط" in one article and "18 فبراير" in its copy.
     page = search(live, SearchRequest(q="شباط", per_page=100))

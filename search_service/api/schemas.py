@@ -112,7 +112,7 @@ class SearchPage(Schema):
     groups = fields.Integer(metadata={"description": "results over all pages: matching paragraphs once collapsed"})
     page = fields.Integer()
     per_page = fields.Integer()
-    pages = fields.Integer()
+    pages = fields.Integer(metadata={"description": f"pages that can be asked for: results are paged up to {MAX_DEPTH:,} deep"})
     took_ms = fields.Float()
     results = fields.List(fields.Nested(Result))
     facets = fields.Nested(Facets)

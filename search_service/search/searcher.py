@@ -321,9 +321,10 @@ def search(live_index, request):
         # Expanded here once: the snippets look for the same index words that collecting scores.
         parsed = expanded(searcher, parse_query(request.q, searcher.schema))
         collected = _collect(searcher, parsed, request)
-        # The total counts the collapsed near-duplicates too; pages count one result per group.
+        # The total counts the collapsed near-duplicates too; pages count one result per group, up
+        # to the deepest page that can be asked for.
         total = collected.total
-        pages = math.ceil(collected.groups / request.per_page)
+        pages = min(math.ceil(collected.groups / request.per_page), MAX_DEPTH // request.per_page)
         wanted = _wanted_terms(parsed) if request.highlight else None
         first = (request.page - 1) * request.per_page
         # Rescoring reorders by relevance only.
