@@ -285,6 +285,7 @@ def test_health_and_stats(live_server):
 def test_read_endpoints_allow_any_origin(live_server):
     _, headers, _ = get(live_server, "/api/search?q=" + urllib.parse.quote("داعش"), {"Origin": "https://news.example"})
     assert headers.get("Access-Control-Allow-Origin") == "*"
+    assert headers.get("Access-Control-Expose-Headers") == "ETag"  # a script can revalidate with If-None-Match
 
 
 def test_openapi_describes_every_endpoint(live_server):

@@ -54,7 +54,7 @@ def create_app(overrides=None):
     app.before_request(_refuse_large_bodies)
     register_error_handlers(app)
     register_access_log(app)
-    CORS(app, resources=CORS_RESOURCES, origins="*", send_wildcard=True, supports_credentials=False)
+    CORS(app, resources=CORS_RESOURCES, origins="*", send_wildcard=True, supports_credentials=False, expose_headers=["ETag"])
     app.extensions["search_service.openapi"] = build_openapi(app)
     return app
 
