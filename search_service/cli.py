@@ -266,7 +266,9 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
     rankings = _or_fail(lambda: rank_documents(LiveIndex(index_dir), asked, k=100))
     if run_path:
         _write_run(run_path, rankings)
-    click.echo(format_table({queries: evaluate(rankings, judged)}), nl=False)
+    # Only the queries asked are scored: qrels often judge a whole collection's queries.
+    asked_ids = {qid for qid, _ in asked}
+    click.echo(format_table({queries: evaluate(rankings, {qid: j for qid, j in judged.items() if qid in asked_ids})}), nl=False)
 
 
 @main.command("export")

@@ -220,3 +220,6 @@ def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_
     scored = run("evaluate", "--score-run", run_file, "--qrels", qrels)
     assert scored.exit_code == 0 and scored.output.splitlines()[2].split("|")[2:] == result.output.splitlines()[2].split("|")[2:]
     assert run("evaluate", "--score-run", run_file, "--queries", queries, "--qrels", qrels).exit_code == 2
+    # A query the qrels judge but the file does not ask is not scored (as a zero).
+    (tmp_path / "all.txt").write_text("1 0 001_93b21bcfa360256c 1\n3 0 002_db66337763f26236 1\n", encoding="utf-8")
+    assert run("evaluate", "--queries", queries, "--qrels", tmp_path / "all.txt", "--index", seeds_index).output == result.output
