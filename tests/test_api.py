@@ -142,6 +142,8 @@ def test_source_filter_is_repeatable(live_server):
         ({"q": "التحالف", "date_to": "2024-W01-1"}, 400),
         ({"q": "التحالف", "date_from": "2024-05-01", "date_to": "2024-01-01"}, 400),
         ({"q": "التحالف", "sort": "newest"}, 400),
+        ({"q": ["داعش", "العراق"]}, 400),
+        ({"q": "التحالف", "per_page": [5, "abc"]}, 400),
     ],
 )
 def test_bad_search_input_gets_a_json_4xx(live_server, params, status):

@@ -6,6 +6,7 @@ import hmac
 import time
 
 import flask
+import marshmallow
 
 from search_service import __version__
 from search_service.api import schemas
@@ -97,8 +98,13 @@ def _search_page(live_index, generation, request):
 
 
 def _query_args():
+    """The search's parameters: ``source`` as a list, as it may be given several times; another
+    parameter given twice is refused (which of its values counts is not the server's to guess)."""
     args = flask.request.args
-    return {key: args.getlist(key) if key == "source" else args.get(key) for key in args}
+    repeated = {key: ["given more than once: give it once"] for key in args if key != "source" and len(args.getlist(key)) > 1}
+    if repeated:
+        raise marshmallow.ValidationError(repeated)
+    return {key: args.getlist(key) if key == "source" else args[key] for key in args}
 
 
 @bp.get("/api/documents/<path:document_id>")
