@@ -101,10 +101,16 @@ def test_search_without_an_index_says_how_to_build_one(tmp_path):
     assert result.output.count("\n") == 1
 
 
-def test_search_on_an_index_of_no_documents_says_nothing_was_found(tmp_path):
-    index = build_index(tmp_path / "index", write_jsonl(tmp_path / "none.jsonl", []))
-    result = run("search", "داعش", "--index", index)
+def test_a_search_that_finds_nothing_says_so(seeds_index):
+    result = run("search", "كمبيوترات", "--index", seeds_index)
     assert result.exit_code == 0 and result.output.startswith("0 paragraphs found") and "page" not in result.output
+
+
+def test_a_first_reindex_of_no_document_makes_no_index(tmp_path):
+    result = run("reindex", "--source", write_jsonl(tmp_path / "none.jsonl", []), "--index", tmp_path / "index")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "nothing to index" in result.output and "no index was made" in result.output
+    assert "search-service reindex" in run("search", "داعش", "--index", tmp_path / "index").output
 
 
 def test_search_on_an_index_of_another_analysis_answers_and_warns(tmp_path):

@@ -95,8 +95,8 @@ def reindex(sources, index_dir, on_progress=None):
         building = index_dir / (BUILDING_PREFIX + name)
         try:
             summary = _build(sources, building, on_progress)
-            if live is not None and not summary.paragraphs:
-                raise ReindexError(_nothing_indexed(sources, summary.skipped))
+            if not summary.paragraphs:
+                raise ReindexError(_nothing_indexed(sources, summary.skipped, live is not None))
             summary.generation = name
             summary.seconds = round(time.monotonic() - started, 3)
             _write_manifest(building, summary)
@@ -114,10 +114,10 @@ def reindex(sources, index_dir, on_progress=None):
         lock.close()
 
 
-def _nothing_indexed(sources, skipped):
+def _nothing_indexed(sources, skipped, live):
     names = ", ".join(map(str, sources))
     reasons = f"records skipped: {len(skipped)}, the first: {skipped[0]}" if skipped else f"no {FILE_TYPES} document"
-    return f"nothing to index in {names} ({reasons}); the live index is unchanged"
+    return f"nothing to index in {names} ({reasons}); " + ("the live index is unchanged" if live else "no index was made")
 
 
 def _build(sources, directory, on_progress):
