@@ -122,6 +122,20 @@ def markup_server(tmp_path_factory):
     yield from serving(tmp_path_factory, "markup", MARKUP_DOCUMENTS)
 
 
+# Documents whose url is an address on their own site, and one whose url is a whole address.
+ADDRESSED_DOCUMENTS = [
+    {"id": "relative", "title": "خبر بعنوان نسبي", "url": "/relative/path", "text": "خبر عن بناء السدود على الأنهار."},
+    {"id": "scheme-relative", "title": "خبر بعنوان بلا بروتوكول", "url": "//evil.example/x", "text": "خبر آخر عن السدود."},
+    {"id": "absolute", "title": "خبر بعنوان كامل", "url": "https://news.example/dams", "text": "خبر ثالث عن السدود."},
+]
+
+
+@pytest.fixture(scope="module")
+def addressed_server(tmp_path_factory):
+    """A real server over documents whose url is relative, relative to the scheme, or absolute."""
+    yield from serving(tmp_path_factory, "addressed", ADDRESSED_DOCUMENTS)
+
+
 # A news agency's name with a comma, and a paragraph in Latin letters beside Arabic ones.
 AGENCY = "S&P, Inc."
 LATIN_DOCUMENTS = [
@@ -1008,6 +1022,29 @@ def test_widget_offers_did_you_mean_when_nothing_is_found(browser, live_server, 
     button.click()
     wait_until(browser, lambda: widget_options(root))
     assert root.find_element(By.CSS_SELECTOR, "input").get_attribute("aria-expanded") == "true"
+
+
+def document_shown(driver, base, document_id):
+    """Wait for the service's page of a document; returns its title."""
+    wait_until(driver, lambda: driver.current_url.startswith(f"{base}/documents/{document_id}?"))
+    return wait_until(driver, lambda: driver.find_element(By.ID, "document-title")).text
+
+
+@requires_chromium
+def test_a_document_url_that_is_not_a_whole_address_opens_the_document_on_the_service(browser, addressed_server, host_site):
+    browser.get(addressed_server + "/?q=" + urllib.parse.quote("السدود"))
+    titles = wait_until(browser, exactly(3, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result-title a")))
+    links = {title.text: title.get_attribute("href") for title in titles}
+    assert links["خبر بعنوان كامل"] == "https://news.example/dams"
+    assert links["خبر بعنوان نسبي"].startswith(addressed_server + "/documents/relative?")
+    assert links["خبر بعنوان بلا بروتوكول"].startswith(addressed_server + "/documents/scheme-relative?")
+    next(title for title in titles if title.text == "خبر بعنوان نسبي").click()
+    assert document_shown(browser, addressed_server, "relative") == "خبر بعنوان نسبي"
+
+    root = type_into_widget(browser, host_site("addressed.html", addressed_server), "السدود ")
+    options = wait_until(browser, exactly(3, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option]:not(.more)")))
+    next(option for option in options if "بلا بروتوكول" in option.text).click()
+    assert document_shown(browser, addressed_server, "scheme-relative") == "خبر بعنوان بلا بروتوكول"
 
 
 @requires_chromium

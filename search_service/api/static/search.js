@@ -254,7 +254,7 @@
     const doc = result.document || {};
     const item = element("li", "result");
     const title = element("h3", "result-title");
-    const original = safeUrl(doc.url, location.href);
+    const original = safeUrl(doc.url);
     // The original page if there is one, else the document here.
     const titleLink = link("", original || documentHref(doc, result.position));
     if (original) titleLink.rel = "noopener";
@@ -329,7 +329,7 @@
       const doc = duplicate.document || {};
       const item = element("li");
       // The copy's original page if it has one, else the copy's document here (its id: <document id>#<position>).
-      const original = safeUrl(doc.url, location.href);
+      const original = safeUrl(doc.url);
       const position = duplicate.id.slice(duplicate.id.lastIndexOf("#") + 1);
       const name = link("", original || documentHref(doc, position));
       if (original) name.rel = "noopener";

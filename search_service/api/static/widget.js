@@ -260,11 +260,14 @@
     return names.map((name) => name.trim()).filter(Boolean);
   }
 
-  /** An http(s) link target for a document url, or "" for anything else (javascript:, data:, garbage). */
-  function safeUrl(url, base) {
+  /**
+   * A document url as a link target if it is an absolute http(s) address, else "" (javascript:, data:,
+   * garbage, and a relative address, which would name a page of whichever site shows the link).
+   */
+  function safeUrl(url) {
     if (!url) return "";
     try {
-      const parsed = new URL(url, base);
+      const parsed = new URL(url);
       return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : "";
     } catch (error) {
       return "";
@@ -291,7 +294,7 @@
     static countText(n) { return countText(n); }
     static dateText(iso) { return dateText(iso); }
     static snippetFragment(html) { return snippetFragment(html); }
-    static safeUrl(url, base) { return safeUrl(url, base); }
+    static safeUrl(url) { return safeUrl(url); }
     static errorDescription(error, httpStatus, params) { return errorDescription(error, httpStatus, params); }
     static documentUrl(endpoint, documentId, position, query) { return documentUrl(endpoint, documentId, position, query); }
 
@@ -614,7 +617,7 @@
         return;
       }
       const doc = result.document || {};
-      this._go(result, safeUrl(doc.url, this.endpoint) || documentUrl(this.endpoint, doc.id, result.position, this._query));
+      this._go(result, safeUrl(doc.url) || documentUrl(this.endpoint, doc.id, result.position, this._query));
     }
 
     _go(result, href) {
