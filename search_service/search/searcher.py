@@ -66,6 +66,19 @@ class SearchRequest:
     #: How many of a result's duplicates to list (None: all); ``duplicate_count`` counts them all.
     max_duplicates: int | None = None
 
+    def __post_init__(self):
+        """Raise ``ValueError`` naming what is out of range (the API's schema checks requests first)."""
+        problems = [message for wrong, message in (
+            (self.page < 1, "page must be 1 or more"),
+            (not 1 <= self.per_page <= MAX_PER_PAGE, f"per_page must be 1 to {MAX_PER_PAGE}"),
+            (self.sort not in SORTS, f"sort must be one of {', '.join(SORTS)}"),
+            (self.collapse not in COLLAPSES, f"collapse must be one of {', '.join(COLLAPSES)}"),
+            (self.max_duplicates is not None and self.max_duplicates < 0, "max_duplicates must be 0 or more"),
+            (bool(self.date_from and self.date_to and self.date_from > self.date_to), "date_from must not be after date_to"),
+        ) if wrong]
+        if problems:
+            raise ValueError("; ".join(problems))
+
 
 @dataclasses.dataclass
 class SearchPage:
