@@ -5,12 +5,15 @@ tests/artifacts/.
 """
 
 import base64
+import contextlib
 import functools
 import hashlib
 import http.server
+import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -158,23 +161,43 @@ def republished_server(tmp_path_factory):
     yield from serving(tmp_path_factory, "republished", republished(15))
 
 
-@pytest.fixture(scope="module")
-def no_index_server(tmp_path_factory):
-    """A real server over an empty index directory: no index has been built yet."""
+@contextlib.contextmanager
+def server_process(index_dir, answering_path):
+    """``search-service serve`` over ``index_dir``, in a process group of its own, once it answers
+    ``answering_path``; yields its base URL and its process."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log")
     process = subprocess.Popen(
-        [sys.executable, "-m", "search_service", "serve", "--index", str(tmp_path_factory.mktemp("no-index")), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=log, text=True,
+        [sys.executable, "-m", "search_service", "serve", "--index", str(index_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_responds(base + "/", process, log=log)  # the page answers; the API answers 503
-        yield base
+        wait_until_responds(base + answering_path, process, log=log)
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def no_index_server(tmp_path_factory):
+    """A real server over an empty index directory: no index has been built yet."""
+    # The page answers; the API answers 503.
+    with server_process(tmp_path_factory.mktemp("no-index"), "/") as (base, _):
+        yield base
+
+
+@pytest.fixture
+def hanging_server(seeds_index):
+    """A real server over the seeds: ``(base, hang)``; ``hang()`` stops its every process, as
+    ``kill -STOP`` does, until the test is done."""
+    with server_process(seeds_index, "/api/health") as (base, process):
+        try:
+            yield base, functools.partial(os.killpg, process.pid, signal.SIGSTOP)
+        finally:
+            os.killpg(process.pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="module")
@@ -1011,6 +1034,36 @@ def test_without_an_index_the_page_and_the_widget_say_so_in_arabic(browser, no_i
     root = type_into_widget(browser, host_site("no-index.html", no_index_server), "التحالف ")
     message = wait_until(browser, lambda: widget_message(root))
     assert message == "الفهرس غير متاح الآن: حاول بعد قليل."
+
+
+@requires_chromium
+def test_the_page_and_the_widget_stop_waiting_for_a_service_that_hangs(browser, hanging_server, host_site):
+    base, hang = hanging_server
+    unreachable = "تعذّر الوصول إلى خدمة البحث. تحقّق من الاتصال وحاول مرة أخرى."
+    browser.get(host_site("hanging.html", base))
+    host_tab = browser.current_window_handle
+    root, combobox = wait_until(browser, lambda: widget_parts(browser))
+    browser.switch_to.new_window("tab")
+    browser.get(base + "/")
+    hang()
+    try:
+        browser.find_element(By.ID, "q").send_keys("التحالف", Keys.ENTER)
+        page_tab = browser.current_window_handle
+        browser.switch_to.window(host_tab)
+        combobox.click()
+        type_keys(browser, "التحالف ")  # both wait at once
+        assert wait_until(browser, lambda: widget_message(root), timeout=20) == unreachable
+        assert root.find_element(By.ID, "listbox").get_attribute("aria-busy") is None
+        browser.switch_to.window(page_tab)
+        error = wait_until(browser, lambda: shown(browser, "error"))
+        assert error.find_element(By.CSS_SELECTOR, ".error-message").text == unreachable
+        assert browser.find_element(By.ID, "results").get_attribute("aria-busy") == "false"
+        assert browser.find_element(By.ID, "status").text == ""
+    finally:
+        for tab in set(browser.window_handles) - {host_tab}:
+            browser.switch_to.window(tab)
+            browser.close()
+        browser.switch_to.window(host_tab)
 
 
 @requires_chromium

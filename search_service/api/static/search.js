@@ -9,7 +9,7 @@
   const PER_PAGE = 10;
   // A result's copies listed under it; the rest are counted.
   const DUPLICATES_LISTED = 10;
-  const { countText, dateText, snippetFragment, safeUrl, errorDescription } = customElements.get("arabic-search");
+  const { countText, dateText, snippetFragment, safeUrl, requestSignal, errorDescription } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
@@ -123,7 +123,7 @@
     try {
       const params = new URLSearchParams(`${queryString(state, PER_PAGE)}&max_duplicates=${DUPLICATES_LISTED}`);
       const response = await fetch(`/api/search?${params}`, {
-        signal: own.signal,
+        signal: requestSignal(own.signal),
         headers: { Accept: "application/json" },
       });
       const body = await response.json().catch(() => null);

@@ -45,6 +45,8 @@
   // As many results as the API gives in one page.
   const MAX_PER_PAGE = 100;
   const LOCALE = "ar";
+  // How long an answer of the API is waited for; the service stops a search itself after 5 s.
+  const TIMEOUT_MS = 10000;
 
   const CSS = `
     :host { display: block; }
@@ -274,6 +276,11 @@
     }
   }
 
+  /** The signal of a request to the API: aborted by ``signal``, or when no answer has come in time. */
+  function requestSignal(signal) {
+    return AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]);
+  }
+
   /** The service's page of a document, the words of ``query`` marked, at one of its paragraphs. */
   function documentUrl(endpoint, documentId, position, query) {
     return `${endpoint}/documents/${encodeURIComponent(documentId)}?${new URLSearchParams({ q: query })}#p${position}`;
@@ -295,6 +302,7 @@
     static dateText(iso) { return dateText(iso); }
     static snippetFragment(html) { return snippetFragment(html); }
     static safeUrl(url) { return safeUrl(url); }
+    static requestSignal(signal) { return requestSignal(signal); }
     static errorDescription(error, httpStatus, params) { return errorDescription(error, httpStatus, params); }
     static documentUrl(endpoint, documentId, position, query) { return documentUrl(endpoint, documentId, position, query); }
 
@@ -445,7 +453,7 @@
       let body = null;
       try {
         response = await fetch(url, {
-          signal: controller.signal,
+          signal: requestSignal(controller.signal),
           headers: { Accept: "application/json" },
         });
         body = await response.json().catch(() => null);
