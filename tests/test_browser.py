@@ -408,6 +408,17 @@ def test_widget_list_stays_closed_when_its_answer_comes_after_the_user_left_or_c
 
 
 @requires_chromium
+def test_tab_leaves_the_widget_even_when_its_list_scrolls(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("tab.html", live_server, attributes='per-page="10"'), "التحالف ")
+    wait_until(browser, lambda: widget_options(root))
+    assert browser.execute_script("const panel = arguments[0]; return panel.scrollHeight > panel.clientHeight",
+                                  root.find_element(By.CSS_SELECTOR, ".panel"))
+    type_keys(browser, Keys.TAB)
+    assert browser.execute_script("return document.querySelector('arabic-search').shadowRoot.activeElement") is None
+    assert not panel_shown(root)
+
+
+@requires_chromium
 def test_widget_does_not_open_a_result_of_a_list_the_input_has_left_behind(browser, live_server, host_site):
     root = type_into_widget(browser, host_site("stale.html", live_server), "وزراء الخار")
     wait_until(browser, lambda: searched(browser, "وزراء الخار*") and widget_options(root))

@@ -351,6 +351,8 @@
 
       this._panel = element("div", "panel");
       this._panel.hidden = true;
+      // Out of the tab order, which Chromium gives a box that scrolls: Tab leaves the combobox.
+      this._panel.tabIndex = -1;
       this._listbox = element("ul");
       this._listbox.id = "listbox";
       this._listbox.setAttribute("role", "listbox");
