@@ -15,7 +15,7 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from search_service.arabic import letters
 from search_service.arabic.normalization import WORD_PREFIXES, normalize
 from search_service.arabic.stemming import (
-    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
+    MIN_RESTORED_STEM, ONE_LETTER_PREFIXES, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
     waw_variant,
 )
 
@@ -75,6 +75,9 @@ def _stems(word):
     restored = ta_marbuta_form(word) or _content_word(without_pronoun(word))
     if restored and word not in STEM_EXCLUSIONS:
         terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
+    if word[:1] == "و" and word[1:2] in ONE_LETTER_PREFIXES and word not in STEM_EXCLUSIONS:
+        after_waw = word[1:]
+        terms += [t for t in (stem(after_waw), prefix_variant(after_waw)) if t and len(t) >= MIN_RESTORED_STEM]
     return tuple(dict.fromkeys(t for t in terms if t))
 
 
