@@ -246,6 +246,13 @@ def type_keys(driver, *keys):
     ActionChains(driver).send_keys(*keys).perform()
 
 
+def enter(driver, input_element, text):
+    """Put ``text`` into ``input_element`` at once, as a paste does."""
+    driver.execute_script(
+        "const input = arguments[0]; input.value = arguments[1]; input.dispatchEvent(new Event('input'))", input_element, text,
+    )
+
+
 def screenshot(driver, name):
     driver.save_screenshot(str(ARTIFACTS / name))
 
@@ -636,10 +643,7 @@ def test_a_very_long_word_wraps(browser, latin_server, host_site, width):
         assert not scrolls_sideways(browser)
 
         root = type_into_widget(browser, host_site("long-word.html", latin_server), "ok")
-        browser.execute_script(
-            "const input = arguments[0]; input.value = arguments[1]; input.dispatchEvent(new Event('input'))",
-            root.find_element(By.CSS_SELECTOR, "input"), LONG_WORD + " ",
-        )
+        enter(browser, root.find_element(By.CSS_SELECTOR, "input"), LONG_WORD + " ")
         wait_until(browser, lambda: widget_message(root))
         assert not scrolls_sideways(browser, "document.querySelector('arabic-search').shadowRoot.querySelector('.panel')")
     finally:
@@ -973,6 +977,22 @@ def test_search_page_says_in_arabic_why_a_search_is_refused(browser, live_server
     assert said in error.text and not LATIN.search(error.text)
     assert error.get_attribute("role") == "alert"
     screenshot(browser, "search-page-error.png")
+
+
+@requires_chromium
+@pytest.mark.parametrize("words", [120, 400], ids=["refused-by-the-api", "refused-by-the-server"])
+def test_a_pasted_query_too_long_is_said_to_be_too_long(browser, live_server, host_site, words):
+    too_long = "البحث أطول مما يُقبل (500 حرف على الأكثر): اختصره."
+    query = "كتاب " * words  # 600 letters and spaces; 2,000, whose address is too long for the server
+    browser.get(live_server + "/")
+    enter(browser, browser.find_element(By.ID, "q"), query)
+    browser.find_element(By.ID, "q").send_keys(Keys.ENTER)
+    error = wait_until(browser, lambda: shown(browser, "error"))
+    assert [e.text for e in error.find_elements(By.CSS_SELECTOR, ".error-message")] == [too_long]
+
+    root = type_into_widget(browser, host_site("too-long.html", live_server), "كتاب")
+    enter(browser, root.find_element(By.CSS_SELECTOR, "input"), query)
+    assert wait_until(browser, lambda: widget_message(root)) == too_long
 
 
 @requires_chromium

@@ -45,6 +45,8 @@
   // As many results as the API gives in one page.
   const MAX_PER_PAGE = 100;
   const LOCALE = "ar";
+  // The API's longest query.
+  const MAX_QUERY_LENGTH = 500;
   // How long an answer of the API is waited for; the service stops a search itself after 5 s.
   const TIMEOUT_MS = 10000;
 
@@ -240,6 +242,8 @@
   function errorDescription(error, httpStatus, params = null) {
     if (!httpStatus) return { texts: [MESSAGES.unreachable], typing: false };
     const code = error && error.code;
+    // A query so far over the API's limit that the server refuses its URL before the API reads it.
+    if (code === "uri_too_long") return errorDescription({ code: "invalid_query", reason: "too_long", limit: MAX_QUERY_LENGTH }, httpStatus);
     if (code === "index_unavailable") return { texts: [MESSAGES.noIndex], typing: false };
     if (code === "invalid_query" && REFUSALS[error.reason]) {
       const [typing, text] = REFUSALS[error.reason];
