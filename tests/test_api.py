@@ -276,6 +276,15 @@ def test_without_an_index_the_document_page_says_so(tmp_path):
     assert response.status_code == 503 and "الفهرس غير متاح" in response.get_data(as_text=True)
 
 
+def test_without_an_index_the_api_says_so_without_naming_the_servers_directories(tmp_path, caplog):
+    client = create_app({"INDEX": str(tmp_path / "missing")}).test_client()
+    for path in ("/api/health", "/api/search?q=داعش", "/api/documents/x"):
+        response = client.get(path)
+        assert response.status_code == 503 and response.json["error"]["code"] == "index_unavailable"
+        assert str(tmp_path) not in response.get_data(as_text=True)
+    assert f"no index in {tmp_path / 'missing'}" in caplog.text  # the operator reads it in the log
+
+
 def test_health_and_stats(live_server):
     status, _, health = get(live_server, "/api/health")
     assert status == 200 and health["status"] == "ok" and health["documents"] == 5 and health["generation"]

@@ -74,7 +74,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(IndexNotFound)
     def index_unavailable(error):
-        return error_response(503, "index_unavailable", str(error))
+        # The reason names the server's directories: for its log, not for every site's visitors.
+        log.warning("index unavailable: %s", error)
+        return error_response(503, "index_unavailable", "the search index is not available yet; the server's log says why")
 
     @app.errorhandler(ReindexInProgress)
     def reindex_running(error):
