@@ -468,6 +468,17 @@ def test_widget_without_an_endpoint_asks_the_origin_it_was_loaded_from(browser, 
 
 
 @requires_chromium
+def test_widget_reads_a_relative_endpoint_against_the_pages_address(browser, live_server, host_site):
+    relative = "//" + urllib.parse.urlsplit(live_server).netloc  # the page's scheme, the service's host
+    page = host_site("relative-endpoint.html", live_server, endpoint_attribute=False, attributes=f'endpoint="{relative}"')
+    root = type_into_widget(browser, page, "التحالف ")
+    wait_until(browser, lambda: widget_options(root))
+    type_keys(browser, Keys.ARROW_DOWN, Keys.ENTER)
+    wait_until(browser, lambda: browser.current_url.startswith(live_server + "/documents/"))
+    assert wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph:target"))
+
+
+@requires_chromium
 def test_widget_searches_only_the_sources_it_is_given(browser, live_server, host_site):
     source = "بوابة روزا اليوسف"
     root = type_into_widget(browser, host_site("one-source.html", live_server, attributes=f'source="{source}"'), "التحالف ")

@@ -4,7 +4,8 @@
  *   <script src="https://HOST/widget.js" defer></script>
  *   <arabic-search endpoint="https://HOST"></arabic-search>
  *
- * Attributes: endpoint (default: the origin this script came from), placeholder, label,
+ * Attributes: endpoint (default: the origin this script came from; a relative address is read against
+ * the page's), placeholder, label,
  * per-page (default 5, at most 100), source (comma-separated source names; a comma inside a name
  * is written \,), date-from, date-to (YYYY-MM-DD), sort ("date": newest first), collapse
  * ("document": one result per document).
@@ -408,8 +409,9 @@
       this._input.placeholder = this.getAttribute("placeholder") || "ابحث…";
     }
 
+    /** The service's address: the endpoint attribute, read against the page's address, else this script's origin. */
     get endpoint() {
-      return (this.getAttribute("endpoint") || SCRIPT_ORIGIN).replace(/\/+$/, "");
+      return new URL(this.getAttribute("endpoint") || SCRIPT_ORIGIN, location.href).href.replace(/\/+$/, "");
     }
 
     _searchUrl(query) {
