@@ -360,6 +360,21 @@ def test_widget_on_another_origin_shows_highlighted_results_and_moves_with_arrow
 
 
 @requires_chromium
+def test_the_chosen_result_stands_out_in_forced_colours(browser, live_server, host_site):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "forced-colors", "value": "active"}]})
+    try:
+        root = type_into_widget(browser, host_site("forced-colours.html", live_server), "التحالف ")
+        wait_until(browser, lambda: widget_options(root))
+        type_keys(browser, Keys.ARROW_DOWN)
+        outlines = [(o.get_attribute("aria-selected"), o.value_of_css_property("outline-style")) for o in widget_options(root)]
+        assert outlines[0] == ("true", "solid")
+        assert all(outline == ("false", "none") for outline in outlines[1:])
+        screenshot(browser, "widget-forced-colours.png")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+@requires_chromium
 def test_widget_treats_the_last_word_as_a_prefix_while_typing(browser, live_server, host_site):
     root = type_into_widget(browser, host_site("prefix.html", live_server), "وزراء التحا")
     options = wait_until(browser, lambda: widget_options(root))

@@ -108,6 +108,11 @@
     }
     li[aria-selected="true"] { background: var(--active); border-inline-start-color: var(--accent); }
     li:hover { background: var(--active); }
+    /* Colours forced by the system (Windows high contrast) drop the background and show every border. */
+    @media (forced-colors: active) {
+      li { border-inline-start-color: Canvas; }
+      li[aria-selected="true"] { outline: 2px solid Highlight; outline-offset: -2px; }
+    }
     .title { display: block; font-weight: 600; font-size: 15px; color: var(--accent); }
     .meta { display: block; font-size: 13px; color: var(--muted); }
     .snippet {
