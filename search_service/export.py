@@ -90,6 +90,8 @@ def char_mappings():
         if char in ARABIC_NORMALIZATION_COVERS or char in letters.SURROGATES or (value or "").isdecimal():
             continue
         rules.append(f"{_escape(char)} => {_escape(' ' if char == letters.ZWNJ else value or '')}")
+    # A spelling variant of two words (عبدالله → عبد الله) must be two tokens: mapped before the tokenizer.
+    rules += [f"{_escape(variant)} => {_escape(spelling)}" for variant, spelling in SPELLING_VARIANTS.items() if " " in spelling]
     return rules
 
 
@@ -108,7 +110,7 @@ def stem_overrides():
 def spelling_filters():
     """A ``pattern_replace`` token filter for each of our spelling variants, by filter name; a
     whole-word variant matches the whole token, after at most two one-letter prefixes."""
-    rules = [*SPELLING_VARIANTS.items()] + [
+    rules = [(variant, spelling) for variant, spelling in SPELLING_VARIANTS.items() if " " not in spelling] + [
         (f"^([{WORD_PREFIXES}]{{0,2}}){variant}$", f"$1{spelling}") for variant, spelling in WHOLE_WORD_VARIANTS.items()
     ]
     return {

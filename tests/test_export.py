@@ -161,6 +161,11 @@ def test_char_filter_and_built_in_filters_fold_every_character_we_fold():
     assert differences == {}
 
 
+def test_a_spelling_variant_of_two_words_is_mapped_before_the_tokenizer():
+    assert _folding()["عبدال"] == "عبد ال"
+    assert not any(" " in f["replacement"] for f in _analysis(index_definition())["filter"].values() if f["type"] == "pattern_replace")
+
+
 def test_invisible_characters_are_deleted_inside_words_as_in_our_tokenizer():
     mapping = _folding()
     assert mapping["\u200f"] == mapping["\u200d"] == mapping["\u2060"] == ""

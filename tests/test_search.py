@@ -349,6 +349,21 @@ def test_a_word_finds_its_forms_with_a_pronoun_and_a_year_its_form_with_an_era(t
     assert [r["document"]["id"] for r in page.results] == ["hijra"] and "<mark>622م</mark>" in page.results[0]["snippet"]
 
 
+def test_a_name_of_abd_is_found_written_as_one_word_or_two(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "apart", "text": "استقبل الرئيس عبد الفتاح السيسي الوفد"},
+        {"id": "joined", "text": "قال الرئيس عبدالفتاح السيسي إن الحوار مستمر"},
+        {"id": "other", "text": "وصل عبد الرحمن إلى الفتاح"},
+    ])
+
+    def documents(q):
+        return sorted(r["document"]["id"] for r in search(live, SearchRequest(q=q, per_page=100)).results)
+
+    assert documents("عبدالفتاح") == documents('"عبد الفتاح"') == documents("+عبدالفتاح السيسي") == ["apart", "joined"]
+    snippets = {r["document"]["id"]: r["snippet"] for r in search(live, SearchRequest(q='"عبد الفتاح"')).results}
+    assert snippets["joined"] == "قال الرئيس <mark>عبدالفتاح</mark> السيسي إن الحوار مستمر"
+
+
 def test_a_paragraph_with_two_names_of_a_month_counts_it_once(tmp_path):
     live = index_records(tmp_path, [
         {"id": "both", "text": "اندلعت الحرب في 6 أكتوبر/تشرين الأول 1973"},

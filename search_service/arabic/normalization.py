@@ -147,7 +147,7 @@ def _read_variants():
     """``({variant: spelling} found anywhere, {variant: spelling} as whole words})``, letters folded."""
     anywhere, whole = {}, {}
     for line in word_list_lines("spelling_variants.txt"):
-        variant, spelling = map(_fold_letters, line.split())
+        variant, spelling = map(_fold_letters, line.split(maxsplit=1))
         if variant.startswith(WHOLE_WORD):
             whole[variant.removeprefix(WHOLE_WORD)] = spelling
         else:

@@ -203,12 +203,15 @@ def _field_clause(match):
 
 
 _WORD_LIGATURE = re.compile(f"[{''.join(WORD_LIGATURES)}]")
+#: A word without syntax: the sign and brackets before it, the word, its punctuation and brackets.
+_PLAIN_WORD = re.compile(r'([+\-(]*)([^\s"()*?~^:]+?)([.,،؛;!:)]*)')
 
 
 def _rewrite(text):
     """Arabic operators and field names to the parser's, outside phrases; an operator with nothing
     to join (``داعش و``, ``ليس و``) is dropped, as the stop word و would be, where the parser would
-    look for the word "and"; a ligature of words (ﷺ), the phrase of its words, as the index holds them."""
+    look for the word "and"; a ligature of words (ﷺ), and a word written for two (عبدالناصر),
+    the phrase of its words, as the index holds them."""
     pieces = []
     for piece in _PHRASE_OR_WORD.findall(text):
         if piece.startswith('"'):
@@ -220,9 +223,16 @@ def _rewrite(text):
                     pieces.append(piece[: len(piece) - len(word)])  # the sign and brackets before it
                 pieces += ARABIC_OPERATORS[word].split()
             else:
-                piece = _WORD_LIGATURE.sub(_quoted_ligature, piece)
+                piece = _quoted_joined_words(_WORD_LIGATURE.sub(_quoted_ligature, piece))
                 pieces += _FIELD_PREFIX.sub(_field_clause, piece).split()
     return " ".join(_joining_operators(pieces))
+
+
+def _quoted_joined_words(piece):
+    """A plain word that normalises to two (``spelling_variants.txt``: عبدالناصر is عبد الناصر) as
+    their phrase, its sign and brackets outside the quotes; any other piece as it is."""
+    found = _PLAIN_WORD.fullmatch(piece)
+    return f'{found[1]}"{found[2]}"{found[3]}' if found and " " in normalize(found[2]) else piece
 
 
 def _quoted_ligature(found):
