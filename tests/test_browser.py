@@ -29,6 +29,8 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.actions.mouse_button import MouseButton
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -372,6 +374,44 @@ def test_the_chosen_result_stands_out_in_forced_colours(browser, live_server, ho
         screenshot(browser, "widget-forced-colours.png")
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def middle_click(driver, element):
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to(element).pointer_down(MouseButton.MIDDLE).pointer_up(MouseButton.MIDDLE)
+    actions.perform()
+
+
+@requires_chromium
+@pytest.mark.parametrize(
+    "click",
+    [
+        lambda driver, option: ActionChains(driver).key_down(Keys.CONTROL).click(option).key_up(Keys.CONTROL).perform(),
+        middle_click,
+    ],
+    ids=["ctrl", "middle-button"],
+)
+def test_a_result_clicked_as_a_link_to_a_new_tab_opens_in_a_new_tab(browser, live_server, host_site, click):
+    page = host_site("new-tab.html", live_server)
+    root = type_into_widget(browser, page, "التحالف ")
+    host_tab = browser.current_window_handle
+    try:
+        options = wait_until(browser, lambda: widget_options(root))
+        for option in (options[0], options[-1]):  # a result, and all results
+            click(browser, option)
+        wait_until(browser, lambda: len(browser.window_handles) == 3)
+        assert browser.current_url == page and panel_shown(root)
+        opened = []
+        for tab in set(browser.window_handles) - {host_tab}:
+            browser.switch_to.window(tab)
+            opened.append(wait_until(browser, lambda: urllib.parse.urlsplit(browser.current_url).path))
+        everything, result = sorted(opened)
+        assert everything == "/" and result.startswith("/documents/")
+    finally:
+        for tab in set(browser.window_handles) - {host_tab}:
+            browser.switch_to.window(tab)
+            browser.close()
+        browser.switch_to.window(host_tab)
 
 
 @requires_chromium

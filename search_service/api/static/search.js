@@ -9,7 +9,7 @@
   const PER_PAGE = 10;
   // A result's copies listed under it; the rest are counted.
   const DUPLICATES_LISTED = 10;
-  const { countText, dateText, snippetFragment, safeUrl, requestSignal, errorDescription } = customElements.get("arabic-search");
+  const { countText, dateText, snippetFragment, safeUrl, requestSignal, errorDescription, isPlainClick } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
@@ -406,10 +406,6 @@
     if (page < pages) links.push(pageLink(state, page + 1, "التالي", "الصفحة التالية"));
     pagination.append(...links);
     show(pagination, true);
-  }
-
-  function isPlainClick(event) {
-    return event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey;
   }
 
   form.addEventListener("submit", (event) => {

@@ -12,9 +12,10 @@
  * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
  * --arabic-search-text and --arabic-search-font on the element.
  * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
- * opens href: the document's url, else the document on the service's page at the chosen paragraph;
- * choosing "all results" opens the service's search page for the query (with the element's
- * sources, dates, order and collapsing).
+ * opens href: the document's url (an absolute http(s) address), else the document on the service's
+ * page at the chosen paragraph; choosing "all results" opens the service's search page for the query
+ * (with the element's sources, dates, order and collapsing). Each option is a link to its href, so a
+ * click with Ctrl, Shift or the middle button opens it in a new tab or window, without the event.
  *
  * The element lives in a shadow root, so the page's CSS cannot reach its inside (the page may still
  * place or hide the element itself) and its CSS cannot leak.
@@ -103,9 +104,10 @@
     [hidden] { display: none !important; }
     ul { list-style: none; margin: 0; padding: 6px; display: block; }
     li {
-      display: block; margin: 0; padding: 10px 12px; border-radius: 8px; cursor: pointer;
+      display: block; margin: 0; padding: 0; border-radius: 8px; cursor: pointer;
       border-inline-start: 3px solid transparent;
     }
+    li > a { display: block; padding: 10px 12px; color: inherit; text-decoration: none; }
     li[aria-selected="true"] { background: var(--active); border-inline-start-color: var(--accent); }
     li:hover { background: var(--active); }
     /* Colours forced by the system (Windows high contrast) drop the background and show every border. */
@@ -296,6 +298,11 @@
     return `${endpoint}/documents/${encodeURIComponent(documentId)}?${new URLSearchParams({ q: query })}#p${position}`;
   }
 
+  /** Whether a click is one a link answers in its own tab: the main button, no modifier key. */
+  function isPlainClick(event) {
+    return event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey;
+  }
+
   function element(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -313,6 +320,7 @@
     static snippetFragment(html) { return snippetFragment(html); }
     static safeUrl(url) { return safeUrl(url); }
     static requestSignal(signal) { return requestSignal(signal); }
+    static isPlainClick(event) { return isPlainClick(event); }
     static errorDescription(error, httpStatus, params) { return errorDescription(error, httpStatus, params); }
     static documentUrl(endpoint, documentId, position, query) { return documentUrl(endpoint, documentId, position, query); }
 
@@ -396,7 +404,10 @@
       this._panel.addEventListener("mousedown", (event) => event.preventDefault());
       this._listbox.addEventListener("click", (event) => {
         const option = event.target.closest("[role=option]");
-        if (option) this._choose(this._options.indexOf(option));
+        // With a modifier key, the browser opens the option's link in a new tab or window.
+        if (!option || !isPlainClick(event)) return;
+        event.preventDefault();
+        this._choose(this._options.indexOf(option));
       });
       this._applyAttributes();
     }
@@ -503,26 +514,24 @@
       this._active = -1;
       this._input.removeAttribute("aria-activedescendant");
       results.forEach((result, index) => {
-        const option = this._option(index);
         const doc = result.document || {};
+        const content = this._option(index, safeUrl(doc.url) || documentUrl(this.endpoint, doc.id, result.position, this._query));
         const title = element("span", "title");
         title.append(element("bdi", "", doc.title || doc.id || ""));
-        option.append(title);
+        content.append(title);
         const about = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
         if (about.length) {
           const meta = element("span", "meta");
           meta.append(...about.flatMap((part, i) => (i ? [" · ", part] : [part])));
-          option.append(meta);
+          content.append(meta);
         }
         const snippet = element("span", "snippet");
         snippet.dir = "auto";
         snippet.append(snippetFragment(result.snippet));
-        option.append(snippet);
+        content.append(snippet);
       });
       if (results.length) {
-        const more = this._option(results.length);
-        more.className = "more";
-        more.textContent = `عرض كل النتائج (${countText(body.total)})`;
+        this._option(results.length, this._pageUrl(this._query), "more").textContent = `عرض كل النتائج (${countText(body.total)})`;
       }
       this._listbox.hidden = !results.length;
       this._message.hidden = true;
@@ -549,14 +558,22 @@
       this._showMessage(parts, false);
     }
 
-    _option(index) {
-      const option = element("li");
+    /**
+     * A new option of the list; returns the link to ``href`` that holds its content, so that the option
+     * opens in a new tab or window as a link does (Ctrl, Shift or the middle button).
+     */
+    _option(index, href, className = "") {
+      const option = element("li", className);
       option.id = `${this._id}-option-${index}`;
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
+      const link = element("a");
+      link.href = href;
+      link.tabIndex = -1;
+      option.append(link);
       this._listbox.append(option);
       this._options.push(option);
-      return option;
+      return link;
     }
 
     _showMessage(parts, isError) {
@@ -632,13 +649,7 @@
     }
 
     _choose(index) {
-      const result = this._results[index];
-      if (!result) {
-        this._go(null, this._pageUrl(this._query));
-        return;
-      }
-      const doc = result.document || {};
-      this._go(result, safeUrl(doc.url) || documentUrl(this.endpoint, doc.id, result.position, this._query));
+      this._go(this._results[index] || null, this._options[index].querySelector("a").href);
     }
 
     _go(result, href) {
