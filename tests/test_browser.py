@@ -206,7 +206,8 @@ def hanging_server(seeds_index):
 def host_site(tmp_path_factory):
     """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget.
 
-    The page has a strict Content-Security-Policy unless ``policy=False``; ``attributes`` go on the element
+    The page has a strict Content-Security-Policy unless ``policy=False``, which enforces Trusted Types if
+    ``trusted_types=True``; ``attributes`` go on the element
     (with ``per-page="5"`` unless they set it, and ``endpoint`` unless ``endpoint_attribute=False``);
     ``module=True`` loads widget.js as a module rather than a deferred classic script.
     """
@@ -216,9 +217,10 @@ def host_site(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
-    def page(name, endpoint, policy=True, attributes="", endpoint_attribute=True, module=False):
+    def page(name, endpoint, policy=True, attributes="", endpoint_attribute=True, module=False, trusted_types=False):
         attributes = attributes if "per-page=" in attributes else f'per-page="5" {attributes}'
-        meta = f'<meta http-equiv="Content-Security-Policy" content="{HOST_POLICY.format(server=endpoint)}">'
+        directives = HOST_POLICY.format(server=endpoint) + ("; require-trusted-types-for 'script'" if trusted_types else "")
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{directives}">'
         html = HOST_PAGE.format(
             policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint, attributes=attributes,
             loading='type="module"' if module else "defer", endpoint=f'endpoint="{endpoint}"' if endpoint_attribute else "",
@@ -1221,6 +1223,16 @@ def test_markup_in_documents_is_shown_as_text(browser, markup_server, host_site)
     assert not article.find_elements(By.CSS_SELECTOR, "img, script, b, a[href^=javascript]")
     assert article.find_element(By.TAG_NAME, "mark").text == "الحماية"
     assert no_alert(browser)
+
+
+@requires_chromium
+def test_widget_shows_highlighted_results_on_a_page_that_enforces_trusted_types(browser, markup_server, host_site):
+    browser.get_log("browser")
+    root = type_into_widget(browser, host_site("trusted-types.html", markup_server, trusted_types=True), "الحماية ")
+    option = wait_until(browser, lambda: [o for o in widget_options(root) if "<img" in o.text])[0]
+    assert MARKUP in option.find_element(By.CSS_SELECTOR, ".snippet").text
+    assert [mark.text for mark in option.find_elements(By.TAG_NAME, "mark")] == ["الحماية"]
+    assert policy_violations(browser) == [] and no_alert(browser)
 
 
 @requires_chromium

@@ -20,7 +20,7 @@
  * The element lives in a shadow root, so the page's CSS cannot reach its inside (the page may still
  * place or hide the element itself) and its CSS cannot leak.
  * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
- * that only text and <mark> elements are kept.
+ * that only text and <mark> elements are made, without parsing it as HTML.
  */
 (function () {
   "use strict";
@@ -155,23 +155,21 @@
     return new Intl.DateTimeFormat(LOCALE, { dateStyle: "long", timeZone: "UTC" }).format(date);
   }
 
-  /** The API's snippet as DOM: its text and <mark> elements only, anything else dropped. */
+  // The entities of Python's html.escape, which the API escapes its snippets with.
+  const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: "\"", "#x27": "'" };
+
+  /**
+   * The API's snippet (escaped text, matched words in <mark>) as DOM: text and <mark> elements only.
+   * No HTML is parsed, so a page that enforces Trusted Types shows it too.
+   */
   function snippetFragment(html) {
-    const template = document.createElement("template");
-    template.innerHTML = html || "";
-    const copy = (from, to) => {
-      for (const node of from.childNodes) {
-        if (node.nodeType === Node.TEXT_NODE) {
-          to.append(node.data);
-        } else if (node.nodeType === Node.ELEMENT_NODE && node.localName === "mark") {
-          const mark = document.createElement("mark");
-          copy(node, mark);
-          to.append(mark);
-        }
-      }
-    };
     const fragment = document.createDocumentFragment();
-    copy(template.content, fragment);
+    let parent = fragment;
+    for (const piece of (html || "").split(/(<\/?mark>)/)) {
+      if (piece === "<mark>") parent = fragment.appendChild(document.createElement("mark"));
+      else if (piece === "</mark>") parent = fragment;
+      else if (piece) parent.append(piece.replace(/&(amp|lt|gt|quot|#x27);/g, (_, name) => ENTITIES[name]));
+    }
     return fragment;
   }
 
