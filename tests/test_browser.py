@@ -266,6 +266,14 @@ def widget_parts(driver):
     return root, root.find_element(By.CSS_SELECTOR, "input")
 
 
+def close_tabs_but(browser, kept):
+    """Close every tab but ``kept`` and go back to it."""
+    for tab in set(browser.window_handles) - {kept}:
+        browser.switch_to.window(tab)
+        browser.close()
+    browser.switch_to.window(kept)
+
+
 def widget_options(root):
     return root.find_elements(By.CSS_SELECTOR, "[role=option]")
 
@@ -410,10 +418,7 @@ def test_a_result_clicked_as_a_link_to_a_new_tab_opens_in_a_new_tab(browser, liv
         everything, result = sorted(opened)
         assert everything == "/" and result.startswith("/documents/")
     finally:
-        for tab in set(browser.window_handles) - {host_tab}:
-            browser.switch_to.window(tab)
-            browser.close()
-        browser.switch_to.window(host_tab)
+        close_tabs_but(browser, host_tab)
 
 
 @requires_chromium
@@ -1159,10 +1164,7 @@ def test_the_page_and_the_widget_stop_waiting_for_a_service_that_hangs(browser, 
         assert browser.find_element(By.ID, "results").get_attribute("aria-busy") == "false"
         assert browser.find_element(By.ID, "status").text == ""
     finally:
-        for tab in set(browser.window_handles) - {host_tab}:
-            browser.switch_to.window(tab)
-            browser.close()
-        browser.switch_to.window(host_tab)
+        close_tabs_but(browser, host_tab)
 
 
 @requires_chromium
