@@ -286,9 +286,15 @@
     }
   }
 
-  /** The signal of a request to the API: aborted by ``signal``, or when no answer has come in time. */
+  /**
+   * The signal of a request to the API: aborted by ``signal``, or when no answer has come in time
+   * (made by hand: AbortSignal.any is too recent for many visitors' browsers).
+   */
   function requestSignal(signal) {
-    return AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]);
+    const timed = new AbortController();
+    setTimeout(() => timed.abort(), TIMEOUT_MS);
+    signal.addEventListener("abort", () => timed.abort(), { once: true });
+    return timed.signal;
   }
 
   /** The service's page of a document, the words of ``query`` marked, at one of its paragraphs. */
