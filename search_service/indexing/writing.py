@@ -29,7 +29,7 @@ PARALLEL_FROM = 20_000
 MAX_WRITERS = 4
 #: Memory for the postings of all writers together (each has its share) before they sort them out
 #: to temporary files.
-WRITER_MEMORY_MB = 256
+WRITER_MEMORY_MB = 192
 #: Seconds between progress reports of the worker processes.
 PROGRESS_INTERVAL = 0.5
 _INDEX_NAME = "MAIN"
