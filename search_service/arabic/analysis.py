@@ -15,13 +15,16 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from search_service.arabic import letters
 from search_service.arabic.normalization import WORD_PREFIXES, normalize
 from search_service.arabic.stemming import (
-    MIN_RESTORED_STEM, ONE_LETTER_PREFIXES, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
+    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
     waw_variant,
 )
 
 STOP_WORDS = _load_word_list("stopwords.txt")
 QUESTION_WORDS = _load_word_list("question_words.txt")
 NEGATION_WORDS = _load_word_list("negations.txt")
+#: و before a preposition and the article (وبالوالدين, وللكافرين): the word is also indexed
+#: without them (a letter after و alone may be the word's own: وبكين, ولندن).
+_WAW_PREPOSITION_ARTICLE = ("وبال", "ولل", "وفال")
 #: Words a negation after و or ف also spells: فلم is also film.
 _NOT_NEGATIONS = frozenset({"فلم"})
 
@@ -75,16 +78,20 @@ def _stems(word):
     restored = ta_marbuta_form(word) or _content_word(without_pronoun(word))
     if restored and word not in STEM_EXCLUSIONS:
         terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
-    if word[:1] == "و" and word[1:2] in ONE_LETTER_PREFIXES and word not in STEM_EXCLUSIONS:
+    if word.startswith(_WAW_PREPOSITION_ARTICLE) and word not in STEM_EXCLUSIONS:
         after_waw = word[1:]
         terms += [t for t in (stem(after_waw), prefix_variant(after_waw)) if t and len(t) >= MIN_RESTORED_STEM]
     return tuple(dict.fromkeys(t for t in terms if t))
 
 
 def _content_word(word):
-    """``word``, or None if it is a stop word (its final ي read as ى too: عليهم is على + هم, not علي)."""
-    if word is None or word in STOP_WORDS or word[:-1] + "ى" in STOP_WORDS:
+    """``word``, or None if it is a stop word, after و or ف too, its final ي read as ى too
+    (وعليهم is و + على + هم, not علي)."""
+    if word is None:
         return None
+    for bare in (word, word[1:]) if word[:1] in ("و", "ف") else (word,):
+        if bare in STOP_WORDS or bare[:-1] + "ى" in STOP_WORDS:
+            return None
     return word
 
 

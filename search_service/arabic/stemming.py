@@ -40,8 +40,9 @@ ONE_LETTER_PREFIXES = ("ب", "ل", "ف")
 #: A number with the conjunctions and prepositions written onto it (و15، بـ10، ول2021), or the
 #: letter of its era after it (622م, 1440هـ: of the Gregorian and Hijri calendars).
 _DRESSED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{0,2}}(\d[\d.,]*)[مه]?")
-#: Pronouns written onto a word that ``SUFFIXES`` leave on it (ه and ها are among them).
-ATTACHED_PRONOUNS = tuple(p for p in PRONOUNS if p not in SUFFIXES and p != "ك")
+#: Pronouns written onto a word that ``SUFFIXES`` leave on it (ه and ها are among them); not ك
+#: and كن, which end far more words than they are written onto (مشترك, مساكن).
+ATTACHED_PRONOUNS = tuple(p for p in PRONOUNS if p not in SUFFIXES and p not in ("ك", "كن"))
 #: Letters a stem keeps at least.
 MIN_STEM = 2
 #: Letters a stem of a word's ``ta_marbuta_form`` keeps at least to be indexed (بيتهم is بيت + هم: بي is no stem).
