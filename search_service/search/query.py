@@ -114,8 +114,9 @@ def _synonym_sets():
 
 SYNONYMS, _ALSO_WORDS = _synonym_sets()
 #: A query's word beside which a month's name that is also another word (مارس) is the month: a
-#: number (a day or a year) or شهر, with a one-letter prefix, brackets and punctuation.
-_MONTH_CONTEXT = re.compile(r"[+\-(]*[وبلفك]?(?:\d+|شهر)[.,،؛;!:)]*")
+#: number (a day, or a year with or without the letter of its era: 2024م) or شهر, with a one-letter
+#: prefix, brackets and punctuation.
+_MONTH_CONTEXT = re.compile(r"[+\-(]*[وبلفك]?(?:\d+[مه]?|شهر)[.,،؛;!:)]*")
 #: ``{name: the other names of its set}``, as ``synonyms.txt`` writes them.
 _OTHER_NAMES = {key: tuple(other for other in names if _name_key(other) != key) for key, names in SYNONYMS.items()}
 _LONGEST_NAME = max(map(len, SYNONYMS))
