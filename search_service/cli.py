@@ -268,7 +268,10 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
         _write_run(run_path, rankings)
     # Only the queries asked are scored: qrels often judge a whole collection's queries.
     asked_ids = {qid for qid, _ in asked}
-    click.echo(format_table({queries: evaluate(rankings, {qid: j for qid, j in judged.items() if qid in asked_ids})}), nl=False)
+    judged = {qid: judgements for qid, judgements in judged.items() if qid in asked_ids}
+    if not judged:
+        raise click.ClickException(f"{qrels} judges none of the queries of {queries}: are they the same set's?")
+    click.echo(format_table({queries: evaluate(rankings, judged)}), nl=False)
 
 
 @main.command("export")

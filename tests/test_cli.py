@@ -229,3 +229,6 @@ def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_
     # A query the qrels judge but the file does not ask is not scored (as a zero).
     (tmp_path / "all.txt").write_text("1 0 001_93b21bcfa360256c 1\n3 0 002_db66337763f26236 1\n", encoding="utf-8")
     assert run("evaluate", "--queries", queries, "--qrels", tmp_path / "all.txt", "--index", seeds_index).output == result.output
+    (tmp_path / "other.txt").write_text("9 0 002_db66337763f26236 1\n", encoding="utf-8")
+    unjudged = run("evaluate", "--queries", queries, "--qrels", tmp_path / "other.txt", "--index", seeds_index)
+    assert unjudged.exit_code == 1 and "judges none of the queries" in unjudged.output
