@@ -216,8 +216,8 @@ def test_a_request_line_or_header_beyond_the_limits_gets_a_json_error(live_serve
 
 @pytest.mark.parametrize("target", [
     b"/api/search?q=%FF%FE%E0", b"/api/search?q=caf\xe9", b"/api/health?\xff", b"/?q=\xe9t\xe9",
-    b"/widget.js?v=\xff", b"/api/documents/%FF", b"/documents/%D8",
-], ids=["percent-encoded", "raw", "health", "search page", "widget", "document id", "document page"])
+    b"/widget.js?v=\xff", b"/api/documents/%FF", b"/documents/%D8", b"/api/documents/caf\xe9",
+], ids=["percent-encoded", "raw", "health", "search page", "widget", "document id", "document page", "raw document id"])
 def test_a_url_that_is_not_utf8_gets_a_json_400(live_server, target):
     host, port = live_server.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:

@@ -50,10 +50,10 @@ def create_app(overrides=None):
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(pages.bp)
+    register_access_log(app)  # first, so that its timer runs for requests refused below
     app.before_request(_refuse_undecodable_urls)
     app.before_request(_refuse_large_bodies)
     register_error_handlers(app)
-    register_access_log(app)
     CORS(app, resources=CORS_RESOURCES, origins="*", send_wildcard=True, supports_credentials=False, expose_headers=["ETag"])
     app.extensions["search_service.openapi"] = build_openapi(app)
     return app
@@ -72,9 +72,16 @@ def _byte_count(limit):
 def _refuse_undecodable_urls():
     """A 400 for a URL whose path or query string is not UTF-8 once percent-decoded, raw or
     percent-encoded, before anything reads it (Werkzeug would put � in its place)."""
+    environ = flask.request.environ
+    # The request target as sent (gunicorn and Werkzeug's server give it), whose bytes PATH_INFO no
+    # longer holds: gunicorn reads a raw byte that is not UTF-8 as a letter and encodes it.
+    raw = environ.get("RAW_URI")
     try:
-        flask.request.environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
-        urllib.parse.unquote_to_bytes(flask.request.query_string).decode("utf-8")
+        if raw is not None:
+            urllib.parse.unquote_to_bytes(raw.encode("latin-1")).decode("utf-8")
+        else:
+            environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+            urllib.parse.unquote_to_bytes(flask.request.query_string).decode("utf-8")
     except UnicodeError:
         raise ApiError(400, "invalid_request", "the URL is not valid UTF-8 once percent-decoded") from None
 
