@@ -540,13 +540,20 @@ def test_a_web_page_laid_out_in_a_table_keeps_its_paragraphs_without_table_marku
 
 def test_the_index_pages_of_a_saved_crawl_are_named_by_their_folders(tmp_path):
     article = "<html><body><article><p>{}</p></article></body></html>"
-    for folder, text in (("rome-talks", "اجتمع وزراء خارجية دول التحالف في روما لبحث الأزمة الإنسانية في المنطقة."),
-                         ("aid-plan", "وقال المتحدث الرسمي إن الاجتماع ناقش خطة لإيصال المساعدات إلى المدنيين.")):
-        (tmp_path / "news" / folder).mkdir(parents=True)
-        (tmp_path / "news" / folder / "index.html").write_text(article.format(text), encoding="utf-8")
-    (tmp_path / "news" / "about.html").write_text(article.format("موقع إخباري يغطي أخبار المنطقة العربية والعالم على مدار الساعة."), encoding="utf-8")
-    assert sorted(documents(tmp_path)) == ["about", "aid-plan", "rome-talks"]
-    assert skipped(tmp_path) == []
+    pages = {
+        "site.com/ar/news": "اجتمع وزراء خارجية دول التحالف في روما لبحث الأزمة الإنسانية في المنطقة.",
+        "site.com/en/news": "وقال المتحدث الرسمي إن الاجتماع ناقش خطة لإيصال المساعدات إلى المدنيين.",
+        "site.com/ar/news/page/2": "وأضاف أن الدول المشاركة اتفقت على عقد اجتماع جديد في الشهر المقبل.",
+    }
+    for folder, text in pages.items():
+        (tmp_path / "crawl" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "crawl" / folder / "index.html").write_text(article.format(text), encoding="utf-8")
+    (tmp_path / "crawl" / "site.com" / "about.html").write_text(article.format("موقع إخباري يغطي أخبار المنطقة العربية والعالم على مدار الساعة."), encoding="utf-8")
+    assert sorted(documents(tmp_path / "crawl")) == ["about", *sorted(pages)]
+    assert skipped(tmp_path / "crawl") == []
+    # A folder named as the source, or its index page named directly, gives the folder's name.
+    assert list(documents(tmp_path / "crawl" / "site.com" / "en" / "news")) == ["news"]
+    assert list(documents(tmp_path / "crawl" / "site.com" / "ar" / "news" / "page" / "2" / "index.html")) == ["2"]
 
 
 def test_a_site_name_from_broken_structured_data_is_written_as_the_title_writes_it(tmp_path):

@@ -64,7 +64,7 @@ def read_html_file(path):
     title_element = _text(tree.find(".//title")) if tree is not None else ""
     title = _headline(tree, title_element, found.title if found else None)
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
-    page = page_document(_page_id(path), [line for line in lines if line != title], framed=False)
+    page = page_document(path.stem, [line for line in lines if line != title], framed=False)
     if not page.paragraphs:
         yield None, SkippedRecord(str(path), None, "no article text found in the page")
         return
@@ -76,15 +76,6 @@ def read_html_file(path):
         source=_spaced(found.sitename, title_element) or page.source or found.hostname or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
-
-
-def _page_id(path):
-    """A web page's document id: its file name without extension, or, for a folder's index page
-    (``index.html``, as a saved crawl holds one per address), the folder's name, the address's last
-    step (``news/rome-talks/index.html`` is ``rome-talks``)."""
-    if path.stem.lower() == "index" and (folder := path.absolute().parent.name):
-        return folder
-    return path.stem
 
 
 def _cells(line):

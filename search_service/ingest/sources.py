@@ -1,5 +1,6 @@
 """Corpus sources: files and directories turned into one stream of documents and skipped records."""
 
+import dataclasses
 import os
 import pathlib
 import unicodedata
@@ -59,7 +60,10 @@ def _records(paths):
         for line, record in reader(path):
             if isinstance(record, SkippedRecord):
                 yield record
-            elif problem := _unaddressable(record.id):
+                continue
+            if reader is read_html_file and path.stem.lower() == "index":
+                record = dataclasses.replace(record, id=_index_page_id(path, paths))
+            if problem := _unaddressable(record.id):
                 yield SkippedRecord(str(path), line, f"document id {record.id!r} {problem}: no URL can name it")
             elif record.id in first_file:
                 reason = f"duplicate document id {record.id!r}, first read from {first_file[record.id]}"
@@ -68,6 +72,18 @@ def _records(paths):
                 first_file[record.id] = path
                 yield record
 
+
+def _index_page_id(page, sources):
+    """The id of a folder's index page (``index.html``, as a saved crawl holds one per address): its
+    folders from the source directory it was found in, the address's path
+    (``crawl/site.com/news/rome-talks/index.html`` from ``crawl`` is ``site.com/news/rome-talks``),
+    or its folder's name for a page named directly or lying in the source directory itself."""
+    folder = page.absolute().parent
+    for source in sources:
+        root = source.absolute()
+        if root.is_dir() and folder != root and folder.is_relative_to(root):
+            return folder.relative_to(root).as_posix()
+    return folder.name or page.stem
 
 def _files(path):
     """``path`` itself if it is a file, else the files under it that a reader handles, in sorted
