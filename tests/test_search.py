@@ -360,6 +360,20 @@ def test_a_name_of_abd_is_found_written_as_one_word_or_two(tmp_path):
         assert document_ids(live, q) == ["apart", "joined"]
     snippets = {r["document"]["id"]: r["snippet"] for r in search(live, SearchRequest(q='"عبد الفتاح"')).results}
     assert snippets["joined"] == "قال الرئيس <mark>عبدالفتاح</mark> السيسي إن الحوار مستمر"
+    for q in ("عبدالفتاح^2", "عبدالفتاح.", "-عبدالرحمن عبدالفتاح"):
+        assert document_ids(live, q) == ["apart", "joined"], q
+    # A wildcard or fuzzy word cannot be in a phrase: both words are required.
+    assert document_ids(live, "عبدالفتا*") == document_ids(live, "عبدالفتاخ~") == ["apart", "joined", "other"]
+    assert search(live, SearchRequest(q="عبدالفتاخ")).suggestion == "عبد الفتاح"
+
+
+def test_a_name_of_abd_written_as_one_word_in_a_field_clause_is_the_phrase(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "king", "title": "خطاب عبدالله الثاني", "text": "ألقى الملك خطابا أمام البرلمان"},
+        {"id": "other", "title": "زيارة عبد الرحمن", "text": "وصل الوفد إلى العاصمة"},
+        {"id": "god", "title": "الله أكبر", "text": "هتف المصلون في الساحة"},
+    ])
+    assert document_ids(live, "title:عبدالله") == document_ids(live, "عنوان:عبدالله") == ["king"]
 
 
 def test_a_paragraph_with_two_names_of_a_month_counts_it_once(tmp_path):

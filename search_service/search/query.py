@@ -204,8 +204,10 @@ def _field_clause(match):
 
 
 _WORD_LIGATURE = re.compile(f"[{''.join(WORD_LIGATURES)}]")
-#: A word without syntax: the sign and brackets before it, the word, its punctuation and brackets.
-_PLAIN_WORD = re.compile(r'([+\-(]*)([^\s"()*?~^:]+?)([.,،؛;!:)]*)')
+#: A word outside quotes: the sign and brackets before it, its field, the word (with its wildcards
+#: or fuzzy sign), its boost, its punctuation and brackets.
+_QUERY_WORD = re.compile(r'([+\-(]*)((?:\w+:)?)([^\s"()^:]+?)((?:\^[\d.]+)?)([.,،؛;!:)]*)')
+_EXPANDING_SIGN = re.compile(r"[*?~]")
 
 
 def _rewrite(text):
@@ -230,10 +232,16 @@ def _rewrite(text):
 
 
 def _quoted_joined_words(piece):
-    """A plain word that normalises to two (``spelling_variants.txt``: عبدالناصر is عبد الناصر) as
-    their phrase, its sign and brackets outside the quotes; any other piece as it is."""
-    found = _PLAIN_WORD.fullmatch(piece)
-    return f'{found[1]}"{found[2]}"{found[3]}' if found and " " in normalize(found[2]) else piece
+    """A word that normalises to two (``spelling_variants.txt``: عبدالناصر is عبد الناصر) as their
+    phrase, as the index holds them, its sign, field, boost and brackets kept around it; with a
+    wildcard or fuzzy sign, which a phrase cannot hold, both words (عبدالر* is عبد AND الر*). Any
+    other piece as it is."""
+    found = _QUERY_WORD.fullmatch(piece)
+    if not found or " " not in (words := normalize(found[3])):
+        return piece
+    sign, field, word, boost, after = found.groups()
+    joined = f"({' AND '.join(words.split())})" if _EXPANDING_SIGN.search(word) else f'"{word}"'
+    return f"{sign}{field}{joined}{boost}{after}"
 
 
 def _quoted_ligature(found):

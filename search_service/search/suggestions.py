@@ -122,12 +122,18 @@ def suggestion(searcher, text):
     reader = searcher.reader()
     corrections = {}
     for word in wanted_words(text):
-        form = normalize(word)
-        if word in corrections or is_name_word(word) or len(form) < MIN_LETTERS or form in STOP_WORDS:
+        if word in corrections or is_name_word(word):
             continue
-        if _found(reader, form) or any(c.isdigit() for c in form):  # a number is as meant
-            continue
-        found = _correction(searcher, form)
-        if found:
-            corrections[word] = found
+        forms = normalize(word).split()  # a word written for two (عبدالرحمان) is corrected word by word
+        corrected = [_corrected(searcher, reader, form) for form in forms]
+        if any(corrected):
+            corrections[word] = " ".join(found or form for found, form in zip(corrected, forms))
     return with_words_replaced(text, corrections) if corrections else None
+
+
+def _corrected(searcher, reader, form):
+    """The correction of a normalised word that finds nothing; None for a word that finds something,
+    a stop word, a short word, a number (as meant), or a word without a correction."""
+    if len(form) < MIN_LETTERS or form in STOP_WORDS or any(c.isdigit() for c in form) or _found(reader, form):
+        return None
+    return _correction(searcher, form)
