@@ -75,12 +75,12 @@ def _stems(word):
     ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
     bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS and word not in _NOT_NEGATIONS else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
-    restored = ta_marbuta_form(word) or _content_word(without_pronoun(word))
-    if restored and word not in STEM_EXCLUSIONS:
-        terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
-    if word.startswith(_WAW_PREPOSITION_ARTICLE) and word not in STEM_EXCLUSIONS:
-        after_waw = word[1:]
-        terms += [t for t in (stem(after_waw), prefix_variant(after_waw)) if t and len(t) >= MIN_RESTORED_STEM]
+    if word not in STEM_EXCLUSIONS:
+        restored = ta_marbuta_form(word) or _content_word(without_pronoun(word))
+        if restored:
+            terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
+        if word.startswith(_WAW_PREPOSITION_ARTICLE) and len(after_waw := stem(word[1:])) >= MIN_RESTORED_STEM:
+            terms.append(after_waw)  # its article comes off with the preposition (no prefix_variant)
     return tuple(dict.fromkeys(t for t in terms if t))
 
 

@@ -37,9 +37,11 @@ SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", 
 #: One-letter prefixes that ``prefix_variant`` removes (prepositions ب ل, conjunction ف). Not ك
 #: (like): it rarely is one, and far more words begin with it (كامل is no ك + أمل, كافة no ك + آف).
 ONE_LETTER_PREFIXES = ("ب", "ل", "ف")
+#: The letters of the Gregorian and Hijri eras written after a year (622م, 1440هـ), normalised.
+ERA_LETTERS = "مه"
 #: A number with the conjunctions and prepositions written onto it (و15، بـ10، ول2021), or the
-#: letter of its era after it (622م, 1440هـ: of the Gregorian and Hijri calendars).
-_DRESSED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{0,2}}(\d[\d.,]*)[مه]?")
+#: letter of its era after it.
+_DRESSED_NUMBER = re.compile(rf"[{WORD_PREFIXES}]{{0,2}}(\d[\d.,]*)[{ERA_LETTERS}]?")
 #: Pronouns written onto a word that ``SUFFIXES`` leave on it (ه and ها are among them); not ك
 #: and كن, which end far more words than they are written onto (مشترك, مساكن).
 ATTACHED_PRONOUNS = tuple(p for p in PRONOUNS if p not in SUFFIXES and p not in ("ك", "كن"))

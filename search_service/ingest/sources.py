@@ -85,6 +85,7 @@ def _index_page_id(page, sources):
             return folder.relative_to(root).as_posix()
     return folder.name or page.stem
 
+
 def _files(path):
     """``path`` itself if it is a file, else the files under it that a reader handles, in sorted
     order, and a ``SkippedRecord`` for each directory under it that cannot be listed."""

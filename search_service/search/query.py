@@ -15,7 +15,8 @@ from whoosh import qparser, query
 from whoosh.qparser import syntax
 
 from search_service.arabic import is_negation, is_question_word, letters, normalize
-from search_service.arabic.normalization import WORD_LIGATURES, strip_marks, word_list_lines
+from search_service.arabic.normalization import WORD_LIGATURES, WORD_PREFIXES, strip_marks, word_list_lines
+from search_service.arabic.stemming import ERA_LETTERS
 from search_service.indexing import schema as fields
 
 MAX_QUERY_LENGTH = 500
@@ -116,7 +117,7 @@ SYNONYMS, _ALSO_WORDS = _synonym_sets()
 #: A query's word beside which a month's name that is also another word (مارس) is the month: a
 #: number (a day, or a year with or without the letter of its era: 2024م) or شهر, with a one-letter
 #: prefix, brackets and punctuation.
-_MONTH_CONTEXT = re.compile(r"[+\-(]*[وبلفك]?(?:\d+[مه]?|شهر)[.,،؛;!:)]*")
+_MONTH_CONTEXT = re.compile(rf"[+\-(]*[{WORD_PREFIXES}]?(?:\d+[{ERA_LETTERS}]?|شهر)[.,،؛;!:)]*")
 #: ``{name: the other names of its set}``, as ``synonyms.txt`` writes them.
 _OTHER_NAMES = {key: tuple(other for other in names if _name_key(other) != key) for key, names in SYNONYMS.items()}
 _LONGEST_NAME = max(map(len, SYNONYMS))
