@@ -347,6 +347,18 @@ def test_an_empty_list_of_sources_reindexes_the_default_ones(tmp_path):
     assert response.status_code == 200 and response.get_json()["documents"] == 5  # the seeds
 
 
+@pytest.mark.parametrize("sources", ["empty", "missing"])
+def test_a_reindex_of_sources_with_no_document_is_refused_and_the_live_index_stays(tmp_path, sources):
+    index = build_index(tmp_path / "index", write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "مقال عن الطاقة الشمسية"}]))
+    (tmp_path / "empty").mkdir()
+    app = create_app({"INDEX": str(index), "SOURCES": str(tmp_path / sources), "ADMIN_TOKEN": "s3cret-token"})
+    client = app.test_client()
+    response = client.post("/api/reindex", headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "nothing_to_index"
+    assert str(tmp_path / sources) in response.get_json()["error"]["message"]
+    assert client.get("/api/search?q=الشمسية").get_json()["total"] == 1
+
+
 def test_server_picks_up_a_new_index_without_restart(tmp_path):
     first = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "مقال عن الطاقة الشمسية"}])
     second = write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "text": "مقال عن الزراعة الحديثة"}])

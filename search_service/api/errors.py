@@ -9,7 +9,7 @@ import marshmallow
 from werkzeug import exceptions
 
 from search_service.api.pages import not_found_page, wants_page
-from search_service.indexing import IndexNotFound, ReindexError, ReindexInProgress
+from search_service.indexing import IndexNotFound, NothingToIndex, ReindexError, ReindexInProgress
 from search_service.search import QueryError
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,11 @@ def register_error_handlers(app):
     @app.errorhandler(ReindexInProgress)
     def reindex_running(error):
         return error_response(409, "reindex_in_progress", str(error))
+
+    @app.errorhandler(NothingToIndex)
+    def nothing_to_index(error):
+        # The request was sound; the configured sources are not (the live index is unchanged).
+        return error_response(409, "nothing_to_index", str(error))
 
     @app.errorhandler(ReindexError)
     def reindex_failed(error):

@@ -30,6 +30,10 @@ class ReindexInProgress(ReindexError):
     """Another reindex holds the index directory."""
 
 
+class NothingToIndex(ReindexError):
+    """The sources are missing or hold no document that could be indexed."""
+
+
 @dataclasses.dataclass
 class ReindexSummary:
     """What a reindex did."""
@@ -96,14 +100,14 @@ def reindex(sources, index_dir, on_progress=None):
         try:
             summary = _build(sources, building, on_progress)
             if not summary.paragraphs:
-                raise ReindexError(_nothing_indexed(sources, summary.skipped, live is not None))
+                raise NothingToIndex(_nothing_indexed(sources, summary.skipped, live is not None))
             summary.generation = name
             summary.seconds = round(time.monotonic() - started, 3)
             _write_manifest(building, summary)
             generation = building.rename(index_dir / name)
             publish_generation(index_dir, generation)
         except SourceError as error:
-            raise ReindexError(str(error)) from None
+            raise NothingToIndex(str(error)) from None
         except OSError as error:
             raise ReindexError(f"reindex failed, the previous index is still live: {error.strerror or error}") from None
         finally:
