@@ -15,7 +15,7 @@ from search_service.evaluation_sets import evaluate_set, splits_of
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
 from search_service.indexing.schema import build_schema
-from search_service.search import SearchRequest, ranking, search
+from search_service.search import QueryError, SearchRequest, collection, ranking, search
 from search_service.search.index_arrays import column_values
 from search_service.search.query import parse_query, wanted_words, weighted_wanted_words
 from search_service.search.runs import rank_documents
@@ -303,6 +303,17 @@ def test_batch_ranking_lists_a_document_once_by_its_best_paragraph(tmp_path):
     ranking_ = rank_documents(live, [("q", "التحالف ضد داعش؟"), ("empty", "في من")], k=10)
     assert [d for d, _ in ranking_["q"]] == ["d1", "d2"]
     assert ranking_["empty"] == []
+
+
+def test_a_search_past_its_time_limit_is_refused_and_ranks_nothing_in_a_batch(tmp_path, monkeypatch):
+    # A phrase looks at the time every 256 paragraphs that hold its words.
+    live = index_records(tmp_path, [{"id": f"d{n}", "text": f"قال الوزير في المؤتمر رقم {n}"} for n in range(300)])
+    monkeypatch.setattr(collection, "SEARCH_TIME_LIMIT", -1.0)  # every search is already late
+    with pytest.raises(QueryError) as refused:
+        search(live, SearchRequest(q='"قال الوزير"'))
+    assert refused.value.reason == "too_slow"
+    ranked = rank_documents(live, [("late", '"قال الوزير"'), ("on time", "المؤتمر 7")], k=10)
+    assert ranked["late"] == [] and ranked["on time"][0][0] == "d7"
 
 
 @pytest.fixture

@@ -636,6 +636,16 @@ def test_sorting_by_date_shows_the_newest_copy_of_a_republished_paragraph(tmp_pa
     assert search(live, SearchRequest(q="التحالف روما", sort="date")).results[0]["duplicates"][0]["id"] == "old#1"
 
 
+def test_a_republished_paragraph_is_shown_under_its_dated_copy_not_its_bare_one(tmp_path):
+    text = "اجتمع وزراء خارجية التحالف الدولي في روما لبحث سبل مواجهة التنظيم في أفريقيا وآسيا"
+    live = index_records(tmp_path, [
+        {"id": "bare", "text": text},
+        {"id": "article", "title": "اجتماع روما", "text": "مقدمة الخبر عن اجتماع الوزراء\n\n" + text, "date": "2024-03-29"},
+    ])
+    top = search(live, SearchRequest(q="التحالف")).results[0]
+    assert (top["id"], [d["id"] for d in top["duplicates"]]) == ("article#2", ["bare#1"])
+
+
 def test_did_you_mean_from_the_index_vocabulary(live):
     page = search(live, SearchRequest(q="موزمبيك"))
     assert page.suggestion and "موزمبيق" in page.suggestion

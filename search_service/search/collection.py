@@ -21,8 +21,8 @@ the query is evaluated bottom-up into arrays over the segment's documents instea
   it matches are kept with the segment's postings;
 - any other query (spans, ...) gets Whoosh's matcher, stepped through with its own methods.
 
-Ranking is by score, then document number (Whoosh's order); collapsing keeps the best paragraph
-of each duplicate group; totals and facet counts are counts over arrays.
+Ranking is by score, then (optionally) a column's greatest value, then document number (Whoosh's
+order); collapsing keeps the best paragraph of each duplicate group; totals and facet counts are counts over arrays.
 """
 
 import bisect
@@ -39,6 +39,8 @@ from search_service.search.caches import index_key
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import NO_POSTINGS, index_groups, segment_arrays, value_ranks
 
+#: Seconds a search may run before it is stopped (a pathological query must not hold a core).
+SEARCH_TIME_LIMIT = 5.0
 #: Matches stepped through between two looks at the deadline.
 DEADLINE_EVERY = 256
 
@@ -374,17 +376,26 @@ def _vectorizable(scorer):
     return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
 
 
+def search_deadline():
+    """The ``time.monotonic()`` time at which a search starting now is stopped."""
+    return time.monotonic() + SEARCH_TIME_LIMIT
+
+
 def collect(
-    searcher, q, limit, group_field, facets=None, search_filter=None, seconds=5.0, sort_field=None, window=0, window_per_group=1,
+    searcher, q, limit, group_field, facets=None, search_filter=None, deadline=None, sort_field=None, tie_field=None, window=0,
+    window_per_group=1,
 ):
     """Score every match of ``q``; return the best ``limit`` (one per ``group_field`` value), the
     best ``window`` (at most ``window_per_group`` per value; ``window`` at most ``limit``) and the counts.
 
     ``search_filter`` restricts the matches; ``facets`` maps names to the ``Facet`` counted. With a
     ``sort_field`` (a column), the matches with its greatest values come first (ISO dates: the
-    newest), then the best scored. Raises ``whoosh.collectors.TimeLimit`` past ``seconds``.
+    newest), then the best scored. With a ``tie_field`` (a column), of equal scores the greatest
+    value comes first (a republished paragraph's dated copy before its undated one). Raises ``whoosh.collectors.TimeLimit`` past ``deadline`` (a
+    ``time.monotonic()`` time; by default ``search_deadline()``).
     """
-    deadline = time.monotonic() + seconds
+    if deadline is None:
+        deadline = search_deadline()
     q = expanded(searcher, q)
     context = searcher.context(needs_current=True, top_query=q, limit=limit)
     facets = facets or {}
@@ -411,8 +422,9 @@ def collect(
     groups, _, _ = index_groups(searcher, group_field)
     matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
-    best = _best_per_group(matches, scores, groups, limit, ranks)
-    candidates = best[:window] if window_per_group == 1 else _best_per_group(matches, scores, groups, window, ranks, window_per_group)
+    ties = None if tie_field is None else value_ranks(searcher, tie_field)
+    best = _best_per_group(matches, scores, groups, limit, ranks, ties)
+    candidates = best[:window] if window_per_group == 1 else _best_per_group(matches, scores, groups, window, ranks, ties, window_per_group)
     docnums = sorted({d for d, _ in best + candidates})
     per_group, group_count = _group_counts(groups[matches])
     return Collected(
@@ -461,9 +473,10 @@ def _counts(parts):
     return dict(counts)
 
 
-def _best_per_group(matches, scores, groups, limit, ranks=None, per_group=1):
+def _best_per_group(matches, scores, groups, limit, ranks=None, ties=None, per_group=1):
     """The ``limit`` best matches (score descending, then document number), at most ``per_group``
-    of each group; with ``ranks`` (one per document), the highest ranked first, then by score."""
+    of each group; with ``ranks`` (one per document), the highest ranked first, then by score; with
+    ``ties`` (one per document), of equal scores the highest first."""
     primary = (scores if ranks is None else ranks)[matches]
     wanted = min(len(matches), 4 * limit + 16)
     while True:
@@ -472,7 +485,10 @@ def _best_per_group(matches, scores, groups, limit, ranks=None, per_group=1):
             candidates = matches[primary >= threshold]
         else:
             candidates = matches
-        keys = (candidates, -scores[candidates]) + (() if ranks is None else (-ranks[candidates],))
+        keys = (
+            (candidates,) + (() if ties is None else (-ties[candidates],))
+            + (-scores[candidates],) + (() if ranks is None else (-ranks[candidates],))
+        )
         ranked = candidates[np.lexsort(keys)]
         kept = ranked[_ranks_in_group(groups[ranked]) < per_group]
         if len(kept) >= limit or len(candidates) == len(matches):

@@ -6,8 +6,10 @@ with a document's paragraphs as the group a result stands for.
 
 import logging
 
+from whoosh import collectors
+
 from search_service.indexing import schema as fields
-from search_service.search.collection import collect
+from search_service.search.collection import SEARCH_TIME_LIMIT, collect
 from search_service.search.query import QueryError, parse_query, query_words
 from search_service.search import ranking
 
@@ -26,7 +28,8 @@ def _parse_leniently(text, schema):
 
 def rank_documents(live_index, queries, k):
     """For each ``(qid, text)``, up to ``k`` ``(document id, score)`` pairs, best first; a query the
-    service refuses even as plain words ranks nothing, and is logged as a warning with the reason."""
+    service refuses even as plain words, or stops at its time limit, ranks nothing, and is logged
+    as a warning with the reason."""
     rankings = {}
     with live_index.searcher(weighting=ranking.weighting()) as searcher:
         for qid, text in queries:
@@ -36,9 +39,14 @@ def rank_documents(live_index, queries, k):
                 log.warning("query %s ranks nothing: %s", qid, error)
                 rankings[qid] = []
                 continue
-            collected = collect(
-                searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID, **ranking.rescoring_window(fields.DOCUMENT_ID),
-            )
+            try:
+                collected = collect(
+                    searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID, **ranking.rescoring_window(fields.DOCUMENT_ID),
+                )
+            except collectors.TimeLimit:
+                log.warning("query %s ranks nothing: stopped after %g s", qid, SEARCH_TIME_LIMIT)
+                rankings[qid] = []
+                continue
             ranked = ranking.rescore_groups(searcher, text, collected, fields.DOCUMENT_ID)[:k]
             rankings[qid] = [(searcher.stored_fields(docnum)[fields.DOCUMENT_ID], score) for docnum, score in ranked]
     return rankings

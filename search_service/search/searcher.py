@@ -13,7 +13,7 @@ from whoosh import collectors, query
 
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import Facet, collect, group_others
+from search_service.search.collection import SEARCH_TIME_LIMIT, Facet, collect, group_others, search_deadline
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
@@ -36,8 +36,6 @@ DUPLICATES_REMEMBERED = 50_000
 #: Paragraphs of the largest duplicate groups whose listing is read ahead (each is listed with
 #: every search that finds its group).
 DUPLICATES_WARMED = DUPLICATES_REMEMBERED // 2
-#: Seconds a search may run before it is stopped (a pathological query must not hold a core).
-SEARCH_TIME_LIMIT = 5.0
 #: Orders of results: by relevance, or newest first (then by relevance; undated paragraphs last).
 SORTS = ("relevance", "date")
 #: What a result stands for, by the field that groups the paragraphs it collapses: a paragraph
@@ -270,11 +268,11 @@ def _warm_in_background(live_index, searcher):
     return warming
 
 
-def _collect(searcher, parsed, request):
+def _collect(searcher, parsed, request, deadline):
     """The best paragraph of each group (of near-duplicates, or of a document) down to the
     requested page (and the rescoring window at least), the totals and the counts by source and by
     date, each without its own filter, so that its other values stay choosable; by relevance, the
-    paragraphs the rescoring reads too."""
+    paragraphs the rescoring reads too. Raises ``QueryError`` past ``deadline``."""
     group_field = COLLAPSES[request.collapse]
     try:
         return collect(
@@ -283,8 +281,8 @@ def _collect(searcher, parsed, request):
                 "source": Facet(fields.SOURCE, _filter(dataclasses.replace(request, sources=()))),
                 "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
             },
-            search_filter=_filter(request), seconds=SEARCH_TIME_LIMIT,
-            sort_field=fields.DATE if request.sort == "date" else None,
+            search_filter=_filter(request), deadline=deadline,
+            sort_field=fields.DATE if request.sort == "date" else None, tie_field=fields.DATE,
             **(rescoring_window(group_field) if request.sort == "relevance" else {}),
         )
     except collectors.TimeLimit:
@@ -303,22 +301,23 @@ def _facet_values(counts, key, reverse=False):
     return sorted(({"value": value, "count": count} for value, count in counts.items()), key=key, reverse=reverse)
 
 
-def _suggestion(searcher, request, total):
+def _suggestion(searcher, request, total, deadline):
     """Did you mean: the query with its unknown words corrected, else, when it finds nothing,
     without its quotes; the first of them that finds more than the query (under the same filters)."""
     for candidate in (suggestion(searcher, request.q), without_quotes(request.q) if not total else None):
-        if candidate and candidate != request.q and _total(searcher, request, candidate) > total:
+        if candidate and candidate != request.q and _total(searcher, request, candidate, deadline) > total:
             return candidate
     return None
 
 
-def _total(searcher, request, text):
-    """How many paragraphs ``request`` would find with ``text`` as its query."""
+def _total(searcher, request, text, deadline):
+    """How many paragraphs ``request`` would find with ``text`` as its query (0 for a query the
+    service refuses, or one not counted by ``deadline``)."""
     try:
         parsed = parse_query(text, searcher.schema)
+        return _collect(searcher, parsed, dataclasses.replace(request, q=text, page=1, per_page=1), deadline).total
     except QueryError:
         return 0
-    return _collect(searcher, parsed, dataclasses.replace(request, q=text, page=1, per_page=1)).total
 
 
 def search(live_index, request):
@@ -329,11 +328,13 @@ def search(live_index, request):
             "page_too_deep", MAX_DEPTH, field="page",
         )
     started = time.perf_counter()
+    # One time limit for the search and its did-you-mean's counts.
+    deadline = search_deadline()
     with live_index.searcher(weighting=weighting()) as searcher:
         _warm_in_background(live_index, searcher)
         # Expanded here once: the snippets look for the same index words that collecting scores.
         parsed = expanded(searcher, parse_query(request.q, searcher.schema))
-        collected = _collect(searcher, parsed, request)
+        collected = _collect(searcher, parsed, request, deadline)
         # The total counts the collapsed near-duplicates too; pages count one result per group, up
         # to the deepest page that can be asked for.
         total = collected.total
@@ -354,7 +355,7 @@ def search(live_index, request):
             "year": _facet_values(collected.facets["year"], key=lambda f: f["value"], reverse=True),
         }
         suggested = (
-            _suggestion(searcher, request, total) if total < SUGGEST_BELOW or len(request.q.split()) <= SUGGESTED_UP_TO_WORDS else None
+            _suggestion(searcher, request, total, deadline) if total < SUGGEST_BELOW or len(request.q.split()) <= SUGGESTED_UP_TO_WORDS else None
         )
     return SearchPage(
         query=request.q,
