@@ -210,7 +210,7 @@ def export_index(index_dir, output_dir):
     Raises ``IndexNotFound`` when there is no index and ``ExportError`` when the files cannot be written.
     """
     live = LiveIndex(index_dir)
-    generation, index = live.info()["generation"], live.index()
+    generation, index = live.generation(), live.index()
     output_dir = pathlib.Path(output_dir)
     paragraphs = 0
     try:

@@ -82,8 +82,8 @@ def reindex(sources, index_dir, on_progress=None):
 
     ``on_progress(done, total)`` is called once the paragraphs are counted (done 0), then as they
     are written. Raises ``ReindexError`` (the live index untouched) or ``ReindexInProgress``;
-    returns a ``ReindexSummary``. Sources of no document never replace a live index (a mistyped
-    folder would empty it); where there is none, they make an empty one.
+    returns a ``ReindexSummary``. Sources missing or of no document raise ``NothingToIndex``: they
+    never replace a live index (a mistyped folder would empty it), nor make an empty one.
     """
     started = time.monotonic()
     index_dir = pathlib.Path(index_dir)

@@ -260,13 +260,10 @@ class LiveIndex:
 
     def info(self):
         """Name, manifest, paragraph count and on-disk size of the live generation, and whether it
-        needs a reindex to be analysed as queries are (opens a searcher)."""
-        index, generation, manifest = self._refresh()
-        try:
-            with index.searcher() as searcher:
-                paragraphs = searcher.doc_count()
-        except Exception as error:  # a damaged segment shows when it is read
-            raise IndexNotFound(_damaged(self.index_dir, error)) from None
+        needs a reindex to be analysed as queries are (through this thread's reader)."""
+        _, generation, manifest = self._refresh()
+        with self.searcher() as searcher:
+            paragraphs = searcher.doc_count()
         return {
             **manifest, "generation": generation.name, "paragraphs": paragraphs,
             "size_bytes": directory_size(generation), "reindex_needed": _reindex_needed(manifest),

@@ -202,6 +202,7 @@ class _Warming:
         self.lock = threading.Lock()
         self.started = False
         self.done = threading.Event()
+        self.read = False
 
     def claim(self):
         """True for the one caller that should do the reading."""
@@ -219,7 +220,8 @@ class _Warming:
                 for fieldname in WARMED_FIELDS:  # what prefix, wildcard and fuzzy words are looked up in
                     vocabulary(searcher, fieldname)
             _keep_out_of_collections()
-        except (OSError, ValueError) as error:  # the generation was replaced and removed meanwhile
+            self.read = True
+        except Exception as error:  # the generation was replaced and removed meanwhile, or is damaged
             log.warning("index not read ahead: %s", error)
         finally:
             self.done.set()
@@ -256,9 +258,10 @@ def warm(live_index):
 
 def is_warm(live_index):
     """Whether this process has read ahead what searches of the live generation need (if it has
-    not started, it starts now, in the background)."""
+    not started, it starts now, in the background; if the reading failed, never)."""
     with live_index.searcher() as searcher:
-        return _warm_in_background(live_index, searcher).done.is_set()
+        warming = _warm_in_background(live_index, searcher)
+        return warming.done.is_set() and warming.read
 
 
 def _warm_in_background(live_index, searcher):
