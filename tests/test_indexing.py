@@ -240,6 +240,15 @@ def test_a_damaged_segment_is_reported_with_the_fix_by_search(tmp_path):
         search(LiveIndex(index), SearchRequest(q="داعش"))
 
 
+def test_an_index_another_program_deleted_documents_from_is_reported_with_the_fix(tmp_path):
+    index = build_index(tmp_path / "index")
+    generation = index / (index / "CURRENT").read_text().strip()
+    with whoosh_index.open_dir(str(generation), indexname="MAIN").writer() as writer:
+        writer.delete_by_term(schema.ID, "000_b0b6bfff154b50a2#1")
+    with pytest.raises(IndexNotFound, match="deleted.*search-service reindex"):
+        LiveIndex(index).info()
+
+
 def _zlib_rescoring_column():
     """The schema as it was when the rescoring forms were a zlib-compressed column."""
     older = schema.build_schema()

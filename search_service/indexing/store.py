@@ -253,9 +253,13 @@ class LiveIndex:
         local = self._local
         if getattr(local, "index", None) is not index:
             try:
-                local.reader, local.index = index.reader(), index
+                reader = index.reader()
             except Exception as error:  # a damaged segment shows when it is opened
                 raise IndexNotFound(_damaged(self.index_dir, error)) from None
+            if reader.has_deletions():  # searches read postings as they were written
+                reader.close()
+                raise IndexNotFound(_damaged(self.index_dir, "documents were deleted from it by another program"))
+            local.reader, local.index = reader, index
         return searching.Searcher(local.reader, closereader=False, fromindex=index, **kwargs)
 
     def info(self):

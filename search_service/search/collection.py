@@ -149,7 +149,7 @@ class _Evaluation:
             return mask, scores
         if kind is query.Phrase and _has_positions(searcher, q.fieldname):
             return self._phrase(q, searcher, context)
-        if kind is query.Not and not self.reader.has_deletions():
+        if kind is query.Not:
             # Whoosh's inverse matcher: every paragraph its query does not match, each scoring 1.
             matched, _ = self.query(q.query, searcher, context)
             return ~matched, (~matched).astype(np.float64)
@@ -205,7 +205,7 @@ class _Evaluation:
 
     def _term_postings_scores(self, q, searcher, context):
         """A term's document numbers and scores (boost applied) in the segment, or None where only
-        its Whoosh matcher can tell (deleted documents, a scorer that is not BM25-like)."""
+        its Whoosh matcher can tell (a scorer that is not BM25-like)."""
         fieldname = q.fieldname
         if fieldname not in searcher.schema:
             return NO_POSTINGS
@@ -214,7 +214,7 @@ class _Evaluation:
         except ValueError:
             return NO_POSTINGS
         postings = self.segment.postings(self.reader, key)
-        if postings is None or not len(postings[0]):  # no scorer for a term the segment lacks
+        if not len(postings[0]):  # no scorer for a term the segment lacks
             return postings
         scores = self._term_scores(key, postings, searcher, context)
         if scores is None:
@@ -292,7 +292,7 @@ class _Evaluation:
         if (kind is query.And or kind is query.Or) and q.subqueries:
             masks = [self.restriction(sub, searcher) for sub in q.subqueries]
             return np.logical_and.reduce(masks) if kind is query.And else np.logical_or.reduce(masks)
-        if (kind is query.Term or kind is query.TermRange) and self.reader.has_column(q.fieldname) and not self.reader.has_deletions():
+        if (kind is query.Term or kind is query.TermRange) and self.reader.has_column(q.fieldname):
             codes, values = self.segment.field_codes(self.reader, q.fieldname)
             wanted = [(v == q.text) if kind is query.Term else _in_range(v, q) for v in values]
             return np.array(wanted, dtype=bool)[codes]

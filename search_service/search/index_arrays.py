@@ -16,7 +16,6 @@ import threading
 import weakref
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 
 from search_service.indexing.store import SEGMENTS_OPEN
@@ -106,8 +105,7 @@ class SegmentArrays:
         return self._once(("order", fieldname), compute)
 
     def postings(self, reader, key):
-        """A term's document numbers and weights in the segment (cached; none if it lacks the term),
-        or None where only Whoosh's matcher can give them (a segment with deleted documents)."""
+        """A term's document numbers and weights in the segment (cached; none if it lacks the term)."""
         found = self.cached_postings(key)
         if found is not None:
             return found
@@ -116,7 +114,7 @@ class SegmentArrays:
         except TermNotFound:  # remembered: a query's word often lacks its prefix variants
             self.keep_postings(key, NO_POSTINGS)
             return NO_POSTINGS
-        return self.leaf_postings(m) if type(m) is W3LeafMatcher else None
+        return self.leaf_postings(m)
 
     def leaf_postings(self, m):
         """Document numbers and weights of a fresh leaf matcher (cached), decoded a block at a time."""
@@ -209,9 +207,6 @@ def term_postings(searcher, fieldname, text):
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         found = segment_arrays(reader).postings(reader, key)
-        if found is None:  # a segment with deleted documents filters its postings
-            pairs = np.array(list(reader.postings(*key).items_as("weight")), dtype=np.float64).reshape(-1, 2)
-            found = pairs[:, 0].astype(np.int32), pairs[:, 1]
         ids.append(found[0].astype(np.int64) + offset)
         weights.append(found[1])
     if not ids:
