@@ -15,16 +15,18 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from search_service.arabic import letters
 from search_service.arabic.normalization import WORD_PREFIXES, normalize
 from search_service.arabic.stemming import (
-    MIN_RESTORED_STEM, STEM_EXCLUSIONS, _load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
+    MIN_RESTORED_STEM, STEM_EXCLUSIONS, load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
     waw_variant,
 )
 
-STOP_WORDS = _load_word_list("stopwords.txt")
-QUESTION_WORDS = _load_word_list("question_words.txt")
-NEGATION_WORDS = _load_word_list("negations.txt")
+STOP_WORDS = load_word_list("stopwords.txt")
+QUESTION_WORDS = load_word_list("question_words.txt")
+NEGATION_WORDS = load_word_list("negations.txt")
 #: و before a preposition and the article (وبالوالدين, وللكافرين): the word is also indexed
 #: without them (a letter after و alone may be the word's own: وبكين, ولندن).
 _WAW_PREPOSITION_ARTICLE = ("وبال", "ولل", "وفال")
+#: The conjunctions written as one letter on the next word (ولا, فلم).
+CONJUNCTIONS = ("و", "ف")
 #: Words a negation after و or ف also spells: فلم is also film.
 _NOT_NEGATIONS = frozenset({"فلم"})
 
@@ -73,7 +75,7 @@ def _stems(word):
     preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), a
     negation without its و or ف (ولا → لا; not فلم, film), and the stems of the word read as a noun
     ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
-    bare_negation = word[1:] if word[:1] in ("و", "ف") and word[1:] in NEGATION_WORDS and word not in _NOT_NEGATIONS else None
+    bare_negation = word[1:] if word not in NEGATION_WORDS and is_negation(word) else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
     if word not in STEM_EXCLUSIONS:
         restored = ta_marbuta_form(word) or _content_word(without_pronoun(word))
@@ -87,11 +89,8 @@ def _stems(word):
 def _content_word(word):
     """``word``, or None if it is a stop word, after و or ف too, its final ي read as ى too
     (وعليهم is و + على + هم, not علي)."""
-    if word is None:
+    if word is None or _listed(word, STOP_WORDS) or _listed(word[:-1] + "ى", STOP_WORDS):
         return None
-    for bare in (word, word[1:]) if word[:1] in ("و", "ف") else (word,):
-        if bare in STOP_WORDS or bare[:-1] + "ى" in STOP_WORDS:
-            return None
     return word
 
 
@@ -288,7 +287,7 @@ def query_terms(text):
 
 def _listed(form, words):
     """Whether a normalised word is one of ``words``, alone or after و or ف."""
-    return form in words or (form[:1] in ("و", "ف") and form[1:] in words)
+    return form in words or (form[:1] in CONJUNCTIONS and form[1:] in words)
 
 
 def is_question_word(form):

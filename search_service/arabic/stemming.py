@@ -58,11 +58,12 @@ _NOT_TANWEEN = tuple(p for p in PRONOUNS if p.endswith("ا")) + ("وا",)
 MIN_WAW_WORD = 4
 
 
-def _load_word_list(name):
+def load_word_list(name):
+    """The normalised words of one of this package's word lists (``stopwords.txt``, ...)."""
     return frozenset(map(normalize, word_list_lines(name)))
 
 
-STEM_EXCLUSIONS = _load_word_list("stem_exclusions.txt")
+STEM_EXCLUSIONS = load_word_list("stem_exclusions.txt")
 
 
 def _strip_prefix(word):
