@@ -158,13 +158,16 @@ def _read_variants():
 SPELLING_VARIANTS, WHOLE_WORD_VARIANTS = _read_variants()
 
 
-def _alternatives(words):
-    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+def alternatives(words, any_space=False):
+    """A regex alternation of ``words``, longest first (a word is not matched by its beginning
+    alone); with ``any_space``, a space in a word matches any run of whitespace."""
+    escaped = [re.escape(word) for word in sorted(set(words), key=lambda word: (-len(word), word))]
+    return "|".join(word.replace(r"\ ", r"\s+") for word in escaped) if any_space else "|".join(escaped)
 
 
 _VARIANT_PATTERN = re.compile(
-    rf"(?<![^\W\d_])(?P<prefix>[{WORD_PREFIXES}]{{0,2}})(?P<whole>{_alternatives(WHOLE_WORD_VARIANTS)})(?![^\W\d_])"
-    rf"|{_alternatives(SPELLING_VARIANTS)}"
+    rf"(?<![^\W\d_])(?P<prefix>[{WORD_PREFIXES}]{{0,2}})(?P<whole>{alternatives(WHOLE_WORD_VARIANTS)})(?![^\W\d_])"
+    rf"|{alternatives(SPELLING_VARIANTS)}"
 )
 
 

@@ -15,6 +15,7 @@ import re
 import hijridate
 
 from search_service.arabic import normalize
+from search_service.arabic.normalization import alternatives
 from search_service.ingest.boilerplate import ends_sentence
 
 MONTHS = {
@@ -52,8 +53,7 @@ YEARS = range(1900, 2100)
 
 def _alternatives(names):
     """A regex alternation of normalised names, longest first, spaces matching any whitespace."""
-    forms = sorted({normalize(name) for name in names}, key=len, reverse=True)
-    return "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in forms)
+    return alternatives(map(normalize, names), any_space=True)
 
 
 _MONTH_NUMBERS = {normalize(name): number for number, names in MONTHS.items() for name in names}

@@ -15,7 +15,7 @@ from whoosh import qparser, query
 from whoosh.qparser import syntax
 
 from search_service.arabic import is_negation, is_question_word, letters, normalize
-from search_service.arabic.normalization import WORD_LIGATURES, WORD_PREFIXES, strip_marks, word_list_lines
+from search_service.arabic.normalization import WORD_LIGATURES, WORD_PREFIXES, alternatives, strip_marks, word_list_lines
 from search_service.arabic.stemming import ERA_LETTERS
 from search_service.indexing import schema as fields
 
@@ -698,8 +698,7 @@ _SOURCE_NAMES = "|".join(sorted({fields.SOURCE, *(name for name, field in ARABIC
 def with_words_replaced(text, replacements):
     """The query with each word that is a key of ``replacements`` replaced by its value, as a
     whole word; its syntax and its ``source:`` clauses are kept as written."""
-    words = "|".join(map(re.escape, sorted(replacements, key=len, reverse=True)))
-    pattern = rf'(?P<source>{_source_clause(_SOURCE_NAMES)})|(?<!\w)(?P<word>{words})(?!\w)'
+    pattern = rf'(?P<source>{_source_clause(_SOURCE_NAMES)})|(?<!\w)(?P<word>{alternatives(replacements)})(?!\w)'
     return re.sub(pattern, lambda m: m.group("source") or replacements[m.group("word")], text)
 
 
