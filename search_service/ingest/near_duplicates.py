@@ -3,7 +3,7 @@
 1. Shingles: a paragraph's words (the analyzer's words, normalised, stop words dropped) are taken
    ``SHINGLE_WORDS`` at a time; each run is one shingle, hashed to 32 bits from blake2b word hashes
    (never Python's ``hash()``, so every process gets the same result). Paragraphs of fewer than
-   ``MIN_WORDS`` words are left out.
+   ``MIN_WORDS`` words as written (between spaces, stop words counted) are left out.
 2. MinHash: ``BANDS * ROWS`` seeded multiply-shift hash functions; a paragraph's signature holds
    the least value of each over its shingles. Computed with numpy, a batch of paragraphs at a time.
 3. LSH banding: paragraphs whose signatures agree on all ``ROWS`` values of some band are
