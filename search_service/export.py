@@ -32,7 +32,7 @@ from search_service.arabic.normalization import NORMALIZATION_TABLE, SPELLING_VA
 from search_service.arabic.stemming import PREFIXES, strip_article
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as fields
-from search_service.search.query import SYNONYMS
+from search_service.search.synonyms import SYNONYMS
 
 INDEX_NAME = "paragraphs"
 INDEX_FILE = "index.json"

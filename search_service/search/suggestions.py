@@ -22,7 +22,8 @@ from search_service.arabic.stemming import ONE_LETTER_PREFIXES, strip_article
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key
 from search_service.search.index_arrays import term_postings, vocabulary
-from search_service.search.query import is_name_word, wanted_words, with_words_replaced
+from search_service.search.query import wanted_words, with_words_replaced
+from search_service.search.synonyms import is_name_word
 
 #: Words shorter than this are never corrected (too many words are one edit away: حلب from حسب).
 MIN_LETTERS = 4
