@@ -651,6 +651,12 @@ def test_did_you_mean_from_the_index_vocabulary(live):
     assert page.suggestion and "موزمبيق" in page.suggestion
 
 
+def test_a_word_the_service_lists_as_spelled_right_is_not_corrected(tmp_path):
+    live = index_records(tmp_path, [{"id": "a", "text": "قرر المجلس لبناء المدارس الجديدة في العاصمة"}])
+    assert search(live, SearchRequest(q="لبنان")).suggestion is None  # a country, not a typo of لبناء
+    assert search(live, SearchRequest(q="المدارص")).suggestion == "المدارس"
+
+
 def test_markup_in_a_paragraph_comes_back_inert(tmp_path):
     live = index_records(tmp_path, [
         {"id": "x1", "text": 'خبر عن <script>alert(1)</script> التحالف', "title": "<b>عنوان</b>"},

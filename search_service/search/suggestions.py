@@ -18,7 +18,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from search_service.arabic import STOP_WORDS, exact_analyzer, form_query_stems, normalize
 from search_service.arabic.normalization import strip_marks
-from search_service.arabic.stemming import ONE_LETTER_PREFIXES, strip_article
+from search_service.arabic.stemming import ONE_LETTER_PREFIXES, STEM_EXCLUSIONS, strip_article
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key
 from search_service.search.index_arrays import term_postings, vocabulary
@@ -134,7 +134,9 @@ def suggestion(searcher, text):
 
 def _corrected(searcher, reader, form):
     """The correction of a normalised word that finds nothing; None for a word that finds something,
-    a stop word, a short word, a number (as meant), or a word without a correction."""
-    if len(form) < MIN_LETTERS or form in STOP_WORDS or any(c.isdigit() for c in form) or _found(reader, form):
+    a stop word or a word the stemmer keeps whole (لبنان, not لبناء), a short word, a number (as
+    meant), or a word without a correction."""
+    known = form in STOP_WORDS or form in STEM_EXCLUSIONS
+    if len(form) < MIN_LETTERS or known or any(c.isdigit() for c in form) or _found(reader, form):
         return None
     return _correction(searcher, form)
