@@ -341,9 +341,12 @@ def test_a_word_finds_its_forms_with_a_pronoun_and_a_year_its_form_with_an_era(t
         {"id": "on-them", "text": "سلام عليهم بما صبروا"},
         {"id": "ali", "text": "قال علي بن أبي طالب"},
         {"id": "hijra", "text": "هاجر النبي إلى المدينة عام 622م"},
+        {"id": "networks", "text": "فكك التنظيم شبكاته في المنطقة"},
     ])
     page = search(live, SearchRequest(q="القلوب"))
     assert [r["document"]["id"] for r in page.results] == ["hearts"] and "<mark>قلوبهم</mark>" in page.results[0]["snippet"]
+    page = search(live, SearchRequest(q="الشبكات"))
+    assert [r["document"]["id"] for r in page.results] == ["networks"] and "<mark>شبكاته</mark>" in page.results[0]["snippet"]
     assert [r["document"]["id"] for r in search(live, SearchRequest(q="علي")).results] == ["ali"]
     page = search(live, SearchRequest(q="622"))
     assert [r["document"]["id"] for r in page.results] == ["hijra"] and "<mark>622م</mark>" in page.results[0]["snippet"]

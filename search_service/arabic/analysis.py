@@ -15,7 +15,7 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from search_service.arabic import letters
 from search_service.arabic.normalization import WORD_PREFIXES, normalize
 from search_service.arabic.stemming import (
-    MIN_RESTORED_STEM, STEM_EXCLUSIONS, load_word_list, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
+    MIN_RESTORED_STEM, STEM_EXCLUSIONS, load_word_list, plural_form, prefix_variant, stem, strip_article, ta_marbuta_form, tanween_variant, without_pronoun,
     waw_variant,
 )
 
@@ -78,9 +78,9 @@ def _stems(word):
     bare_negation = word[1:] if word not in NEGATION_WORDS and is_negation(word) else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
     if word not in STEM_EXCLUSIONS:
-        restored = ta_marbuta_form(word) or _content_word(without_pronoun(word))
-        if restored:
-            terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
+        for restored in (ta_marbuta_form(word) or _content_word(without_pronoun(word)), plural_form(word)):
+            if restored:
+                terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
         if word.startswith(_WAW_PREPOSITION_ARTICLE) and len(after_waw := stem(word[1:])) >= MIN_RESTORED_STEM:
             terms.append(after_waw)  # its article comes off with the preposition (no prefix_variant)
     return tuple(dict.fromkeys(t for t in terms if t))

@@ -186,6 +186,19 @@ def without_pronoun(word):
     return None
 
 
+def plural_form(word):
+    """A normalised word ending in ات and a pronoun, without the pronoun: the plural it may be
+    (شبكاته → شبكات; ``SUFFIXES`` take ه off and leave ات); None for a word without such an ending.
+
+    >>> plural_form("شبكاته"), plural_form("شبكات")
+    ('شبكات', None)
+    """
+    for pronoun in PRONOUNS:
+        if word.endswith("ات" + pronoun) and len(word) > len(pronoun) + 2:
+            return word[: -len(pronoun)]
+    return None
+
+
 def ta_marbuta_form(word):
     """A normalised word ending in ت and a pronoun, written as the noun ending in ة it may be
     (حكومتهم → حكومه); None for a word without such an ending.
