@@ -233,6 +233,25 @@ def test_headline_may_be_a_question(tmp_path):
     assert (page.title, page.paragraphs) == (headline, (body,))
 
 
+def test_a_paragraph_wrapped_over_lines_is_one_paragraph_and_the_headline_stays_the_title(tmp_path):
+    (tmp_path / "wrapped.txt").write_text(
+        "تقرير عن الاقتصاد المصري\n\n"
+        "قال البنك المركزي المصري إن معدل التضخم السنوي تراجع\n"
+        "في شهر مارس إلى مستوى هو الأدنى منذ عامين بفضل\n"
+        "تراجع أسعار الغذاء والطاقة في الأسواق المحلية.\n\n"
+        "وأضاف البنك في بيان أن السياسة النقدية ستظل متشددة\r\n"
+        "حتى يستقر التضخم عند المستهدف على المدى المتوسط.\r\n",
+        encoding="utf-8", newline="",
+    )
+    page = documents(tmp_path)["wrapped"]
+    assert page.title == "تقرير عن الاقتصاد المصري"
+    assert page.paragraphs == (
+        "قال البنك المركزي المصري إن معدل التضخم السنوي تراجع في شهر مارس إلى مستوى هو الأدنى منذ عامين بفضل"
+        " تراجع أسعار الغذاء والطاقة في الأسواق المحلية.",
+        "وأضاف البنك في بيان أن السياسة النقدية ستظل متشددة حتى يستقر التضخم عند المستهدف على المدى المتوسط.",
+    )
+
+
 def test_control_characters_are_dropped_from_paragraphs(tmp_path):
     (tmp_path / "page.txt").write_bytes("اجتمع الوزراء\x00 في روما\x1b أمس.\n".encode())
     assert documents(tmp_path)["page"].paragraphs == ("اجتمع الوزراء في روما أمس.",)

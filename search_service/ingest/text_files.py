@@ -11,12 +11,16 @@ How a page is read:
 - The footer is the run of short lines (under ``MAX_FOOTER_WORDS`` words) after the last sentence.
 - Anywhere: ad slots and labels, related-article links, datelines, follow notices, editorial credits,
   copies of a repeated line and lines of one or two words are not paragraphs.
+- A block of lines wrapped to a width (between blank lines, each line but the last of at least
+  ``MIN_WRAPPED_WORDS`` words, about as long as the longest, and not ending a sentence; the last,
+  no longer, ending one) is one paragraph, its lines joined.
 - The date comes from the first dateline, the url from a line that is only an address, the source
   from the portal's follow notice, else the name of the directory holding the file (``corpus/ahram/x.txt``
   gives ``ahram``), as a crawl usually keeps one directory per site.
 """
 
 import codecs
+import itertools
 import pathlib
 import re
 
@@ -26,6 +30,9 @@ from search_service.ingest.documents import Document, SkippedRecord, text_lines,
 MAX_HEADER_LINES = 15
 MIN_TITLE_WORDS = 3
 MAX_FOOTER_WORDS = 12
+#: Words a wrapped line holds at least, and the share of the block's longest line it reaches.
+MIN_WRAPPED_WORDS = 5
+MIN_WRAPPED_SHARE = 0.6
 
 
 #: Share of control bytes above which a file is taken for UTF-16 (or binary), not UTF-8 text.
@@ -84,11 +91,33 @@ def read_text_file(path):
     if text is None:
         yield None, SkippedRecord(str(path), None, f"not text in {TEXT_ENCODINGS}")
         return
-    document = page_document(path.stem, text_lines(text), default_source=path.absolute().parent.name or None)
+    document = page_document(path.stem, text_lines(unwrapped(text)), default_source=path.absolute().parent.name or None)
     if document.paragraphs:
         yield None, document
     else:
         yield None, SkippedRecord(str(path), None, "empty document: no paragraph left after removing page boilerplate")
+
+
+def unwrapped(text):
+    """``text`` with each block of lines wrapped to a width (a paragraph of a file written for a
+    terminal or an email) on one line; the other lines as they are."""
+    blocks = itertools.groupby(text.splitlines(), key=lambda line: bool(line.strip()))
+    return "\n".join(line for _, block in blocks for line in _joined_if_wrapped([line.strip() for line in block]))
+
+
+def _joined_if_wrapped(lines):
+    """A block's lines, as one line if they are wrapped prose."""
+    if len(lines) < 2:
+        return lines
+    *wrapped, last = lines
+    longest = max(map(len, wrapped))
+    if (
+        boilerplate.ends_sentence(last) and len(last) <= longest
+        and all(boilerplate.word_count(line) >= MIN_WRAPPED_WORDS and len(line) >= MIN_WRAPPED_SHARE * longest for line in wrapped)
+        and not any(map(boilerplate.ends_sentence, wrapped))
+    ):
+        return [" ".join(lines)]
+    return lines
 
 
 def page_document(document_id, lines, default_source=None, framed=True):
