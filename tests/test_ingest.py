@@ -252,6 +252,15 @@ def test_a_paragraph_wrapped_over_lines_is_one_paragraph_and_the_headline_stays_
     )
 
 
+def test_a_list_closing_a_page_is_kept_where_a_sentence_introduces_it(tmp_path):
+    items = ("توفير اللقاحات مجانا في جميع المراكز الصحية", "تمديد ساعات عمل العيادات في المحافظات")
+    (tmp_path / "list.txt").write_text(
+        "أعلنت وزارة الصحة عن إجراءات جديدة لمواجهة انتشار الإنفلونزا الموسمية هذا الشتاء.\n"
+        "وتشمل الإجراءات ما يلي:\n" + "\n".join(items) + "\nشارك الخبر\n", encoding="utf-8",
+    )
+    assert documents(tmp_path)["list"].paragraphs[-2:] == items
+
+
 def test_control_characters_are_dropped_from_paragraphs(tmp_path):
     (tmp_path / "page.txt").write_bytes("اجتمع الوزراء\x00 في روما\x1b أمس.\n".encode())
     assert documents(tmp_path)["page"].paragraphs == ("اجتمع الوزراء في روما أمس.",)

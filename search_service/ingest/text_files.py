@@ -8,7 +8,8 @@ How a page is read:
   not furniture (a dateline, a credit, an ad label, a repeated caption) is the headline, which
   becomes the title; the rest of the block is page furniture. A page that opens with prose has no
   headline, and its title is None rather than a guess.
-- The footer is the run of short lines (under ``MAX_FOOTER_WORDS`` words) after the last sentence.
+- The footer is the run of short lines (under ``MAX_FOOTER_WORDS`` words) after the last sentence,
+  unless that sentence ends with a colon: then they are the list it introduces.
 - Anywhere: ad slots and labels, related-article links, datelines, follow notices, editorial credits,
   copies of a repeated line and lines of one or two words are not paragraphs.
 - A block of lines wrapped to a width (between blank lines, each line but the last of at least
@@ -152,7 +153,8 @@ def _take_frame(lines, furniture):
     body_start = next((i for i in content if boilerplate.is_body_line(lines[i])), None)
     header = range(body_start) if body_start is not None and body_start <= MAX_HEADER_LINES else range(0)
     body_end = max((i for i in content if boilerplate.is_sentence(lines[i])), default=len(lines) - 1)
-    footer = range(body_end + 1, len(lines))
+    # A last sentence that ends with a colon introduces the lines after it (a list), no footer.
+    footer = range(body_end + 1, len(lines)) if not lines[body_end].endswith(":") else range(0)
     title = _headline([lines[i] for i in header if i not in furniture])
     furniture |= set(header)
     furniture |= {i for i in footer if boilerplate.word_count(lines[i]) < MAX_FOOTER_WORDS}
