@@ -566,6 +566,22 @@ def test_a_web_page_laid_out_in_a_table_keeps_its_paragraphs_without_table_marku
     ]
 
 
+def test_a_page_laid_out_in_columns_of_a_table_keeps_the_articles_paragraphs_without_the_menu(tmp_path):
+    paragraphs = (
+        "أعلنت الهيئة المستقلة للانتخاب في الأردن عن موعد إجراء الانتخابات البرلمانية المقبلة.",
+        "وأكد رئيس الهيئة أن الاستعدادات تسير وفق الجدول الزمني المحدد.",
+    )
+    menu = '<a href="/">الرئيسية</a><br><a href="/a">محليات</a><br><a href="/b">رياضة</a>'
+    article = "<h1>الانتخابات البرلمانية في الأردن</h1>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+    prices = "<table><tr><td>عيار 24</td><td>3600 جنيه</td></tr><tr><td>عيار 21</td><td>3150 جنيه</td></tr></table>"
+    (tmp_path / "layout.html").write_text(
+        f"<html><body><table><tr><td>{menu}</td><td>{article}{prices}</td></tr></table></body></html>", encoding="utf-8",
+    )
+    page = documents(tmp_path / "layout.html")["layout"]
+    assert page.title == "الانتخابات البرلمانية في الأردن"
+    assert page.paragraphs == (*paragraphs, "عيار 24 | 3600 جنيه", "عيار 21 | 3150 جنيه")
+
+
 def test_the_index_pages_of_a_saved_crawl_are_named_by_their_folders(tmp_path):
     article = "<html><body><article><p>{}</p></article></body></html>"
     pages = {

@@ -25,6 +25,9 @@ DATE_SOURCES = {"extensive_search": False, "original_date": True}
 HIDDEN = "//template"
 #: The separators of a ``<title>``'s parts (the headline, the section, the site's name).
 _TITLE_PARTS = re.compile(r"\s+[-|–—:«»]\s+")
+#: Elements of text a table's cell holds only where the table lays a page out (an old portal's
+#: columns of menu and article), not where it holds data.
+LAYOUT_BLOCKS = ".//p|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6|.//ul|.//ol|.//blockquote"
 #: A table row as trafilatura writes it: ``| cell | cell |``.
 _TABLE_ROW = re.compile(r"\|(.*)\|")
 
@@ -56,11 +59,11 @@ def read_html_file(path):
     if looks_binary(data) and not data.startswith(UTF16_MARKS):
         yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")
         return
-    found = trafilatura.bare_extraction(
-        data, with_metadata=True, favor_precision=True, include_comments=False,
+    tree = trafilatura.load_html(data)
+    found = tree is not None and trafilatura.bare_extraction(
+        _without_layout_tables(trafilatura.load_html(data)), with_metadata=True, favor_precision=True, include_comments=False,
         date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
     )
-    tree = trafilatura.load_html(data)
     title_element = _text(tree.find(".//title")) if tree is not None else ""
     title = _headline(tree, title_element, found.title if found else None)
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
@@ -76,6 +79,18 @@ def read_html_file(path):
         source=_spaced(found.sitename, title_element) or page.source or found.hostname or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
+
+
+def _without_layout_tables(tree):
+    """``tree`` with each table that lays the page out (a cell holds paragraphs, headings or lists)
+    made of ``div`` elements, so that its cells' paragraphs stay paragraphs and a menu column is
+    left out as a menu; tables of data as they are."""
+    for table in list(tree.iter("table")):
+        cells = table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
+        if any(cell.xpath(LAYOUT_BLOCKS) for cell in cells):
+            for element in [table, *table.xpath("./*|./*/tr|./tr/*|./*/tr/*")]:
+                element.tag = "div"
+    return tree
 
 
 def _cells(line):
