@@ -23,6 +23,7 @@ reached by removing a prefix (الوزارة → وزاره, not وزار) and a
 which Lucene cuts to its و (والد → الد) where we keep it whole.
 """
 
+import contextlib
 import dataclasses
 import json
 import pathlib
@@ -207,23 +208,31 @@ on an even number of lines, which keeps each action with its document, and post 
 def export_index(index_dir, output_dir):
     """Write index.json, documents.ndjson and README.txt for the live index of ``index_dir``.
 
-    Raises ``IndexNotFound`` when there is no index and ``ExportError`` when the files cannot be written.
+    The files are written beside their places and moved into them once all are complete: an export
+    that fails (a full disk) leaves the previous one as it was. Raises ``IndexNotFound`` when
+    there is no index and ``ExportError`` when the files cannot be written.
     """
     live = LiveIndex(index_dir)
     generation, index = live.generation(), live.index()
     output_dir = pathlib.Path(output_dir)
+    partial = {name: output_dir / f".{name}.partial" for name in (INDEX_FILE, DOCUMENTS_FILE, README_FILE)}
     paragraphs = 0
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
         definition = json.dumps(index_definition(), ensure_ascii=False, indent=2)
-        (output_dir / INDEX_FILE).write_text(definition + "\n", encoding="utf-8")
-        with open(output_dir / DOCUMENTS_FILE, "w", encoding="utf-8") as documents:
+        partial[INDEX_FILE].write_text(definition + "\n", encoding="utf-8")
+        with open(partial[DOCUMENTS_FILE], "w", encoding="utf-8") as documents:
             for source in paragraph_sources(index):
                 action = {"index": {"_index": INDEX_NAME, "_id": source[fields.ID]}}
                 documents.write(json.dumps(action, ensure_ascii=False) + "\n")
                 documents.write(json.dumps(source, ensure_ascii=False) + "\n")
                 paragraphs += 1
-        (output_dir / README_FILE).write_text(_readme(generation, paragraphs), encoding="utf-8")
+        partial[README_FILE].write_text(_readme(generation, paragraphs), encoding="utf-8")
+        for name, written in partial.items():
+            written.replace(output_dir / name)
     except OSError as error:
+        for written in partial.values():
+            with contextlib.suppress(OSError):  # not written, or its folder could not be made
+                written.unlink()
         raise ExportError(f"cannot write the export to {output_dir}: {error.strerror or error}") from None
     return ExportSummary(generation, paragraphs, output_dir)

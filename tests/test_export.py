@@ -1,6 +1,10 @@
 """search-service export: the OpenSearch index definition and the bulk file, from a real index."""
 
 import json
+import resource
+import signal
+import subprocess
+import sys
 import re
 import unicodedata
 
@@ -214,3 +218,20 @@ def test_export_command_to_an_unwritable_place_is_a_one_line_error(seeds_index, 
     result = CliRunner().invoke(main, ["export", "--output", str(blocker / "out"), "--index", str(seeds_index)])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "cannot write" in result.output
+
+
+def test_an_export_that_fails_midway_leaves_the_previous_one_as_it_was(seeds_index, tmp_path):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["export", "--output", str(out), "--index", str(seeds_index)]).exit_code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    def small_files():  # a full disk: no file may grow past 20 kB (EFBIG instead of the signal)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    failed = subprocess.run(
+        [sys.executable, "-m", "search_service", "export", "--output", str(out), "--index", str(seeds_index)],
+        capture_output=True, text=True, preexec_fn=small_files, check=False,
+    )
+    assert failed.returncode == 1 and "cannot write the export" in failed.stderr and "Traceback" not in failed.stderr
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
