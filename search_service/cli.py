@@ -1,5 +1,6 @@
 """The ``search-service`` command line: reindex, serve, search, evaluate, export, bench."""
 
+import functools
 import logging
 import sys
 import time
@@ -51,9 +52,9 @@ def reindex_command(sources, index_dir):
     Example: search-service reindex --source corpus.jsonl --source articles/
     """
     sources = sources or [str(s) for s in config.DEFAULT_SOURCES]
-    progress = _IndexingProgressBar()
+    progress = _Progress()
     try:
-        summary = reindex(sources, index_dir, on_progress=progress)
+        summary = reindex(sources, index_dir, on_progress=functools.partial(progress, "indexing paragraphs"))
     except ReindexError as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -67,26 +68,6 @@ def reindex_command(sources, index_dir):
     )
     if summary.skipped:
         sys.exit(EXIT_PARTIAL)
-
-
-class _IndexingProgressBar:
-    """A progress bar on a terminal; nothing on a pipe (the summary line says it all)."""
-
-    def __init__(self):
-        self.bar = None
-        self.interactive = sys.stderr.isatty()
-
-    def __call__(self, done, total):
-        if not self.interactive:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="indexing paragraphs", file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 @main.command("serve")
@@ -321,7 +302,7 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
         raise click.UsageError("--reuse-index needs --index DIR")
     if index_dir and not reuse_index and (pathlib.Path(index_dir) / "CURRENT").exists():
         raise click.UsageError(f"{index_dir} already holds an index: pass --reuse-index to time it, or choose another directory")
-    progress = _BenchProgress()
+    progress = _Progress()
     with tempfile.TemporaryDirectory(prefix="search-service-bench-") as work:
         try:
             report = run_benchmark(
@@ -336,8 +317,10 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
     click.echo(format_report(report), nl=False)
 
 
-class _BenchProgress:
-    """Benchmark stages on stderr: one updating line on a terminal, a line every few seconds on a pipe."""
+class _Progress:
+    """Stages of a long command on stderr: one updating line on a terminal, a line every few
+    seconds on a pipe (a log). A stage's total is None where it is not known; a stage of nothing
+    to do (total 0) is not shown."""
 
     EVERY_SECONDS = 10
 
@@ -347,6 +330,8 @@ class _BenchProgress:
         self.started = time.monotonic()
 
     def __call__(self, stage, done, total):
+        if total == 0:
+            return
         now = time.monotonic()
         line = f"[{now - self.started:6.1f} s] {stage}" + (f": {done:,}/{total:,}" if total else " …")
         if self.interactive:

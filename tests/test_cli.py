@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -34,10 +35,11 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0 and "Example" in result.output
 
 
-def test_reindex_seeds_exits_zero_and_summarises(tmp_path):
+def test_reindex_seeds_exits_zero_and_summarises_with_progress_in_a_log(tmp_path):
     result = run("reindex", "--source", SEEDS, "--index", tmp_path / "index")
     assert result.exit_code == 0, result.output
     assert "indexed 5 documents" in result.output
+    assert re.search(r"^\[ *[\d.]+ s\] indexing paragraphs: 0/\d+$", result.stderr, re.MULTILINE)  # not a terminal
 
 
 def test_web_pages_are_indexed_and_searched_by_their_article(tmp_path):
