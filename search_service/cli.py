@@ -26,6 +26,13 @@ def _not_empty(context, parameter, value):
     return value
 
 
+def _sources(context, parameter, value):
+    """``--source`` paths; from ``SEARCH_SERVICE_SOURCES``, an empty entry is no source, as for ``POST /api/reindex``."""
+    if context.get_parameter_source(parameter.name) is click.core.ParameterSource.ENVIRONMENT:
+        return tuple(path for path in value if path)
+    return _not_empty(context, parameter, value)
+
+
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False), envvar="SEARCH_SERVICE_INDEX", callback=_not_empty,
     default=str(config.DEFAULT_INDEX_DIR), show_default="index/", help="Index directory (env SEARCH_SERVICE_INDEX).",
@@ -42,7 +49,10 @@ def main():
 
 
 @main.command("reindex")
-@click.option("--source", "sources", multiple=True, type=click.Path(), callback=_not_empty, help="File or directory (.txt, .jsonl, .html, .htm); repeatable. Default: seeds/.")
+@click.option(
+    "--source", "sources", multiple=True, type=click.Path(), envvar="SEARCH_SERVICE_SOURCES", callback=_sources,
+    help="File or directory (.txt, .jsonl, .html, .htm); repeatable. Default: SEARCH_SERVICE_SOURCES (paths separated by :), else seeds/.",
+)
 @index_option
 def reindex_command(sources, index_dir):
     """Build a new index from the sources and swap it in atomically.

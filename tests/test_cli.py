@@ -1,6 +1,7 @@
 """The command line as operators use it: exit codes, one-line errors, JSON output, batch runs."""
 
 import json
+import os
 import pathlib
 import re
 import socket
@@ -48,6 +49,14 @@ def test_web_pages_are_indexed_and_searched_by_their_article(tmp_path):
     found = json.loads(run("search", "السودان", "--index", tmp_path / "index", "--json").output)
     assert [r["id"] for r in found["results"]] == ["cairo#1"] and found["results"][0]["document"]["date"] == "2024-04-02"
     assert json.loads(run("search", "الأكثر قراءة", "--index", tmp_path / "index", "--json").output)["total"] == 0
+
+
+def test_reindex_reads_its_sources_from_the_environment_as_the_api_does(tmp_path, monkeypatch):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "نص سليم عن الاقتصاد"}])
+    monkeypatch.setenv("SEARCH_SERVICE_SOURCES", f"{corpus}{os.pathsep}")
+    result = run("reindex", "--index", tmp_path / "index")
+    assert result.exit_code == 0 and "indexed 1 document" in result.output
+    assert "indexed 5 documents" in run("reindex", "--source", SEEDS, "--index", tmp_path / "index").output
 
 
 def test_reindex_with_skipped_records_exits_3_and_reports_file_and_line(tmp_path):
