@@ -45,7 +45,9 @@ def read_queries(path):
     for number, line in _lines(path):
         qid, tab, text = line.partition("\t")
         qid, text = qid.strip(), text.strip()
-        if not tab or not qid or not text or len(qid.split()) != 1:
+        if qid and len(qid.split()) == 1 and not text:
+            raise EvaluationInputError(f"{path}:{number}: query {qid} has no text")
+        if not tab or not qid or len(qid.split()) != 1:
             raise EvaluationInputError(f"{path}:{number}: expected 'qid<TAB>query', got {line!r}")
         if qid in seen:
             raise EvaluationInputError(f"{path}:{number}: query {qid} appears twice")

@@ -93,7 +93,7 @@ def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
     (tmp_path / "mistyped").mkdir()
     (tmp_path / "mistyped" / "notes.md").write_text("# not a corpus", encoding="utf-8")
     bad = write_jsonl(tmp_path / "bad.jsonl", ["{broken"])
-    for source, reason in (tmp_path / "mistyped", "no .txt, .jsonl, .html or .htm document"), (bad, f"records skipped: 1, the first: {bad}:1"):
+    for source, reason in (tmp_path / "mistyped", "no document in .txt, .jsonl, .html or .htm files"), (bad, f"records skipped: 1, the first: {bad}:1"):
         result = run("reindex", "--source", source, "--index", index)
         assert result.exit_code == 1 and result.output.count("\n") == 1
         assert "nothing to index" in result.output and reason in result.output and "unchanged" in result.output
@@ -115,6 +115,13 @@ def test_search_without_an_index_says_how_to_build_one(tmp_path):
 def test_a_search_that_finds_nothing_says_so(seeds_index):
     result = run("search", "كمبيوترات", "--index", seeds_index)
     assert result.exit_code == 0 and result.output.startswith("0 paragraphs found") and "page" not in result.output
+
+
+def test_a_page_past_the_last_says_so(seeds_index):
+    first = run("search", "داعش", "--index", seeds_index).output.splitlines()[0]
+    pages = int(first.rsplit(" of ", 1)[1])
+    result = run("search", "داعش", "--index", seeds_index, "--page", pages + 1)
+    assert result.output.splitlines()[0].endswith(f"page {pages + 1} of {pages}: past the last")
 
 
 def test_a_first_reindex_of_no_document_makes_no_index(tmp_path):

@@ -152,7 +152,7 @@ def test_qrels_keep_every_judged_row_with_spaces_or_tabs(tmp_path):
     "reader, text, message",
     [
         (read_queries, "101\tfine\n102 no tab\n", ":2: expected 'qid<TAB>query'"),
-        (read_queries, "101\t\n", ":1: expected 'qid<TAB>query'"),
+        (read_queries, "101\t\n", ":1: query 101 has no text"),
         (read_queries, "\tquery without id\n", ":1: expected 'qid<TAB>query'"),
         (read_queries, "101\ta\n101\tb\n", ":2: query 101 appears twice"),
         (read_qrels, "1 0 d 1\n1 0 d\n", ":2: expected 'qid 0 docid rel'"),

@@ -120,7 +120,7 @@ def reindex(sources, index_dir, on_progress=None):
 
 def _nothing_indexed(sources, skipped, live):
     names = ", ".join(map(str, sources))
-    reasons = f"records skipped: {len(skipped)}, the first: {skipped[0]}" if skipped else f"no {FILE_TYPES} document"
+    reasons = f"records skipped: {len(skipped)}, the first: {skipped[0]}" if skipped else f"no document in {FILE_TYPES} files"
     return f"nothing to index in {names} ({reasons}); " + ("the live index is unchanged" if live else "no index was made")
 
 
