@@ -9,7 +9,7 @@ import click
 
 from search_service import __version__, config
 from search_service.benchmark import WARMUP_QUERIES, format_report, run_benchmark
-from search_service.evaluation import EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, write_run
+from search_service.evaluation import METRICS, EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, write_run
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
@@ -252,6 +252,8 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
         for folder in collections:
             results |= _or_fail(lambda: evaluate_set(folder, splits, index_dir if given else None))
         click.echo(format_table(results, label="set"), nl=False)
+        if given:
+            _warn_if_nothing_relevant(results, index_dir)
         return
     judged, asked = _or_fail(lambda: (read_qrels(qrels), read_queries(queries)))
     rankings = _or_fail(lambda: rank_documents(LiveIndex(index_dir), asked, k=100))
@@ -262,7 +264,17 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
     judged = {qid: judgements for qid, judgements in judged.items() if qid in asked_ids}
     if not judged:
         raise click.ClickException(f"{qrels} judges none of the queries of {queries}: are they the same set's?")
-    click.echo(format_table({queries: evaluate(rankings, judged)}), nl=False)
+    results = {queries: evaluate(rankings, judged)}
+    click.echo(format_table(results), nl=False)
+    _warn_if_nothing_relevant(results, index_dir)
+
+
+def _warn_if_nothing_relevant(results, index_dir):
+    """Say so on stderr where a set's queries found no relevant document at all: the index is
+    likely not of its corpus."""
+    for name, metrics in results.items():
+        if metrics["queries"] and not any(metrics[metric] for metric in METRICS):
+            click.echo(f"warning: {name}: no query found a relevant document; is {index_dir} an index of its corpus?", err=True)
 
 
 @main.command("export")

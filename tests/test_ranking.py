@@ -355,3 +355,14 @@ def test_evaluate_command_scores_collections_in_one_call(evaluation_set):
     assert missing.exit_code == 1 and "qrels.test.txt" in missing.output
     both = CliRunner().invoke(main, ["evaluate", "--collection", str(evaluation_set), "--queries", "x"])
     assert both.exit_code == 2
+
+
+def test_evaluating_a_set_on_an_index_of_another_corpus_warns(evaluation_set, seeds_index):
+    result = CliRunner().invoke(main, ["evaluate", "--collection", str(evaluation_set), "--split", "dev", "--index", str(seeds_index)])
+    assert result.exit_code == 0 and "| tiny dev | 1 | 0.0000 |" in result.stdout
+    assert f"no query found a relevant document; is {seeds_index} an index of its corpus?" in result.stderr
+    result = CliRunner().invoke(main, [
+        "evaluate", "--queries", str(evaluation_set / "queries.dev.tsv"), "--qrels", str(evaluation_set / "qrels.dev.txt"),
+        "--index", str(seeds_index),
+    ])
+    assert result.exit_code == 0 and "no query found a relevant document" in result.stderr
