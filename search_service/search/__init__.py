@@ -1,4 +1,9 @@
-"""Searching the index: the query language, ranking, snippets and near-duplicate collapsing."""
+"""Searching the index: the query language, ranking, snippets and near-duplicate collapsing.
+
+Importing it replaces Whoosh's ``BinaryGroup.query`` in the whole process by one that builds each
+side of a + or - group once (``query._binary_group_query``): Whoosh's builds them twice at every
+level, exponential in the nesting.
+"""
 
 from search_service.search.documents import get_document
 from search_service.search.query import MAX_QUERY_LENGTH, REFUSALS, QueryError, parse_query
