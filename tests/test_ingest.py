@@ -303,6 +303,17 @@ def test_jsonl_with_bom_and_any_newline_is_read(tmp_path, newline):
     assert skipped(tmp_path) == []
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_jsonl_in_utf16_with_a_byte_order_mark_is_read_line_by_line(tmp_path, encoding):
+    """As Windows PowerShell 5 writes a redirection; a line separator inside a string stays in it."""
+    lines = [json.dumps({"id": f"d{i}", "text": f"فقرة رقم {i}.\u2028تتمة"}, ensure_ascii=False) for i in range(3)]
+    data = "\r\n".join(lines).encode(encoding)
+    (tmp_path / "windows.jsonl").write_bytes(data if encoding == "utf-16" else codecs.BOM_UTF16_BE + data)
+    found = documents(tmp_path)
+    assert list(found) == ["d0", "d1", "d2"] and found["d2"].paragraphs == ("فقرة رقم 2.", "تتمة")
+    assert skipped(tmp_path) == []
+
+
 def test_a_byte_order_mark_opening_a_later_or_blank_line_is_ignored(tmp_path):
     """Concatenated JSONL files keep each file's byte order mark."""
     line = lambda i: json.dumps({"id": f"d{i}", "text": f"فقرة رقم {i}."}, ensure_ascii=False).encode()

@@ -7,11 +7,13 @@ The source defaults to the file's stem, so ``news/ahram.jsonl`` gives ``ahram``.
 
 import codecs
 import datetime
+import io
 import json
 import pathlib
 import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
+from search_service.ingest.text_files import UTF16_MARKS
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
@@ -33,18 +35,25 @@ def read_jsonl_file(path):
     """Yield ``(line number, Document or SkippedRecord)`` for each non-blank line of a JSONL file."""
     path = pathlib.Path(path)
     try:
-        with path.open("rb") as lines:
-            number = 0
-            for chunk in lines:
-                # bytes.splitlines also splits on a lone CR, so classic Mac files work too.
-                for raw in chunk.splitlines():
-                    number += 1
-                    # A byte order mark may open any line of concatenated files.
-                    raw = raw.removeprefix(codecs.BOM_UTF8)
-                    if raw.strip():
-                        yield number, _read_line(path, number, raw)
+        with path.open("rb") as file:
+            for number, raw in enumerate(_utf8_lines(file), start=1):
+                if raw.strip():
+                    yield number, _read_line(path, number, raw)
     except OSError as error:
         yield None, unreadable(path, error)
+
+
+def _utf8_lines(file):
+    """The lines of a binary file as UTF-8 bytes: UTF-8 (a byte order mark may open any line of
+    concatenated files), or UTF-16 with a byte order mark, as Windows PowerShell 5 writes a
+    redirection. A lone CR ends a line too, so classic Mac files work."""
+    if file.peek(2)[:2] in UTF16_MARKS:
+        for line in io.TextIOWrapper(file, encoding="utf-16", errors="replace", newline=None):
+            yield line.rstrip("\n").encode("utf-8", errors="surrogatepass")
+        return
+    for chunk in file:
+        for raw in chunk.splitlines():
+            yield raw.removeprefix(codecs.BOM_UTF8)
 
 
 def _read_line(path, number, raw):
