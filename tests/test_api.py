@@ -13,7 +13,8 @@ import urllib.request
 import pytest
 from openapi_spec_validator import validate
 
-from search_service.api import create_app
+from search_service.api import create_app, endpoints, schemas
+from search_service.api.server import REQUEST_READ_TIMEOUT
 
 from conftest import SEEDS, build_index, free_port, running_server, wait_until_responds, write_jsonl
 
@@ -417,3 +418,38 @@ def test_server_logs_json_lines_and_stops_gracefully_on_sigterm(seeds_index):
     entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert any(e["path"].startswith("/api/search?q=") and e["status"] == 200 and e["ms"] >= 0 for e in entries)
     assert "never-logged" not in stderr
+
+
+def test_a_connection_that_never_finishes_its_headers_is_closed_in_time(seeds_index):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_service", "serve", "--index", str(seeds_index), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until_responds(base + "/api/health", process)
+    with socket.create_connection(("127.0.0.1", port)) as slow:
+        slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # and nothing more (slowloris)
+        slow.settimeout(REQUEST_READ_TIMEOUT + 10)
+        assert slow.recv(100) == b""  # closed by the server, not left holding a thread
+    assert get(base, "/api/health")[0] == 200
+    process.terminate()
+    _, stderr = process.communicate(timeout=15)
+    assert f"request not received within {REQUEST_READ_TIMEOUT} s" in stderr and "Traceback" not in stderr
+
+
+def test_the_page_cache_keeps_the_pages_used_last_within_its_bytes():
+    page = {"results": ["فقرة" * 100]}
+    cache = endpoints._PageCache(limit=2 * len(schemas.to_json(page)))
+    computed = []
+
+    def compute(key):
+        computed.append(key)
+        return page
+
+    for key in ("a", "b", "a", "c", "a", "b"):
+        assert cache.get(key, lambda: compute(key)) is page
+    assert computed == ["a", "b", "c", "b"]  # c pushed out b, the one used least recently
+    assert cache.used <= cache.limit
+    big = {"results": ["فقرة" * 1000]}
+    assert cache.get("big", lambda: big) is big and "big" not in cache.pages  # larger than the whole cache

@@ -6,6 +6,7 @@ builds its own application, so index readers and caches are never shared across 
 """
 
 import json
+import logging
 import socket
 
 from gunicorn import util
@@ -21,14 +22,39 @@ from search_service.indexing import available_cores
 #: is stopped after 5 s by the search layer), and seconds requests in progress get on SIGTERM.
 WORKER_TIMEOUT = 30
 GRACEFUL_TIMEOUT = 30
+#: Seconds a worker thread waits for a client's next bytes of a request before it closes the
+#: connection: a client that opens connections and never finishes their headers (slowloris) holds
+#: each thread that long at most. Facing the internet, the server belongs behind a buffering proxy
+#: (nginx), as gunicorn advises for its threaded workers.
+REQUEST_READ_TIMEOUT = 10
 #: Longest request line read, in bytes: gunicorn's largest limit (Elasticsearch's is 4 KiB). It holds
 #: the longest query (500 Arabic letters are 3,000 bytes percent-encoded) with its parameters.
 REQUEST_LINE_LIMIT = 8190
 
 
+class _QuietTimeouts(logging.Filter):
+    """gunicorn's record of a request not received in time: one warning line, not an error with a traceback."""
+
+    def filter(self, record):
+        if record.exc_info and isinstance(record.exc_info[1], TimeoutError):
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+            record.msg, record.args = f"request not received within {REQUEST_READ_TIMEOUT} s: connection closed", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class _Worker(ThreadWorker):
-    """gunicorn's threaded worker, answering a request line or headers over its limits with the
-    API's JSON error instead of its HTML page, readable by pages of other sites as the API's are."""
+    """gunicorn's threaded worker, waiting ``REQUEST_READ_TIMEOUT`` at most for a request's bytes,
+    and answering a request line or headers over its limits with the API's JSON error instead of
+    its HTML page, readable by pages of other sites as the API's are."""
+
+    def init_process(self):
+        self.log.error_log.addFilter(_QuietTimeouts())
+        super().init_process()
+
+    def handle(self, conn):
+        conn.sock.settimeout(REQUEST_READ_TIMEOUT)  # after gunicorn made it blocking, with no limit
+        return super().handle(conn)
 
     def handle_error(self, req, client, addr, exc):
         if isinstance(exc, LimitRequestLine):
