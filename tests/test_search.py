@@ -654,6 +654,12 @@ def test_did_you_mean_from_the_index_vocabulary(live):
     assert page.suggestion and "موزمبيق" in page.suggestion
 
 
+def test_a_query_of_more_unknown_words_than_typos_has_no_suggestion(live):
+    five = "موزمبيك بلجكا داعس الانتربل الامارت"
+    assert search(live, SearchRequest(q=five)).suggestion == "موزمبيق بلجيكا داعش الإنتربول الإمارات"
+    assert search(live, SearchRequest(q=five + " بلنكن")).suggestion is None  # noise, or another language
+
+
 def test_a_word_the_service_lists_as_spelled_right_is_not_corrected(tmp_path):
     live = index_records(tmp_path, [{"id": "a", "text": "قرر المجلس لبناء المدارس الجديدة في العاصمة"}])
     assert search(live, SearchRequest(q="لبنان")).suggestion is None  # a country, not a typo of لبناء

@@ -307,7 +307,7 @@ def _facet_values(counts, key, reverse=False):
 def _suggestion(searcher, request, total, deadline):
     """Did you mean: the query with its unknown words corrected, else, when it finds nothing,
     without its quotes; the first of them that finds more than the query (under the same filters)."""
-    for candidate in (suggestion(searcher, request.q), without_quotes(request.q) if not total else None):
+    for candidate in (suggestion(searcher, request.q, deadline), without_quotes(request.q) if not total else None):
         if candidate and candidate != request.q and _total(searcher, request, candidate, deadline) > total:
             return candidate
     return None

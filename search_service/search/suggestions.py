@@ -12,6 +12,8 @@ vocabulary.
 """
 
 import collections
+import math
+import time
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -31,6 +33,9 @@ MIN_LETTERS = 4
 TWO_EDITS_FROM = 6
 #: Letters a two-edit correction keeps from the start of the word.
 KEPT_PREFIX = 2
+#: Unknown words a query may have to be corrected: one with more is no typo (each costs a pass
+#: over the vocabulary).
+MAX_CORRECTED_WORDS = 5
 
 
 #: Letters a word may be written with as a prefix, those the index takes off a word (و, and ب ل ف
@@ -116,27 +121,34 @@ def _found(reader, form):
     )
 
 
-def suggestion(searcher, text):
+def suggestion(searcher, text, deadline=math.inf):
     """The query with the unknown words it asks for replaced by the closest indexed words, its
-    operators, fields and filters kept; None if no word is replaced. The words of a name the
-    service knows (``كانون الثاني``, ``synonyms.txt``) are left as they are."""
+    operators, fields and filters kept; None if no word is replaced, if more than
+    ``MAX_CORRECTED_WORDS`` words are unknown (no typo: another language, or noise), or if the
+    ``time.monotonic()`` ``deadline`` passes first. The words of a name the service knows
+    (``كانون الثاني``, ``synonyms.txt``) are left as they are."""
     reader = searcher.reader()
-    corrections = {}
+    unknown = {}
     for word in wanted_words(text):
-        if word in corrections or is_name_word(word):
-            continue
-        forms = normalize(word).split()  # a word written for two (عبدالرحمان) is corrected word by word
-        corrected = [_corrected(searcher, reader, form) for form in forms]
+        if word not in unknown and not is_name_word(word):
+            forms = normalize(word).split()  # a word written for two (عبدالرحمان) is corrected word by word
+            to_correct = [_unknown(reader, form) for form in forms]
+            if any(to_correct):
+                unknown[word] = forms, to_correct
+    if len(unknown) > MAX_CORRECTED_WORDS:
+        return None
+    corrections = {}
+    for word, (forms, to_correct) in unknown.items():
+        if time.monotonic() > deadline:
+            return None
+        corrected = [_correction(searcher, form) if wrong else None for form, wrong in zip(forms, to_correct)]
         if any(corrected):
             corrections[word] = " ".join(found or form for found, form in zip(corrected, forms))
     return with_words_replaced(text, corrections) if corrections else None
 
 
-def _corrected(searcher, reader, form):
-    """The correction of a normalised word that finds nothing; None for a word that finds something,
-    a stop word or a word the stemmer keeps whole (لبنان, not لبناء), a short word, a number (as
-    meant), or a word without a correction."""
+def _unknown(reader, form):
+    """Whether a normalised word is one to correct: it finds nothing, and it is no stop word, no
+    word the stemmer keeps whole (لبنان, not لبناء), no short word and no number (as meant)."""
     known = form in STOP_WORDS or form in STEM_EXCLUSIONS
-    if len(form) < MIN_LETTERS or known or any(c.isdigit() for c in form) or _found(reader, form):
-        return None
-    return _correction(searcher, form)
+    return len(form) >= MIN_LETTERS and not known and not any(c.isdigit() for c in form) and not _found(reader, form)
