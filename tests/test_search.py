@@ -460,6 +460,14 @@ def test_prefix_and_fuzzy_queries(live):
     assert found(live, "الثلثاء~") >= found(live, "الثلاثاء") | found(live, "الثلثاء")
 
 
+@pytest.mark.parametrize("pattern", ["ال?*", "وال??*", "[ا-ي][ا-ي]*"])
+def test_a_wildcard_word_of_an_article_and_signs_alone_is_refused_not_read_as_every_word(live, pattern):
+    with pytest.raises(QueryError) as refused:
+        search(live, SearchRequest(q=f"داعش {pattern}"))
+    assert refused.value.reason == "wildcard_too_short"
+    assert search(live, SearchRequest(q="الم*")).total > 0  # a letter of its own after the article
+
+
 def test_a_fuzzy_word_is_one_edit_away_or_two_at_most(live):
     assert not found(live, "موزنبيك~") and found(live, "موزنبيك~2") == found(live, "موزمبيق")
     assert found(live, "موزمبيق~9") == found(live, "موزمبيق~2")  # three edits from a short word reach most words

@@ -9,6 +9,7 @@ from whoosh import query
 
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
 from search_service.search.index_arrays import vocabulary
+from search_service.search.query import MIN_LETTERS_BEFORE_WILDCARD, QueryError
 
 #: Index words a prefix or wildcard word stands for at most (the most frequent), as Lucene's
 #: clause limit, and a fuzzy word (the closest, then the most frequent), as Elasticsearch's
@@ -56,6 +57,11 @@ def _expansion(searcher, node):
         closest = sorted((distance, -frequencies[start + index], word) for word, distance, index in found)
         return tuple(word for _, _, word in closest[:MAX_FUZZY_EXPANSIONS])
     literal = node.text if type(node) is query.Prefix else node._find_prefix(node.text)
+    if not literal:  # ال?* once its article is off, [ا-ي]*: every word of the index
+        raise QueryError(
+            "a wildcard word needs letters of its own before * ? or [ (an article does not count)",
+            "wildcard_too_short", MIN_LETTERS_BEFORE_WILDCARD,
+        )
     start, end = _prefix_range(words, literal)
     pattern = re.compile(node._get_pattern()) if type(node) is query.Wildcard else None
     found = [index for index in range(start, end) if pattern is None or pattern.match(words[index])]

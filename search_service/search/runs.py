@@ -47,6 +47,10 @@ def rank_documents(live_index, queries, k):
                 log.warning("query %s ranks nothing: stopped after %g s", qid, SEARCH_TIME_LIMIT)
                 rankings[qid] = []
                 continue
+            except QueryError as error:  # a wildcard word that is only an article and signs
+                log.warning("query %s ranks nothing: %s", qid, error)
+                rankings[qid] = []
+                continue
             ranked = ranking.rescore_groups(searcher, text, collected, fields.DOCUMENT_ID)[:k]
             rankings[qid] = [(searcher.stored_fields(docnum)[fields.DOCUMENT_ID], score) for docnum, score in ranked]
     return rankings
