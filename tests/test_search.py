@@ -2,6 +2,7 @@
 
 import collections
 import datetime
+import math
 import random
 import re
 import unicodedata
@@ -393,6 +394,13 @@ def test_a_weighted_word_or_phrase_finds_the_same_paragraphs_scored_higher(live)
     for plain, weighted in [('"التحالف الدولي"', '"التحالف الدولي"^2'), ("التحالف", "التحالف^2")]:
         assert set(ids(live, weighted)) == set(ids(live, plain))
         assert search(live, SearchRequest(q=weighted)).results[0]["score"] > search(live, SearchRequest(q=plain)).results[0]["score"]
+
+
+def test_a_weight_of_hundreds_of_digits_counts_as_the_largest_and_scores_stay_numbers(live):
+    huge = search(live, SearchRequest(q="داعش^" + "9" * 400 + " التحالف")).results
+    largest = search(live, SearchRequest(q=f"داعش^{query.MAX_USER_BOOST:g} التحالف")).results
+    assert [(r["id"], r["score"]) for r in huge] == [(r["id"], r["score"]) for r in largest]
+    assert all(math.isfinite(r["score"]) for r in huge)
 
 
 def test_exclusion_and_must_operators(live):

@@ -43,6 +43,9 @@ TITLE_BOOST = 2.0
 #: Weight of a match in the title that a document's first paragraph carries as ``LEAD_TITLE``: it
 #: makes the paragraph a match, scored by its title (``TITLE_BOOST``) and its text, counted once.
 LEAD_BOOST = 0.0
+#: The largest weight a query's word may be given (``word^N``); a larger one counts as this: the
+#: sums of scores weighted by a number of hundreds of digits overflow, and every score would be NaN.
+MAX_USER_BOOST = 1000.0
 
 _PHRASE = r'"[^"]*"(?:~\d+)?(?:\^[\d.]+)?'
 #: Where + and - are operators: at the start of a word or bracket, as in Lucene; a hyphen inside a
@@ -173,7 +176,7 @@ def _rewrite(text):
     look for the word "and"; a ligature of words (ﷺ), and a word written for two (عبدالناصر),
     the phrase of its words, as the index holds them."""
     pieces = []
-    for piece in _PHRASE_OR_WORD.findall(text):
+    for piece in map(_bounded_boost, _PHRASE_OR_WORD.findall(text)):
         if piece.startswith('"'):
             pieces.append(piece)
         else:  # وليس is two operators, AND NOT; a sign and brackets may precede one: +(ليس
@@ -545,12 +548,17 @@ def _brackets_opened(piece):
 
 
 def _boost(piece):
-    """The boost a word or phrase is written with (``^0.5``), else 1."""
+    """The boost a word or phrase is written with (``^0.5``; at most ``MAX_USER_BOOST``), else 1."""
     found = _BOOST.search(piece)
     try:
-        return float(found.group()[1:]) if found else 1.0
+        return min(float(found.group()[1:]), MAX_USER_BOOST) if found else 1.0
     except ValueError:  # ^. or ^1.2.3, which the parser does not take as a boost either
         return 1.0
+
+
+def _bounded_boost(piece):
+    """A word or phrase with its boost lowered to ``MAX_USER_BOOST`` where it is larger."""
+    return _BOOST.sub(f"^{MAX_USER_BOOST:g}", piece) if _boost(piece) == MAX_USER_BOOST else piece
 
 
 def without_quotes(text):
