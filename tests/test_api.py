@@ -232,6 +232,12 @@ def test_a_url_that_is_not_utf8_gets_a_json_400(live_server, target):
 def test_unknown_document_and_route_get_json_404(live_server):
     assert_error(get(live_server, "/api/documents/no-such-document"), 404)
     assert_error(get(live_server, "/api/no-such-endpoint"), 404)
+    answer = get(live_server, "/no-such-page")
+    assert_error(answer, 404)
+    assert "Accept" in answer[1]["Vary"]  # browsers get a page there: a cache must keep both
+    with pytest.raises(urllib.error.HTTPError) as browsing:
+        urllib.request.urlopen(urllib.request.Request(live_server + "/no-such-page", headers={"Accept": "text/html"}), timeout=30)
+    assert browsing.value.headers["Content-Type"].startswith("text/html") and "Accept" in browsing.value.headers["Vary"]
     answer = get(live_server, "/api/search?q=x", method="DELETE")
     assert_error(answer, 405)
     assert set(answer[1]["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}

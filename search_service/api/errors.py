@@ -94,11 +94,14 @@ def register_error_handlers(app):
     @app.errorhandler(exceptions.HTTPException)
     def http_error(error):
         if error.code == 404 and wants_page(flask.request):
-            return not_found_page()
-        code = (error.name or "error").lower().replace(" ", "_")
-        response = error_response(error.code or 500, code, error.description or error.name)
-        # The headers the status calls for (Allow for a 405), not the HTML body's.
-        response.headers.update((name, value) for name, value in error.get_headers() if name != "Content-Type")
+            response = not_found_page()
+        else:
+            code = (error.name or "error").lower().replace(" ", "_")
+            response = error_response(error.code or 500, code, error.description or error.name)
+            # The headers the status calls for (Allow for a 405), not the HTML body's.
+            response.headers.update((name, value) for name, value in error.get_headers() if name != "Content-Type")
+        if error.code == 404:  # a page for browsers, JSON for programs: caches must keep both
+            response.vary.add("Accept")
         return response
 
     @app.errorhandler(Exception)
