@@ -459,3 +459,12 @@ def test_the_page_cache_keeps_the_pages_used_last_within_its_bytes():
     assert cache.used <= cache.limit
     big = {"results": ["فقرة" * 1000]}
     assert cache.get("big", lambda: big) is big and "big" not in cache.pages  # larger than the whole cache
+
+
+def test_a_host_the_service_does_not_answer_to_is_refused_where_it_is_set(tmp_path):
+    client = create_app({"INDEX": str(build_index(tmp_path / "index")), "TRUSTED_HOSTS": "search.example.org, .example.net"}).test_client()
+    refused = client.get("/opensearch.xml", headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_request"
+    for host in ("search.example.org", "www.example.net"):
+        answered = client.get("/opensearch.xml", headers={"Host": host})
+        assert answered.status_code == 200 and f"http://{host}/" in answered.get_data(as_text=True)

@@ -32,8 +32,9 @@ MAX_REQUEST_BODY = 64 * 1024
 
 
 def create_app(overrides=None):
-    """Build the application. Settings: INDEX, SOURCES, ADMIN_TOKEN, MAX_CONTENT_LENGTH (from
-    SEARCH_SERVICE_* too). Raises ``ValueError`` for a MAX_CONTENT_LENGTH that is no byte count."""
+    """Build the application. Settings: INDEX, SOURCES, ADMIN_TOKEN, MAX_CONTENT_LENGTH,
+    TRUSTED_HOSTS (from SEARCH_SERVICE_* too). Raises ``ValueError`` for a MAX_CONTENT_LENGTH that
+    is no byte count."""
     app = flask.Flask(__name__)
     app.config.from_mapping(
         INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=_DEFAULT_SOURCES, ADMIN_TOKEN=None,
@@ -46,6 +47,10 @@ def create_app(overrides=None):
         listed = [path for path in app.config["SOURCES"].split(os.pathsep) if path]
         app.config["SOURCES"] = listed or _DEFAULT_SOURCES
     app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
+    if isinstance(app.config.get("TRUSTED_HOSTS"), str):
+        # The names the service answers to (search.example.org,.example.org): the pages write their
+        # own address (the widget's tag, the OpenSearch description) from the Host a request names.
+        app.config["TRUSTED_HOSTS"] = [host.strip() for host in app.config["TRUSTED_HOSTS"].split(",") if host.strip()] or None
     app.json.ensure_ascii = False
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
