@@ -22,7 +22,8 @@ the query is evaluated bottom-up into arrays over the segment's documents instea
 - any other query (spans, ...) gets Whoosh's matcher, stepped through with its own methods.
 
 Ranking is by score, then (optionally) a column's greatest value, then document number (Whoosh's
-order); collapsing keeps the best paragraph of each duplicate group; totals and facet counts are counts over arrays.
+order); collapsing keeps the best paragraph of each duplicate group; totals and facet counts are
+counts over arrays.
 """
 
 import bisect
@@ -391,8 +392,9 @@ def collect(
     ``search_filter`` restricts the matches; ``facets`` maps names to the ``Facet`` counted. With a
     ``sort_field`` (a column), the matches with its greatest values come first (ISO dates: the
     newest), then the best scored. With a ``tie_field`` (a column), of equal scores the greatest
-    value comes first (a republished paragraph's dated copy before its undated one). Raises ``whoosh.collectors.TimeLimit`` past ``deadline`` (a
-    ``time.monotonic()`` time; by default ``search_deadline()``).
+    value comes first (a republished paragraph's dated copy before its undated one). Raises
+    ``whoosh.collectors.TimeLimit`` past ``deadline`` (a ``time.monotonic()`` time; by default
+    ``search_deadline()``).
     """
     if deadline is None:
         deadline = search_deadline()
