@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import errno
 import fcntl
 import itertools
 import json
@@ -109,13 +110,21 @@ def reindex(sources, index_dir, on_progress=None):
         except SourceError as error:
             raise NothingToIndex(str(error)) from None
         except OSError as error:
-            raise ReindexError(f"reindex failed, the previous index is still live: {error.strerror or error}") from None
+            room = _ROOM_HINT if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else ""
+            raise ReindexError(f"reindex failed, the previous index is still live: {error.strerror or error}{room}") from None
         finally:
             shutil.rmtree(building, ignore_errors=True)
         _remove_stale(index_dir, generation)
         return summary
     finally:
         lock.close()
+
+
+#: What a reindex that ran out of room is told: the generations kept take their share of it.
+_ROOM_HINT = (
+    f" (the index directory keeps the live generation and up to {KEEP_PREVIOUS} before it, and a reindex"
+    " needs room for one more beside them)"
+)
 
 
 def _nothing_indexed(sources, skipped, live):
