@@ -4,6 +4,8 @@ import contextlib
 import json
 import os
 import pathlib
+import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -137,3 +139,14 @@ def live_server(seeds_index):
     """Base URL of a real HTTP server over the seeds index."""
     with running_server(seeds_index) as base:
         yield base
+
+
+def full_disk(limit):
+    """A ``preexec_fn`` for a subprocess whose files may not grow past ``limit`` bytes, as on a
+    full disk (a write fails with EFBIG instead of the signal)."""
+
+    def limit_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_files

@@ -409,17 +409,28 @@ def test_an_answer_a_client_holds_is_not_sent_again_until_a_reindex(tmp_path):
         assert conditional_get(base, document, tags[document])[0] == 200
 
 
-def test_server_logs_json_lines_and_stops_gracefully_on_sigterm(seeds_index):
+def serve_with_log(index):
+    """``search-service serve`` in a subprocess whose stderr (its log) the test reads once the
+    server is stopped: ``(process, port)``, once it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "search_service", "serve", "--index", str(seeds_index), "--port", str(port)],
+        [sys.executable, "-m", "search_service", "serve", "--index", str(index), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_responds(base + "/api/health", process)
-    get(base, "/api/search?q=" + urllib.parse.quote("داعش"), {"Authorization": "Bearer never-logged"})
+    wait_until_responds(f"http://127.0.0.1:{port}/api/health", process)
+    return process, port
+
+
+def stopped(process):
+    """The log of a server stopped with SIGTERM."""
     process.terminate()
-    _, stderr = process.communicate(timeout=15)
+    return process.communicate(timeout=15)[1]
+
+
+def test_server_logs_json_lines_and_stops_gracefully_on_sigterm(seeds_index):
+    process, port = serve_with_log(seeds_index)
+    get(f"http://127.0.0.1:{port}", "/api/search?q=" + urllib.parse.quote("داعش"), {"Authorization": "Bearer never-logged"})
+    stderr = stopped(process)
     assert process.returncode == 0
     entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert any(e["path"].startswith("/api/search?q=") and e["status"] == 200 and e["ms"] >= 0 for e in entries)
@@ -427,20 +438,13 @@ def test_server_logs_json_lines_and_stops_gracefully_on_sigterm(seeds_index):
 
 
 def test_a_connection_that_never_finishes_its_headers_is_closed_in_time(seeds_index):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "search_service", "serve", "--index", str(seeds_index), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_responds(base + "/api/health", process)
+    process, port = serve_with_log(seeds_index)
     with socket.create_connection(("127.0.0.1", port)) as slow:
         slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # and nothing more (slowloris)
         slow.settimeout(REQUEST_READ_TIMEOUT + 10)
         assert slow.recv(100) == b""  # closed by the server, not left holding a thread
-    assert get(base, "/api/health")[0] == 200
-    process.terminate()
-    _, stderr = process.communicate(timeout=15)
+    assert get(f"http://127.0.0.1:{port}", "/api/health")[0] == 200
+    stderr = stopped(process)
     assert f"request not received within {REQUEST_READ_TIMEOUT} s" in stderr and "Traceback" not in stderr
 
 

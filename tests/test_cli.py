@@ -4,8 +4,6 @@ import json
 import os
 import pathlib
 import re
-import resource
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +16,7 @@ from click.testing import CliRunner
 
 from search_service.cli import main
 
-from conftest import SEEDS, build_index, built_with_another_analysis, write_jsonl
+from conftest import SEEDS, build_index, built_with_another_analysis, full_disk, write_jsonl
 
 COMMANDS = ["reindex", "serve", "search", "evaluate", "bench"]
 
@@ -105,14 +103,9 @@ def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
 def test_a_reindex_out_of_room_keeps_the_live_index_and_says_what_takes_the_room(tmp_path):
     index = tmp_path / "index"
     assert run("reindex", "--source", SEEDS, "--index", index).exit_code == 0
-
-    def small_files():  # a full disk: no file may grow past 100 kB (EFBIG instead of the signal)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
-
     failed = subprocess.run(
         [sys.executable, "-m", "search_service", "reindex", "--source", SEEDS, "--index", str(index)],
-        capture_output=True, text=True, preexec_fn=small_files, check=False,
+        capture_output=True, text=True, preexec_fn=full_disk(100_000), check=False,
     )
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert "previous index is still live" in failed.stderr and "keeps the live generation and up to 2 before it" in failed.stderr

@@ -1,8 +1,6 @@
 """search-service export: the OpenSearch index definition and the bulk file, from a real index."""
 
 import json
-import resource
-import signal
 import subprocess
 import sys
 import re
@@ -10,7 +8,7 @@ import unicodedata
 
 import pytest
 from click.testing import CliRunner
-from conftest import build_index
+from conftest import build_index, full_disk
 
 from search_service.arabic import STEM_EXCLUSIONS, STOP_WORDS, letters, normalize, stem
 from search_service.arabic.normalization import NORMALIZATION_TABLE
@@ -224,14 +222,9 @@ def test_an_export_that_fails_midway_leaves_the_previous_one_as_it_was(seeds_ind
     out = tmp_path / "out"
     assert CliRunner().invoke(main, ["export", "--output", str(out), "--index", str(seeds_index)]).exit_code == 0
     before = {path.name: path.read_bytes() for path in out.iterdir()}
-
-    def small_files():  # a full disk: no file may grow past 20 kB (EFBIG instead of the signal)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
-
     failed = subprocess.run(
         [sys.executable, "-m", "search_service", "export", "--output", str(out), "--index", str(seeds_index)],
-        capture_output=True, text=True, preexec_fn=small_files, check=False,
+        capture_output=True, text=True, preexec_fn=full_disk(20_000), check=False,
     )
     assert failed.returncode == 1 and "cannot write the export" in failed.stderr and "Traceback" not in failed.stderr
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
