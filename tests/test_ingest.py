@@ -398,11 +398,17 @@ def test_bad_jsonl_line_is_skipped_and_reported_with_file_and_line(line, reason)
 
 
 @pytest.mark.parametrize(
-    "written", ["2024-03-05", "2024-3-5", "2024-03-05T10:00:00Z", "2024-03-05 10:00", "٢٠٢٤-٠٣-٠٥", "2024-03-05T23:30:00.5+03:00"],
+    "written",
+    ["2024-03-05", "2024-3-5", "2024-03-05T10:00:00Z", "2024-03-05 10:00", "٢٠٢٤-٠٣-٠٥", "2024-03-05T23:30:00.5+03:00", "1445-08-24"],
 )
-def test_a_jsonl_date_is_read_with_a_time_after_it_one_digit_or_arabic_digits(tmp_path, written):
+def test_a_jsonl_date_is_read_with_a_time_after_it_one_digit_arabic_digits_or_in_the_hijri_calendar(tmp_path, written):
     write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": written}])
     assert documents(tmp_path)["d"].date == datetime.date(2024, 3, 5)
+
+
+def test_a_jsonl_hijri_date_the_calendar_does_not_have_is_skipped_and_reported(tmp_path):
+    write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": "1445-13-01"}])  # a thirteenth month
+    assert documents(tmp_path) == {} and 'bad "date" "1445-13-01"' in skipped(tmp_path)[0].reason
 
 
 def test_a_line_longer_than_a_paragraph_is_cut_after_sentence_ends(tmp_path):

@@ -49,6 +49,8 @@ DATELINE_MAX_WORDS = 14
 DATELINE_OTHER_WORDS = 2
 #: Years outside this range are not publication dates (Hijri years such as 1442 among them).
 YEARS = range(1900, 2100)
+#: The Hijri years of the Umm al-Qura calendar's table (1924 to 2077).
+HIJRI_YEARS = range(1343, 1501)
 
 
 def _alternatives(names):
@@ -97,10 +99,15 @@ def find_date(line):
 
 
 def _hijri_date(match):
-    month = _HIJRI_MONTH_NUMBERS[re.sub(r"\s+", " ", match["month"])]
+    return gregorian_of_hijri(int(match["year"]), _HIJRI_MONTH_NUMBERS[re.sub(r"\s+", " ", match["month"])], int(match["day"]))
+
+
+def gregorian_of_hijri(year, month, day):
+    """The Gregorian date of a Hijri one (Umm al-Qura calendar, years ``HIJRI_YEARS``), or None for
+    a day the calendar does not have."""
     try:
-        return hijridate.Hijri(int(match["year"]), month, int(match["day"])).to_gregorian()
-    except (ValueError, OverflowError):  # no such day, or a year outside the calendar's table (1343-1500)
+        return hijridate.Hijri(year, month, day).to_gregorian()
+    except (ValueError, OverflowError):  # no such day, or a year outside the calendar's table
         return None
 
 
