@@ -6,16 +6,26 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from search_service.search import COLLAPSES, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS
 
 
+class _Count(fields.Integer):
+    """A whole number written in digits, as a query string gives it: not ``1_0`` or `` 1``, which
+    Python's ``int`` reads as 10 and 1."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not value.lstrip("+-").isdigit():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class SearchArgs(Schema):
     """Query-string parameters of ``GET /api/search``."""
 
     # The query's length and the page's depth are checked by the search, which says why it refuses them.
     q = fields.String(required=True, metadata={"description": "the query", "minLength": 1, "maxLength": MAX_QUERY_LENGTH})
-    page = fields.Integer(
+    page = _Count(
         load_default=1, validate=validate.Range(min=1),
         metadata={"description": f"1-based page; page × per_page at most {MAX_DEPTH}"},
     )
-    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    per_page = _Count(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     source = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list, metadata={"description": "only these sources (repeatable)"})
     date_from = fields.Date("%Y-%m-%d", load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
     date_to = fields.Date("%Y-%m-%d", load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
@@ -29,7 +39,7 @@ class SearchArgs(Schema):
                   "document: a result is a document, shown by its best paragraph"},
     )
     highlight = fields.Boolean(load_default=True, metadata={"description": "false: results without snippets (null), answered sooner"})
-    max_duplicates = fields.Integer(
+    max_duplicates = _Count(
         load_default=None, validate=validate.Range(min=0),
         metadata={"description": "list at most this many of a result's duplicates (default: all); duplicate_count counts them all"},
     )
