@@ -644,6 +644,13 @@ def test_sorting_by_date_puts_the_newest_first_then_the_best_scored(live):
     assert len(by_date.results) == len(by_relevance.results)
 
 
+def test_paragraphs_of_one_date_sorted_by_date_come_as_relevance_ranks_and_scores_them(live):
+    one_date = {"q": "داعش", "sources": ("بوابة روزا اليوسف",), "per_page": 100}
+    by_date = search(live, SearchRequest(**one_date, sort="date")).results
+    assert len({r["document"]["date"] for r in by_date}) == 1
+    assert [(r["id"], r["score"]) for r in by_date] == [(r["id"], r["score"]) for r in search(live, SearchRequest(**one_date)).results]
+
+
 def test_sorting_by_date_shows_the_newest_copy_of_a_republished_paragraph(tmp_path):
     text = "اجتمع وزراء خارجية التحالف الدولي في روما لبحث سبل مواجهة التنظيم في أفريقيا وآسيا"
     live = index_records(tmp_path, [

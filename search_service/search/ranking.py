@@ -29,7 +29,7 @@ from whoosh import scoring
 from search_service.arabic import NGRAM_SIZE, query_terms, word_ngrams
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.index_arrays import column_values, index_groups, vocabulary
+from search_service.search.index_arrays import column_values, index_groups, value_ranks, vocabulary
 from search_service.search.query import weighted_wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
@@ -282,6 +282,16 @@ def rescore(searcher, text, ranked):
         scores += FEEDBACK_WEIGHT * _feedback_bm25(searcher, analysed, scores)
     window = sorted(zip(docnums, scores.tolist()), key=lambda r: (-r[1], r[0]))
     return window + rest
+
+
+def rescore_newest_first(searcher, text, ranked, sort_field):
+    """``ranked`` newest first by ``sort_field`` (then by first-stage score), its first
+    ``RESCORE_WINDOW`` rescored and, within each date, in the order of their new scores (each still
+    above those of its date after the window: rescoring only adds to a score)."""
+    ranks = value_ranks(searcher, sort_field)
+    window = rescore(searcher, text, ranked[:RESCORE_WINDOW])
+    window.sort(key=lambda pair: -ranks[pair[0]])  # stable: by the new score within a date
+    return window + ranked[RESCORE_WINDOW:]
 
 
 def rescoring_window(group_field):

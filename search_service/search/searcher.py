@@ -17,7 +17,9 @@ from search_service.search.collection import SEARCH_TIME_LIMIT, Facet, collect, 
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
-from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore_groups, rescoring_window, weighting
+from search_service.search.ranking import (
+    RESCORE_WINDOW, ngram_statistics, rescore_groups, rescore_newest_first, rescoring_window, weighting,
+)
 from search_service.search.snippets import snippet
 from search_service.search.suggestions import suggestion
 
@@ -344,8 +346,10 @@ def search(live_index, request):
         pages = min(math.ceil(collected.groups / request.per_page), MAX_DEPTH // request.per_page)
         wanted = _wanted_terms(parsed) if request.highlight else None
         first = (request.page - 1) * request.per_page
-        # Rescoring reorders by relevance only.
-        ranked = collected.top if request.sort == "date" else rescore_groups(searcher, request.q, collected, COLLAPSES[request.collapse])
+        if request.sort == "date":
+            ranked = rescore_newest_first(searcher, request.q, collected.top, fields.DATE)
+        else:
+            ranked = rescore_groups(searcher, request.q, collected, COLLAPSES[request.collapse])
         shown = ranked[first : request.page * request.per_page]
         # A result's duplicates are its paragraph's copies, whatever it stands for.
         duplicates = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
