@@ -197,7 +197,9 @@ def _or_fail(action):
 
 
 def _print_page(page):
-    pages = f", page {page.page} of {page.pages}" + (": past the last" if page.page > page.pages else "") if page.pages else ""
+    pages = ""
+    if page.pages:
+        pages = f", page {page.page} of {page.pages}" + (": past the last" if page.page > page.pages else "")
     click.echo(f"{_counted(page.total, 'paragraph')} found, {_counted(page.groups, 'result')} ({page.took_ms} ms){pages}")
     if page.suggestion:
         click.echo(f"did you mean: {page.suggestion}")

@@ -60,6 +60,7 @@ def read_html_file(path):
         yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")
         return
     tree = trafilatura.load_html(data)
+    # The extraction reads a tree of its own, whose layout tables it changes.
     found = tree is not None and trafilatura.bare_extraction(
         _without_layout_tables(trafilatura.load_html(data)), with_metadata=True, favor_precision=True, include_comments=False,
         date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
