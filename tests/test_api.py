@@ -142,6 +142,7 @@ def test_source_filter_is_repeatable(live_server):
         ({"q": "التحالف", "page": 100000}, 400),
         ({"q": "التحالف", "date_from": "2024-13-45"}, 400),
         ({"q": "التحالف", "date_from": "20240101"}, 400),
+        ({"q": "التحالف", "date_from": "1445-13-01"}, 400),
         ({"q": "التحالف", "date_to": "2024-W01-1"}, 400),
         ({"q": "التحالف", "date_from": "2024-05-01", "date_to": "2024-01-01"}, 400),
         ({"q": "التحالف", "sort": "newest"}, 400),
@@ -151,6 +152,12 @@ def test_source_filter_is_repeatable(live_server):
 )
 def test_bad_search_input_gets_a_json_4xx(live_server, params, status):
     assert_error(search(live_server, **params), status)
+
+
+def test_a_date_filter_in_the_hijri_calendar_finds_what_its_gregorian_day_finds(live_server):
+    hijri = search(live_server, q="داعش", date_from="1445-09-19", date_to="1445-09-19")
+    gregorian = search(live_server, q="داعش", date_from="2024-03-29", date_to="2024-03-29")
+    assert hijri[0] == 200 and hijri[2]["total"] == gregorian[2]["total"] > 0
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from search_service.ingest.metadata import HIJRI_YEARS, gregorian_of_hijri
 from search_service.search import COLLAPSES, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS
 
 
@@ -13,6 +14,22 @@ class _Count(fields.Integer):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and not value.lstrip("+-").isdigit():
             raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Date(fields.Date):
+    """A ``YYYY-MM-DD`` date, Hijri where its year is one of ``HIJRI_YEARS``, as a JSONL record's date is."""
+
+    def __init__(self, **kwargs):
+        super().__init__("%Y-%m-%d", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parts = value.split("-") if isinstance(value, str) else ()
+        if len(parts) == 3 and all(part.isdigit() for part in parts) and int(parts[0]) in HIJRI_YEARS:
+            date = gregorian_of_hijri(*map(int, parts))
+            if date is None:
+                raise self.make_error("invalid")
+            return date
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -27,8 +44,8 @@ class SearchArgs(Schema):
     )
     per_page = _Count(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     source = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list, metadata={"description": "only these sources (repeatable)"})
-    date_from = fields.Date("%Y-%m-%d", load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
-    date_to = fields.Date("%Y-%m-%d", load_default=None, metadata={"description": "YYYY-MM-DD, inclusive"})
+    date_from = _Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive (a year from 1343 to 1500 is Hijri)"})
+    date_to = _Date(load_default=None, metadata={"description": "YYYY-MM-DD, inclusive (a year from 1343 to 1500 is Hijri)"})
     sort = fields.String(
         load_default=SORTS[0], validate=validate.OneOf(SORTS),
         metadata={"description": "relevance, or date: newest first, then by relevance (undated paragraphs last)"},
