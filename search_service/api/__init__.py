@@ -26,6 +26,9 @@ CORS_RESOURCES = {
 
 _DEFAULT_SOURCES = tuple(str(source) for source in config.DEFAULT_SOURCES)
 
+#: Hosts answered whatever ``TRUSTED_HOSTS`` names: a request naming one comes from the machine itself.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
 #: Largest request body accepted (the API takes no uploads); a larger one is answered 413, whether
 #: or not the endpoint reads its body.
 MAX_REQUEST_BODY = 64 * 1024
@@ -47,10 +50,13 @@ def create_app(overrides=None):
         listed = [path for path in app.config["SOURCES"].split(os.pathsep) if path]
         app.config["SOURCES"] = listed or _DEFAULT_SOURCES
     app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
-    if isinstance(app.config.get("TRUSTED_HOSTS"), str):
-        # The names the service answers to (search.example.org,.example.org): the pages write their
-        # own address (the widget's tag, the OpenSearch description) from the Host a request names.
-        app.config["TRUSTED_HOSTS"] = [host.strip() for host in app.config["TRUSTED_HOSTS"].split(",") if host.strip()] or None
+    trusted = app.config.get("TRUSTED_HOSTS")
+    if isinstance(trusted, str):
+        trusted = [host.strip() for host in trusted.split(",") if host.strip()]
+    # The names the service answers to (search.example.org,.example.org): the pages write their own
+    # address (the widget's tag, the OpenSearch description) from the Host a request names. The
+    # loopback names stay, for health checks on the machine itself.
+    app.config["TRUSTED_HOSTS"] = [*trusted, *LOOPBACK_HOSTS] if trusted else None
     app.json.ensure_ascii = False
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
