@@ -32,13 +32,14 @@ import dataclasses
 import time
 
 import numpy as np
-from whoosh import collectors, query, scoring
+from whoosh import query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, combo, mcore, wrappers
 
 from search_service.search.caches import index_key
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import NO_POSTINGS, index_groups, segment_arrays, value_ranks
+from search_service.search.query import QueryError
 
 #: Seconds a search may run before it is stopped (a pathological query must not hold a core).
 SEARCH_TIME_LIMIT = 5.0
@@ -197,7 +198,7 @@ class _Evaluation:
             if _in_order((positions(word, docnum, read) for word in q.words), q.slop):
                 kept.append(docnum)
             if number % DEADLINE_EVERY == DEADLINE_EVERY - 1 and time.monotonic() > self.deadline:
-                raise collectors.TimeLimit
+                raise _too_slow()
         return np.array(kept, dtype=np.int32)
 
     def _term(self, q, searcher, context):
@@ -338,7 +339,7 @@ class _Evaluation:
                 scores.append(m.score())
             m.next()
             if len(ids) % DEADLINE_EVERY == 0 and time.monotonic() > self.deadline:
-                raise collectors.TimeLimit
+                raise _too_slow()
         ids = np.array(ids, dtype=np.int64)
         return self._dense(ids, np.array(scores) if scored else np.zeros(len(ids)))
 
@@ -377,6 +378,13 @@ def _vectorizable(scorer):
     return isinstance(scorer, scoring.WeightLengthScorer) and type(scorer).score is scoring.WeightLengthScorer.score
 
 
+def _too_slow():
+    return QueryError(
+        f"the search took longer than {SEARCH_TIME_LIMIT:g} s and was stopped: use fewer or more specific words",
+        "too_slow", SEARCH_TIME_LIMIT,
+    )
+
+
 def search_deadline():
     """The ``time.monotonic()`` time at which a search starting now is stopped."""
     return time.monotonic() + SEARCH_TIME_LIMIT
@@ -392,9 +400,9 @@ def collect(
     ``search_filter`` restricts the matches; ``facets`` maps names to the ``Facet`` counted. With a
     ``sort_field`` (a column), the matches with its greatest values come first (ISO dates: the
     newest), then the best scored. With a ``tie_field`` (a column), of equal scores the greatest
-    value comes first (a republished paragraph's dated copy before its undated one). Raises
-    ``whoosh.collectors.TimeLimit`` past ``deadline`` (a ``time.monotonic()`` time; by default
-    ``search_deadline()``).
+    value comes first (a republished paragraph's dated copy before its undated one). Raises a
+    ``QueryError`` (``too_slow``) past ``deadline`` (a ``time.monotonic()`` time; by default
+    ``search_deadline()``), and one for a wildcard word that would be every word of the index.
     """
     if deadline is None:
         deadline = search_deadline()

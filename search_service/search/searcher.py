@@ -9,11 +9,11 @@ import operator
 import threading
 import time
 
-from whoosh import collectors, query
+from whoosh import query
 
 from search_service.indexing import schema as fields
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
-from search_service.search.collection import SEARCH_TIME_LIMIT, Facet, collect, group_others, search_deadline
+from search_service.search.collection import Facet, collect, group_others, search_deadline
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
@@ -279,22 +279,16 @@ def _collect(searcher, parsed, request, deadline):
     date, each without its own filter, so that its other values stay choosable; by relevance, the
     paragraphs the rescoring reads too. Raises ``QueryError`` past ``deadline``."""
     group_field = COLLAPSES[request.collapse]
-    try:
-        return collect(
-            searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), group_field,
-            facets={
-                "source": Facet(fields.SOURCE, _filter(dataclasses.replace(request, sources=()))),
-                "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
-            },
-            search_filter=_filter(request), deadline=deadline,
-            sort_field=fields.DATE if request.sort == "date" else None, tie_field=fields.DATE,
-            **(rescoring_window(group_field) if request.sort == "relevance" else {}),
-        )
-    except collectors.TimeLimit:
-        raise QueryError(
-            f"the search took longer than {SEARCH_TIME_LIMIT:g} s and was stopped: use fewer or more specific words",
-            "too_slow", SEARCH_TIME_LIMIT,
-        ) from None
+    return collect(
+        searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), group_field,
+        facets={
+            "source": Facet(fields.SOURCE, _filter(dataclasses.replace(request, sources=()))),
+            "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
+        },
+        search_filter=_filter(request), deadline=deadline,
+        sort_field=fields.DATE if request.sort == "date" else None, tie_field=fields.DATE,
+        **(rescoring_window(group_field) if request.sort == "relevance" else {}),
+    )
 
 
 def _year(date):
