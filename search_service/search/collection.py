@@ -432,7 +432,7 @@ def collect(
     groups, _, _ = index_groups(searcher, group_field)
     matches = np.concatenate(found)
     ranks = None if sort_field is None else value_ranks(searcher, sort_field)
-    ties = None if tie_field is None else value_ranks(searcher, tie_field)
+    ties = None if tie_field in (None, sort_field) else value_ranks(searcher, tie_field)  # the sort field orders its ties already
     best = _best_per_group(matches, scores, groups, limit, ranks, ties)
     candidates = best[:window] if window_per_group == 1 else _best_per_group(matches, scores, groups, window, ranks, ties, window_per_group)
     docnums = sorted({d for d, _ in best + candidates})
