@@ -238,6 +238,15 @@ def test_a_url_that_is_not_utf8_gets_a_json_400(live_server, target):
     assert search(live_server, q="داعش")[0] == 200
 
 
+def test_a_browser_asking_for_a_page_at_a_url_that_is_not_utf8_gets_a_page(live_server):
+    request = urllib.request.Request(live_server + "/?q=%FF", headers={"Accept": "text/html"})
+    with pytest.raises(urllib.error.HTTPError) as browsing:
+        urllib.request.urlopen(request, timeout=30)
+    assert browsing.value.code == 400 and browsing.value.headers["Content-Type"].startswith("text/html")
+    assert "عنوان هذه الصفحة غير صالح" in browsing.value.read().decode("utf-8")
+    assert "Accept" in browsing.value.headers["Vary"]
+
+
 def test_unknown_document_and_route_get_json_404(live_server):
     assert_error(get(live_server, "/api/documents/no-such-document"), 404)
     assert_error(get(live_server, "/api/no-such-endpoint"), 404)
@@ -313,6 +322,12 @@ def test_read_endpoints_allow_any_origin(live_server):
     _, headers, _ = get(live_server, "/api/search?q=" + urllib.parse.quote("داعش"), {"Origin": "https://news.example"})
     assert headers.get("Access-Control-Allow-Origin") == "*"
     assert headers.get("Access-Control-Expose-Headers") == "ETag"  # a script can revalidate with If-None-Match
+
+
+def test_a_mistyped_endpoint_is_a_404_other_sites_can_read(live_server):
+    status, headers, body = get(live_server, "/api/serch?q=" + urllib.parse.quote("داعش"), {"Origin": "https://news.example"})
+    assert status == 404 and body["error"]["code"] == "not_found"
+    assert headers.get("Access-Control-Allow-Origin") == "*"  # the widget's author sees the 404, not a CORS error
 
 
 def test_openapi_describes_every_endpoint(live_server):

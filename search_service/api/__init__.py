@@ -82,7 +82,8 @@ def _byte_count(limit):
 
 def _refuse_undecodable_urls():
     """A 400 for a URL whose path or query string is not UTF-8 once percent-decoded, raw or
-    percent-encoded, before anything reads it (Werkzeug would put � in its place)."""
+    percent-encoded, before anything reads it (Werkzeug would put � in its place): a page that
+    says so for a browser's request of a page, the JSON error otherwise."""
     environ = flask.request.environ
     # The request target as sent (gunicorn and Werkzeug's server give it), whose bytes PATH_INFO no
     # longer holds: gunicorn reads a raw byte that is not UTF-8 as a letter and encodes it.
@@ -94,7 +95,12 @@ def _refuse_undecodable_urls():
             environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
             urllib.parse.unquote_to_bytes(flask.request.query_string).decode("utf-8")
     except UnicodeError:
-        raise ApiError(400, "invalid_request", "the URL is not valid UTF-8 once percent-decoded") from None
+        if pages.wants_page(flask.request):
+            page = pages.error_page(400, "عنوان هذه الصفحة غير صالح: فيه ما لا يُقرأ نصًّا.")
+            page.vary.add("Accept")
+            return page
+        # A page for browsers, JSON for programs: caches must keep both.
+        raise ApiError(400, "invalid_request", "the URL is not valid UTF-8 once percent-decoded", {"Vary": "Accept"}) from None
 
 
 def _refuse_large_bodies():

@@ -102,6 +102,9 @@ def register_error_handlers(app):
             response.headers.update((name, value) for name, value in error.get_headers() if name != "Content-Type")
         if error.code == 404:  # a page for browsers, JSON for programs: caches must keep both
             response.vary.add("Accept")
+            # A script on another site that mistypes an endpoint reads the 404, not a CORS failure:
+            # there is nothing at that address to protect.
+            response.headers.setdefault("Access-Control-Allow-Origin", "*")
         return response
 
     @app.errorhandler(Exception)

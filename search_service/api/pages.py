@@ -78,9 +78,14 @@ def wants_page(request):
     )
 
 
+def error_page(status, message):
+    """The Arabic page of a browser's request the service cannot answer; ``message`` says why."""
+    return _page("error.html", status, query="", message=message)
+
+
 def not_found_page():
     """The Arabic page of a path that does not exist."""
-    return _page("not_found.html", 404, query="")
+    return error_page(404, "لا توجد صفحة بهذا العنوان.")
 
 
 #: The months as the search page's browser formats them in Arabic (``Intl.DateTimeFormat("ar")``).
