@@ -146,10 +146,10 @@ def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, 
         if not (queries and run_path) or query:
             raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
         rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
-        _write_run(run_path, rankings)
+        written = _write_run(run_path, rankings)
         empty = sum(1 for ranked in rankings.values() if not ranked)
         found_nothing = f" ({empty} found nothing)" if empty else ""
-        lines = _counted(sum(map(len, rankings.values())), "line")
+        lines = _counted(written, "line")
         click.echo(f"wrote {lines} for {_counted(len(rankings), 'query', 'queries')}{found_nothing} to {run_path}")
         return
     if not query:
@@ -176,12 +176,19 @@ def _print_json(live, request):
 
 
 def _write_run(path, rankings):
+    """Write ``rankings`` as a TREC run and return its number of lines. A document whose id is not
+    one word (a file named ``my notes.txt``) is left out, with a warning: a run's columns are split
+    at whitespace, so no qrels can judge it."""
+    spaced = {docid for ranking in rankings.values() for docid, _ in ranking if len(docid.split()) != 1}
+    if spaced:
+        named = ", ".join(repr(docid) for docid in sorted(spaced)[:3]) + (", ..." if len(spaced) > 3 else "")
+        click.echo(f"warning: {_counted(len(spaced), 'document')} left out of the run, as a TREC run cannot hold an id with spaces: {named}", err=True)
+        rankings = {qid: [row for row in ranking if row[0] not in spaced] for qid, ranking in rankings.items()}
     try:
         write_run(path, rankings, tag="search-service")
     except OSError as error:
         raise click.ClickException(f"cannot write the run to {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    return sum(map(len, rankings.values()))
 
 
 def _counted(number, noun, plural=None):

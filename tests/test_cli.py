@@ -232,11 +232,14 @@ def test_batch_search_says_which_queries_it_refused_and_where_it_cannot_write(se
     assert nowhere.exit_code == 1 and "cannot write the run" in nowhere.output and "Traceback" not in nowhere.output
 
 
-def test_a_document_id_of_two_words_cannot_go_into_a_trec_run(tmp_path):
-    index = build_index(tmp_path / "index", write_jsonl(tmp_path / "c.jsonl", [{"id": "doc one", "text": "نص عن الاقتصاد"}]))
+def test_a_document_id_of_two_words_is_left_out_of_a_trec_run_with_a_warning(tmp_path):
+    records = [{"id": "doc one", "text": "نص عن الاقتصاد"}, {"id": "doc2", "text": "الاقتصاد والتجارة"}]
+    index = build_index(tmp_path / "index", write_jsonl(tmp_path / "c.jsonl", records))
     (tmp_path / "q.tsv").write_text("1\tالاقتصاد\n", encoding="utf-8")
     result = run("search", "--queries", tmp_path / "q.tsv", "--run", tmp_path / "run.txt", "--index", index)
-    assert result.exit_code == 1 and "'doc one' is not one word" in result.output
+    assert result.exit_code == 0 and "1 document left out of the run" in result.stderr and "'doc one'" in result.stderr
+    assert "wrote 1 line for 1 query" in result.stdout
+    assert [line.split()[:4] for line in (tmp_path / "run.txt").read_text().splitlines()] == [["1", "Q0", "doc2", "1"]]
 
 
 def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_path):
