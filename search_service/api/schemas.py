@@ -3,7 +3,7 @@
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from search_service.ingest.metadata import HIJRI_YEARS, gregorian_of_hijri
+from search_service.ingest.metadata import numeric_date
 from search_service.search import COLLAPSES, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS
 
 
@@ -18,19 +18,17 @@ class _Count(fields.Integer):
 
 
 class _Date(fields.Date):
-    """A ``YYYY-MM-DD`` date, Hijri where its year is one of ``HIJRI_YEARS``, as a JSONL record's date is."""
+    """A ``YYYY-MM-DD`` date, Gregorian or Hijri as a JSONL record's date is (``numeric_date``)."""
 
     def __init__(self, **kwargs):
         super().__init__("%Y-%m-%d", **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         parts = value.split("-") if isinstance(value, str) else ()
-        if len(parts) == 3 and all(part.isdigit() for part in parts) and int(parts[0]) in HIJRI_YEARS:
-            date = gregorian_of_hijri(*map(int, parts))
-            if date is None:
-                raise self.make_error("invalid")
-            return date
-        return super()._deserialize(value, attr, data, **kwargs)
+        date = numeric_date(*map(int, parts)) if len(parts) == 3 and all(map(str.isdecimal, parts)) else None
+        if date is None:
+            raise self.make_error("invalid")
+        return date
 
 
 class SearchArgs(Schema):

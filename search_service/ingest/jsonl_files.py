@@ -6,14 +6,13 @@ The source defaults to the file's stem, so ``news/ahram.jsonl`` gives ``ahram``.
 """
 
 import codecs
-import datetime
 import io
 import json
 import pathlib
 import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
-from search_service.ingest.metadata import HIJRI_YEARS, gregorian_of_hijri
+from search_service.ingest.metadata import numeric_date
 from search_service.ingest.text_files import UTF16_MARKS
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
@@ -112,22 +111,13 @@ def _optional_text(record, key):
 
 
 def _date(value):
-    """A record's date: Gregorian, or Hijri where its year is one of ``HIJRI_YEARS`` (no
-    publication date is Gregorian then: 1445-09-19 is 2024-03-29)."""
+    """A record's date, Gregorian or Hijri as ``numeric_date`` reads it."""
     if value is None:
         return None
     found = _DATE.fullmatch(value) if isinstance(value, str) else None
-    if found:
-        year, month, day = map(int, found.groups())
-        if year in HIJRI_YEARS:
-            date = gregorian_of_hijri(year, month, day)
-            if date:
-                return date
-        else:
-            try:
-                return datetime.date(year, month, day)
-            except ValueError:
-                pass
+    date = numeric_date(*map(int, found.groups())) if found else None
+    if date:
+        return date
     raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date (a time may follow it)')
 
 

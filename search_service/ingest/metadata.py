@@ -102,6 +102,18 @@ def _hijri_date(match):
     return gregorian_of_hijri(int(match["year"]), _HIJRI_MONTH_NUMBERS[re.sub(r"\s+", " ", match["month"])], int(match["day"]))
 
 
+def numeric_date(year, month, day):
+    """The date written ``year-month-day`` in digits: Hijri (Umm al-Qura) where the year is one of
+    ``HIJRI_YEARS`` (no publication date is Gregorian then: 1445-09-19 is 2024-03-29), Gregorian
+    otherwise; None for a day the calendar does not have."""
+    if year in HIJRI_YEARS:
+        return gregorian_of_hijri(year, month, day)
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def gregorian_of_hijri(year, month, day):
     """The Gregorian date of a Hijri one (Umm al-Qura calendar, years ``HIJRI_YEARS``), or None for
     a day the calendar does not have."""
