@@ -249,7 +249,9 @@ class LiveIndex:
         It reads through this thread's reader, which stays open when the searcher is closed; a
         reader of an older generation is dropped (and closed once no searcher uses it).
         """
-        index = self.index()
+        return self._searcher_of(self.index(), **kwargs)
+
+    def _searcher_of(self, index, **kwargs):
         local = self._local
         if getattr(local, "index", None) is not index:
             try:
@@ -265,8 +267,8 @@ class LiveIndex:
     def info(self):
         """Name, manifest, paragraph count and on-disk size of the live generation, and whether it
         needs a reindex to be analysed as queries are (through this thread's reader)."""
-        _, generation, manifest = self._refresh()
-        with self.searcher() as searcher:
+        index, generation, manifest = self._refresh()
+        with self._searcher_of(index) as searcher:  # the generation named, should CURRENT change meanwhile
             paragraphs = searcher.doc_count()
         return {
             **manifest, "generation": generation.name, "paragraphs": paragraphs,
