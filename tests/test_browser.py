@@ -1019,7 +1019,8 @@ def test_search_page_says_which_other_names_of_a_month_it_found(browser, live_se
     browser.find_element(By.ID, "q").clear()
     browser.find_element(By.ID, "q").send_keys("التحالف" + Keys.ENTER)
     wait_until(browser, lambda: urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query).get("q") == ["التحالف"])
-    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result mark"))
+    # The new results, not those of شباط still on the page.
+    wait_until(browser, lambda: any("التحالف" in m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results .result mark")))
     assert not shown(browser, "synonyms")
 
 
