@@ -273,6 +273,21 @@ def test_page_of_boilerplate_only_is_skipped_and_reported(tmp_path):
     assert record.file == str(tmp_path / "empty.txt") and "empty document" in record.reason
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf", " \t\n\u200b\n\u00a0\n".encode(), b".\n***\n"],
+                         ids=["empty", "blank lines", "byte order mark", "invisible characters", "punctuation"])
+def test_a_text_file_of_no_words_is_skipped_and_reported_and_the_others_indexed(tmp_path, content):
+    (tmp_path / "blank.txt").write_bytes(content)
+    (tmp_path / "article.txt").write_text("اجتمع وزراء الخارجية في روما أمس.\n", encoding="utf-8")
+    assert list(documents(tmp_path)) == ["article"]
+    (record,) = skipped(tmp_path)
+    assert record.file == str(tmp_path / "blank.txt") and "empty document" in record.reason
+
+
+def test_lines_of_punctuation_are_no_paragraphs(tmp_path):
+    (tmp_path / "page.txt").write_text("اجتمع الوزراء في روما أمس.\n***\nوبحثوا الأوضاع في المنطقة.\n", encoding="utf-8")
+    assert documents(tmp_path)["page"].paragraphs == ("اجتمع الوزراء في روما أمس.", "وبحثوا الأوضاع في المنطقة.")
+
+
 # Encodings and line endings
 
 

@@ -26,7 +26,7 @@ import pathlib
 import re
 
 from search_service.ingest import boilerplate, metadata
-from search_service.ingest.documents import Document, SkippedRecord, text_lines, unreadable
+from search_service.ingest.documents import Document, SkippedRecord, has_words, text_lines, unreadable
 
 MAX_HEADER_LINES = 15
 MIN_TITLE_WORDS = 3
@@ -126,8 +126,9 @@ def page_document(document_id, lines, default_source=None, framed=True):
 
     A ``framed`` page still has its header block and footer (a page saved as text); without them
     (an article already taken out of its page) only the lines that are furniture anywhere go, and
-    the title is None.
+    the title is None. Lines of no letter or digit (``***``, ``.``) are no part of it.
     """
+    lines = [line for line in lines if has_words(line)]
     source, furniture = metadata.follow_notices(lines)
     furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(lines)
     datelines = [i for i, line in enumerate(lines) if metadata.is_dateline(line)]
@@ -154,7 +155,7 @@ def _take_frame(lines, furniture):
     header = range(body_start) if body_start is not None and body_start <= MAX_HEADER_LINES else range(0)
     body_end = max((i for i in content if boilerplate.is_sentence(lines[i])), default=len(lines) - 1)
     # A last sentence that ends with a colon introduces the lines after it (a list), no footer.
-    footer = range(body_end + 1, len(lines)) if not lines[body_end].endswith(":") else range(0)
+    footer = range(body_end + 1, len(lines)) if lines and not lines[body_end].endswith(":") else range(0)
     title = _headline([lines[i] for i in header if i not in furniture])
     furniture |= set(header)
     furniture |= {i for i in footer if boilerplate.word_count(lines[i]) < MAX_FOOTER_WORDS}
