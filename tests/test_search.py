@@ -651,6 +651,14 @@ def test_paragraphs_of_one_date_sorted_by_date_come_as_relevance_ranks_and_score
     assert [(r["id"], r["score"]) for r in by_date] == [(r["id"], r["score"]) for r in search(live, SearchRequest(**one_date)).results]
 
 
+@pytest.mark.parametrize("q", ["داعش", "التحالف"])
+def test_one_result_per_document_sorted_by_date_is_each_documents_best_paragraph(live, q):
+    by_date = search(live, SearchRequest(q=q, collapse="document", sort="date", per_page=100)).results
+    by_relevance = search(live, SearchRequest(q=q, collapse="document", per_page=100)).results
+    assert {(r["id"], r["score"]) for r in by_date} == {(r["id"], r["score"]) for r in by_relevance}
+    assert [r["document"]["date"] or "" for r in by_date] == sorted((r["document"]["date"] or "" for r in by_date), reverse=True)
+
+
 def test_sorting_by_date_shows_the_newest_copy_of_a_republished_paragraph(tmp_path):
     text = "اجتمع وزراء خارجية التحالف الدولي في روما لبحث سبل مواجهة التنظيم في أفريقيا وآسيا"
     live = index_records(tmp_path, [

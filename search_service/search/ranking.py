@@ -284,26 +284,23 @@ def rescore(searcher, text, ranked):
     return window + rest
 
 
-def rescore_newest_first(searcher, text, ranked, sort_field):
-    """``ranked`` newest first by ``sort_field`` (then by first-stage score), its first
-    ``RESCORE_WINDOW`` rescored and, within each date, in the order of their new scores (each still
-    above those of its date after the window: rescoring only adds to a score)."""
-    ranks = value_ranks(searcher, sort_field)
-    window = rescore(searcher, text, ranked[:RESCORE_WINDOW])
-    window.sort(key=lambda pair: -ranks[pair[0]])  # stable: by the new score within a date
-    return window + ranked[RESCORE_WINDOW:]
-
-
 def rescoring_window(group_field):
     """``collect``'s window arguments for the paragraphs ``rescore_groups`` reads."""
     return {"window": RESCORE_WINDOW, "window_per_group": RESCORED_PER_GROUP[group_field]}
 
 
-def rescore_groups(searcher, text, collected, group_field):
+def rescore_groups(searcher, text, collected, group_field, sort_field=None):
     """The groups ``collected`` ranks (by ``group_field``, with ``rescoring_window``) as ``(docnum,
     score)`` pairs: the window's groups each by its best rescored paragraph, then the others in the
-    first stage's order (no paragraph after the window scored more than one in it)."""
-    candidates = rescore(searcher, text, collected.window) + collected.top
+    first stage's order (no paragraph after the window scored more than one in it). Collected
+    newest first by ``sort_field``, the window's paragraphs are in the order of their new scores
+    within each date (each still above those of its date after the window: rescoring only adds to
+    a score)."""
+    window = rescore(searcher, text, collected.window)
+    if sort_field is not None:
+        ranks = value_ranks(searcher, sort_field)
+        window.sort(key=lambda pair: -ranks[pair[0]])  # stable: by the new score within a date
+    candidates = window + collected.top
     groups, _, _ = index_groups(searcher, group_field)
     seen, ranked = set(), []
     for pair, group in zip(candidates, groups[[docnum for docnum, _ in candidates]].tolist()):

@@ -18,7 +18,7 @@ from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
 from search_service.search.ranking import (
-    RESCORE_WINDOW, ngram_statistics, rescore_groups, rescore_newest_first, rescoring_window, weighting,
+    RESCORE_WINDOW, ngram_statistics, rescore_groups, rescoring_window, weighting,
 )
 from search_service.search.snippets import snippet
 from search_service.search.suggestions import suggestion
@@ -276,8 +276,8 @@ def _warm_in_background(live_index, searcher):
 def _collect(searcher, parsed, request, deadline):
     """The best paragraph of each group (of near-duplicates, or of a document) down to the
     requested page (and the rescoring window at least), the totals and the counts by source and by
-    date, each without its own filter, so that its other values stay choosable; by relevance, the
-    paragraphs the rescoring reads too. Raises ``QueryError`` past ``deadline``."""
+    date, each without its own filter, so that its other values stay choosable, and the paragraphs
+    the rescoring reads. Raises ``QueryError`` past ``deadline``."""
     group_field = COLLAPSES[request.collapse]
     return collect(
         searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), group_field,
@@ -286,9 +286,13 @@ def _collect(searcher, parsed, request, deadline):
             "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
         },
         search_filter=_filter(request), deadline=deadline,
-        sort_field=fields.DATE if request.sort == "date" else None, tie_field=fields.DATE,
-        **(rescoring_window(group_field) if request.sort == "relevance" else {}),
+        sort_field=_sort_field(request), tie_field=fields.DATE, **rescoring_window(group_field),
     )
+
+
+def _sort_field(request):
+    """The column results are sorted by before their scores, if any."""
+    return fields.DATE if request.sort == "date" else None
 
 
 def _year(date):
@@ -340,10 +344,7 @@ def search(live_index, request):
         pages = min(math.ceil(collected.groups / request.per_page), MAX_DEPTH // request.per_page)
         wanted = _wanted_terms(parsed) if request.highlight else None
         first = (request.page - 1) * request.per_page
-        if request.sort == "date":
-            ranked = rescore_newest_first(searcher, request.q, collected.top, fields.DATE)
-        else:
-            ranked = rescore_groups(searcher, request.q, collected, COLLAPSES[request.collapse])
+        ranked = rescore_groups(searcher, request.q, collected, COLLAPSES[request.collapse], _sort_field(request))
         shown = ranked[first : request.page * request.per_page]
         # A result's duplicates are its paragraph's copies, whatever it stands for.
         duplicates = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
