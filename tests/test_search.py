@@ -506,6 +506,12 @@ def test_title_and_source_fields(live):
     assert ids(live, f'source:"{source}" داعش') == ids(live, "داعش", sources=(source,))
 
 
+def test_a_source_clause_filters_without_adding_to_the_scores(live):
+    scored = lambda page: [(r["id"], r["score"]) for r in page.results]
+    assert scored(search(live, SearchRequest(q="source:seeds التحالف"))) == scored(search(live, SearchRequest(q="التحالف", sources=("seeds",))))
+    assert {r["score"] for r in search(live, SearchRequest(q="source:seeds")).results} == {0.0}
+
+
 @pytest.mark.parametrize(
     "written",
     [

@@ -254,7 +254,8 @@ def _split_sources(text):
     for sign, _, value in _SOURCE_CLAUSE.findall(text):
         names = _PHRASE_OR_WORD.findall(value[1:-1]) if value.startswith("(") else [value]
         found = unwanted if sign.strip() in ("-", "NOT") else wanted
-        found.extend(query.Term(fields.SOURCE, name.strip('"')) for name in names if name not in _PARSER_OPERATORS)
+        # A filter: its terms add nothing to a score.
+        found.extend(query.Term(fields.SOURCE, name.strip('"'), boost=0.0) for name in names if name not in _PARSER_OPERATORS)
     if not (wanted or unwanted):
         return text, wanted, unwanted
     rest = _PHRASE_OR_WORD.findall(_EMPTY_BRACKETS.sub(" ", _SOURCE_CLAUSE.sub(r" \2", text)))
