@@ -491,6 +491,16 @@ def test_words_excluded_in_brackets_rank_as_words_excluded_one_by_one(live):
     assert ranked("داعش NOT +(سوريا العراق)") == ranked("داعش -سوريا -العراق")
 
 
+@pytest.mark.parametrize("dashed", ["التحالف - العراق", "التحالف + العراق", "التحالف -- العراق", "- التحالف العراق"])
+def test_a_sign_standing_alone_is_a_dash_not_an_operator(live, dashed):
+    # A pasted headline's dash: + and - are operators only where a word starts.
+    def ranked(q):
+        page = search(live, SearchRequest(q=q, per_page=100))
+        return page.total, [(r["id"], r["score"], r["snippet"]) for r in page.results]
+
+    assert ranked(dashed) == ranked("التحالف العراق")
+
+
 def test_an_exclusion_keeps_the_title_weight_of_what_is_found(live):
     top = search(live, SearchRequest(q="العراق")).results[0]
     assert "موزمبيق" not in top["text"]

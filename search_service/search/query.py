@@ -174,9 +174,12 @@ def _rewrite(text):
     """Arabic operators and field names to the parser's, outside phrases; an operator with nothing
     to join (``داعش و``, ``ليس و``) is dropped, as the stop word و would be, where the parser would
     look for the word "and"; a ligature of words (ﷺ), and a word written for two (عبدالناصر),
-    the phrase of its words, as the index holds them."""
+    the phrase of its words, as the index holds them. A sign standing alone (``داعش - العراق``,
+    a pasted headline's dash) is no operator: + and - are only where a word starts."""
     pieces = []
     for piece in map(_bounded_boost, _PHRASE_OR_WORD.findall(text)):
+        if not piece.strip("+-"):
+            continue
         if piece.startswith('"'):
             pieces.append(piece)
         else:  # وليس is two operators, AND NOT; a sign and brackets may precede one: +(ليس
