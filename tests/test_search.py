@@ -675,6 +675,24 @@ def test_one_result_per_document_sorted_by_date_is_each_documents_best_paragraph
     assert [r["document"]["date"] or "" for r in by_date] == sorted((r["document"]["date"] or "" for r in by_date), reverse=True)
 
 
+def test_a_results_duplicates_are_the_copies_the_search_found(tmp_path):
+    text = "اجتمع وزراء خارجية التحالف الدولي في روما لبحث سبل مواجهة التنظيم في أفريقيا وآسيا"
+    live = index_records(tmp_path, [
+        {"id": "a1", "text": text, "source": "أ", "date": "2024-02-01"},
+        {"id": "a2", "text": text, "source": "أ", "date": "2024-02-02"},
+        {"id": "b1", "text": text, "source": "ب", "date": "2024-02-03"},
+    ])
+    every = search(live, SearchRequest(q="التحالف روما")).results[0]
+    assert every["duplicate_count"] == 2 and every["matched_paragraphs"] == 3
+    for request in (
+        SearchRequest(q="التحالف روما", sources=("أ",)), SearchRequest(q='التحالف روما -source:"ب"'),
+        SearchRequest(q="التحالف روما", date_to=datetime.date(2024, 2, 2)),
+    ):
+        (result,) = search(live, request).results
+        listed = {result["id"], *(d["id"] for d in result["duplicates"])}
+        assert listed == {"a1#1", "a2#1"} and (result["duplicate_count"], result["matched_paragraphs"]) == (1, 2)
+
+
 def test_sorting_by_date_shows_the_newest_copy_of_a_republished_paragraph(tmp_path):
     text = "اجتمع وزراء خارجية التحالف الدولي في روما لبحث سبل مواجهة التنظيم في أفريقيا وآسيا"
     live = index_records(tmp_path, [

@@ -100,8 +100,8 @@ class Result(Schema):
     document = fields.Nested(DocumentMeta)
     snippet = fields.String(allow_none=True, metadata={"description": "HTML: escaped original text with <mark> around matches (null with highlight=false)"})
     text = fields.String(metadata={"description": "the whole paragraph, plain text"})
-    duplicates = Shaped(Duplicate, many=True, metadata={"description": "the paragraph's near-duplicates, in other places, by id (at most max_duplicates)"})
-    duplicate_count = fields.Integer(metadata={"description": "the paragraph's near-duplicates, all of them, listed or not"})
+    duplicates = Shaped(Duplicate, many=True, metadata={"description": "the paragraph's near-duplicates in other places that the search found (matching the query and the filters), by id (at most max_duplicates)"})
+    duplicate_count = fields.Integer(metadata={"description": "the paragraph's near-duplicates the search found, all of them, listed or not"})
     matched_paragraphs = fields.Integer(
         metadata={"description": "matching paragraphs the result stands for, itself included: its matching "
                   "near-duplicates, or with collapse=document its document's matching paragraphs"}

@@ -72,9 +72,18 @@ class Collected:
     groups: int  # matches once collapsed
     facets: dict  # facet name -> {value: matches}
     group_matches: dict  # document number in ``top`` or ``window`` -> the matches of its group, itself included
+    matches: np.ndarray = dataclasses.field(compare=False, repr=False)  # every match's document number, ascending
     #: The best ``window`` paragraphs with at most ``window_per_group`` of each group, best first
     #: (``top``'s first ones when that is one): the candidates a second stage rescores.
     window: list = dataclasses.field(default_factory=list)
+
+    def found(self, docnums):
+        """Those of ``docnums`` (global document numbers) that the search matched, in their order."""
+        if not docnums or not len(self.matches):
+            return []
+        wanted = np.asarray(docnums)
+        at = np.minimum(np.searchsorted(self.matches, wanted), len(self.matches) - 1)
+        return wanted[self.matches[at] == wanted].tolist()
 
 
 class _Evaluation:
@@ -444,6 +453,7 @@ def collect(
         facets={name: _counts(parts) for name, parts in facet_parts.items()},
         group_matches={d: 1 if group < 0 else int(per_group[group]) for d, group in zip(docnums, groups[docnums].tolist())},
         window=candidates,
+        matches=matches,
     )
 
 

@@ -346,8 +346,9 @@ def search(live_index, request):
         first = (request.page - 1) * request.per_page
         ranked = rescore_groups(searcher, request.q, collected, COLLAPSES[request.collapse], _sort_field(request))
         shown = ranked[first : request.page * request.per_page]
-        # A result's duplicates are its paragraph's copies, whatever it stands for.
-        duplicates = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
+        # A result's duplicates are its paragraph's copies the search found, whatever it stands for.
+        copies = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
+        duplicates = [collected.found(others) for others in copies]
         hits = [
             _result(searcher, docnum, score, others, collected.group_matches[docnum], wanted, request.max_duplicates)
             for (docnum, score), others in zip(shown, duplicates)
