@@ -496,3 +496,14 @@ def test_a_host_the_service_does_not_answer_to_is_refused_where_it_is_set(tmp_pa
     for host in ("search.example.org", "www.example.net", "127.0.0.1:8000"):  # and the container's health check
         answered = client.get("/opensearch.xml", headers={"Host": host})
         assert answered.status_code == 200 and f"http://{host}/" in answered.get_data(as_text=True)
+    # Host names are compared in any case, and written in lower case.
+    answered = client.get("/opensearch.xml", headers={"Host": "Search.EXAMPLE.org"})
+    assert answered.status_code == 200 and "http://search.example.org/" in answered.get_data(as_text=True)
+
+
+def test_a_host_header_that_is_no_host_name_is_refused(seeds_index):
+    client = create_app({"INDEX": str(seeds_index)}).test_client()
+    for host in ("a<b>", "exa mple.org", "[::1"):
+        refused = client.get("/opensearch.xml", headers={"Host": host})
+        assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "invalid_request"
+    assert client.get("/opensearch.xml", headers={"Host": "News.Example"}).status_code == 200

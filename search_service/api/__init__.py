@@ -58,11 +58,13 @@ def create_app(overrides=None):
     # loopback names stay, for health checks on the machine itself.
     app.config["TRUSTED_HOSTS"] = [*trusted, *LOOPBACK_HOSTS] if trusted else None
     app.json.ensure_ascii = False
+    app.wsgi_app = _lowercase_host(app.wsgi_app)
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(pages.bp)
     register_access_log(app)  # first, so that its timer runs for requests refused below
     app.before_request(_refuse_undecodable_urls)
+    app.before_request(_refuse_hosts_that_are_no_names)
     app.before_request(_refuse_large_bodies)
     register_error_handlers(app)
     CORS(app, resources=CORS_RESOURCES, origins="*", send_wildcard=True, supports_credentials=False, expose_headers=["ETag"])
@@ -78,6 +80,25 @@ def _byte_count(limit):
         return int(limit)
     except ValueError:
         raise ValueError(f"MAX_CONTENT_LENGTH must be a number of bytes, got {limit!r}") from None
+
+
+def _lowercase_host(wsgi_app):
+    """``wsgi_app`` given the ``Host`` header in lower case, as host names are compared
+    (Werkzeug compares ``TRUSTED_HOSTS`` with the header as written)."""
+
+    def app(environ, start_response):
+        if "HTTP_HOST" in environ:
+            environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
+def _refuse_hosts_that_are_no_names():
+    """A 400 for a ``Host`` header that is no host name (Werkzeug reads it as none, and the pages
+    would write the address ``http:///``)."""
+    if flask.request.headers.get("Host") and not flask.request.host:
+        raise ApiError(400, "invalid_request", "the Host header is not a host name")
 
 
 def _refuse_undecodable_urls():
