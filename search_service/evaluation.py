@@ -29,12 +29,12 @@ class EvaluationInputError(ValueError):
 
 
 def _lines(path):
-    """Yield (line number, stripped text) for the non-blank lines of a UTF-8 file."""
+    """Yield (line number, text without its line break) for the non-blank lines of a UTF-8 file."""
     try:
         with open(path, encoding="utf-8-sig") as file:
             for number, line in enumerate(file, start=1):
                 if line.strip():
-                    yield number, line.strip()
+                    yield number, line.rstrip("\r\n")
     except UnicodeDecodeError:
         raise EvaluationInputError(f"{path}: not UTF-8 text") from None
 
@@ -95,7 +95,8 @@ def write_run(target, rankings, tag):
 
 
 def read_run(path):
-    """Read a TREC run into {qid: [(docid, score), ...]}, each ranking ordered by its rank column."""
+    """Read a TREC run into {qid: [(docid, score), ...]}, each ranking ordered as trec_eval orders
+    it, by decreasing score (the rank column orders equal scores)."""
     ranked = {}
     for number, line in _lines(path):
         fields = line.split()
@@ -107,7 +108,7 @@ def read_run(path):
             raise EvaluationInputError(f"{path}:{number}: document {docid} ranked twice for query {qid}")
         rows[docid] = (int(rank), float(score))
     return {
-        qid: [(docid, score) for docid, (_, score) in sorted(rows.items(), key=lambda row: row[1][0])]
+        qid: [(docid, score) for docid, (_, score) in sorted(rows.items(), key=lambda row: (-row[1][1], row[1][0]))]
         for qid, rows in ranked.items()
     }
 
