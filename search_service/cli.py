@@ -251,6 +251,7 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
         raise click.UsageError("--run goes with --queries and --qrels")
     if scored_run:
         judged, rankings = _or_fail(lambda: (read_qrels(qrels), read_run(scored_run)))
+        _require_relevant(judged, rankings, qrels, scored_run)
         click.echo(format_table({scored_run: evaluate(rankings, judged)}), nl=False)
         return
     if collections:
@@ -271,11 +272,17 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
     # Only the queries asked are scored: qrels often judge a whole collection's queries.
     asked_ids = {qid for qid, _ in asked}
     judged = {qid: judgements for qid, judgements in judged.items() if qid in asked_ids}
-    if not judged:
-        raise click.ClickException(f"{qrels} judges none of the queries of {queries}: are they the same set's?")
+    _require_relevant(judged, asked_ids, qrels, queries)
     results = {queries: evaluate(rankings, judged)}
     click.echo(format_table(results), nl=False)
     _warn_if_nothing_relevant(results, index_dir)
+
+
+def _require_relevant(judged, qids, qrels, named):
+    """Fail where ``qrels`` judge no document relevant for any of ``qids`` (those of ``named``, a
+    file of queries or a run): every average would be 0."""
+    if not any(rel > 0 for qid in qids for rel in judged.get(qid, {}).values()):
+        raise click.ClickException(f"{qrels} judges no document relevant for the queries of {named}: are they the same set's?")
 
 
 def _warn_if_nothing_relevant(results, index_dir):

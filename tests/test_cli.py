@@ -264,4 +264,11 @@ def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_
     assert run("evaluate", "--queries", queries, "--qrels", tmp_path / "all.txt", "--index", seeds_index).output == result.output
     (tmp_path / "other.txt").write_text("9 0 002_db66337763f26236 1\n", encoding="utf-8")
     unjudged = run("evaluate", "--queries", queries, "--qrels", tmp_path / "other.txt", "--index", seeds_index)
-    assert unjudged.exit_code == 1 and "judges none of the queries" in unjudged.output
+    assert unjudged.exit_code == 1 and "judges no document relevant for the queries" in unjudged.output
+    # Judged, but nothing relevant: every average would be 0.
+    (tmp_path / "irrelevant.txt").write_text("1 0 001_93b21bcfa360256c 0\n", encoding="utf-8")
+    irrelevant = run("evaluate", "--queries", queries, "--qrels", tmp_path / "irrelevant.txt", "--index", seeds_index)
+    assert irrelevant.exit_code == 1 and "judges no document relevant" in irrelevant.output
+    # A run of other queries than those judged.
+    other_run = run("evaluate", "--score-run", run_file, "--qrels", tmp_path / "other.txt")
+    assert other_run.exit_code == 1 and f"for the queries of {run_file}" in other_run.output
