@@ -57,7 +57,8 @@ def main():
 def reindex_command(sources, index_dir):
     """Build a new index from the sources and swap it in atomically.
 
-    Exit status: 0 all records indexed; 3 indexed, some records skipped; 1 failed (old index kept).
+    Exit status: 0 all records indexed; 3 indexed, some records skipped; 1 failed (old index kept);
+    2 usage error.
 
     Example: search-service reindex --source corpus.jsonl --source articles/
     """
@@ -132,33 +133,52 @@ def serve_command(host, port, workers, threads, index_dir):
 @click.option("--max-duplicates", type=click.IntRange(min=0), help="List at most N of a result's republished copies (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the body GET /api/search returns.")
 @click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="Batch mode: a TSV of qid<TAB>query.")
-@click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True), help="Batch mode: write a TREC run here.")
+@click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True, allow_dash=True), help="Batch mode: write a TREC run here (- for standard output).")
 @click.option("--k", default=100, show_default=True, type=click.IntRange(1, 1000), help="Batch mode: documents per query.")
 @index_option
-def search_command(query, limit, page, sort, collapse, max_duplicates, as_json, queries, run_path, k, index_dir):
+@click.pass_context
+def search_command(context, query, limit, page, sort, collapse, max_duplicates, as_json, queries, run_path, k, index_dir):
     """Search the index and print ranked paragraphs.
 
     Examples: search-service search "التحالف الدولي" --json;
     search-service search --queries q.tsv --run run.txt
     """
+    given = {name for name in context.params if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE}
     live = LiveIndex(index_dir)
     if queries or run_path:
         if not (queries and run_path) or query:
             raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
+        _refuse_options_of_the_other_mode(given & set(SEARCH_ONLY_OPTIONS), "batch mode (--queries and --run)")
         rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
         written = _write_run(run_path, rankings)
         empty = sum(1 for ranked in rankings.values() if not ranked)
         found_nothing = f" ({empty} found nothing)" if empty else ""
         lines = _counted(written, "line")
-        click.echo(f"wrote {lines} for {_counted(len(rankings), 'query', 'queries')}{found_nothing} to {run_path}")
+        target = "standard output" if run_path == "-" else run_path
+        click.echo(f"wrote {lines} for {_counted(len(rankings), 'query', 'queries')}{found_nothing} to {target}", err=run_path == "-")
         return
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
+    _refuse_options_of_the_other_mode(given & {"k"}, "a search of one QUERY")
     request = SearchRequest(q=query, page=page, per_page=limit, sort=sort, collapse=collapse, max_duplicates=max_duplicates)
     if as_json:
         _print_json(live, request)
         return
     _print_page(_or_fail(lambda: search(live, request)))
+
+
+#: ``search``'s options for one query, which batch mode does not take.
+SEARCH_ONLY_OPTIONS = {
+    "limit": "--limit", "page": "--page", "sort": "--sort", "collapse": "--collapse",
+    "max_duplicates": "--max-duplicates", "as_json": "--json",
+}
+
+
+def _refuse_options_of_the_other_mode(names, mode):
+    """A usage error naming the options given that ``mode`` does not take, rather than ignoring them."""
+    if names:
+        options = sorted(SEARCH_ONLY_OPTIONS.get(name, f"--{name}") for name in names)
+        raise click.UsageError(f"{mode} does not take {', '.join(options)}")
 
 
 def _print_json(live, request):
@@ -185,7 +205,7 @@ def _write_run(path, rankings):
         click.echo(f"warning: {_counted(len(spaced), 'document')} left out of the run, as a TREC run cannot hold an id with spaces: {named}", err=True)
         rankings = {qid: [row for row in ranking if row[0] not in spaced] for qid, ranking in rankings.items()}
     try:
-        write_run(path, rankings, tag="search-service")
+        write_run(sys.stdout if path == "-" else path, rankings, tag="search-service")
     except OSError as error:
         raise click.ClickException(f"cannot write the run to {path}: {error.strerror}") from None
     return sum(map(len, rankings.values()))

@@ -232,6 +232,22 @@ def test_batch_search_says_which_queries_it_refused_and_where_it_cannot_write(se
     assert nowhere.exit_code == 1 and "cannot write the run" in nowhere.output and "Traceback" not in nowhere.output
 
 
+def test_options_of_the_other_search_mode_are_refused_not_ignored(seeds_index, tmp_path):
+    (tmp_path / "q.tsv").write_text("1\tداعش\n", encoding="utf-8")
+    one = run("search", "العراق", "--k", "5", "--index", seeds_index)
+    assert one.exit_code == 2 and "a search of one QUERY does not take --k" in one.output
+    batch = run("search", "--queries", tmp_path / "q.tsv", "--run", tmp_path / "r.txt", "--json", "--limit", "5", "--index", seeds_index)
+    assert batch.exit_code == 2 and "batch mode (--queries and --run) does not take --json, --limit" in batch.output
+    assert not (tmp_path / "r.txt").exists()
+
+
+def test_a_batch_run_can_be_written_to_standard_output(seeds_index, tmp_path):
+    (tmp_path / "q.tsv").write_text("1\tداعش\n", encoding="utf-8")
+    result = run("search", "--queries", tmp_path / "q.tsv", "--run", "-", "--k", "2", "--index", seeds_index)
+    assert result.exit_code == 0 and [line.split()[:2] for line in result.stdout.splitlines()] == [["1", "Q0"]] * 2
+    assert "wrote 2 lines for 1 query to standard output" in result.stderr
+
+
 def test_a_document_id_of_two_words_is_left_out_of_a_trec_run_with_a_warning(tmp_path):
     records = [{"id": "doc one", "text": "نص عن الاقتصاد"}, {"id": "doc2", "text": "الاقتصاد والتجارة"}]
     index = build_index(tmp_path / "index", write_jsonl(tmp_path / "c.jsonl", records))
