@@ -684,6 +684,15 @@ def test_duplicate_id_across_files_keeps_the_first(tmp_path):
     assert documents(tmp_path)["a"].title == "العنوان الرئيسي للخبر اليوم"
     (record,) = skipped(tmp_path)
     assert (record.file, record.line) == (str(tmp_path / "b.jsonl"), 2) and "duplicate document id 'a'" in record.reason
+    assert record.reason.endswith(f"first read from {tmp_path / 'a.txt'}")
+
+
+def test_a_duplicate_id_names_the_line_it_was_first_read_from(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"id": "z", "text": "نص."}\n{"id": "d", "text": "نص آخر."}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "d", "text": "نسخة."}\n', encoding="utf-8")
+    (record,) = skipped(tmp_path)
+    assert (record.file, record.line) == (str(tmp_path / "b.jsonl"), 1)
+    assert record.reason == f"duplicate document id 'd', first read from {tmp_path / 'a.jsonl'}:2"
 
 
 def test_file_named_and_inside_a_named_directory_is_read_once(tmp_path):

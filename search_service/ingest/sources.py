@@ -41,7 +41,7 @@ def iter_records(paths):
 
 
 def _records(paths):
-    first_file = {}
+    first_file = {}  # document id -> where it was first read: a file, or a JSONL file's line
     for path in _unique(file for path in paths for file in _files(path)):
         if isinstance(path, SkippedRecord):
             yield path
@@ -69,7 +69,7 @@ def _records(paths):
                 reason = f"duplicate document id {record.id!r}, first read from {first_file[record.id]}"
                 yield SkippedRecord(str(path), line, reason)
             else:
-                first_file[record.id] = path
+                first_file[record.id] = path if line is None else f"{path}:{line}"
                 yield record
 
 
