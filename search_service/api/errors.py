@@ -9,6 +9,7 @@ import marshmallow
 from werkzeug import exceptions
 
 from search_service.api.pages import not_found_page, wants_page
+from search_service.api.schemas import to_json
 from search_service.indexing import IndexNotFound, NothingToIndex, ReindexError, ReindexInProgress
 from search_service.search import QueryError
 
@@ -49,9 +50,8 @@ def error_response(status, code, message, fields=None):
 
 
 def _json(status, body):
-    response = flask.jsonify(body)
-    response.status_code = status
-    return response
+    """``body`` written as every response of the API is (``search --json`` prints the same bytes)."""
+    return flask.current_app.response_class(to_json(body), status=status, mimetype="application/json")
 
 
 def register_error_handlers(app):
