@@ -442,6 +442,13 @@ def test_operators_alone_are_refused(live, operators):
         search(live, SearchRequest(q=operators))
 
 
+def test_stop_words_with_a_source_clause_find_that_sources_paragraphs_as_the_clause_alone(live):
+    assert set(ids(live, "source:seeds في")) == set(ids(live, "source:seeds"))
+    assert set(ids(live, "-source:seeds من")) == set(ids(live, "-source:seeds"))
+    with pytest.raises(QueryError, match="only stop words"):
+        search(live, SearchRequest(q="في من"))
+
+
 def test_brackets_nested_too_deep_are_refused_not_read_as_plain_words(live):
     # Deeper than about 170 levels the parser fails, and the query would be read as داعش OR مصر.
     assert ids(live, "(" * 20 + "مصر -داعش" + ")" * 20) == ids(live, "مصر -داعش")

@@ -506,7 +506,9 @@ def parse_query(text, schema):
         {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST, fields.LEAD_TITLE: LEAD_BOOST},
     )
     matching = matching.accept(_exact_phrase_words)
-    if matching is query.NullQuery:
+    if matching is query.NullQuery:  # stop words alone: with a source: clause, that source's paragraphs
+        if wanted or unwanted:
+            return _with_sources(None, wanted, unwanted)
         raise QueryError(_NOTHING_MEANINGFUL, "nothing_meaningful")
     title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
     if isinstance(title, query.AndNot):  # what it excludes, the text query excludes already
