@@ -247,6 +247,15 @@ def test_a_browser_asking_for_a_page_at_a_url_that_is_not_utf8_gets_a_page(live_
     assert "Accept" in browsing.value.headers["Vary"]
 
 
+def test_a_documents_parameters_are_checked_as_a_searchs(live_server):
+    path = "/api/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("داعش")
+    assert get(live_server, path)[0] == 200
+    for extra, field in (("&q=x", "q"), ("&page=2", "page"), ("&source=seeds", "source")):
+        answer = get(live_server, path + extra)
+        assert_error(answer, 400)
+        assert list(answer[2]["error"]["fields"]) == [field]
+
+
 def test_unknown_document_and_route_get_json_404(live_server):
     assert_error(get(live_server, "/api/documents/no-such-document"), 404)
     assert_error(get(live_server, "/api/no-such-endpoint"), 404)

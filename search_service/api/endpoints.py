@@ -22,9 +22,10 @@ bp = flask.Blueprint("api", __name__)
 #: least recently used forgotten first. A page is kept for one index generation, which never
 #: changes, so a kept page is never stale; a reindex starts afresh.
 CACHED_PAGE_BYTES = 32 << 20
-#: The search's schemas, built once and shared by every thread, as marshmallow allows: building a
+#: The endpoints' schemas, built once and shared by every thread, as marshmallow allows: building a
 #: page's schema copies the fields of all its nested schemas (2 ms, more than dumping a page).
 _SEARCH_ARGS = schemas.SearchArgs()
+_DOCUMENT_ARGS = schemas.DocumentArgs()
 _SEARCH_PAGE = schemas.SearchPage()
 
 
@@ -131,7 +132,7 @@ def _search_page(live_index, generation, request):
 
 
 def _query_args():
-    """The search's parameters: ``source`` as a list, as it may be given several times; another
+    """A request's parameters: ``source`` as a list, as a search may be given several; another
     parameter given twice is refused (which of its values counts is not the server's to guess)."""
     args = flask.request.args
     repeated = {key: ["given more than once: give it once"] for key in args if key != "source" and len(args.getlist(key)) > 1}
@@ -152,10 +153,7 @@ def document_endpoint(document_id):
         schema: {type: string}
         required: true
       - in: query
-        name: q
-        schema: {type: string}
-        required: false
-        description: a query whose words each paragraph's `marked` puts in <mark>
+        schema: DocumentArgs
       responses:
         200:
           description: The document.
@@ -163,11 +161,12 @@ def document_endpoint(document_id):
             application/json:
               schema: Document
         304: NotModified
+        400: InvalidRequest
         404: NotFound
         503: NoIndex
     """
+    q = _DOCUMENT_ARGS.load(_query_args())["q"]
     live = _live()
-    q = flask.request.args.get("q", "")
 
     def respond(_generation):
         document = get_document(live, document_id, q)

@@ -30,7 +30,7 @@ def build_openapi(app):
         info={"description": "Full-text search for Arabic text."},
     )
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for name in ("SearchArgs", "SearchPage", "Document", "Health", "Stats", "ReindexSummary", "Error"):
+    for name in ("SearchArgs", "DocumentArgs", "SearchPage", "Document", "Health", "Stats", "ReindexSummary", "Error"):
         spec.components.schema(name, schema=getattr(schemas, name))
     spec.components.response("NotModified", {"description": "The client's copy (If-None-Match) is current; nothing is sent."})
     for name, description in ERROR_RESPONSES.items():

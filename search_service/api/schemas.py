@@ -31,6 +31,12 @@ class _Date(fields.Date):
         return date
 
 
+class DocumentArgs(Schema):
+    """Query-string parameters of ``GET /api/documents/<id>``."""
+
+    q = fields.String(load_default="", metadata={"description": "a query whose words each paragraph's `marked` puts in <mark>"})
+
+
 class SearchArgs(Schema):
     """Query-string parameters of ``GET /api/search``."""
 
