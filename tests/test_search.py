@@ -523,6 +523,16 @@ def test_title_and_source_fields(live):
     assert ids(live, f'source:"{source}" داعش') == ids(live, "داعش", sources=(source,))
 
 
+@pytest.mark.parametrize("written, words", [
+    ("العنوان: التحالف الدولي", "العنوان التحالف الدولي"), ("مصدر: داعش", "مصدر داعش"), ("title: داعش", "title داعش"),
+])
+def test_a_field_name_followed_by_a_colon_and_a_space_is_a_word(live, written, words):
+    # As in "العنوان: ..." pasted from a page: no field clause, and no English field name searched for.
+    ranked = lambda q: [(r["id"], r["score"]) for r in search(live, SearchRequest(q=q, per_page=100)).results]
+    assert ranked(written) == ranked(words)
+    assert ":title" not in str(query.parse_query("العنوان: التحالف", live.index().schema))
+
+
 def test_a_source_clause_filters_without_adding_to_the_scores(live):
     scored = lambda page: [(r["id"], r["score"]) for r in page.results]
     assert scored(search(live, SearchRequest(q="source:seeds التحالف"))) == scored(search(live, SearchRequest(q="التحالف", sources=("seeds",))))

@@ -190,7 +190,11 @@ def _rewrite(text):
                 pieces += ARABIC_OPERATORS[word].split()
             else:
                 piece = _quoted_joined_words(_WORD_LIGATURE.sub(_quoted_ligature, piece))
-                pieces += _FIELD_PREFIX.sub(_field_clause, piece).split()
+                field = _FIELD_PREFIX.match(piece)
+                if field and field.end() == len(piece):  # a word and a colon (العنوان: ...), no field clause
+                    pieces.append(piece[:-1])
+                else:
+                    pieces += _FIELD_PREFIX.sub(_field_clause, piece).split()
     return " ".join(_joining_operators(pieces))
 
 
