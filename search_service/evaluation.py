@@ -71,6 +71,16 @@ def read_qrels(path):
     return qrels
 
 
+def runnable(rankings):
+    """``(rankings without the documents whose id is not one word, those ids sorted)``: a run's
+    columns are split at whitespace, so a run cannot hold them (nor qrels judge them)."""
+    spaced = sorted({docid for ranking in rankings.values() for docid, _ in ranking if len(docid.split()) != 1})
+    if not spaced:
+        return rankings, spaced
+    left_out = set(spaced)
+    return {qid: [row for row in ranking if row[0] not in left_out] for qid, ranking in rankings.items()}, spaced
+
+
 def write_run(target, rankings, tag):
     """Write {qid: [(docid, score), ...]} as TREC run lines ``qid Q0 docid rank score tag``.
 
@@ -79,9 +89,9 @@ def write_run(target, rankings, tag):
     """
     if not tag or len(tag.split()) != 1:
         raise ValueError(f"run tag must be one word, got {tag!r}")
-    spaced = next((docid for ranking in rankings.values() for docid, _ in ranking if len(docid.split()) != 1), None)
-    if spaced is not None:
-        raise ValueError(f"document id {spaced!r} is not one word, which a TREC run cannot hold")
+    _, spaced = runnable(rankings)
+    if spaced:
+        raise ValueError(f"document id {spaced[0]!r} is not one word, which a TREC run cannot hold")
     lines = [
         f"{qid} Q0 {docid} {rank} {float(score)} {tag}\n"
         for qid, ranking in rankings.items()
@@ -96,7 +106,7 @@ def write_run(target, rankings, tag):
 
 def read_run(path):
     """Read a TREC run into {qid: [(docid, score), ...]}, each ranking ordered as trec_eval orders
-    it, by decreasing score (the rank column orders equal scores)."""
+    it: by decreasing score, equal scores by decreasing document id (the rank column is not read)."""
     ranked = {}
     for number, line in _lines(path):
         fields = line.split()
@@ -108,7 +118,7 @@ def read_run(path):
             raise EvaluationInputError(f"{path}:{number}: document {docid} ranked twice for query {qid}")
         rows[docid] = (int(rank), float(score))
     return {
-        qid: [(docid, score) for docid, (_, score) in sorted(rows.items(), key=lambda row: (-row[1][1], row[1][0]))]
+        qid: [(docid, score) for docid, (_, score) in sorted(rows.items(), key=lambda row: (row[1][1], row[0]), reverse=True)]
         for qid, rows in ranked.items()
     }
 
@@ -166,11 +176,16 @@ METRICS = {
 }
 
 
+def relevant_documents(judged):
+    """Of one query's judgements {docid: rel}, the relevant documents (not the "no answer" mark)."""
+    return {docid: rel for docid, rel in judged.items() if rel > 0 and docid != NO_ANSWER}
+
+
 def per_query(rankings, qrels):
     """Score each query that has a relevant document: {qid: {metric: value}}."""
     scores = {}
     for qid, judged in qrels.items():
-        relevant = {docid: rel for docid, rel in judged.items() if rel > 0 and docid != NO_ANSWER}
+        relevant = relevant_documents(judged)
         if relevant:
             ranked = list(dict.fromkeys(docid for docid, _ in rankings.get(qid, ())))
             scores[qid] = {name: metric(ranked, relevant) for name, metric in METRICS.items()}

@@ -130,13 +130,13 @@ def test_write_run_rejects_a_tag_with_spaces(tmp_path):
         write_run(tmp_path / "run.txt", {}, "my run")
 
 
-def test_read_run_orders_each_query_by_score_then_by_its_rank_column(tmp_path):
+def test_read_run_orders_each_query_as_trec_eval_does(tmp_path):
     path = tmp_path / "run.txt"
     path.write_text("q Q0 b 2 1.0 t\nq Q0 a 1 2.0 t\n", "utf-8")
     assert read_run(path) == {"q": [("a", 2.0), ("b", 1.0)]}
-    # As trec_eval reads a run: the scores order it, whatever the rank column says.
-    path.write_text("q Q0 d9 1 5.0 t\nq Q0 d1 2 9.0 t\nq Q0 d3 4 5.0 t\nq Q0 d2 3 5.0 t\n", "utf-8")
-    assert read_run(path) == {"q": [("d1", 9.0), ("d9", 5.0), ("d2", 5.0), ("d3", 5.0)]}
+    # As trec_eval reads a run: the scores order it, equal scores by decreasing id, whatever the rank column says.
+    path.write_text("q Q0 d9 1 5.0 t\nq Q0 d1 2 9.0 t\nq Q0 d2 3 5.0 t\nq Q0 d3 4 5.0 t\n", "utf-8")
+    assert read_run(path) == {"q": [("d1", 9.0), ("d9", 5.0), ("d3", 5.0), ("d2", 5.0)]}
 
 
 def test_queries_are_read_with_bom_crlf_and_blank_lines(tmp_path):
