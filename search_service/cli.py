@@ -9,7 +9,9 @@ import click
 
 from search_service import __version__, config
 from search_service.benchmark import WARMUP_QUERIES, format_report, run_benchmark
-from search_service.evaluation import METRICS, EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, write_run
+from search_service.evaluation import (
+    METRICS, EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, relevant_documents, runnable, write_run,
+)
 from search_service.evaluation_sets import evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
@@ -18,6 +20,8 @@ from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
 EXIT_PARTIAL = 3
+#: ``search``'s options for one query, which batch mode does not take.
+SEARCH_ONLY_OPTIONS = {"limit", "page", "sort", "collapse", "max_duplicates", "as_json"}
 
 
 def _not_empty(context, parameter, value):
@@ -148,9 +152,10 @@ def search_command(context, query, limit, page, sort, collapse, max_duplicates, 
     if queries or run_path:
         if not (queries and run_path) or query:
             raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
-        _refuse_options_of_the_other_mode(given & set(SEARCH_ONLY_OPTIONS), "batch mode (--queries and --run)")
+        _refuse_options_of_the_other_mode(context, given & SEARCH_ONLY_OPTIONS, "batch mode (--queries and --run)")
         rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
-        written = _write_run(run_path, rankings)
+        rankings = _write_run(run_path, rankings)
+        written = sum(map(len, rankings.values()))
         empty = sum(1 for ranked in rankings.values() if not ranked)
         found_nothing = f" ({empty} found nothing)" if empty else ""
         lines = _counted(written, "line")
@@ -159,7 +164,7 @@ def search_command(context, query, limit, page, sort, collapse, max_duplicates, 
         return
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
-    _refuse_options_of_the_other_mode(given & {"k"}, "a search of one QUERY")
+    _refuse_options_of_the_other_mode(context, given & {"k"}, "a search of one QUERY")
     request = SearchRequest(q=query, page=page, per_page=limit, sort=sort, collapse=collapse, max_duplicates=max_duplicates)
     if as_json:
         _print_json(live, request)
@@ -167,17 +172,10 @@ def search_command(context, query, limit, page, sort, collapse, max_duplicates, 
     _print_page(_or_fail(lambda: search(live, request)))
 
 
-#: ``search``'s options for one query, which batch mode does not take.
-SEARCH_ONLY_OPTIONS = {
-    "limit": "--limit", "page": "--page", "sort": "--sort", "collapse": "--collapse",
-    "max_duplicates": "--max-duplicates", "as_json": "--json",
-}
-
-
-def _refuse_options_of_the_other_mode(names, mode):
+def _refuse_options_of_the_other_mode(context, names, mode):
     """A usage error naming the options given that ``mode`` does not take, rather than ignoring them."""
     if names:
-        options = sorted(SEARCH_ONLY_OPTIONS.get(name, f"--{name}") for name in names)
+        options = sorted(param.opts[0] for param in context.command.params if param.name in names)
         raise click.UsageError(f"{mode} does not take {', '.join(options)}")
 
 
@@ -196,19 +194,17 @@ def _print_json(live, request):
 
 
 def _write_run(path, rankings):
-    """Write ``rankings`` as a TREC run and return its number of lines. A document whose id is not
-    one word (a file named ``my notes.txt``) is left out, with a warning: a run's columns are split
-    at whitespace, so no qrels can judge it."""
-    spaced = {docid for ranking in rankings.values() for docid, _ in ranking if len(docid.split()) != 1}
+    """Write ``rankings`` as a TREC run and return the rankings written. A document whose id is not
+    one word (a file named ``my notes.txt``) is left out, with a warning (``evaluation.runnable``)."""
+    rankings, spaced = runnable(rankings)
     if spaced:
-        named = ", ".join(repr(docid) for docid in sorted(spaced)[:3]) + (", ..." if len(spaced) > 3 else "")
+        named = ", ".join(map(repr, spaced[:3])) + (", ..." if len(spaced) > 3 else "")
         click.echo(f"warning: {_counted(len(spaced), 'document')} left out of the run, as a TREC run cannot hold an id with spaces: {named}", err=True)
-        rankings = {qid: [row for row in ranking if row[0] not in spaced] for qid, ranking in rankings.items()}
     try:
         write_run(sys.stdout if path == "-" else path, rankings, tag="search-service")
     except OSError as error:
         raise click.ClickException(f"cannot write the run to {path}: {error.strerror}") from None
-    return sum(map(len, rankings.values()))
+    return rankings
 
 
 def _counted(number, noun, plural=None):
@@ -301,7 +297,7 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
 def _require_relevant(judged, qids, qrels, named):
     """Fail where ``qrels`` judge no document relevant for any of ``qids`` (those of ``named``, a
     file of queries or a run): every average would be 0."""
-    if not any(rel > 0 for qid in qids for rel in judged.get(qid, {}).values()):
+    if not any(relevant_documents(judged.get(qid, {})) for qid in qids):
         raise click.ClickException(f"{qrels} judges no document relevant for the queries of {named}: are they the same set's?")
 
 

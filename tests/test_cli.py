@@ -282,9 +282,10 @@ def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_
     unjudged = run("evaluate", "--queries", queries, "--qrels", tmp_path / "other.txt", "--index", seeds_index)
     assert unjudged.exit_code == 1 and "judges no document relevant for the queries" in unjudged.output
     # Judged, but nothing relevant: every average would be 0.
-    (tmp_path / "irrelevant.txt").write_text("1 0 001_93b21bcfa360256c 0\n", encoding="utf-8")
-    irrelevant = run("evaluate", "--queries", queries, "--qrels", tmp_path / "irrelevant.txt", "--index", seeds_index)
-    assert irrelevant.exit_code == 1 and "judges no document relevant" in irrelevant.output
+    for judged in ("1 0 001_93b21bcfa360256c 0\n", "1 0 -1 1\n"):  # judged irrelevant; "no answer" (-1)
+        (tmp_path / "irrelevant.txt").write_text(judged, encoding="utf-8")
+        irrelevant = run("evaluate", "--queries", queries, "--qrels", tmp_path / "irrelevant.txt", "--index", seeds_index)
+        assert irrelevant.exit_code == 1 and "judges no document relevant" in irrelevant.output
     # A run of other queries than those judged.
     other_run = run("evaluate", "--score-run", run_file, "--qrels", tmp_path / "other.txt")
     assert other_run.exit_code == 1 and f"for the queries of {run_file}" in other_run.output
