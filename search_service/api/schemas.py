@@ -24,8 +24,7 @@ class _Date(fields.Date):
         super().__init__("%Y-%m-%d", **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        parts = value.split("-") if isinstance(value, str) else ()
-        date = numeric_date(*map(int, parts)) if len(parts) == 3 and all(map(str.isdecimal, parts)) else None
+        date = numeric_date(value) if isinstance(value, str) else None
         if date is None:
             raise self.make_error("invalid")
         return date

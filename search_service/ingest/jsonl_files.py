@@ -12,12 +12,12 @@ import pathlib
 import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
-from search_service.ingest.metadata import numeric_date
+from search_service.ingest.metadata import NUMERIC_DATE, numeric_date
 from search_service.ingest.text_files import UTF16_MARKS
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
-_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
+_DATE = re.compile(r"\s*(" + NUMERIC_DATE + r")(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
 
 
@@ -115,7 +115,7 @@ def _date(value):
     if value is None:
         return None
     found = _DATE.fullmatch(value) if isinstance(value, str) else None
-    date = numeric_date(*map(int, found.groups())) if found else None
+    date = numeric_date(found[1]) if found else None
     if date:
         return date
     raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date (a time may follow it)')

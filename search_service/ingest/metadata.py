@@ -51,6 +51,9 @@ DATELINE_OTHER_WORDS = 2
 YEARS = range(1900, 2100)
 #: The Hijri years of the Umm al-Qura calendar's table (1924 to 2077).
 HIJRI_YEARS = range(1343, 1501)
+#: A date written in digits, year first, as JSONL records and the API's date filters write it.
+NUMERIC_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
+_NUMERIC_DATE = re.compile(NUMERIC_DATE)
 
 
 def _alternatives(names):
@@ -102,10 +105,13 @@ def _hijri_date(match):
     return gregorian_of_hijri(int(match["year"]), _HIJRI_MONTH_NUMBERS[re.sub(r"\s+", " ", match["month"])], int(match["day"]))
 
 
-def numeric_date(year, month, day):
-    """The date written ``year-month-day`` in digits: Hijri (Umm al-Qura) where the year is one of
-    ``HIJRI_YEARS`` (no publication date is Gregorian then: 1445-09-19 is 2024-03-29), Gregorian
-    otherwise; None for a day the calendar does not have."""
+def numeric_date(text):
+    """The date ``text`` writes ``YYYY-MM-DD`` in digits (``NUMERIC_DATE``): Hijri (Umm al-Qura)
+    where the year is one of ``HIJRI_YEARS`` (no publication date is Gregorian then: 1445-09-19 is
+    2024-03-29), Gregorian otherwise; None for other text or a day the calendar does not have."""
+    if not _NUMERIC_DATE.fullmatch(text):
+        return None
+    year, month, day = map(int, text.split("-"))
     if year in HIJRI_YEARS:
         return gregorian_of_hijri(year, month, day)
     try:
