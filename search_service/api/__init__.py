@@ -52,7 +52,7 @@ def create_app(overrides=None):
     app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
     trusted = app.config.get("TRUSTED_HOSTS")
     if isinstance(trusted, str):
-        trusted = [host.strip() for host in trusted.split(",") if host.strip()]
+        trusted = [host.strip().lower() for host in trusted.split(",") if host.strip()]
     # The names the service answers to (search.example.org,.example.org): the pages write their own
     # address (the widget's tag, the OpenSearch description) from the Host a request names. The
     # loopback names stay, for health checks on the machine itself.
@@ -120,8 +120,9 @@ def _refuse_undecodable_urls():
             page = pages.error_page(400, "عنوان هذه الصفحة غير صالح: فيه ما لا يُقرأ نصًّا.")
             page.vary.add("Accept")
             return page
-        # A page for browsers, JSON for programs: caches must keep both.
-        raise ApiError(400, "invalid_request", "the URL is not valid UTF-8 once percent-decoded", {"Vary": "Accept"}) from None
+        # Outside /api/, a page for browsers, JSON for programs: caches must keep both.
+        varies = {} if flask.request.path.startswith("/api/") else {"Vary": "Accept"}
+        raise ApiError(400, "invalid_request", "the URL is not valid UTF-8 once percent-decoded", varies) from None
 
 
 def _refuse_large_bodies():

@@ -71,8 +71,9 @@ def document(document_id):
 
 
 def wants_page(request):
-    """Whether a request for a path that does not exist is a browser's, to be answered with a page:
-    outside /api/, asking for HTML before JSON."""
+    """Whether a request the service cannot answer (a path that does not exist, an address that
+    is not UTF-8) is a browser's, to be answered with a page: outside /api/, asking for HTML
+    before JSON."""
     return not request.path.startswith("/api/") and (
         request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
     )
