@@ -318,7 +318,8 @@ def _total(searcher, request, text, deadline):
     service refuses, or one not counted by ``deadline``)."""
     try:
         parsed = parse_query(text, searcher.schema)
-        return _collect(searcher, parsed, dataclasses.replace(request, q=text, page=1, per_page=1), deadline).total
+        # A count: no page, no window to rescore, no facets.
+        return collect(searcher, parsed, 1, COLLAPSES[request.collapse], search_filter=_filter(request), deadline=deadline).total
     except QueryError:
         return 0
 
