@@ -62,6 +62,21 @@ def test_duplicates_are_listed_as_openapi_describes_them(live_server):
     assert listed["type"] == "array" and listed["items"]["$ref"].endswith("/Duplicate")
 
 
+@pytest.mark.parametrize("params", [
+    {"q": "الناتو 18 فبراير", "per_page": 100}, {"q": "داعش", "collapse": "document", "highlight": "false"},
+    {"q": "التحالف", "sort": "date", "max_duplicates": 1},
+])
+def test_results_are_sent_in_the_shape_their_schema_dumps(live_server, params):
+    _, _, body = search(live_server, **params)
+    assert body["results"]
+    assert body["results"] == json.loads(schemas.to_json(schemas.Result(many=True).dump(body["results"])))
+    for result in body["results"]:
+        assert result["duplicates"] == schemas.Duplicate(many=True).dump(result["duplicates"])
+    _, _, spec = get(live_server, "/openapi.json")
+    listed = spec["components"]["schemas"]["SearchPage"]["properties"]["results"]
+    assert listed["type"] == "array" and listed["items"]["$ref"].endswith("/Result")
+
+
 def test_a_result_lists_at_most_max_duplicates_and_counts_them_all(live_server):
     _, _, every = search(live_server, q="الناتو 18 فبراير", per_page=1)
     _, _, none = search(live_server, q="الناتو 18 فبراير", per_page=1, max_duplicates=0)

@@ -88,9 +88,10 @@ class Duplicate(Schema):
 
 
 class Shaped(fields.Nested):
-    """Nested objects the search already builds in their schema's shape (a result's duplicates'
-    entries, about forty per result on a large corpus): described by the schema, sent as built,
-    since dumping each one, even item by item, cost more than the rest of the response."""
+    """Nested objects the search already builds in their schema's shape (a page's results, and a
+    result's duplicates' entries, about forty per result on a large corpus): described by the
+    schema, sent as built, since dumping each one field by field cost more than the rest of the
+    response (about 1 ms a page of ten results)."""
 
     def _serialize(self, nested_obj, attr, obj, **kwargs):
         return nested_obj
@@ -144,7 +145,7 @@ class SearchPage(Schema):
     per_page = fields.Integer()
     pages = fields.Integer(metadata={"description": f"pages that can be asked for: results are paged up to {MAX_DEPTH:,} deep"})
     took_ms = fields.Float()
-    results = fields.List(fields.Nested(Result))
+    results = Shaped(Result, many=True)
     facets = fields.Nested(Facets)
     suggestion = fields.String(allow_none=True)
     synonyms = fields.List(
