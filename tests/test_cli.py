@@ -4,6 +4,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
+import search_service
 from search_service.cli import main
 
 from conftest import SEEDS, build_index, built_with_another_analysis, full_disk, write_jsonl
@@ -23,6 +25,17 @@ COMMANDS = ["reindex", "serve", "search", "evaluate", "bench"]
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_installed_outside_a_checkout_the_defaults_are_in_the_working_directory(tmp_path):
+    # As after a non-editable `pip install`: the package alone in site-packages, run from a project folder.
+    site, work = tmp_path / "site", tmp_path / "work"
+    shutil.copytree(pathlib.Path(search_service.__file__).parent, site / "search_service", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(SEEDS, work / "seeds")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEARCH_SERVICE_")} | {"PYTHONPATH": str(site)}
+    result = subprocess.run([sys.executable, "-m", "search_service", "reindex"], cwd=work, env=env, capture_output=True, text=True)
+    assert result.returncode == 0 and "indexed 5 documents" in result.stdout
+    assert (work / "index" / "CURRENT").is_file()
 
 
 def test_python_m_is_the_same_program():
