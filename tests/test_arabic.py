@@ -150,8 +150,21 @@ def test_no_stem_is_given_for_a_pronoun_after_a_preposition_or_the_letters_of_a_
     assert len(terms(word)) == 1
 
 
+@pytest.mark.parametrize("word, other", [("المهم", "ألم"), ("الفهم", "ألف"), ("المهن", "ألم")])
+def test_the_article_and_one_letter_are_no_word_with_a_pronoun(word, other):
+    # المهم is the article and مهم, not ألم and هم: a pronoun is never written onto a word with its article.
+    assert not set(terms(other)) & set(terms(word))
+
+
+@pytest.mark.parametrize("word, bare", [("وقتها", "وقت"), ("وطنه", "الوطن"), ("ولدها", "الولد"), ("وضعه", "الوضع")])
+def test_a_waw_of_the_word_itself_before_a_suffix_also_gives_the_stem_that_keeps_it(word, bare):
+    # وقتها read as the conjunction و and قت + ها leaves too short a stem: the و is the word's own.
+    assert terms(bare)[0] in terms(word)
+
+
 def test_a_number_loses_the_letter_of_its_era():
     assert terms("عام 622م و1440هـ") == terms("عام 622 و1440")
+    assert terms("توفي سنة 656 هـ الموافق 1258 م") == terms("توفي سنة 656 الموافق 1258")  # written apart
 
 
 def test_the_persian_gaf_is_a_kaf():

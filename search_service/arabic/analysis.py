@@ -73,8 +73,10 @@ class NormalizeFilter(Filter):
 def _stems(word):
     """A word's stem, then the other terms indexed beside it: the stem without a leading one-letter
     preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), a
-    negation without its و or ف (ولا → لا; not فلم, film), and the stems of the word read as a noun
-    ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives)."""
+    negation without its و or ف (ولا → لا; not فلم, film), the stems of the word read as a noun
+    ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives), and
+    where a leading و taken for the conjunction leaves a stem too short, the stem that keeps it
+    (``waw_variant``: وقتها → وقت, as الوقت gives)."""
     bare_negation = word[1:] if word not in NEGATION_WORDS and is_negation(word) else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
     if word not in STEM_EXCLUSIONS:
@@ -83,6 +85,8 @@ def _stems(word):
                 terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
         if word.startswith(_WAW_PREPOSITION_ARTICLE) and len(after_waw := stem(word[1:])) >= MIN_RESTORED_STEM:
             terms.append(after_waw)  # its article comes off with the preposition (no prefix_variant)
+        if word.startswith("و") and word.isalpha() and len(terms[0]) < MIN_RESTORED_STEM and len(own_waw := waw_variant(word) or "") >= MIN_RESTORED_STEM:
+            terms.append(own_waw)  # وقتها is قت + ها read with و as the conjunction: also the word's own و, وقت
     return tuple(dict.fromkeys(t for t in terms if t))
 
 

@@ -177,12 +177,16 @@ def without_pronoun(word):
     """A normalised word without an attached pronoun that ``SUFFIXES`` leave (هم هن كم كن هما كما
     نا: قلوبهم، أموالكم، ديننا); None for a word without one.
 
-    >>> without_pronoun("قلوبهم"), without_pronoun("قلوب")
-    ('قلوب', None)
+    The article and one letter are no word a pronoun attaches to: المهم is the article and مهم,
+    not ألم and هم.
+
+    >>> without_pronoun("قلوبهم"), without_pronoun("قلوب"), without_pronoun("المهم")
+    ('قلوب', None, None)
     """
     for pronoun in ATTACHED_PRONOUNS:
         if word.endswith(pronoun) and len(word) > len(pronoun):
-            return word[: -len(pronoun)]
+            rest = word[: -len(pronoun)]
+            return None if rest.startswith("ال") and len(rest) <= 3 else rest
     return None
 
 
