@@ -314,6 +314,10 @@ def test_document_page_marks_the_query_and_answers_an_unknown_id_with_a_404_page
     assert status == 200 and "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     status, headers, text = page(live_server, "/documents/no-such-document")
     assert status == 404 and headers["Content-Type"].startswith("text/html") and "لا يوجد مستند بهذا المعرّف" in text
+    assert '<a href="/">إلى صفحة البحث</a>' in text  # a way back, as the 404 page of any other address has
+    # A document without a headline (seed 000) is named by the opening words of its first paragraph.
+    status, _, text = page(live_server, "/documents/000_b0b6bfff154b50a2")
+    assert status == 200 and '<h1 class="document-title" id="document-title"><bdi>000_' not in text and "…</bdi></h1>" in text
     # The API marks the same words, and tags each query's answer apart.
     status, headers, body = get(live_server, "/api/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("وزراء الخارجية"))
     assert status == 200 and body["paragraphs"][2]["marked"].startswith("وترأس اجتماع <mark>وزراء</mark> <mark>خارجية</mark>")

@@ -633,12 +633,26 @@ return [left(0), left(text.length - 1)];
 
 
 @requires_chromium
-def test_a_document_known_only_by_its_id_shows_it_in_its_own_order(browser, live_server):
-    # A seed without a headline is named by its file name, a Latin run in the right-to-left page.
+def test_a_result_of_a_document_without_a_title_is_named_by_its_opening_words(browser, live_server):
+    # Seed 000 has no headline: not its file name (000_b0b6bfff154b50a2) but the paragraph's first words.
     browser.get(live_server + "/?q=" + urllib.parse.quote('"ووافق المجتمعون على تخصيص"'))
-    titles = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result-title"))
-    untitled = [t for t in titles if t.text == "000_b0b6bfff154b50a2"]
+    results = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    untitled = next(r for r in results if "000_b0b6bfff154b50a2" in r.find_element(By.CSS_SELECTOR, ".result-meta a").get_attribute("href"))
+    words = untitled.find_element(By.CSS_SELECTOR, ".snippet").text.lstrip("…").split()
+    title = untitled.find_element(By.CSS_SELECTOR, ".result-title").text
+    assert title.endswith("…") and len(title.split()) == 8 and "000_" not in title
+    untitled.find_element(By.CSS_SELECTOR, ".result-title a").click()
+    assert document_shown(browser, live_server, "000_b0b6bfff154b50a2").endswith("…")
+
+
+@requires_chromium
+def test_a_document_known_only_by_its_id_shows_it_in_its_own_order(browser, live_server):
+    # A copy in seed 000, which has no headline, is listed by its file name, a Latin run in the right-to-left page.
+    browser.get(live_server + "/?q=" + urllib.parse.quote("وكرر الوزراء دعوتهم"))
+    copies = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .duplicates li bdi"))
+    untitled = [c for c in copies if c.get_attribute("textContent") == "000_b0b6bfff154b50a2"]
     assert untitled
+    browser.execute_script("arguments[0].closest('details').open = true", untitled[0])
     first, last = browser.execute_script(_READING_ORDER, untitled[0])
     assert first < last  # 000_ at the left, read left to right, not moved to the right end
 
@@ -777,7 +791,7 @@ def test_search_page_shows_one_result_per_document_and_keeps_the_choice_in_the_u
     wait_until(browser, one_per_document)
     assert browser.find_element(By.ID, "status").text == "39 نتيجة في 5 مقالات"
     more = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results .more-in-document")]
-    assert more[0] == "فقرات أخرى مطابقة في المقال: 11"
+    assert more[0] == "11 فقرة أخرى مطابقة في المقال"
     screenshot(browser, "search-page-one-per-document.png")
     browser.back()
     wait_until(browser, lambda: "collapse=document" not in browser.current_url)
@@ -998,6 +1012,7 @@ def test_search_page_shows_empty_state_and_did_you_mean(browser, live_server):
     browser.get(live_server + "/?q=" + urllib.parse.quote(MISSPELLED))
     empty = wait_until(browser, lambda: shown(browser, "empty"))
     assert MISSPELLED in empty.text
+    assert not shown(browser, "empty-filter-tip")  # no filter is set: no advice to remove one
     suggestion = wait_until(browser, lambda: shown(browser, "suggestion-link"))
     screenshot(browser, "search-page-did-you-mean.png")
     corrected = suggestion.text
@@ -1006,6 +1021,14 @@ def test_search_page_shows_empty_state_and_did_you_mean(browser, live_server):
     assert browser.find_element(By.ID, "q").get_attribute("value") == corrected
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)["q"] == [corrected]
     assert not shown(browser, "empty")
+
+
+@requires_chromium
+def test_an_empty_result_under_a_filter_advises_widening_it_and_names_no_synonyms(browser, live_server):
+    browser.get(live_server + "/?" + urllib.parse.urlencode({"q": "شباط", "source": "no-such-source"}))
+    wait_until(browser, lambda: shown(browser, "empty"))
+    assert shown(browser, "empty-filter-tip")
+    assert not shown(browser, "synonyms")  # "the results also hold فبراير" above no results would contradict it
 
 
 @requires_chromium

@@ -66,8 +66,20 @@ def document(document_id):
         return _page("document.html", 404, query=query, document=None, message="لا يوجد مستند بهذا المعرّف.")
     return _page(
         "document.html", query=query, document=found, source_url=_web_address(found["url"]),
-        results_link=_results_link(flask.request.args),
+        results_link=_results_link(flask.request.args), document_title=_document_title(found),
     )
+
+
+#: Words of a document's first paragraph that stand for its title when it has none (as the search
+#: page and the widget name its results).
+TITLE_WORDS = 8
+
+
+def _document_title(document):
+    """The document's title, else the opening words of its first paragraph, else its id."""
+    words = document["paragraphs"][0]["text"].split() if document["paragraphs"] else []
+    opening = " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
+    return document["title"] or opening or document["id"]
 
 
 def wants_page(request):

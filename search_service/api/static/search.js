@@ -9,7 +9,7 @@
   const PER_PAGE = 10;
   // A result's copies listed under it; the rest are counted.
   const DUPLICATES_LISTED = 10;
-  const { countText, dateText, snippetFragment, safeUrl, requestSignal, errorDescription, isPlainClick } = customElements.get("arabic-search");
+  const { countText, resultTitle, dateText, snippetFragment, safeUrl, requestSignal, errorDescription, isPlainClick } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
@@ -23,6 +23,7 @@
   const errorBox = byId("error");
   const empty = byId("empty");
   const emptyQuery = byId("empty-query");
+  const emptyFilterTip = byId("empty-filter-tip");
   const welcome = byId("welcome");
   const results = byId("results");
   const resultsHeading = byId("results-heading");
@@ -185,13 +186,14 @@
       suggestionLink.href = pageHref({ ...state, q: body.suggestion, page: 1 });
       show(suggestion, true);
     }
-    if (body.synonyms.length) {
+    if (body.synonyms.length && body.results.length) {
       // Other names of what the query names (شباط: فبراير، فيفري), which the results may hold instead.
       synonymsList.textContent = body.synonyms.flatMap((found) => found.synonyms).join("، ");
       show(synonyms, true);
     }
     if (!body.results.length) {
       emptyQuery.textContent = state.q;
+      show(emptyFilterTip, Boolean(state.sources.length || state.dateFrom || state.dateTo));
       show(empty, true);
     }
     // With no results the notice says it all; the count stays for screen readers only.
@@ -259,7 +261,7 @@
     const titleLink = link("", original || documentHref(doc, result.position));
     if (original) titleLink.rel = "noopener";
     // Isolated, so that a document known only by its id (000_b0b6…) reads in its own order.
-    titleLink.append(element("bdi", "", doc.title || doc.id));
+    titleLink.append(element("bdi", "", doc.title || resultTitle(result) || doc.id));
     title.append(titleLink);
     item.append(title, metaLine(doc, result.position));
     const snippet = element("p", "snippet");
@@ -269,7 +271,7 @@
     item.append(snippet);
     if (current.collapse === "document" && result.matched_paragraphs > 1) {
       const line = element("p", "more-in-document");
-      line.append(link(`فقرات أخرى مطابقة في المقال: ${numberText(result.matched_paragraphs - 1)}`, documentHref(doc, result.position)));
+      line.append(link(otherParagraphsText(result.matched_paragraphs - 1), documentHref(doc, result.position)));
       item.append(line);
     }
     if (result.duplicate_count) item.append(duplicatesList(result.duplicates, result.duplicate_count));
@@ -307,6 +309,16 @@
       case "few": return `${numberText(n)} مقالات`;
       case "many": return `${numberText(n)} مقالًا`;
       default: return `${numberText(n)} مقال`;
+    }
+  }
+
+  /** "n other matching paragraphs in the article", with the Arabic plural forms. */
+  function otherParagraphsText(n) {
+    switch (new Intl.PluralRules("ar").select(n)) {
+      case "one": return "فقرة أخرى مطابقة في المقال";
+      case "two": return "فقرتان أخريان مطابقتان في المقال";
+      case "few": return `${numberText(n)} فقرات أخرى مطابقة في المقال`;
+      default: return `${numberText(n)} فقرة أخرى مطابقة في المقال`;
     }
   }
 

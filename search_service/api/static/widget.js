@@ -135,6 +135,9 @@
     }
   `;
 
+  /** Words of a paragraph that stand for the title of a document that has none. */
+  const TITLE_WORDS = 8;
+
   /** "n results" with the Arabic plural forms (zero, one, two, few, many, other). */
   function countText(n) {
     const number = new Intl.NumberFormat(LOCALE).format(n);
@@ -145,6 +148,12 @@
       case "few": return `${number} نتائج`;
       default: return `${number} نتيجة`;
     }
+  }
+
+  /** What names a result whose document has no title: the opening words of its paragraph. */
+  function resultTitle(result) {
+    const words = (result.text || "").split(/\s+/).filter(Boolean);
+    return words.length > TITLE_WORDS ? `${words.slice(0, TITLE_WORDS).join(" ")}…` : words.join(" ");
   }
 
   /** A YYYY-MM-DD date as Arabic text, or "" for no date. */
@@ -320,6 +329,7 @@
     static get observedAttributes() { return ["placeholder", "label"]; }
 
     static countText(n) { return countText(n); }
+    static resultTitle(result) { return resultTitle(result); }
     static dateText(iso) { return dateText(iso); }
     static snippetFragment(html) { return snippetFragment(html); }
     static safeUrl(url) { return safeUrl(url); }
@@ -521,7 +531,7 @@
         const doc = result.document || {};
         const content = this._option(index, safeUrl(doc.url) || documentUrl(this.endpoint, doc.id, result.position, this._query));
         const title = element("span", "title");
-        title.append(element("bdi", "", doc.title || doc.id || ""));
+        title.append(element("bdi", "", doc.title || resultTitle(result) || doc.id || ""));
         content.append(title);
         const about = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
         if (about.length) {
