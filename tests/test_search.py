@@ -812,6 +812,12 @@ def test_a_correction_is_suggested_only_where_it_finds_more(live):
     assert filtered.total == 0 and filtered.suggestion is None
 
 
+def test_a_correction_is_suggested_where_the_other_words_found_its_paragraphs_already(live):
+    # أنتوني finds the paragraphs of بلينكن: the corrected query finds no more, but its corrected word finds them.
+    typed = search(live, SearchRequest(q="أنتوني بلينكين"))
+    assert typed.suggestion == "أنتوني بلينكن" and search(live, SearchRequest(q="أنتوني بلينكن")).total == typed.total
+
+
 @pytest.mark.parametrize(
     "typed, suggested",
     [

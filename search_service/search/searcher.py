@@ -16,7 +16,7 @@ from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembere
 from search_service.search.collection import Facet, collect, group_others, search_deadline
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
-from search_service.search.query import QueryError, parse_query, query_synonyms, without_quotes
+from search_service.search.query import QueryError, parse_query, query_synonyms, query_words, without_quotes
 from search_service.search.ranking import (
     RESCORE_WINDOW, ngram_statistics, rescore_groups, rescoring_window, weighting,
 )
@@ -305,11 +305,19 @@ def _facet_values(counts, key, reverse=False):
 
 
 def _suggestion(searcher, request, total, deadline):
-    """Did you mean: the query with its unknown words corrected, else, when it finds nothing,
-    without its quotes; the first of them that finds more than the query (under the same filters)."""
-    for candidate in (suggestion(searcher, request.q, deadline), without_quotes(request.q) if not total else None):
-        if candidate and candidate != request.q and _total(searcher, request, candidate, deadline) > total:
-            return candidate
+    """Did you mean: the query with its unknown words corrected, if it finds more than the query
+    or, finding as many, its corrected words find paragraphs (under the same filters: the query's
+    other words found those already, as جمال finds the paragraphs of جمال خاشقجي typed خاشقحي);
+    else, when the query finds nothing, the query without its quotes, if that finds some."""
+    corrected = suggestion(searcher, request.q, deadline)
+    if corrected and corrected != request.q:
+        found = _total(searcher, request, corrected, deadline)
+        new_words = [word for word in query_words(corrected) if word not in query_words(request.q)]
+        if found > total or (found and new_words and _total(searcher, request, " ".join(new_words), deadline)):
+            return corrected
+    unquoted = without_quotes(request.q) if not total else None
+    if unquoted and unquoted != request.q and _total(searcher, request, unquoted, deadline):
+        return unquoted
     return None
 
 
