@@ -638,7 +638,6 @@ def test_a_result_of_a_document_without_a_title_is_named_by_its_opening_words(br
     browser.get(live_server + "/?q=" + urllib.parse.quote('"ووافق المجتمعون على تخصيص"'))
     results = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
     untitled = next(r for r in results if "000_b0b6bfff154b50a2" in r.find_element(By.CSS_SELECTOR, ".result-meta a").get_attribute("href"))
-    words = untitled.find_element(By.CSS_SELECTOR, ".snippet").text.lstrip("…").split()
     title = untitled.find_element(By.CSS_SELECTOR, ".result-title").text
     assert title.endswith("…") and len(title.split()) == 8 and "000_" not in title
     untitled.find_element(By.CSS_SELECTOR, ".result-title a").click()
