@@ -162,6 +162,12 @@ def test_a_waw_of_the_word_itself_before_a_suffix_also_gives_the_stem_that_keeps
     assert terms(bare)[0] in terms(word)
 
 
+@pytest.mark.parametrize("word", ["وأمه", "وكلها", "وعليه", "ومعه", "ويده", "وحقه"])
+def test_a_word_of_two_letters_after_the_conjunction_keeps_no_waw(word):
+    # وأمه is و + أم + ه: no وام (the news agency), as وقتها gives وقت.
+    assert len(terms(word)) == 1
+
+
 def test_a_number_loses_the_letter_of_its_era():
     assert terms("عام 622م و1440هـ") == terms("عام 622 و1440")
     assert terms("توفي سنة 656 هـ الموافق 1258 م") == terms("توفي سنة 656 الموافق 1258")  # written apart

@@ -69,6 +69,11 @@ class NormalizeFilter(Filter):
                 yield t
 
 
+#: Words of two letters, besides the stop words (أم كل مع عن), that a pronoun is written onto
+#: after the conjunction و (ويده، وعليه، وحقه): their و is none of theirs, where that of وقتها is.
+TWO_LETTER_WORDS = frozenset({"اب", "اخ", "يد", "دم", "فم", "سن", "عم", "حق", "عل"})
+
+
 @functools.lru_cache(maxsize=200_000)
 def _stems(word):
     """A word's stem, then the other terms indexed beside it: the stem without a leading one-letter
@@ -85,7 +90,11 @@ def _stems(word):
                 terms += [t for t in (stem(restored), prefix_variant(restored)) if t and len(t) >= MIN_RESTORED_STEM]
         if word.startswith(_WAW_PREPOSITION_ARTICLE) and len(after_waw := stem(word[1:])) >= MIN_RESTORED_STEM:
             terms.append(after_waw)  # its article comes off with the preposition (no prefix_variant)
-        if word.startswith("و") and word.isalpha() and len(terms[0]) < MIN_RESTORED_STEM and len(own_waw := waw_variant(word) or "") >= MIN_RESTORED_STEM:
+        if (
+            word.startswith("و") and word.isalpha() and len(terms[0]) < MIN_RESTORED_STEM
+            and terms[0] not in STOP_WORDS and terms[0] not in TWO_LETTER_WORDS
+            and len(own_waw := waw_variant(word) or "") >= MIN_RESTORED_STEM
+        ):
             terms.append(own_waw)  # وقتها is قت + ها read with و as the conjunction: also the word's own و, وقت
     return tuple(dict.fromkeys(t for t in terms if t))
 
