@@ -816,6 +816,8 @@ def test_a_correction_is_suggested_where_the_other_words_found_its_paragraphs_al
     # أنتوني finds the paragraphs of بلينكن: the corrected query finds no more, but its corrected word finds them.
     typed = search(live, SearchRequest(q="أنتوني بلينكين"))
     assert typed.suggestion == "أنتوني بلينكن" and search(live, SearchRequest(q="أنتوني بلينكن")).total == typed.total
+    # In a field, the corrected word would be counted in the text: no suggestion that finds nothing more.
+    assert search(live, SearchRequest(q="أنتوني title:بلينكين")).suggestion is None
 
 
 @pytest.mark.parametrize(

@@ -312,7 +312,9 @@ def _suggestion(searcher, request, total, deadline):
     corrected = suggestion(searcher, request.q, deadline)
     if corrected and corrected != request.q:
         found = _total(searcher, request, corrected, deadline)
-        new_words = [word for word in query_words(corrected) if word not in query_words(request.q)]
+        # Words in a field (title:...) would be counted in the text: the rule holds for plain words.
+        plain = ":" not in request.q
+        new_words = [word for word in query_words(corrected) if word not in query_words(request.q)] if plain else []
         if found > total or (found and new_words and _total(searcher, request, " ".join(new_words), deadline)):
             return corrected
     unquoted = without_quotes(request.q) if not total else None
