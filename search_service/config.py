@@ -5,8 +5,9 @@ API's configuration."""
 import pathlib
 
 _CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
-#: The source checkout the package runs from (an editable install, the Docker image), else the
-#: working directory: a package installed into site-packages has no project directory of its own.
+#: The source checkout the package runs from (an editable install), else the working directory:
+#: a package installed into site-packages (the Docker image's, which sets both paths) has no
+#: project directory of its own.
 PROJECT_DIR = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else pathlib.Path.cwd()
 DEFAULT_INDEX_DIR = PROJECT_DIR / "index"
 DEFAULT_SOURCES = (PROJECT_DIR / "seeds",)

@@ -252,6 +252,8 @@ def test_a_url_that_is_not_utf8_gets_a_json_400(live_server, target):
         response = http.client.HTTPResponse(connection)
         response.begin()
         assert_error((response.status, None, json.loads(response.read())), 400)
+        # Outside /api/ a browser gets a page there: a cache must keep both answers.
+        assert (response.getheader("Vary") == "Accept") == (not target.startswith(b"/api/"))
     assert search(live_server, q="داعش")[0] == 200
 
 
@@ -521,6 +523,8 @@ def test_the_page_cache_keeps_the_pages_used_last_within_its_bytes():
 
 def test_a_host_the_service_does_not_answer_to_is_refused_where_it_is_set(tmp_path):
     client = create_app({"INDEX": str(build_index(tmp_path / "index")), "TRUSTED_HOSTS": "Search.Example.org, .example.NET"}).test_client()
+    listed = create_app({"INDEX": str(tmp_path / "index"), "TRUSTED_HOSTS": ["Search.Example.org"]}).test_client()
+    assert listed.get("/opensearch.xml", headers={"Host": "search.example.org"}).status_code == 200  # a list, as a string
     refused = client.get("/opensearch.xml", headers={"Host": "evil.example"})
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_request"
     for host in ("search.example.org", "www.example.net", "127.0.0.1:8000"):  # and the container's health check

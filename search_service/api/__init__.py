@@ -52,7 +52,8 @@ def create_app(overrides=None):
     app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
     trusted = app.config.get("TRUSTED_HOSTS")
     if isinstance(trusted, str):
-        trusted = [host.strip().lower() for host in trusted.split(",") if host.strip()]
+        trusted = trusted.split(",")
+    trusted = [host.strip().lower() for host in trusted or () if host.strip()]
     # The names the service answers to (search.example.org,.example.org): the pages write their own
     # address (the widget's tag, the OpenSearch description) from the Host a request names. The
     # loopback names stay, for health checks on the machine itself.

@@ -91,7 +91,7 @@ class Shaped(fields.Nested):
     """Nested objects the search already builds in their schema's shape (a page's results, and a
     result's duplicates' entries, about forty per result on a large corpus): described by the
     schema, sent as built, since dumping each one field by field cost more than the rest of the
-    response (about 1 ms a page of ten results)."""
+    response (0.3 ms of a page of ten results at 200,000 paragraphs)."""
 
     def _serialize(self, nested_obj, attr, obj, **kwargs):
         return nested_obj

@@ -260,7 +260,8 @@
     // The original page if there is one, else the document here.
     const titleLink = link("", original || documentHref(doc, result.position));
     if (original) titleLink.rel = "noopener";
-    // Isolated, so that a document known only by its id (000_b0b6…) reads in its own order.
+    // Without a title, the paragraph's opening words; isolated, so that a title in another
+    // script reads in its own order.
     titleLink.append(element("bdi", "", doc.title || resultTitle(result) || doc.id));
     title.append(titleLink);
     item.append(title, metaLine(doc, result.position));
