@@ -1132,6 +1132,8 @@ def test_widget_shows_no_error_for_a_query_still_being_typed(browser, live_serve
     wait_until(browser, lambda: searched(browser, 'في "وزير'))
     time.sleep(0.3)
     assert widget_message(root) is None and not root.find_element(By.CSS_SELECTOR, ".panel").is_displayed()
+    # Once typing stops, the widget says what the query lacks.
+    assert "علامة التنصيص غير مغلقة" in wait_until(browser, lambda: widget_message(root))
     type_keys(browser, ' الخارجية"')
     assert wait_until(browser, lambda: widget_options(root))
 

@@ -42,6 +42,8 @@
 
   const SCRIPT_ORIGIN = new URL(scriptUrl(), location.href).origin;
   const DEBOUNCE_MS = 250;
+  /** Milliseconds without typing after which a query refused for what it still lacks is said to be wrong. */
+  const TYPING_PAUSE_MS = 2000;
   const MIN_LETTERS = 2;
   const PER_PAGE = 5;
   // As many results as the API gives in one page.
@@ -468,6 +470,7 @@
 
     _schedule() {
       clearTimeout(this._timer);
+      clearTimeout(this._pause);
       if (this._controller) this._controller.abort();
       this._stale = true;
       this._listbox.setAttribute("aria-busy", "true");
@@ -506,11 +509,15 @@
       }
       const { texts, typing } = errorDescription(body && body.error, response && !response.ok ? response.status : 0, url.searchParams);
       if (typing) {
-        // The query is still being written: nothing to show yet, and nothing wrong.
+        // The query may still be being written: nothing wrong yet. Said once typing has stopped.
         this._query = "";
         this._render({});
         this._status.textContent = "";
         this._close();
+        this._pause = setTimeout(() => {
+          this._query = query;
+          this._render({ error: texts.join(" ") });
+        }, TYPING_PAUSE_MS);
         return;
       }
       this._query = query;
