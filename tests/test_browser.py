@@ -1027,6 +1027,15 @@ def test_search_page_shows_empty_state_and_did_you_mean(browser, live_server):
 
 
 @requires_chromium
+def test_the_count_is_of_the_results_shown_and_says_how_many_paragraphs_match(browser, live_server):
+    # الثلاثاء matches a paragraph and its republished copy: one result, listing the copy.
+    browser.get(live_server + "/?q=" + urllib.parse.quote("الثلاثاء"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#results .result")) == 1
+    assert browser.find_element(By.ID, "status").text == "نتيجة واحدة (الفقرات المطابقة: 2)"
+
+
+@requires_chromium
 def test_an_empty_result_under_a_filter_advises_widening_it_and_names_no_synonyms(browser, live_server):
     browser.get(live_server + "/?" + urllib.parse.urlencode({"q": "شباط", "source": "no-such-source"}))
     wait_until(browser, lambda: shown(browser, "empty"))

@@ -177,8 +177,11 @@
       return;
     }
     clear();
-    let summary = countText(body.total);
+    // A result with its republished copies is one result, but its copies are matching paragraphs too
+    // (as the facets count them); one per document, the document's paragraphs are the results.
+    let summary = countText(state.collapse === "document" ? body.total : body.groups);
     if (state.collapse === "document" && body.total) summary += ` في ${documentsText(body.groups)}`;
+    else if (body.total > body.groups) summary += ` (الفقرات المطابقة: ${numberText(body.total)})`;
     if (body.pages > 1) summary += ` — الصفحة ${numberText(body.page)} من ${numberText(body.pages)}`;
     status.textContent = summary;
     if (body.suggestion) {

@@ -552,12 +552,13 @@
         content.append(snippet);
       });
       if (results.length) {
-        this._option(results.length, this._pageUrl(this._query), "more").textContent = `عرض كل النتائج (${countText(body.total)})`;
+        // Results as listed: a paragraph with its republished copies is one (the page counts them alike).
+        this._option(results.length, this._pageUrl(this._query), "more").textContent = `عرض كل النتائج (${countText(body.groups)})`;
       }
       this._listbox.hidden = !results.length;
       this._message.hidden = true;
       if (!this._query) return;
-      this._status.textContent = countText(body.total || 0);
+      this._status.textContent = countText(body.groups || 0);
       if (body.error) this._showMessage([body.error], true);
       else if (!results.length) this._showEmpty(body.suggestion);
       if (!this._dismissed) this._open();
