@@ -16,7 +16,7 @@ from whoosh.qparser import syntax
 from search_service.arabic import is_negation, is_question_word, letters, normalize
 from search_service.arabic.normalization import WORD_LIGATURES, alternatives, strip_marks
 from search_service.indexing import schema as fields
-from search_service.search.synonyms import SYNONYM_OPERATOR, TRAILING_PUNCTUATION, named_runs, with_synonyms
+from search_service.search.synonyms import CLOSING_PUNCTUATION, SYNONYM_OPERATOR, TRAILING_PUNCTUATION, named_runs, with_synonyms
 
 MAX_QUERY_LENGTH = 500
 MAX_QUERY_TERMS = 50
@@ -81,8 +81,7 @@ _OPERATORS = {*_PARSER_OPERATORS, *ARABIC_OPERATORS}
 _SYNTAX = re.compile(rf'["()\[\]{{}}+\-*~^:]|\b(AND|OR|NOT|ANDNOT|ANDMAYBE|{SYNONYM_OPERATOR})\b')
 #: What the full parser reads as syntax: ``_SYNTAX``, single quotes and ? wildcards.
 _ANY_SYNTAX = re.compile(rf"{_SYNTAX.pattern}|['?]")
-#: A word of a query as a name is looked up: its + or - and opening brackets, the word, its
-#: closing punctuation and brackets.
+
 
 class QueryError(ValueError):
     """A query the service refuses; the message tells the user what to change, ``reason`` names the
@@ -166,7 +165,7 @@ def _field_clause(match):
 _WORD_LIGATURE = re.compile(f"[{''.join(WORD_LIGATURES)}]")
 #: A word outside quotes: the sign and brackets before it, its field, the word (with its wildcards
 #: or fuzzy sign), its boost, its punctuation and brackets.
-_QUERY_WORD = re.compile(r'([+\-(]*)((?:\w+:)?)([^\s"()^:]+?)((?:\^[\d.]+)?)([.,،؛;!:)]*)')
+_QUERY_WORD = re.compile(rf'([+\-(]*)((?:\w+:)?)([^\s"()^:]+?)((?:\^[\d.]+)?)([{CLOSING_PUNCTUATION})]*)')
 _EXPANDING_SIGN = re.compile(r"[*?~]")
 
 

@@ -17,10 +17,13 @@ SYNONYM_BOOST = 0.5
 SYNONYM_OPERATOR = "ORSYNONYM"
 #: Letters a word may carry before a name it is looked up as (و and, ب in, ل for, ف so, ك as).
 NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك")
-#: Punctuation a query's word may end with.
-TRAILING_PUNCTUATION = re.compile(r"[.,،؛;!:]+$")
+#: Punctuation a query's word may end with (a character class's letters).
+CLOSING_PUNCTUATION = ".,،؛;!:"
+TRAILING_PUNCTUATION = re.compile(rf"[{CLOSING_PUNCTUATION}]+$")
 
-_NAMING_WORD = re.compile(r"(?P<before>[+-]?\(*)(?P<word>.+?)(?P<after>[.,،؛;!:]*\)*)")
+#: A word of a query as a name is looked up: its + or - and opening brackets, the word, its
+#: closing punctuation and brackets.
+_NAMING_WORD = re.compile(rf"(?P<before>[+-]?\(*)(?P<word>.+?)(?P<after>[{CLOSING_PUNCTUATION}]*\)*)")
 
 
 def _name_key(name):
@@ -46,7 +49,7 @@ SYNONYMS, _ALSO_WORDS = _synonym_sets()
 #: A query's word beside which a month's name that is also another word (مارس) is the month: a
 #: number (a day, or a year with or without the letter of its era: 2024م) or شهر, with a one-letter
 #: prefix, brackets and punctuation.
-_MONTH_CONTEXT = re.compile(rf"[+\-(]*[{WORD_PREFIXES}]?(?:\d+[{ERA_LETTERS}]?|شهر)[.,،؛;!:)]*")
+_MONTH_CONTEXT = re.compile(rf"[+\-(]*[{WORD_PREFIXES}]?(?:\d+[{ERA_LETTERS}]?|شهر)[{CLOSING_PUNCTUATION})]*")
 #: ``{name: the other names of its set}``, as ``synonyms.txt`` writes them.
 _OTHER_NAMES = {key: tuple(other for other in names if _name_key(other) != key) for key, names in SYNONYMS.items()}
 _LONGEST_NAME = max(map(len, SYNONYMS))
