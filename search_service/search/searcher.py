@@ -17,9 +17,7 @@ from search_service.search.collection import Facet, collect, group_others, searc
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments
 from search_service.search.query import QueryError, parse_query, query_synonyms, query_words, without_quotes
-from search_service.search.ranking import (
-    RESCORE_WINDOW, ngram_statistics, rescore_groups, rescoring_window, weighting,
-)
+from search_service.search.ranking import RESCORE_WINDOW, ngram_statistics, rescore_groups, rescoring_window, weighting
 from search_service.search.snippets import snippet
 from search_service.search.suggestions import suggestion
 
@@ -313,8 +311,8 @@ def _suggestion(searcher, request, total, deadline):
     if corrected and corrected != request.q:
         found = _total(searcher, request, corrected, deadline)
         # Words in a field (title:...) would be counted in the text: the rule holds for plain words.
-        plain = ":" not in request.q
-        new_words = [word for word in query_words(corrected) if word not in query_words(request.q)] if plain else []
+        typed = set(query_words(request.q))
+        new_words = [word for word in query_words(corrected) if word not in typed] if ":" not in request.q else []
         if found > total or (found and new_words and _total(searcher, request, " ".join(new_words), deadline)):
             return corrected
     unquoted = without_quotes(request.q) if not total else None
