@@ -122,7 +122,7 @@ def _refuse_undecodable_urls():
             page.vary.add("Accept")
             return page
         # Outside /api/, a page for browsers, JSON for programs: caches must keep both.
-        varies = {} if flask.request.path.startswith("/api/") else {"Vary": "Accept"}
+        varies = {"Vary": "Accept"} if pages.outside_api(flask.request) else {}
         raise ApiError(400, "invalid_request", "the URL is not valid UTF-8 once percent-decoded", varies) from None
 
 

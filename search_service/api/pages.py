@@ -82,13 +82,16 @@ def _document_title(document):
     return document["title"] or opening or document["id"]
 
 
+def outside_api(request):
+    """Whether a request's path is outside /api/, where a browser may be answered with a page."""
+    return not request.path.startswith("/api/")
+
+
 def wants_page(request):
     """Whether a request the service cannot answer (a path that does not exist, an address that
-    is not UTF-8) is a browser's, to be answered with a page: outside /api/, asking for HTML
+    is not UTF-8) is a browser's, to be answered with a page: ``outside_api``, asking for HTML
     before JSON."""
-    return not request.path.startswith("/api/") and (
-        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
-    )
+    return outside_api(request) and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def error_page(status, message):
