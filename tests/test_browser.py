@@ -1297,6 +1297,23 @@ def test_a_result_opens_its_whole_document_at_its_paragraph_with_the_query_marke
 
 
 @requires_chromium
+def test_a_document_links_to_each_of_its_paragraphs_that_hold_the_query(browser, live_server):
+    browser.get(live_server + "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("الخارجية"))
+    links = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".matches a"))
+    marked = [p.get_attribute("id") for p in browser.find_elements(By.CSS_SELECTOR, ".paragraph") if p.find_elements(By.TAG_NAME, "mark")]
+    assert ["p" + link.text for link in links] == marked and len(marked) > 1
+    links[-1].click()
+    target = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph:target"))[0]
+    assert target.get_attribute("id") == marked[-1]
+    header_bottom = browser.execute_script("return document.querySelector('.masthead').getBoundingClientRect().bottom")
+    assert browser.execute_script("return arguments[0].getBoundingClientRect().top", target) >= header_bottom
+    # A query no paragraph holds lists none.
+    browser.get(live_server + "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("زلزال"))
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph"))
+    assert browser.find_elements(By.CSS_SELECTOR, ".matches") == []
+
+
+@requires_chromium
 def test_the_link_back_from_a_document_returns_to_the_same_results(browser, live_server):
     search = [("q", "داعش"), ("page", "2"), ("sort", "date"), ("source", "seeds"), ("source", "بوابة روزا اليوسف"),
               ("date_from", "2021-01-01"), ("date_to", "2024-12-31")]

@@ -55,8 +55,8 @@ def _results_link(args):
 @bp.get("/documents/<path:document_id>")
 def document(document_id):
     """A whole document to read, the words of the query in ``?q=`` marked; each paragraph is
-    anchored by its position (``#p3``). The search page's other parameters, if given, go to the
-    link back to its results."""
+    anchored by its position (``#p3``), and links to the paragraphs holding marked words head the
+    page. The search page's other parameters, if given, go to the link back to its results."""
     query = flask.request.args.get("q", "")
     try:
         found = get_document(flask.current_app.extensions["search_service.index"], document_id, query)
@@ -67,6 +67,7 @@ def document(document_id):
     return _page(
         "document.html", query=query, document=found, source_url=_web_address(found["url"]),
         results_link=_results_link(flask.request.args), document_title=_document_title(found),
+        matched_positions=[p["position"] for p in found["paragraphs"] if "<mark>" in p["marked"]],
     )
 
 
