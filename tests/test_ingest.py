@@ -485,7 +485,7 @@ def test_directory_is_walked_recursively_in_sorted_order(tmp_path):
     (tmp_path / "a" / "notes.md").write_text("ignored", encoding="utf-8")
     (tmp_path / ".cache").mkdir()
     (tmp_path / ".cache" / "hidden.txt").write_text(PAGE, encoding="utf-8")
-    assert list(documents(tmp_path)) == ["x", "y", "z"]
+    assert list(documents(tmp_path)) == ["x", "b/y", "b/deep/z"]
     assert skipped(tmp_path) == []
 
 
@@ -499,7 +499,7 @@ def test_linked_directories_are_followed_once_and_a_link_loop_ends(tmp_path):
     (corpus / "link").symlink_to(elsewhere)
     (corpus / "again").symlink_to(elsewhere)
     (elsewhere / "loop").symlink_to(corpus)
-    assert sorted(documents(corpus)) == ["linked", "own"]
+    assert sorted(documents(corpus)) == ["again/linked", "own"]  # named by the first path the walk takes to it
     assert skipped(corpus) == []
 
 
@@ -625,11 +625,29 @@ def test_the_index_pages_of_a_saved_crawl_are_named_by_their_folders(tmp_path):
         (tmp_path / "crawl" / folder).mkdir(parents=True, exist_ok=True)
         (tmp_path / "crawl" / folder / "index.html").write_text(article.format(text), encoding="utf-8")
     (tmp_path / "crawl" / "site.com" / "about.html").write_text(article.format("موقع إخباري يغطي أخبار المنطقة العربية والعالم على مدار الساعة."), encoding="utf-8")
-    assert sorted(documents(tmp_path / "crawl")) == ["about", *sorted(pages)]
+    assert sorted(documents(tmp_path / "crawl")) == sorted([*pages, "site.com/about"])
     assert skipped(tmp_path / "crawl") == []
     # A folder named as the source, or its index page named directly, gives the folder's name.
     assert list(documents(tmp_path / "crawl" / "site.com" / "en" / "news")) == ["news"]
     assert list(documents(tmp_path / "crawl" / "site.com" / "ar" / "news" / "page" / "2" / "index.html")) == ["2"]
+
+
+def test_files_of_the_same_name_in_two_sites_folders_are_two_documents(tmp_path):
+    texts = {
+        "ahram": "اجتمع وزراء خارجية دول التحالف في روما لبحث الأزمة الإنسانية في المنطقة.",
+        "youm7": "وقال المتحدث الرسمي إن الاجتماع ناقش خطة لإيصال المساعدات إلى المدنيين.",
+    }
+    for site, text in texts.items():
+        (tmp_path / "corpus" / site).mkdir(parents=True)
+        (tmp_path / "corpus" / site / "123.txt").write_text(text + "\n", encoding="utf-8")
+    (tmp_path / "corpus" / "124.txt").write_text(texts["ahram"] + "\n", encoding="utf-8")
+    found = documents(tmp_path / "corpus")
+    assert {key: d.paragraphs for key, d in found.items()} == {
+        "124": (texts["ahram"],), "ahram/123": (texts["ahram"],), "youm7/123": (texts["youm7"],),
+    }
+    assert skipped(tmp_path / "corpus") == []
+    # A file named directly is named by its file name.
+    assert list(documents(tmp_path / "corpus" / "youm7" / "123.txt")) == ["123"]
 
 
 def test_a_site_name_from_broken_structured_data_is_written_as_the_title_writes_it(tmp_path):

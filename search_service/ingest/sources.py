@@ -61,8 +61,8 @@ def _records(paths):
             if isinstance(record, SkippedRecord):
                 yield record
                 continue
-            if reader is read_html_file and path.stem.lower() == "index":
-                record = dataclasses.replace(record, id=_index_page_id(path, paths))
+            if reader is not read_jsonl_file:
+                record = dataclasses.replace(record, id=_file_document_id(path, paths))
             if problem := _unaddressable(record.id):
                 yield SkippedRecord(str(path), line, f"document id {record.id!r} {problem}: no URL can name it")
             elif record.id in first_file:
@@ -73,17 +73,25 @@ def _records(paths):
                 yield record
 
 
-def _index_page_id(page, sources):
-    """The id of a folder's index page (``index.html``, as a saved crawl holds one per address): its
-    folders from the source directory it was found in, the address's path
+def _file_document_id(path, sources):
+    """The id of a file's document: its name without extension, after its folders from the source
+    directory it was found in (``corpus/ahram/123.txt`` from ``corpus`` is ``ahram/123``, so that
+    sites' files of the same name stay apart). A folder's index page (``index.html``, as a saved
+    crawl holds one per address) is named by those folders alone, the address's path
     (``crawl/site.com/news/rome-talks/index.html`` from ``crawl`` is ``site.com/news/rome-talks``),
-    or its folder's name for a page named directly or lying in the source directory itself."""
-    folder = page.absolute().parent
+    or by its folder's name when it is named directly or lies in the source directory itself."""
+    folder = path.absolute().parent
+    index_page = READERS[path.suffix.lower()] is read_html_file and path.stem.lower() == "index"
     for source in sources:
         root = source.absolute()
-        if root.is_dir() and folder != root and folder.is_relative_to(root):
-            return folder.relative_to(root).as_posix()
-    return folder.name or page.stem
+        if root.is_dir() and folder.is_relative_to(root):
+            within = folder.relative_to(root)
+            if not index_page:
+                return (within / path.stem).as_posix()
+            if within.parts:
+                return within.as_posix()
+            break
+    return (folder.name or path.stem) if index_page else path.stem
 
 
 def _files(path):
