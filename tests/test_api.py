@@ -224,6 +224,18 @@ def test_the_body_limit_may_be_lifted_or_set_from_the_environment(seeds_index, l
         create_app({"INDEX": str(seeds_index), "MAX_CONTENT_LENGTH": "64KiB"})
 
 
+def test_behind_a_proxy_the_pages_write_the_address_the_visitor_used(seeds_index):
+    forwarded = {"X-Forwarded-Prefix": "/search", "X-Forwarded-Host": "news.example", "X-Forwarded-Proto": "https"}
+    client = create_app({"INDEX": str(seeds_index), "PROXIES": "1"}).test_client()
+    text = client.get("/", headers=forwarded).get_data(as_text=True)
+    assert 'action="/search/"' in text and "https://news.example/search/widget.js" in text
+    # Without the setting, a request's X-Forwarded-* headers are not believed.
+    text = create_app({"INDEX": str(seeds_index)}).test_client().get("/", headers=forwarded).get_data(as_text=True)
+    assert 'action="/"' in text and "news.example" not in text
+    with pytest.raises(ValueError, match="PROXIES must be a number of proxies"):
+        create_app({"INDEX": str(seeds_index), "PROXIES": "-1"})
+
+
 def test_a_request_line_or_header_beyond_the_limits_gets_a_json_error(live_server):
     longest_query = "التحالفات " * 50  # 500 characters, the longest query accepted
     assert search(live_server, q=longest_query, source=["seeds"] * 100)[0] == 200

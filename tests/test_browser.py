@@ -239,6 +239,54 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class PrefixProxy(QuietHandler):
+    """A site's own server: its pages, and /search/ passed on to the service (``service``) with the
+    prefix taken off and the X-Forwarded-* headers set, as nginx's ``location /search/ {
+    proxy_pass http://service/; proxy_set_header X-Forwarded-Prefix /search; ... }`` does."""
+
+    service = None
+
+    def do_GET(self):
+        if not self.path.startswith("/search/"):
+            return super().do_GET()
+        forwarded = {
+            "Accept": self.headers.get("Accept", "*/*"), "X-Forwarded-Prefix": "/search",
+            "X-Forwarded-Host": self.headers["Host"], "X-Forwarded-Proto": "http", "X-Forwarded-For": self.client_address[0],
+        }
+        try:
+            response = urllib.request.urlopen(urllib.request.Request(self.service + self.path[len("/search"):], headers=forwarded), timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        body = response.read()
+        self.send_response(response.status)
+        for name in ("Content-Type", "Content-Security-Policy", "Access-Control-Allow-Origin"):
+            if response.headers.get(name):
+                self.send_header(name, response.headers[name])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def proxied_site(tmp_path_factory, seeds_index):
+    """A site that passes /search/ on to a real server over the seeds, which is told of the proxy
+    (``SEARCH_SERVICE_PROXIES=1``); its page /news.html embeds the widget from /search/widget.js,
+    with no endpoint. Yields the site's base URL."""
+    root = tmp_path_factory.mktemp("proxied-site")
+    (root / "news.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>News</title>'
+        '<script src="/search/widget.js" defer></script></head><body><arabic-search></arabic-search></body></html>',
+        encoding="utf-8",
+    )
+    with running_server(seeds_index, env={"SEARCH_SERVICE_PROXIES": "1"}) as service:
+        handler = functools.partial(type("Proxy", (PrefixProxy,), {"service": service}), directory=str(root))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        server.server_close()
+
+
 def wait_until(driver, condition, timeout=10):
     """Wait for ``condition()`` to be truthy and return its value; re-rendered elements are retried."""
     return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(
@@ -1311,6 +1359,25 @@ def test_a_document_links_to_each_of_its_paragraphs_that_hold_the_query(browser,
     browser.get(live_server + "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("زلزال"))
     wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph"))
     assert browser.find_elements(By.CSS_SELECTOR, ".matches") == []
+
+
+@requires_chromium
+def test_the_pages_and_the_widget_work_under_the_path_a_site_passes_on_to_the_service(browser, proxied_site):
+    browser.get_log("browser")
+    browser.get(proxied_site + "/search/?q=" + urllib.parse.quote("داعش"))
+    results = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+    assert browser.find_element(By.ID, "search-form").get_attribute("action") == proxied_site + "/search/"
+    link = results[0].find_element(By.CSS_SELECTOR, ".result-meta a")
+    assert link.get_attribute("href").startswith(proxied_site + "/search/documents/")
+    link.click()
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph:target"))
+    assert browser.find_element(By.CSS_SELECTOR, ".back a").get_attribute("href").startswith(proxied_site + "/search/?q=")
+    # The pages' styles and scripts came through the site: the header is styled, nothing failed to load.
+    assert browser.execute_script("return getComputedStyle(document.querySelector('.masthead')).position") == "sticky"
+    assert [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    root = type_into_widget(browser, proxied_site + "/news.html", "داعش ")
+    options = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, "[role=option]:not(.more) a"))
+    assert options[0].get_attribute("href").startswith(proxied_site + "/search/documents/")
 
 
 @requires_chromium

@@ -6,6 +6,7 @@ import urllib.parse
 import flask
 from flask_cors import CORS
 from werkzeug import exceptions
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from search_service import config
 from search_service.api import endpoints, pages
@@ -36,12 +37,12 @@ MAX_REQUEST_BODY = 64 * 1024
 
 def create_app(overrides=None):
     """Build the application. Settings: INDEX, SOURCES, ADMIN_TOKEN, MAX_CONTENT_LENGTH,
-    TRUSTED_HOSTS (from SEARCH_SERVICE_* too). Raises ``ValueError`` for a MAX_CONTENT_LENGTH that
-    is no byte count."""
+    TRUSTED_HOSTS, PROXIES (from SEARCH_SERVICE_* too). Raises ``ValueError`` for a
+    MAX_CONTENT_LENGTH that is no byte count, or a PROXIES that is no count of proxies."""
     app = flask.Flask(__name__)
     app.config.from_mapping(
         INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=_DEFAULT_SOURCES, ADMIN_TOKEN=None,
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BODY,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BODY, PROXIES=0,
     )
     app.config.from_prefixed_env("SEARCH_SERVICE", loads=str)
     app.config.from_mapping(overrides or {})
@@ -49,7 +50,7 @@ def create_app(overrides=None):
         # An empty entry is no source (not the working directory), and an empty setting no setting.
         listed = [path for path in app.config["SOURCES"].split(os.pathsep) if path]
         app.config["SOURCES"] = listed or _DEFAULT_SOURCES
-    app.config["MAX_CONTENT_LENGTH"] = _byte_count(app.config["MAX_CONTENT_LENGTH"])
+    app.config["MAX_CONTENT_LENGTH"] = _count(app.config["MAX_CONTENT_LENGTH"], "MAX_CONTENT_LENGTH", "bytes", none=True)
     trusted = app.config.get("TRUSTED_HOSTS")
     if isinstance(trusted, str):
         trusted = trusted.split(",")
@@ -60,6 +61,12 @@ def create_app(overrides=None):
     app.config["TRUSTED_HOSTS"] = [*trusted, *LOOPBACK_HOSTS] if trusted else None
     app.json.ensure_ascii = False
     app.wsgi_app = _lowercase_host(app.wsgi_app)
+    proxies = _count(app.config["PROXIES"], "PROXIES", "proxies")
+    if proxies:
+        # Behind that many proxies, the address, scheme, host and path prefix a visitor used (a site
+        # passing /search/ on to the service) come from their X-Forwarded-* headers: the pages
+        # write their links and their own address from them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
     app.extensions["search_service.index"] = LiveIndex(app.config["INDEX"])
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(pages.bp)
@@ -73,14 +80,17 @@ def create_app(overrides=None):
     return app
 
 
-def _byte_count(limit):
-    """A body limit as a number of bytes (None: no limit), from a number or its text."""
-    if limit is None or isinstance(limit, int):
-        return limit
+def _count(value, name, what, none=False):
+    """A setting that counts ``what`` (``none``: None for no limit), from a number or its text."""
+    if (none and value is None) or (isinstance(value, int) and value >= 0):
+        return value
     try:
-        return int(limit)
-    except ValueError:
-        raise ValueError(f"MAX_CONTENT_LENGTH must be a number of bytes, got {limit!r}") from None
+        count = int(value)
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ValueError(f"{name} must be a number of {what}, got {value!r}")
+    return count
 
 
 def _lowercase_host(wsgi_app):

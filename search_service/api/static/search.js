@@ -1,6 +1,6 @@
 /*
  * The search page. The URL holds the search (?q=&page=&sort=&collapse=&source=&date_from=&date_to=), so every
- * state is linkable; the page asks /api/search and draws the answer with DOM calls only.
+ * state is linkable; the page asks the service's api/search and draws the answer with DOM calls only.
  * Counting, dates, snippets and links come from the <arabic-search> element of /widget.js.
  */
 (function () {
@@ -13,6 +13,8 @@
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
+  // The service's root, as the visitor reaches it: "/", or the path a site passes on to the service.
+  const SERVICE = byId("main").dataset.service;
   const form = byId("search-form");
   const input = byId("q");
   const status = byId("status");
@@ -123,7 +125,7 @@
     status.textContent = "جارٍ البحث…";
     try {
       const params = new URLSearchParams(`${queryString(state, PER_PAGE)}&max_duplicates=${DUPLICATES_LISTED}`);
-      const response = await fetch(`/api/search?${params}`, {
+      const response = await fetch(`${SERVICE}api/search?${params}`, {
         signal: requestSignal(own.signal),
         headers: { Accept: "application/json" },
       });
@@ -252,7 +254,7 @@
    * whole search (page, order, filters) for its link back to these results.
    */
   function documentHref(doc, position) {
-    return `/documents/${encodeURIComponent(doc.id)}?${queryString(current)}#p${position}`;
+    return `${SERVICE}documents/${encodeURIComponent(doc.id)}?${queryString(current)}#p${position}`;
   }
 
   function resultItem(result) {

@@ -4,8 +4,8 @@
  *   <script src="https://HOST/widget.js" defer></script>
  *   <arabic-search endpoint="https://HOST"></arabic-search>
  *
- * Attributes: endpoint (default: the origin this script came from; a relative address is read against
- * the page's), placeholder, label,
+ * Attributes: endpoint (default: the folder this script came from, the service's root; a relative
+ * address is read against the page's), placeholder, label,
  * per-page (default 5, at most 100), source (comma-separated source names; a comma inside a name
  * is written \,), date-from, date-to (YYYY-MM-DD), sort ("date": newest first), collapse
  * ("document": one result per document).
@@ -40,7 +40,10 @@
     return script ? script.src : location.href;
   }
 
-  const SCRIPT_ORIGIN = new URL(scriptUrl(), location.href).origin;
+  const SCRIPT_URL = new URL(scriptUrl(), location.href);
+  // The service's address: the folder widget.js is served from (the service's root, or the path a
+  // site passes on to it), else the script's origin.
+  const SERVICE_URL = SCRIPT_URL.pathname.endsWith("/widget.js") ? new URL(".", SCRIPT_URL).href : SCRIPT_URL.origin;
   const DEBOUNCE_MS = 250;
   /** Milliseconds without typing after which a query refused for what it still lacks is said to be wrong. */
   const TYPING_PAUSE_MS = 2000;
@@ -441,9 +444,9 @@
       this._input.placeholder = this.getAttribute("placeholder") || "ابحث…";
     }
 
-    /** The service's address: the endpoint attribute, read against the page's address, else this script's origin. */
+    /** The service's address: the endpoint attribute, read against the page's address, else the folder of this script. */
     get endpoint() {
-      return new URL(this.getAttribute("endpoint") || SCRIPT_ORIGIN, location.href).href.replace(/\/+$/, "");
+      return new URL(this.getAttribute("endpoint") || SERVICE_URL, location.href).href.replace(/\/+$/, "");
     }
 
     _searchUrl(query) {
