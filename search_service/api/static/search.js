@@ -101,12 +101,6 @@
     focusAfter = focus;
     input.value = state.q;
     document.title = state.q ? `${state.q} — البحث العربي` : "البحث العربي";
-    if (state.q && state.dateFrom && state.dateTo && state.dateFrom > state.dateTo) {
-      // Said here, before any history entry, whether the dates were chosen or came in the link.
-      if (controller) controller.abort();
-      renderError(state, ["تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما."]);
-      return;
-    }
     if (history) {
       const url = state.q ? pageHref(state) : location.pathname;
       // The same search again (Enter pressed twice) is no new step back.

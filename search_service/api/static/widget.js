@@ -239,15 +239,15 @@
 
   /**
    * A parameter the API refused (an ``invalid_request`` error names them), in Arabic; ``params``, the
-   * request's parameters if known, tell a start date after the end date from a date not written well.
+   * request's parameters if known, tell a start date after the end date from a date not written well:
+   * the API refuses a start date written well only for coming after the end date (which it compares
+   * as dates: a year from 1343 to 1500 is a Hijri one).
    */
   function parameterText(name, params) {
     const dated = `«${PARAMETERS[name]}» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31.`;
     if (name === "date_from") {
       if (!params) return `${dated} أو لعله بعد تاريخ النهاية.`;
-      const from = params.get("date_from");
-      const to = params.get("date_to");
-      return isDate(from) && isDate(to) && from > to ? "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما." : dated;
+      return isDate(params.get("date_from")) && isDate(params.get("date_to")) ? "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما." : dated;
     }
     if (name === "date_to") return dated;
     return PARAMETERS[name] ? `قيمة «${PARAMETERS[name]}» غير صالحة.` : MESSAGES.invalid;
