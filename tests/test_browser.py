@@ -487,8 +487,9 @@ def test_widget_opens_the_search_its_list_shows_however_it_is_asked(browser, liv
         " (e) => { e.preventDefault(); window.chosen.push(e.detail.href); })"
     )
     type_keys(browser, Keys.ARROW_UP, Keys.ENTER)  # the last option: all results
-    type_keys(browser, Keys.ESCAPE, Keys.ARROW_DOWN, Keys.ENTER)  # the first result
-    type_keys(browser, Keys.ESCAPE, Keys.ENTER)  # no option chosen
+    assert not panel_shown(root)  # closed, though the page handles the choice itself
+    type_keys(browser, Keys.ARROW_DOWN, Keys.ENTER)  # opened again at the first result
+    type_keys(browser, Keys.ENTER)  # no option chosen
     everything, first, entered = browser.execute_script("return window.chosen")
 
     def query(href):
@@ -549,6 +550,45 @@ def test_widget_does_not_open_a_result_of_a_list_the_input_has_left_behind(brows
     assert href.startswith(live_server + "/?")
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)["q"] == ["وزراء الخار سوريا*"]
     assert root.find_element(By.CSS_SELECTOR, "input").get_attribute("aria-activedescendant") is None
+
+
+def _colour(css):
+    """The sRGB channels (0 to 1) of a computed colour: ``rgb(...)``, ``rgba(...)`` or ``color(srgb ...)``."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css)[:3]]
+    return numbers if css.startswith("color(") else [n / 255 for n in numbers]
+
+
+def contrast(foreground, background):
+    """The WCAG contrast ratio of two computed colours."""
+    def luminance(css):
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in _colour(css)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@requires_chromium
+def test_a_dark_theme_of_the_widget_keeps_every_text_readable(browser, live_server, host_site):
+    dark = 'style="--arabic-search-background: #222; --arabic-search-text: #f5f5f5"'
+    root = type_into_widget(browser, host_site("dark.html", live_server, policy=False, attributes=dark), "داعش ")
+    wait_until(browser, lambda: widget_options(root))
+    type_keys(browser, Keys.ARROW_DOWN)
+    chosen_option = root.find_element(By.CSS_SELECTOR, "[aria-selected=true]")
+    style = "return getComputedStyle(arguments[0])[arguments[1]]"
+    background = browser.execute_script(style, chosen_option, "backgroundColor")
+    for part in (".snippet", ".meta"):
+        text = browser.execute_script(style, chosen_option.find_element(By.CSS_SELECTOR, part), "color")
+        assert contrast(text, background) >= 4.5, part
+    mark = chosen_option.find_element(By.CSS_SELECTOR, "mark")
+    assert contrast(browser.execute_script(style, mark, "color"), browser.execute_script(style, mark, "backgroundColor")) >= 4.5
+
+
+@requires_chromium
+def test_a_widget_whose_endpoint_is_wrong_says_it_is_the_sites_to_mend(browser, live_server, host_site):
+    page = host_site("wrong-endpoint.html", live_server, endpoint_attribute=False, attributes=f'endpoint="{live_server}/search"')
+    root = type_into_widget(browser, page, "داعش ")
+    message = wait_until(browser, lambda: widget_message(root))
+    assert "على صاحب الموقع تصحيحه" in message and "حاول مرة أخرى" not in message
 
 
 @requires_chromium

@@ -11,8 +11,8 @@
  * ("document": one result per document).
  * Theming: the custom properties --arabic-search-accent, --arabic-search-background,
  * --arabic-search-text and --arabic-search-font on the element.
- * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}) and then
- * opens href: the document's url (an absolute http(s) address), else the document on the service's
+ * Choosing a result fires a cancelable "arabic-search-select" event ({result, href}), closes the
+ * list and then, unless the event was cancelled, opens href: the document's url (an absolute http(s) address), else the document on the service's
  * page at the chosen paragraph; choosing "all results" opens the service's search page for the query
  * (with the element's sources, dates, order and collapsing). Each option is a link to its href, so a
  * click with Ctrl, Shift or the middle button opens it in a new tab or window, without the event.
@@ -69,12 +69,14 @@
       font-family: var(--arabic-search-font, system-ui, "Segoe UI", Tahoma, "Noto Sans Arabic", "Noto Naskh Arabic", "Geeza Pro", "DejaVu Sans", sans-serif);
       font-size: 16px;
       line-height: 1.6;
-      color: var(--arabic-search-text, #1f2328);
+      --text: var(--arabic-search-text, #1f2328);
       --accent: var(--arabic-search-accent, #0b5cad);
       --surface: var(--arabic-search-background, #ffffff);
-      --muted: #5b636d;
-      --line: #c9ced6;
-      --active: #eaf2fb;
+      /* Mixed from the three colours, so that a dark theme keeps every text readable. */
+      --muted: color-mix(in srgb, var(--text) 72%, var(--surface));
+      --line: color-mix(in srgb, var(--text) 24%, var(--surface));
+      --active: color-mix(in srgb, var(--accent) 10%, var(--surface));
+      color: var(--text);
     }
     .root *, .root *::before, .root *::after { box-sizing: border-box; }
     .field { position: relative; display: block; }
@@ -126,8 +128,9 @@
       display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
       font-size: 14px; margin-top: 2px;
     }
-    mark { background: #fde68a; color: inherit; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
-    li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid #eceef1; border-radius: 0 0 8px 8px; }
+    mark { background: #fde68a; color: #1f2328; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
+    ul[aria-busy="true"] { opacity: 0.6; transition: opacity 0.15s 0.2s; }
+    li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid var(--line); border-radius: 0 0 8px 8px; }
     .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
     .message button {
       all: unset; color: var(--accent); font-weight: 600; text-decoration: underline; text-underline-offset: 0.3em; cursor: pointer;
@@ -202,6 +205,7 @@
     unreachable: "تعذّر الوصول إلى خدمة البحث. تحقّق من الاتصال وحاول مرة أخرى.",
     noIndex: "الفهرس غير متاح الآن: حاول بعد قليل.",
     invalid: "طلب البحث غير صالح.",
+    notFound: "لا توجد خدمة البحث في العنوان المضبوط لهذا المربع: على صاحب الموقع تصحيحه.",
   };
 
   /** The names of the API's parameters, as the page and the widget call them. */
@@ -273,6 +277,8 @@
       const texts = [...new Set(Object.keys(error.fields || {}).map((name) => parameterText(name, params)))];
       return { texts: texts.length && code === "invalid_request" ? texts : [MESSAGES.invalid], typing: false };
     }
+    // No such address on the service: a setting of the page (the endpoint), which waiting will not mend.
+    if (httpStatus === 404) return { texts: [MESSAGES.notFound], typing: false };
     return { texts: [`أجابت خدمة البحث بخطأ (الرمز ${httpStatus}). حاول مرة أخرى بعد قليل.`], typing: false };
   }
 
@@ -681,7 +687,9 @@
       const event = new CustomEvent("arabic-search-select", {
         bubbles: true, composed: true, cancelable: true, detail: { result, href },
       });
-      if (this.dispatchEvent(event)) location.assign(href);
+      const proceed = this.dispatchEvent(event);
+      this._close();
+      if (proceed) location.assign(href);
     }
   }
 
