@@ -671,6 +671,33 @@ def test_a_web_page_nested_past_256_levels_keeps_its_article(tmp_path):
     assert documents(tmp_path / "fonts.html")["fonts"].paragraphs == documents(WEB / "rome.html")["rome"].paragraphs
 
 
+OLD_PORTAL_PARAGRAPHS = [
+    "افتتح وزير الطاقة اليوم الأحد مشروع الطاقة الشمسية في محافظة معان بقدرة مئتي ميغاواط.",
+    "وقال الوزير إن المشروع يسهم في رفع نسبة الطاقة المتجددة في خليط الطاقة الكهربائية.",
+    "وأشار إلى أن الحكومة ماضية في تنفيذ استراتيجية قطاع الطاقة التي تهدف إلى تعزيز الاعتماد على المصادر المحلية.",
+]
+
+
+@pytest.mark.parametrize("separator", ["<p>", "<br><br>"])
+def test_an_old_portals_paragraphs_in_unclosed_font_tags_stay_paragraphs_the_lead_included(tmp_path, separator):
+    body = "".join(f'<font face="Tahoma" size=2>{text}{separator}' for text in OLD_PORTAL_PARAGRAPHS)
+    (tmp_path / "old.html").write_text(
+        f"<html><head><title>صحيفة الرأي</title></head><body><table><tr><td>{body}</td></tr></table></body></html>", encoding="utf-8",
+    )
+    assert documents(tmp_path / "old.html")["old"].paragraphs == tuple(OLD_PORTAL_PARAGRAPHS)
+
+
+def test_unclosed_font_tags_nested_past_the_parsers_depth_lose_no_paragraph(tmp_path):
+    texts = [f"{OLD_PORTAL_PARAGRAPHS[0][:-1]} في يومه رقم {n}." for n in range(1500)]
+    (tmp_path / "forum.html").write_text(
+        "<html><body>" + "".join(f"<font size=2>{text}<p>" for text in texts) + "</body></html>", encoding="utf-8",
+    )
+    assert documents(tmp_path / "forum.html")["forum"].paragraphs == tuple(texts)
+    (tmp_path / "divs.html").write_text(f"<html><body>{'<div>' * 3000}{texts[0]}</body></html>", encoding="utf-8")
+    [skip] = skipped(tmp_path / "divs.html")
+    assert skip.reason == "markup nested more than 2,048 levels deep"
+
+
 def test_a_web_page_without_an_article_or_of_no_text_is_skipped_and_reported(tmp_path):
     (tmp_path / "empty.html").write_text("<html><body><nav>الرئيسية</nav></body></html>", encoding="utf-8")
     (tmp_path / "binary.html").write_bytes(bytes(range(256)))

@@ -28,15 +28,26 @@ _TITLE_PARTS = re.compile(r"\s+[-|–—:«»]\s+")
 #: Elements of text a table's cell holds only where the table lays a page out (an old portal's
 #: columns of menu and article), not where it holds data.
 LAYOUT_BLOCKS = ".//p|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6|.//ul|.//ol|.//blockquote"
+#: Elements that end a paragraph of text around them: blocks, and a line break.
+BREAKS = frozenset((
+    "address", "article", "aside", "blockquote", "br", "center", "dd", "details", "div", "dl", "dt", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+    "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+))
+#: Inline elements that become blocks (``div``) where they hold a break, as an unclosed ``<font>`` does.
+FORMATTING = frozenset(("abbr", "b", "big", "cite", "code", "em", "font", "i", "s", "small", "span", "strike", "strong", "sub", "sup", "tt", "u"))
+#: Levels of markup libxml2 reads with ``huge_tree``; it ignores what lies deeper.
+MAX_DEPTH = 2048
+_FORMATTING_TAG = re.compile(rb"</?(?:%s)\b[^>]*>" % b"|".join(tag.encode() for tag in sorted(FORMATTING)), re.IGNORECASE)
 #: A table row as trafilatura writes it: ``| cell | cell |``.
 _TABLE_ROW = re.compile(r"\|(.*)\|")
 
 
 @functools.cache
 def _trafilatura():
-    """trafilatura, its HTML parser taking markup of any depth and text of any length: libxml2 stops
-    at 256 levels, which an old portal's unclosed ``<font>`` tags pass, and the article was lost.
-    Imported on first use (about 0.15 s): only commands that read web pages pay for it."""
+    """trafilatura, its HTML parser taking markup ``MAX_DEPTH`` levels deep and text of any length: libxml2
+    stops at 256 levels, which an old portal's unclosed ``<font>`` tags pass, and the article was
+    lost. Imported on first use (about 0.15 s): only commands that read web pages pay for it."""
     import trafilatura
     from lxml import html
     from trafilatura import utils
@@ -59,10 +70,11 @@ def read_html_file(path):
     if looks_binary(data) and not data.startswith(UTF16_MARKS):
         yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")
         return
-    tree = trafilatura.load_html(data)
+    tree = _load(trafilatura, data)
+    too_deep = _too_deep()
     # The extraction reads a tree of its own, whose layout tables it changes.
     found = tree is not None and trafilatura.bare_extraction(
-        _without_layout_tables(trafilatura.load_html(data)), with_metadata=True, favor_precision=True, include_comments=False,
+        _without_layout_tables(_loose_text_in_paragraphs(_load(trafilatura, data))), with_metadata=True, favor_precision=True, include_comments=False,
         date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
     )
     title_element = _text(tree.find(".//title")) if tree is not None else ""
@@ -70,7 +82,8 @@ def read_html_file(path):
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
     page = page_document(path.stem, [line for line in lines if line != title], framed=False)
     if not page.paragraphs:
-        yield None, SkippedRecord(str(path), None, "no article text found in the page")
+        reason = f"markup nested more than {MAX_DEPTH:,} levels deep" if too_deep else "no article text found in the page"
+        yield None, SkippedRecord(str(path), None, reason)
         return
     yield None, Document(
         id=page.id,
@@ -80,6 +93,101 @@ def read_html_file(path):
         source=_spaced(found.sitename, title_element) or page.source or found.hostname or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
+
+
+def _load(trafilatura, data):
+    """The tree of a page; where its unclosed formatting tags (an old portal's ``<font>``, one
+    more level for each paragraph) nest past libxml2's ``MAX_DEPTH`` levels, which cuts off the
+    rest of the page, the tree of the page without them."""
+    tree = trafilatura.load_html(data)
+    if _too_deep():
+        tree = trafilatura.load_html(_FORMATTING_TAG.sub(b"", data))
+    return tree
+
+
+def _too_deep():
+    """Whether the last page parsed was cut off at libxml2's ``MAX_DEPTH`` levels."""
+    from trafilatura import utils
+
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in utils.HTML_PARSER.error_log)
+
+
+def _loose_text_in_paragraphs(tree):
+    """``tree`` with each run of text between blocks and line breaks in a paragraph of its own,
+    as a browser shows it: an old portal writes its paragraphs as text in ``<font>`` elements it
+    never closes, separated by ``<p>`` or ``<br><br>``, and the parser nests each in the one before
+    (thousands of levels deep); the text outside any ``<p>`` (its lead) was lost, and the rest run
+    together. In the body, a ``p`` or formatting element that holds a break is replaced by its
+    content between two breaks (a ``p`` holds no block), and every other element that holds one
+    has its runs of text and inline elements put into ``p``s."""
+    body = tree.find(".//body") if tree is not None else None
+    if body is None:
+        return tree
+    holders = {id(body): body}  # id of an element holding a break -> the element
+    for element in body.iter(*BREAKS):
+        for ancestor in element.iterancestors():
+            if id(ancestor) in holders:
+                break
+            holders[id(ancestor)] = ancestor
+    kept = []
+    for holder in holders.values():
+        if holder is not body and (holder.tag == "p" or holder.tag in FORMATTING):
+            _replace_by_content(holder)
+        else:
+            kept.append(holder)
+    for holder in kept:
+        _wrap_runs(holder, holders)
+    return tree
+
+
+def _replace_by_content(element):
+    """Put ``element``'s text and children in its place, between two line breaks."""
+    start, end = element.makeelement("br", {}), element.makeelement("br", {})
+    start.tail, end.tail = element.text, element.tail
+    parent = element.getparent()
+    at = parent.index(element)
+    parent[at : at + 1] = [start, *element, end]
+
+
+def _wrap_runs(holder, holders):
+    """Put each run of ``holder``'s text and inline children (those holding no break) that has
+    words into a ``p``; line breaks end a run and go."""
+    items = [holder.text, *(part for child in holder for part in (child, child.tail))]
+    holder.text = None
+    children, run = [], []
+
+    def close_run():
+        if any(isinstance(item, str) and item.strip() or not isinstance(item, str) and _text(item) for item in run):
+            paragraph = holder.makeelement("p", {})
+            for item in run:
+                if isinstance(item, str):
+                    _append_text(paragraph, item)
+                else:
+                    item.tail = None
+                    paragraph.append(item)
+            children.append(paragraph)
+        run.clear()
+
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, str) or (item.tag not in BREAKS and id(item) not in holders):
+            run.append(item)
+            continue
+        close_run()
+        if item.tag != "br":
+            item.tail = None
+            children.append(item)
+    close_run()
+    holder[:] = children
+
+
+def _append_text(element, text):
+    """Add ``text`` at the end of ``element``'s content."""
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
 
 
 def _without_layout_tables(tree):
