@@ -632,6 +632,17 @@ def test_the_index_pages_of_a_saved_crawl_are_named_by_their_folders(tmp_path):
     assert list(documents(tmp_path / "crawl" / "site.com" / "ar" / "news" / "page" / "2" / "index.html")) == ["2"]
 
 
+def test_a_tree_of_folders_deeper_than_pythons_recursion_is_walked(tmp_path):
+    deepest = tmp_path
+    for _ in range(1500):  # one at a time: Path.mkdir(parents=True) recurses too
+        deepest = deepest / "d"
+        deepest.mkdir()
+    (tmp_path / "top.txt").write_text(PAGE, encoding="utf-8")
+    (deepest / "bottom.txt").write_text(PAGE, encoding="utf-8")
+    assert [key.rpartition("/")[2] for key in documents(tmp_path)] == ["top", "bottom"]
+    assert skipped(tmp_path) == []
+
+
 def test_files_of_the_same_name_in_two_sites_folders_are_two_documents(tmp_path):
     texts = {
         "ahram": "اجتمع وزراء خارجية دول التحالف في روما لبحث الأزمة الإنسانية في المنطقة.",

@@ -96,23 +96,37 @@ def _file_document_id(path, sources):
 
 def _files(path):
     """``path`` itself if it is a file, else the files under it that a reader handles, in sorted
-    order, and a ``SkippedRecord`` for each directory under it that cannot be listed."""
+    order, and a ``SkippedRecord`` for each directory under it that cannot be listed. The walk keeps
+    its own stack: ``os.walk`` recurses, and a tree a thousand folders deep passes Python's limit."""
     if not path.is_dir():
         yield path
         return
-    unlisted, walked = [], set()
-    for root, directories, files in os.walk(path, onerror=unlisted.append, followlinks=True):
-        yield from _unlisted(unlisted)
+    walked, pending = set(), [str(path)]  # directories still to list, the next one last
+    while pending:
+        root = pending.pop()
         key = _directory_key(root)
         if key in walked:  # reached again through a link (a loop, or two links to one directory)
-            directories[:] = []
             continue
         walked.add(key)
-        directories[:] = sorted(d for d in directories if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and pathlib.Path(name).suffix.lower() in READERS:
+        try:
+            with os.scandir(root) as listing:
+                entries = [entry for entry in listing if not entry.name.startswith(".")]
+        except OSError as error:
+            yield SkippedRecord(_shown(error.filename or root), None, f"cannot read directory: {error.strerror}")
+            continue
+        directories = sorted(entry.name for entry in entries if _is_directory(entry))
+        for name in sorted(entry.name for entry in entries if not _is_directory(entry)):
+            if pathlib.Path(name).suffix.lower() in READERS:
                 yield pathlib.Path(root, name)
-    yield from _unlisted(unlisted)
+        pending.extend(os.path.join(root, name) for name in reversed(directories))
+
+
+def _is_directory(entry):
+    """Whether a listed entry is a directory, or a link to one (as ``os.walk`` tells them)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _directory_key(directory):
@@ -122,13 +136,6 @@ def _directory_key(directory):
     except OSError:
         return directory
     return status.st_dev, status.st_ino
-
-
-def _unlisted(errors):
-    """A ``SkippedRecord`` for each error of listing a directory, taken out of ``errors``."""
-    while errors:
-        error = errors.pop(0)
-        yield SkippedRecord(str(error.filename), None, f"cannot read directory: {error.strerror}")
 
 
 def _unique(files):
