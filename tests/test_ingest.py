@@ -568,6 +568,14 @@ def test_a_web_page_is_its_article_with_the_metadata_its_markup_declares():
     assert not any(word in " ".join(page.paragraphs) for word in ("الرئيسية", "الأكثر قراءة", "الحقوق", "فيسبوك", "29 مارس"))
 
 
+@pytest.mark.parametrize("mark", ["&rlm;", "&#x200F;", "\u200f"])
+def test_a_headline_opening_with_a_direction_mark_is_the_title_and_no_paragraph(tmp_path, mark):
+    article = (WEB / "rome.html").read_text(encoding="utf-8")
+    (tmp_path / "marked.html").write_text(article.replace("<h1>", "<h1>" + mark), encoding="utf-8")
+    page = documents(tmp_path / "marked.html")["marked"]
+    assert (page.title, page.paragraphs) == ("وزراء خارجية التحالف يجتمعون في روما", documents(WEB / "rome.html")["rome"].paragraphs)
+
+
 def test_a_web_page_in_the_encoding_it_declares_takes_its_date_and_source_from_the_text_and_folder():
     page = documents(WEB / "cairo.htm")["cairo"]  # windows-1256, no metadata in its markup
     assert (page.title, page.date, page.source) == ("مباحثات في القاهرة حول الأزمة", datetime.date(2024, 4, 2), "web")
@@ -637,10 +645,17 @@ def test_a_tree_of_folders_deeper_than_pythons_recursion_is_walked(tmp_path):
     for _ in range(1500):  # one at a time: Path.mkdir(parents=True) recurses too
         deepest = deepest / "d"
         deepest.mkdir()
-    (tmp_path / "top.txt").write_text(PAGE, encoding="utf-8")
-    (deepest / "bottom.txt").write_text(PAGE, encoding="utf-8")
-    assert [key.rpartition("/")[2] for key in documents(tmp_path)] == ["top", "bottom"]
-    assert skipped(tmp_path) == []
+    try:
+        (tmp_path / "top.txt").write_text(PAGE, encoding="utf-8")
+        (deepest / "bottom.txt").write_text(PAGE, encoding="utf-8")
+        assert [key.rpartition("/")[2] for key in documents(tmp_path)] == ["top", "bottom"]
+        assert skipped(tmp_path) == []
+    finally:  # pytest's clean-up of old temporary directories recurses as well
+        for file in deepest.iterdir():
+            file.unlink()
+        while deepest != tmp_path:
+            deepest.rmdir()
+            deepest = deepest.parent
 
 
 def test_files_of_the_same_name_in_two_sites_folders_are_two_documents(tmp_path):

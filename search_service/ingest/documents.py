@@ -46,7 +46,7 @@ def unreadable(path, error):
     return SkippedRecord(str(path), None, f"cannot read file: {error.strerror}")
 
 #: Whitespace and invisible format characters (zero-width space, direction marks, BOM), trimmed from lines.
-_LINE_EDGES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
+LINE_EDGES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\ufeff"
 )
 #: Control characters that are neither whitespace nor line breaks (NUL, escape, delete ...).
@@ -69,7 +69,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u2026])\s+")
 def text_lines(text):
     """The lines of ``text`` (any newline convention), trimmed, without control characters or blank
     lines; a line longer than ``MAX_LINE_CHARS`` cut into several."""
-    lines = (line.strip(_LINE_EDGES) for line in _CONTROLS.sub("", text).splitlines())
+    lines = (line.strip(LINE_EDGES) for line in _CONTROLS.sub("", text).splitlines())
     return [piece for line in lines if line for piece in ([line] if len(line) <= MAX_LINE_CHARS else _cut(line))]
 
 

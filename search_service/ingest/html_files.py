@@ -15,7 +15,7 @@ import pathlib
 import re
 
 from search_service.ingest import metadata
-from search_service.ingest.documents import Document, SkippedRecord, text_lines, unreadable
+from search_service.ingest.documents import LINE_EDGES, Document, SkippedRecord, text_lines, unreadable
 from search_service.ingest.text_files import UTF16_MARKS, looks_binary, page_document
 
 #: Where trafilatura looks for the publication date: what the page declares (meta tags, structured
@@ -214,7 +214,7 @@ def _headline(tree, element, found_title):
     from, or that makes most of it (a declared title may carry the site's name: a logo in an
     ``<h1>`` makes only that part), else the declared title. The declared title is the longer of
     trafilatura's and the ``<title>`` element's, ``element`` (trafilatura may take the logo for the title)."""
-    declared = max((found_title or "", element), key=len) or None
+    declared = max(((found_title or "").strip(LINE_EDGES), element), key=len) or None
     if tree is None or not declared:
         return declared
     for heading in tree.iter("h1", "h2"):
@@ -235,8 +235,9 @@ def _spaced(site_name, title_element):
 
 
 def _text(element):
-    """An element's text, its spaces collapsed ("" for none)."""
-    return " ".join(element.text_content().split()) if element is not None else ""
+    """An element's text, its spaces collapsed and its edges trimmed as a line's (direction marks
+    too; "" for none)."""
+    return " ".join(element.text_content().split()).strip(LINE_EDGES) if element is not None else ""
 
 
 def _date(text):
