@@ -421,6 +421,16 @@ def test_a_jsonl_date_is_read_with_a_time_after_it_one_digit_arabic_digits_or_in
     assert documents(tmp_path)["d"].date == datetime.date(2024, 3, 5)
 
 
+@pytest.mark.parametrize(
+    "written, date",
+    [("12 مارس 2024", datetime.date(2024, 3, 12)), ("الجمعة 29 آذار 2024", datetime.date(2024, 3, 29)),
+     ("19 رمضان 1445 هـ", datetime.date(2024, 3, 29)), ("", None), ("  ", None)],
+)
+def test_a_jsonl_date_written_with_its_months_name_is_read_and_a_blank_one_is_none(tmp_path, written, date):
+    write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": written}])
+    assert documents(tmp_path)["d"].date == date and skipped(tmp_path) == []
+
+
 def test_a_jsonl_hijri_date_the_calendar_does_not_have_is_skipped_and_reported(tmp_path):
     write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": "1445-13-01"}])  # a thirteenth month
     assert documents(tmp_path) == {} and 'bad "date" "1445-13-01"' in skipped(tmp_path)[0].reason

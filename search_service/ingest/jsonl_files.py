@@ -12,13 +12,14 @@ import pathlib
 import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
-from search_service.ingest.metadata import NUMERIC_DATE, numeric_date
+from search_service.ingest.metadata import NUMERIC_DATE, find_date, is_dateline, numeric_date
 from search_service.ingest.text_files import UTF16_MARKS
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
 _DATE = re.compile(r"\s*(" + NUMERIC_DATE + r")(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 #: JSON may escape half of a UTF-16 pair ("\ud800"), which is no character and cannot be stored
@@ -111,13 +112,17 @@ def _optional_text(record, key):
 
 
 def _date(value):
-    """A record's date, Gregorian or Hijri as ``numeric_date`` reads it."""
-    if value is None:
+    """A record's date: YYYY-MM-DD, Gregorian or Hijri as ``numeric_date`` reads it, else as a
+    dateline writes it with the month's name (``12 مارس 2024``: digits alone, ``05/03/2024``, may
+    put the month first or second); none where it is null or blank."""
+    if value is None or isinstance(value, str) and not value.strip():
         return None
-    found = _DATE.fullmatch(value) if isinstance(value, str) else None
-    date = numeric_date(found[1]) if found else None
-    if date:
-        return date
+    if isinstance(value, str):
+        found = _DATE.fullmatch(value)
+        named = _LETTER.search(value) and is_dateline(value)
+        date = numeric_date(found[1]) if found else find_date(value) if named else None
+        if date:
+            return date
     raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date (a time may follow it)')
 
 
