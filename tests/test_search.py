@@ -13,8 +13,10 @@ from whoosh.qparser import syntax
 from search_service.arabic import analyzer, exact_analyzer, index_terms, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
+from search_service.ingest.metadata import MONTHS
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
 from search_service.search.snippets import ELLIPSIS, MAX_ANALYZED_CHARS, SNIPPET_CHARS, marked, snippet
+from search_service.search.synonyms import SYNONYMS
 
 from conftest import SEEDS, build_index, found, index_records, republished
 
@@ -334,6 +336,18 @@ def test_a_month_name_that_is_also_another_word_is_the_month_only_beside_a_date(
     assert document_ids(live, "ماي 2019") == document_ids(live, "شهر ماي") == ["ayyar", "may"]
     assert document_ids(live, "12 مارس") == document_ids(live, "مارس 2024م") == document_ids(live, "مارس ١٤٤٥هـ") == ["adhar", "practised"]
     assert search(live, SearchRequest(q="تيريزا ماي")).synonyms == []
+
+
+def test_every_months_name_a_dateline_is_read_with_looks_up_its_other_names(tmp_path):
+    for names in MONTHS.values():
+        sets = {SYNONYMS.get(tuple(map(normalize, name.split()))) for name in names if name != "آب"}  # آب is أب
+        assert len(sets) == 1 and None not in sets, names
+    live = index_records(tmp_path, [
+        {"id": "august", "text": "افتتح المعرض في 15 أغسطس الماضي"},
+        {"id": "cheated", "text": "غشت الشركة زبائنها في الميزان"},
+    ])
+    assert document_ids(live, "15 غشت") == ["august", "cheated"]  # Morocco's August, beside a day
+    assert document_ids(live, "غشت الشركة") == ["cheated"]  # she cheated
 
 
 def test_a_word_finds_its_forms_with_a_pronoun_and_a_year_its_form_with_an_era(tmp_path):

@@ -6,6 +6,7 @@ import urllib.parse
 import flask
 
 from search_service.indexing import IndexNotFound
+from search_service.ingest import metadata
 from search_service.search import get_document
 
 bp = flask.Blueprint(
@@ -105,8 +106,9 @@ def not_found_page():
     return error_page(404, "لا توجد صفحة بهذا العنوان.")
 
 
-#: The months as the search page's browser formats them in Arabic (``Intl.DateTimeFormat("ar")``).
-MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
+#: The months as the search page's browser formats them in Arabic (``Intl.DateTimeFormat("ar")``):
+#: the first of each month's names.
+MONTHS = tuple(names[0] for names in metadata.MONTHS.values())
 
 
 @bp.app_template_filter("long_date")
