@@ -31,9 +31,9 @@ def _not_empty(context, parameter, value):
 
 
 def _sources(context, parameter, value):
-    """``--source`` paths; from ``SEARCH_SERVICE_SOURCES``, an empty entry is no source, as for ``POST /api/reindex``."""
+    """``--source`` paths; ``SEARCH_SERVICE_SOURCES`` may hold empty entries, which ``config.sources`` leaves out."""
     if context.get_parameter_source(parameter.name) is click.core.ParameterSource.ENVIRONMENT:
-        return tuple(path for path in value if path)
+        return value
     return _not_empty(context, parameter, value)
 
 
@@ -66,7 +66,7 @@ def reindex_command(sources, index_dir):
 
     Example: search-service reindex --source corpus.jsonl --source articles/
     """
-    sources = sources or [str(s) for s in config.DEFAULT_SOURCES]
+    sources = config.sources(sources)
     progress = _Progress()
     try:
         summary = reindex(sources, index_dir, on_progress=functools.partial(progress, "indexing paragraphs"))

@@ -2,6 +2,7 @@
 ``SEARCH_SERVICE_*``) is read where each setting is used: by the command line's options and by the
 API's configuration."""
 
+import os
 import pathlib
 
 _CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
@@ -11,3 +12,12 @@ _CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
 PROJECT_DIR = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else pathlib.Path.cwd()
 DEFAULT_INDEX_DIR = PROJECT_DIR / "index"
 DEFAULT_SOURCES = (PROJECT_DIR / "seeds",)
+
+
+def sources(paths):
+    """The source paths to index, as texts: ``paths`` (a sequence, or ``SEARCH_SERVICE_SOURCES``'s
+    text, separated by ``os.pathsep``) without empty entries (an empty entry is no source, not the
+    working directory), else ``DEFAULT_SOURCES``."""
+    if isinstance(paths, str):
+        paths = paths.split(os.pathsep)
+    return tuple(str(path) for path in paths or () if str(path)) or tuple(str(path) for path in DEFAULT_SOURCES)

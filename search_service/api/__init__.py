@@ -1,6 +1,5 @@
 """The Flask application: JSON API, search page, widget."""
 
-import os
 import urllib.parse
 
 import flask
@@ -25,8 +24,6 @@ CORS_RESOURCES = {
 }
 
 
-_DEFAULT_SOURCES = tuple(str(source) for source in config.DEFAULT_SOURCES)
-
 #: Hosts answered whatever ``TRUSTED_HOSTS`` names: a request naming one comes from the machine itself.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -41,15 +38,12 @@ def create_app(overrides=None):
     MAX_CONTENT_LENGTH that is no byte count, or a PROXIES that is no count of proxies."""
     app = flask.Flask(__name__)
     app.config.from_mapping(
-        INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=_DEFAULT_SOURCES, ADMIN_TOKEN=None,
+        INDEX=str(config.DEFAULT_INDEX_DIR), SOURCES=None, ADMIN_TOKEN=None,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BODY, PROXIES=0,
     )
     app.config.from_prefixed_env("SEARCH_SERVICE", loads=str)
     app.config.from_mapping(overrides or {})
-    if isinstance(app.config["SOURCES"], str):
-        # An empty entry is no source (not the working directory), and an empty setting no setting.
-        listed = [path for path in app.config["SOURCES"].split(os.pathsep) if path]
-        app.config["SOURCES"] = listed or _DEFAULT_SOURCES
+    app.config["SOURCES"] = config.sources(app.config["SOURCES"])
     app.config["MAX_CONTENT_LENGTH"] = _count(app.config["MAX_CONTENT_LENGTH"], "MAX_CONTENT_LENGTH", "bytes", none=True)
     trusted = app.config.get("TRUSTED_HOSTS")
     if isinstance(trusted, str):
