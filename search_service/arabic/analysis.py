@@ -79,9 +79,12 @@ def _stems(word):
     """A word's stem, then the other terms indexed beside it: the stem without a leading one-letter
     preposition (``prefix_variant``), without a final ا of the accusative (``tanween_variant``), a
     negation without its و or ف (ولا → لا; not فلم, film), the stems of the word read as a noun
-    ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives), and
-    where a leading و taken for the conjunction leaves a stem too short, the stem that keeps it
-    (``waw_variant``: وقتها → وقت, as الوقت gives)."""
+    ending in ة before a pronoun (``ta_marbuta_form``: وظيفتها → وظيف, as الوظيفة gives), else
+    without its pronoun (``without_pronoun``: قلوبهم → قلوب, unless a stop word remains), the
+    stems of the plural before a pronoun (``plural_form``: شبكاته → شبكات), the stem after و, a
+    preposition and the article (وبالوالدين → والد), and where a leading و taken for the
+    conjunction leaves a stem too short, the stem that keeps it (``waw_variant``: وقتها → وقت, as
+    الوقت gives)."""
     bare_negation = word[1:] if word not in NEGATION_WORDS and is_negation(word) else None
     terms = [stem(word), prefix_variant(word), tanween_variant(word), bare_negation]
     if word not in STEM_EXCLUSIONS:

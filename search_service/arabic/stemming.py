@@ -13,6 +13,9 @@
   other, which a query's words look up too, so that وصول and الوصول find each other.
 - A noun ending in ة writes it ت before a pronoun (وظيفتها، حكومتهم), which the rules above leave
   as another stem; ``ta_marbuta_form`` writes such a word back with ة, and the index adds its stem.
+- A pronoun that ``SUFFIXES`` leave (هم هن كم كن هما كما نا: قلوبهم، ديننا) is taken off by
+  ``without_pronoun``, and one after the plural's ات (شبكاته) by ``plural_form``; the index adds
+  the stems of the words they give beside the word's own.
 - A word ending in ا may hold the alef of the accusative's tanween (هجوماً، تهديدا، قائما; also the
   alef of a dual verb, قالا): ``tanween_variant`` gives the stem without it, which the index adds
   beside the word's own, where ``MIN_TANWEEN_STEM`` letters remain (more after ي: سوريا is no
