@@ -15,8 +15,6 @@ SYNONYM_BOOST = 0.5
 #: by the best of them, so one that has two names of a thing counts it once, as OpenSearch's
 #: synonym filter does.
 SYNONYM_OPERATOR = "ORSYNONYM"
-#: Letters a word may carry before a name it is looked up as (و and, ب in, ل for, ف so, ك as).
-NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك")
 #: Punctuation a query's word may end with (a character class's letters).
 CLOSING_PUNCTUATION = ".,،؛;!:"
 TRAILING_PUNCTUATION = re.compile(rf"[{CLOSING_PUNCTUATION}]+$")
@@ -69,7 +67,8 @@ class _Name(typing.NamedTuple):
 
 def _named(pieces):
     """The ``_Name`` the query's ``pieces`` are, or None. Brackets may open before it and close
-    after it; only a one-word name may carry a + or -, and one of ``NAME_PREFIXES``."""
+    after it; only a one-word name may carry a + or -, and one of ``WORD_PREFIXES`` (و and, ب in,
+    ل for, ف so, ك as)."""
     matches = [_NAMING_WORD.fullmatch(piece) for piece in pieces]
     if not all(matches):
         return None
@@ -78,7 +77,7 @@ def _named(pieces):
     ):
         return None
     name = tuple(normalize(m["word"]) for m in matches)
-    if name not in SYNONYMS and len(name) == 1 and name[0][:1] in NAME_PREFIXES:
+    if name not in SYNONYMS and len(name) == 1 and name[0][:1] in WORD_PREFIXES:
         name = (name[0][1:],)
     if name not in SYNONYMS:
         return None
