@@ -34,7 +34,7 @@ import urllib.parse
 
 from search_service.arabic import STOP_WORDS, normalize
 from search_service.indexing import LiveIndex
-from search_service.ingest.documents import Document
+from search_service.ingest.documents import SENTENCE_END, Document
 from search_service.ingest.sources import iter_records
 from search_service.search import QueryError, SearchRequest, search, warm
 
@@ -62,7 +62,6 @@ IDLE_SAMPLE_SECONDS = 1.0
 MAX_HTTP_REQUESTS = 100_000
 SERVER_START_SECONDS = 60
 
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 _WORD = re.compile(r"\w+")
 
 
@@ -129,7 +128,7 @@ class Report:
 
 
 def _sentences_of(paragraph):
-    return [s.strip() for s in _SENTENCE_END.split(paragraph) if len(_WORD.findall(s)) >= 2]
+    return [s.strip() for s in SENTENCE_END.split(paragraph) if len(_WORD.findall(s)) >= 2]
 
 
 def corpus_sentences(sources):

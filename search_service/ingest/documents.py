@@ -63,7 +63,7 @@ def has_words(line):
 #: that its paragraphs, and the results, snippets and rescoring made of them, stay paragraph-sized.
 MAX_LINE_CHARS = 5000
 #: Where a sentence ends: after . ! ? ؟ or …, before a space.
-_SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u2026])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u2026])\s+")
 
 
 def text_lines(text):
@@ -77,7 +77,7 @@ def _cut(line):
     """A long line as lines of at most ``MAX_LINE_CHARS`` characters: whole sentences, a space
     between them; a longer sentence cut at its last space that fits, else where it must."""
     pieces, current = [], ""
-    for sentence in _SENTENCE_END.split(line):
+    for sentence in SENTENCE_END.split(line):
         if current and len(current) + 1 + len(sentence) > MAX_LINE_CHARS:
             pieces.append(current)
             current = ""
