@@ -35,6 +35,8 @@ CREDIT = re.compile(
     r"|كتب|كتبت|بقلم|تصوير)(?:\s*[:\-–]\s*(?P<name>.+))?$"
 )
 _CLOSERS = r"[\"'”’»)\]]*$"
+#: A line's end that ends a sentence, or a clause that a list or the next line goes on with (: ؛):
+#: the line is body text, no page furniture (``documents.SENTENCE_END`` splits a line into sentences).
 _SENTENCE_END = re.compile(rf"[.!?؟…:؛]{_CLOSERS}")
 #: A headline may end with a question or exclamation mark, never with a full stop.
 _STATEMENT_END = re.compile(rf"[.…:؛]{_CLOSERS}")
