@@ -12,10 +12,11 @@ from search_service.benchmark import WARMUP_QUERIES, format_report, run_benchmar
 from search_service.evaluation import (
     METRICS, EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, relevant_documents, runnable, write_run,
 )
-from search_service.evaluation_sets import evaluate_set
+from search_service.evaluation_sets import DEPTH, evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
-from search_service.search import COLLAPSES, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, search
+from search_service.indexing.store import CURRENT
+from search_service.search import COLLAPSES, DEFAULT_COLLAPSE, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
 
 #: ``reindex`` exit status when the new index is live but some records were skipped.
@@ -131,7 +132,7 @@ def serve_command(host, port, workers, threads, index_dir):
     help="relevance, or date: newest first, then by relevance.",
 )
 @click.option(
-    "--collapse", type=click.Choice(tuple(COLLAPSES)), default="duplicates", show_default=True,
+    "--collapse", type=click.Choice(tuple(COLLAPSES)), default=DEFAULT_COLLAPSE, show_default=True,
     help="duplicates: one result per paragraph and its republished copies; document: one per document.",
 )
 @click.option("--max-duplicates", type=click.IntRange(min=0), help="List at most N of a result's republished copies (default: all).")
@@ -282,7 +283,7 @@ def evaluate_command(context, collections, splits, queries, qrels, run_path, sco
             _warn_if_nothing_relevant(results, index_dir)
         return
     judged, asked = _or_fail(lambda: (read_qrels(qrels), read_queries(queries)))
-    rankings = _or_fail(lambda: rank_documents(LiveIndex(index_dir), asked, k=100))
+    rankings = _or_fail(lambda: rank_documents(LiveIndex(index_dir), asked, k=DEPTH))
     if run_path:
         _write_run(run_path, rankings)
     # Only the queries asked are scored: qrels often judge a whole collection's queries.
@@ -354,7 +355,7 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
 
     if reuse_index and not index_dir:
         raise click.UsageError("--reuse-index needs --index DIR")
-    if index_dir and not reuse_index and (pathlib.Path(index_dir) / "CURRENT").exists():
+    if index_dir and not reuse_index and (pathlib.Path(index_dir) / CURRENT).exists():
         raise click.UsageError(f"{index_dir} already holds an index: pass --reuse-index to time it, or choose another directory")
     progress = _Progress()
     with tempfile.TemporaryDirectory(prefix="search-service-bench-") as work:

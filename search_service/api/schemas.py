@@ -4,7 +4,7 @@ import orjson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from search_service.ingest.metadata import numeric_date
-from search_service.search import COLLAPSES, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS
+from search_service.search import COLLAPSES, DEFAULT_COLLAPSE, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_LENGTH, REFUSALS, SORTS
 
 
 class _Count(fields.Integer):
@@ -54,7 +54,7 @@ class SearchArgs(Schema):
         metadata={"description": "relevance, or date: newest first, then by relevance (undated paragraphs last)"},
     )
     collapse = fields.String(
-        load_default="duplicates", validate=validate.OneOf(tuple(COLLAPSES)),
+        load_default=DEFAULT_COLLAPSE, validate=validate.OneOf(tuple(COLLAPSES)),
         metadata={"description": "duplicates: a result is a paragraph, its republished copies collapsed into it; "
                   "document: a result is a document, shown by its best paragraph"},
     )

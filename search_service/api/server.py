@@ -5,7 +5,6 @@ adds little and many threads slow each other down; worker processes use the core
 builds its own application, so index readers and caches are never shared across a fork.
 """
 
-import json
 import logging
 import socket
 
@@ -16,6 +15,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from search_service.api import create_app
 from search_service.api.errors import error_body
+from search_service.api.schemas import to_json
 from search_service.indexing import available_cores
 
 #: Seconds a worker process may stop answering its arbiter before it is replaced (a search itself
@@ -65,7 +65,7 @@ class _Worker(ThreadWorker):
             super().handle_error(req, client, addr, exc)
             return
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
-        body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
+        body = to_json(error_body(code, message))
         head = f"HTTP/1.1 {status}\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         util.write_nonblock(client, head.encode() + body)
 

@@ -8,10 +8,10 @@ level, exponential in the nesting.
 from search_service.search.documents import get_document
 from search_service.search.query import MAX_QUERY_LENGTH, REFUSALS, QueryError, parse_query
 from search_service.search.searcher import (
-    COLLAPSES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, search, warm,
+    COLLAPSES, DEFAULT_COLLAPSE, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchPage, SearchRequest, is_warm, search, warm,
 )
 
 __all__ = [
-    "COLLAPSES", "MAX_DEPTH", "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "REFUSALS", "SORTS", "SearchPage", "SearchRequest", "get_document", "is_warm",
+    "COLLAPSES", "DEFAULT_COLLAPSE", "MAX_DEPTH", "MAX_PER_PAGE", "MAX_QUERY_LENGTH", "QueryError", "REFUSALS", "SORTS", "SearchPage", "SearchRequest", "get_document", "is_warm",
     "parse_query", "search", "warm",
 ]

@@ -41,6 +41,7 @@ SORTS = ("relevance", "date")
 #: What a result stands for, by the field that groups the paragraphs it collapses: a paragraph
 #: with its near-duplicates (republished copies), or a document by its best paragraph.
 COLLAPSES = {"duplicates": fields.DUPLICATE_GROUP, "document": fields.DOCUMENT_ID}
+DEFAULT_COLLAPSE = "duplicates"
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class SearchRequest:
     #: One of ``SORTS``.
     sort: str = "relevance"
     #: One of ``COLLAPSES``.
-    collapse: str = "duplicates"
+    collapse: str = DEFAULT_COLLAPSE
     #: How many of a result's duplicates to list (None: all); ``duplicate_count`` counts them all.
     max_duplicates: int | None = None
 
