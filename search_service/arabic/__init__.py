@@ -3,7 +3,6 @@
 from search_service.arabic.analysis import (
     ANALYSIS_VERSION,
     NGRAM_SIZE,
-    QUESTION_WORDS,
     STOP_WORDS,
     WORD_QUERY_MODE,
     analyzer,
@@ -26,7 +25,6 @@ from search_service.arabic.stemming import STEM_EXCLUSIONS, stem
 __all__ = [
     "ANALYSIS_VERSION",
     "NGRAM_SIZE",
-    "QUESTION_WORDS",
     "STEM_EXCLUSIONS",
     "STOP_WORDS",
     "WORD_QUERY_MODE",

@@ -576,7 +576,7 @@
     _showEmpty(suggestion) {
       const parts = ["لا نتائج لـ «", element("bdi", "", this._input.value.trim()), "»."];
       if (suggestion) {
-        const button = element("button", "suggestion", suggestion);
+        const button = element("button", "", suggestion);
         button.dir = "auto";
         button.type = "button";
         button.addEventListener("click", () => {
