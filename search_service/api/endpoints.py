@@ -228,7 +228,7 @@ def reindex_endpoint():
               schema: ReindexSummary
         401: Unauthorized
         403: Forbidden
-        409: ReindexRunning
+        409: ReindexConflict
         500: ReindexFailed
     """
     _authorize_admin()

@@ -14,7 +14,7 @@ ERROR_RESPONSES = {
     "NoIndex": "No index to answer from.",
     "Unauthorized": "The token is missing or wrong.",
     "Forbidden": "Reindexing over HTTP is disabled, or the request is cross-origin.",
-    "ReindexRunning": "Another reindex is running, or the configured sources hold no document (`nothing_to_index`).",
+    "ReindexConflict": "Another reindex is running, or the configured sources hold no document (`nothing_to_index`).",
     "ReindexFailed": "The reindex failed (the error says why); the live index is unchanged.",
 }
 DOCUMENTED_ENDPOINTS = ("api.search_endpoint", "api.document_endpoint", "api.health_endpoint", "api.stats_endpoint", "api.reindex_endpoint")

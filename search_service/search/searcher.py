@@ -203,7 +203,7 @@ class _Warming:
         self.lock = threading.Lock()
         self.started = False
         self.done = threading.Event()
-        self.read = False
+        self.succeeded = False
 
     def claim(self):
         """True for the one caller that should do the reading."""
@@ -221,7 +221,7 @@ class _Warming:
                 for fieldname in WARMED_FIELDS:  # what prefix, wildcard and fuzzy words are looked up in
                     vocabulary(searcher, fieldname)
             _keep_out_of_collections()
-            self.read = True
+            self.succeeded = True
         except Exception as error:  # the generation was replaced and removed meanwhile, or is damaged
             log.warning("index not read ahead: %s", error)
         finally:
@@ -262,7 +262,7 @@ def is_warm(live_index):
     not started, it starts now, in the background; if the reading failed, never)."""
     with live_index.searcher() as searcher:
         warming = _warm_in_background(live_index, searcher)
-        return warming.done.is_set() and warming.read
+        return warming.done.is_set() and warming.succeeded
 
 
 def _warm_in_background(live_index, searcher):
