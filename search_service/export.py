@@ -42,10 +42,12 @@ README_FILE = "README.txt"
 
 #: What Lucene's ArabicNormalizer (``arabic_normalization``) already does: آ أ إ → ا, ى → ي, ة → ه,
 #: and the harakat and tatweel removed.
-ARABIC_NORMALIZATION_COVERS = frozenset(letters.ALEF_FORMS[:3] + ("\u0649", "\u0629", "\u0640") + letters.HARAKAT)
+ARABIC_NORMALIZATION_COVERS = frozenset(
+    letters.ALEF_FORMS[:3] + (letters.ALEF_MAKSURA, letters.TEH_MARBUTA, letters.TATWEEL) + letters.HARAKAT
+)
 
 #: ى as ``arabic_normalization`` folds it before the stop words: على kept with its ى by ours.
-YEH_FOLDED = str.maketrans("\u0649", letters.YEH)
+YEH_FOLDED = str.maketrans(letters.ALEF_MAKSURA, letters.YEH)
 
 #: The Arabic alphabet, hamza to yeh (U+0621-U+063A, U+0641-U+064A).
 ARABIC_LETTERS = (*range(0x0621, 0x063B), *range(0x0641, 0x064B))

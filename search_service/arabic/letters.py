@@ -7,6 +7,8 @@ YEH = araby.YEH
 HEH = araby.HEH
 HAMZA = araby.HAMZA
 ALEF_MAKSURA = araby.ALEF_MAKSURA
+TEH_MARBUTA = araby.TEH_MARBUTA
+TATWEEL = araby.TATWEEL
 #: The superscript (dagger) alef of Uthmani spelling, written above the letter before it.
 SMALL_ALEF = araby.MINI_ALEF
 #: The small high yeh of Uthmani spelling (U+06E7), for a yeh the common spelling writes.
@@ -44,7 +46,7 @@ ZWNJ = "\u200c"
 #: Characters that change how a word is drawn but not which word it is. The zero-width space
 #: (U+200B) is not one of them: it separates words, as a space does.
 INVISIBLE = (
-    araby.TATWEEL,
+    TATWEEL,
     ZWNJ, "\u200d", "\u200e", "\u200f",  # ZWJ, LRM, RLM
     "\u061c", "\ufeff", "\u00ad", "\u2060",  # Arabic letter mark, BOM, soft hyphen, word joiner
 )

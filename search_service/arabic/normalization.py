@@ -32,7 +32,7 @@ _MARKS = {ord(c): None for c in letters.HARAKAT + letters.EXTRA_MARKS + letters.
 def _base_table():
     table = {ord(c): letters.ALEF for c in letters.ALEF_FORMS}
     table |= {ord(c): letters.HAMZA for c in letters.HAMZA_SEATS}
-    table |= {ord("\u0629"): letters.HEH}  # ى → ي after the table, but in على (``_fold_letters``)
+    table |= {ord(letters.TEH_MARBUTA): letters.HEH}  # ى → ي comes after the table, but in على (``_fold_letters``)
     table |= _MARKS
     table |= {ord(c): v for c, v in (letters.PERSIAN_LETTERS | letters.LOANWORD_LETTERS).items()}
     table |= {ord(c): v for c, v in (letters.ARABIC_INDIC_DIGITS | letters.NUMBER_SEPARATORS).items()}
