@@ -123,6 +123,12 @@ def test_a_reindex_out_of_room_keeps_the_live_index_and_says_what_takes_the_room
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert "previous index is still live" in failed.stderr and "keeps the live generation and up to 2 before it" in failed.stderr
     assert json.loads(run("search", "داعش", "--index", index, "--json").output)["total"] > 0
+    # A first reindex has no index to keep.
+    first = subprocess.run(
+        [sys.executable, "-m", "search_service", "reindex", "--source", SEEDS, "--index", str(tmp_path / "new")],
+        capture_output=True, text=True, preexec_fn=full_disk(100_000), check=False,
+    )
+    assert first.returncode == 1 and "no index was made" in first.stderr and "still live" not in first.stderr
 
 
 def test_usage_error_exits_2():

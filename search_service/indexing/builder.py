@@ -111,7 +111,8 @@ def reindex(sources, index_dir, on_progress=None):
             raise NothingToIndex(str(error)) from None
         except OSError as error:
             room = _ROOM_HINT if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else ""
-            raise ReindexError(f"reindex failed, the previous index is still live: {error.strerror or error}{room}") from None
+            kept = ", the previous index is still live" if live is not None else ", no index was made"
+            raise ReindexError(f"reindex failed{kept}: {error.strerror or error}{room}") from None
         finally:
             shutil.rmtree(building, ignore_errors=True)
         _remove_stale(index_dir, generation)
