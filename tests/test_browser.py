@@ -1309,8 +1309,9 @@ def test_the_page_and_the_widget_stop_waiting_for_a_service_that_hangs(browser, 
 
 
 @requires_chromium
-def test_widget_offers_did_you_mean_when_nothing_is_found(browser, live_server, host_site):
-    root = type_into_widget(browser, host_site("suggestion.html", live_server), MISSPELLED + " ")
+@pytest.mark.parametrize("typed", [MISSPELLED + " ", MISSPELLED], ids=["a whole word", "a word still being typed"])
+def test_widget_offers_did_you_mean_when_nothing_is_found(browser, live_server, host_site, typed):
+    root = type_into_widget(browser, host_site("suggestion.html", live_server), typed)
     button = wait_until(browser, lambda: root.find_elements(By.CSS_SELECTOR, ".message button"))[0]
     assert "لا نتائج" in root.find_element(By.CSS_SELECTOR, "[role=status]").get_attribute("textContent")
     screenshot(browser, "widget-did-you-mean.png")

@@ -6,6 +6,7 @@ import gc
 import logging
 import math
 import operator
+import re
 import threading
 import time
 
@@ -29,6 +30,8 @@ MAX_DEPTH = 1000
 #: others); not for every long question, whose unknown words (names) cost a look each.
 SUGGEST_BELOW = 3
 SUGGESTED_UP_TO_WORDS = 3
+#: A query ending with a word of letters looked up as a prefix (a word still being typed).
+_TYPED_PREFIX = re.compile(r"(?<!\S)[^\W\d_]+\*$")
 #: Fields whose longest posting lists each process reads into memory for a new index generation.
 WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
 #: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).
@@ -307,8 +310,11 @@ def _suggestion(searcher, request, total, deadline):
     """Did you mean: the query with its unknown words corrected, if it finds more than the query
     or, finding as many, its corrected words find paragraphs (under the same filters: the query's
     other words found those already, as جمال finds the paragraphs of جمال خاشقجي typed خاشقحي);
-    else, when the query finds nothing, the query without its quotes, if that finds some."""
-    corrected = suggestion(searcher, request.q, deadline)
+    else, when the query finds nothing, the query without its quotes, if that finds some. A query
+    that finds nothing and ends with a word looked up as a prefix (``داعس*``, as the widget sends a
+    word still being typed) is corrected as if that word were whole."""
+    typed_query = request.q[:-1] if not total and _TYPED_PREFIX.search(request.q) else request.q
+    corrected = suggestion(searcher, typed_query, deadline)
     if corrected and corrected != request.q:
         found = _total(searcher, request, corrected, deadline)
         # Words in a field (title:...) would be counted in the text: the rule holds for plain words.
