@@ -8,7 +8,7 @@ import time
 import click
 
 from search_service import __version__, config
-from search_service.benchmark import WARMUP_QUERIES, format_report, run_benchmark
+from search_service.benchmark import WARMUP_QUERIES, format_report, read_questions, run_benchmark
 from search_service.evaluation import (
     METRICS, EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, relevant_documents, runnable, write_run,
 )
@@ -330,7 +330,7 @@ def export_command(output_dir, index_dir):
 @click.option("--corpus", type=click.Path(exists=True), help="Benchmark this corpus (.jsonl, .txt or a directory) instead of a generated one.")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Build the benchmark index here and keep it (default: a temporary directory).")
 @click.option("--reuse-index", is_flag=True, help="Time queries on the index already in --index, without indexing.")
-@click.option("--queries", "query_count", default=1000, show_default=True, type=click.IntRange(min=1), help="Queries timed in each latency pass.")
+@click.option("--queries", "query_count", default=1000, show_default=True, type=click.IntRange(min=1), help="Queries timed, alternately without and with snippets, then sent over HTTP.")
 @click.option("--http-seconds", default=20.0, show_default=True, type=click.FloatRange(min=0), help="Length of the HTTP load; 0 skips it.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="HTTP client threads (loopback only).")
 @click.option(
@@ -357,6 +357,9 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
         raise click.UsageError("--reuse-index needs --index DIR")
     if index_dir and not reuse_index and (pathlib.Path(index_dir) / CURRENT).exists():
         raise click.UsageError(f"{index_dir} already holds an index: pass --reuse-index to time it, or choose another directory")
+    if not read_questions(eval_dir):
+        made_of = "" if corpus or reuse_index else "; the corpus is made of the seeds' sentences alone"
+        click.echo(f"warning: no evaluation set (*/queries.tsv) under {eval_dir}: only short queries are timed{made_of}", err=True)
     progress = _Progress()
     with tempfile.TemporaryDirectory(prefix="search-service-bench-") as work:
         try:
