@@ -9,7 +9,9 @@
   const PER_PAGE = 10;
   // A result's copies listed under it; the rest are counted.
   const DUPLICATES_LISTED = 10;
-  const { countText, resultTitle, dateText, snippetFragment, safeUrl, requestSignal, errorDescription, isPlainClick } = customElements.get("arabic-search");
+  const {
+    countText, pluralText, element, aboutParts, resultTitle, dateText, snippetFragment, safeUrl, requestSignal, errorDescription, isPlainClick,
+  } = customElements.get("arabic-search");
   const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
@@ -48,13 +50,6 @@
   let controller = null;
   // The control to give the focus back to once the answer is drawn, found among the redrawn ones.
   let focusAfter = null;
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text) node.textContent = text;
-    return node;
-  }
 
   /** The search described by the page's URL. */
   function readState() {
@@ -301,36 +296,22 @@
     return meta;
   }
 
-  /** "n documents", with the Arabic plural forms. */
+  /** "n documents". */
   function documentsText(n) {
-    switch (new Intl.PluralRules("ar").select(n)) {
-      case "one": return "مقال واحد";
-      case "two": return "مقالين";
-      case "few": return `${numberText(n)} مقالات`;
-      case "many": return `${numberText(n)} مقالًا`;
-      default: return `${numberText(n)} مقال`;
-    }
+    return pluralText(n, { one: "مقال واحد", two: "مقالين", few: "{n} مقالات", many: "{n} مقالًا", other: "{n} مقال" });
   }
 
-  /** "n other matching paragraphs in the article", with the Arabic plural forms. */
+  /** "n other matching paragraphs in the article". */
   function otherParagraphsText(n) {
-    switch (new Intl.PluralRules("ar").select(n)) {
-      case "one": return "فقرة أخرى مطابقة في المقال";
-      case "two": return "فقرتان أخريان مطابقتان في المقال";
-      case "few": return `${numberText(n)} فقرات أخرى مطابقة في المقال`;
-      default: return `${numberText(n)} فقرة أخرى مطابقة في المقال`;
-    }
+    return pluralText(n, {
+      one: "فقرة أخرى مطابقة في المقال", two: "فقرتان أخريان مطابقتان في المقال",
+      few: "{n} فقرات أخرى مطابقة في المقال", other: "{n} فقرة أخرى مطابقة في المقال",
+    });
   }
 
-  /** "also in n other places", with the Arabic plural forms. */
+  /** "also in n other places". */
   function elsewhereText(n) {
-    switch (new Intl.PluralRules("ar").select(n)) {
-      case "one": return "موضع آخر";
-      case "two": return "موضعين آخرين";
-      case "few": return `${numberText(n)} مواضع أخرى`;
-      case "many": return `${numberText(n)} موضعًا آخر`;
-      default: return `${numberText(n)} موضع آخر`;
-    }
+    return pluralText(n, { one: "موضع آخر", two: "موضعين آخرين", few: "{n} مواضع أخرى", many: "{n} موضعًا آخر", other: "{n} موضع آخر" });
   }
 
   function duplicatesList(duplicates, count) {
@@ -347,8 +328,8 @@
       if (original) name.rel = "noopener";
       name.append(element("bdi", "", doc.title || doc.id || duplicate.id));
       item.append(name);
-      const about = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
-      if (about.length) item.append(" — ", ...about.flatMap((part, i) => (i ? [" · ", part] : [part])));
+      const about = aboutParts(doc);
+      if (about.length) item.append(" — ", ...about);
       list.append(item);
     }
     if (count > duplicates.length) list.append(element("li", "duplicates-rest", `و${elsewhereText(count - duplicates.length)}`));

@@ -146,16 +146,18 @@
   /** Words of a paragraph that stand for the title of a document that has none. */
   const TITLE_WORDS = 8;
 
-  /** "n results" with the Arabic plural forms (zero, one, two, few, many, other). */
+  /**
+   * ``n`` in words, in the Arabic plural form its number takes: ``forms`` maps plural categories
+   * (zero, one, two, few, many) to texts, "{n}" standing for the number; ``other`` serves the rest.
+   */
+  function pluralText(n, forms) {
+    const form = forms[new Intl.PluralRules(LOCALE).select(n)] || forms.other;
+    return form.replace("{n}", new Intl.NumberFormat(LOCALE).format(n));
+  }
+
+  /** "n results". */
   function countText(n) {
-    const number = new Intl.NumberFormat(LOCALE).format(n);
-    switch (new Intl.PluralRules(LOCALE).select(n)) {
-      case "zero": return "لا نتائج";
-      case "one": return "نتيجة واحدة";
-      case "two": return "نتيجتان";
-      case "few": return `${number} نتائج`;
-      default: return `${number} نتيجة`;
-    }
+    return pluralText(n, { zero: "لا نتائج", one: "نتيجة واحدة", two: "نتيجتان", few: "{n} نتائج", other: "{n} نتيجة" });
   }
 
   /** What names a result whose document has no title: the opening words of its paragraph. */
@@ -334,12 +336,21 @@
     return node;
   }
 
+  /** What a result says of its document, its source and date, with " · " between them (none: []). */
+  function aboutParts(doc) {
+    const parts = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
+    return parts.flatMap((part, i) => (i ? [" · ", part] : [part]));
+  }
+
   let instances = 0;
 
   class ArabicSearch extends HTMLElement {
     static get observedAttributes() { return ["placeholder", "label"]; }
 
     static countText(n) { return countText(n); }
+    static pluralText(n, forms) { return pluralText(n, forms); }
+    static element(tag, className, text) { return element(tag, className, text); }
+    static aboutParts(doc) { return aboutParts(doc); }
     static resultTitle(result) { return resultTitle(result); }
     static dateText(iso) { return dateText(iso); }
     static snippetFragment(html) { return snippetFragment(html); }
@@ -549,10 +560,10 @@
         const title = element("span", "title");
         title.append(element("bdi", "", doc.title || resultTitle(result) || doc.id || ""));
         content.append(title);
-        const about = [doc.source && element("bdi", "", doc.source), dateText(doc.date)].filter(Boolean);
+        const about = aboutParts(doc);
         if (about.length) {
           const meta = element("span", "meta");
-          meta.append(...about.flatMap((part, i) => (i ? [" · ", part] : [part])));
+          meta.append(...about);
           content.append(meta);
         }
         const snippet = element("span", "snippet");
