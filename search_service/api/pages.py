@@ -43,7 +43,8 @@ def index():
     return _page("index.html", query=flask.request.args.get("q", ""))
 
 
-#: The search page's parameters, which a document's page is given by the results it was opened from.
+#: The search page's parameters (``queryString`` in search.js writes them), which a document's page
+#: is given by the results it was opened from.
 SEARCH_PARAMETERS = ("q", "page", "sort", "collapse", "source", "date_from", "date_to")
 
 

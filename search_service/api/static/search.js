@@ -65,7 +65,10 @@
     };
   }
 
-  /** The query string of a search, for the page's URL and (with per_page) for the API. */
+  /**
+   * The query string of a search, for the page's URL and (with per_page) for the API; a document's
+   * page keeps these parameters for its link back (pages.SEARCH_PARAMETERS).
+   */
   function queryString(state, perPage) {
     const params = new URLSearchParams({ q: state.q });
     if (state.page > 1) params.set("page", String(state.page));

@@ -49,10 +49,10 @@
   const TYPING_PAUSE_MS = 2000;
   const MIN_LETTERS = 2;
   const PER_PAGE = 5;
-  // As many results as the API gives in one page.
+  // As many results as the API gives in one page (searcher.MAX_PER_PAGE).
   const MAX_PER_PAGE = 100;
   const LOCALE = "ar";
-  // The API's longest query.
+  // The API's longest query (query.MAX_QUERY_LENGTH).
   const MAX_QUERY_LENGTH = 500;
   // How long an answer of the API is waited for; the service stops a search itself after 5 s.
   const TIMEOUT_MS = 10000;
