@@ -32,7 +32,7 @@ from search_service.arabic import STEM_EXCLUSIONS, STOP_WORDS, letters, normaliz
 from search_service.arabic.normalization import NORMALIZATION_TABLE, SPELLING_VARIANTS, WHOLE_WORD_VARIANTS, WORD_PREFIXES
 from search_service.arabic.stemming import PREFIXES, strip_article
 from search_service.indexing import LiveIndex
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search.synonyms import SYNONYMS
 
 INDEX_NAME = "paragraphs"
@@ -53,11 +53,11 @@ YEH_FOLDED = str.maketrans(letters.ALEF_MAKSURA, letters.YEH)
 ARABIC_LETTERS = (*range(0x0621, 0x063B), *range(0x0641, 0x064B))
 
 #: Metadata fields stored as "" when a document has none; exported as null (a date field rejects "").
-_OPTIONAL = (fields.TITLE, fields.DATE, fields.SOURCE)
+_OPTIONAL = (index_schema.TITLE, index_schema.DATE, index_schema.SOURCE)
 #: The fields of an exported paragraph (``text_exact`` is the ``text.exact`` subfield there).
 EXPORTED_FIELDS = (
-    fields.ID, fields.DOCUMENT_ID, fields.POSITION, fields.TEXT, fields.TITLE, fields.DATE,
-    fields.SOURCE, fields.URL, fields.DUPLICATE_GROUP,
+    index_schema.ID, index_schema.DOCUMENT_ID, index_schema.POSITION, index_schema.TEXT, index_schema.TITLE, index_schema.DATE,
+    index_schema.SOURCE, index_schema.URL, index_schema.DUPLICATE_GROUP,
 )
 
 
@@ -159,18 +159,18 @@ def index_definition():
         "mappings": {
             "dynamic": "strict",
             "properties": {
-                fields.ID: {"type": "keyword"},
-                fields.DOCUMENT_ID: {"type": "keyword"},
-                fields.POSITION: {"type": "integer"},
-                fields.TEXT: {
+                index_schema.ID: {"type": "keyword"},
+                index_schema.DOCUMENT_ID: {"type": "keyword"},
+                index_schema.POSITION: {"type": "integer"},
+                index_schema.TEXT: {
                     "type": "text", "analyzer": "arabic_light", "search_analyzer": "arabic_light_search",
                     "fields": {"exact": {"type": "text", "analyzer": "arabic_exact"}},
                 },
-                fields.TITLE: {"type": "text", "analyzer": "arabic_light", "search_analyzer": "arabic_light_search"},
-                fields.DATE: {"type": "date", "format": "strict_date"},
-                fields.SOURCE: {"type": "keyword"},
-                fields.URL: {"type": "keyword", "index": False},
-                fields.DUPLICATE_GROUP: {"type": "keyword"},
+                index_schema.TITLE: {"type": "text", "analyzer": "arabic_light", "search_analyzer": "arabic_light_search"},
+                index_schema.DATE: {"type": "date", "format": "strict_date"},
+                index_schema.SOURCE: {"type": "keyword"},
+                index_schema.URL: {"type": "keyword", "index": False},
+                index_schema.DUPLICATE_GROUP: {"type": "keyword"},
             },
         },
     }
@@ -225,7 +225,7 @@ def export_index(index_dir, output_dir):
         partial[INDEX_FILE].write_text(definition + "\n", encoding="utf-8")
         with open(partial[DOCUMENTS_FILE], "w", encoding="utf-8") as documents:
             for source in paragraph_sources(index):
-                action = {"index": {"_index": INDEX_NAME, "_id": source[fields.ID]}}
+                action = {"index": {"_index": INDEX_NAME, "_id": source[index_schema.ID]}}
                 documents.write(json.dumps(action, ensure_ascii=False) + "\n")
                 documents.write(json.dumps(source, ensure_ascii=False) + "\n")
                 paragraphs += 1

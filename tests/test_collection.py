@@ -8,7 +8,7 @@ import pytest
 from whoosh import query, scoring
 
 from search_service.indexing import LiveIndex
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search import expansion, index_arrays
 from search_service.search.collection import Facet, collect, group_others
 from search_service.search.expansion import expanded
@@ -44,7 +44,7 @@ def whoosh_ranking(searcher, q, search_filter=None):
 def first_of_each_group(searcher, ranking):
     seen, kept = set(), []
     for docnum, score in ranking:
-        group = searcher.stored_fields(docnum)[fields.DUPLICATE_GROUP]
+        group = searcher.stored_fields(docnum)[index_schema.DUPLICATE_GROUP]
         if group not in seen:
             seen.add(group)
             kept.append((docnum, score))
@@ -58,7 +58,7 @@ def test_scores_and_order_are_whooshs_with_one_result_per_group(searcher, text):
     q = expanded(searcher, parse_query(text, searcher.schema))
     ranking = whoosh_ranking(searcher, q)
     expected = first_of_each_group(searcher, ranking)
-    collected = collect(searcher, q, 1000, fields.DUPLICATE_GROUP)
+    collected = collect(searcher, q, 1000, index_schema.DUPLICATE_GROUP)
     # Whoosh sums a small index's unions in another order, so the last bit of a score may differ.
     assert ranking and [d for d, _ in collected.top] == [d for d, _ in expected]
     assert [s for _, s in collected.top] == pytest.approx([s for _, s in expected], rel=1e-12)
@@ -69,13 +69,13 @@ def test_term_scores_kept_from_one_weighting_are_not_given_for_another(seeds_ind
     """A term's scores are kept with its postings, per weighting: Whoosh's own BM25F, asked after
     ours on the same segments, gets its own scores."""
     q = expanded(searcher, parse_query("التحالف الدولي", searcher.schema))
-    ours = collect(searcher, q, 1000, fields.DUPLICATE_GROUP)
+    ours = collect(searcher, q, 1000, index_schema.DUPLICATE_GROUP)
     with LiveIndex(seeds_index).searcher(weighting=scoring.BM25F()) as whooshs:
-        theirs = collect(whooshs, q, 1000, fields.DUPLICATE_GROUP)
+        theirs = collect(whooshs, q, 1000, index_schema.DUPLICATE_GROUP)
         expected = first_of_each_group(whooshs, whoosh_ranking(whooshs, q))
     assert [s for _, s in theirs.top] == pytest.approx([s for _, s in expected], rel=1e-12)
     assert [s for _, s in theirs.top] != [s for _, s in ours.top]
-    assert collect(searcher, q, 1000, fields.DUPLICATE_GROUP) == ours
+    assert collect(searcher, q, 1000, index_schema.DUPLICATE_GROUP) == ours
 
 
 def expanding_words(q):
@@ -98,8 +98,8 @@ def test_a_word_with_a_wildcard_or_a_tilde_stands_for_the_index_words_whoosh_fin
 def test_each_fields_vocabulary_is_read_once_whatever_is_read_after_it(searcher):
     """Prefix, wildcard and fuzzy words, did-you-mean and the n-gram statistics read the vocabularies
     of three fields, which the warm-up reads ahead: none is read again for another."""
-    read = [index_arrays.vocabulary(searcher, name) for name in (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)]
-    again = [index_arrays.vocabulary(searcher, name) for name in (fields.TITLE, fields.TEXT_EXACT, fields.TEXT)]
+    read = [index_arrays.vocabulary(searcher, name) for name in (index_schema.TEXT, index_schema.TEXT_EXACT, index_schema.TITLE)]
+    again = [index_arrays.vocabulary(searcher, name) for name in (index_schema.TITLE, index_schema.TEXT_EXACT, index_schema.TEXT)]
     assert all(first is second for first, second in zip(read, reversed(again)))
     assert "وزراء" in read[1][0]
 
@@ -107,9 +107,9 @@ def test_each_fields_vocabulary_is_read_once_whatever_is_read_after_it(searcher)
 def test_a_fuzzy_word_stands_for_the_closest_words_then_the_most_frequent(searcher, monkeypatch):
     monkeypatch.setattr(expansion, "MAX_FUZZY_EXPANSIONS", 2)
     monkeypatch.setattr(expansion, "MAX_PATTERN_EXPANSIONS", 2)
-    fuzzy = query.FuzzyTerm(fields.TEXT, "وزير", maxdist=2, prefixlength=0)
+    fuzzy = query.FuzzyTerm(index_schema.TEXT, "وزير", maxdist=2, prefixlength=0)
     assert expansion._expansion(searcher, fuzzy)[0] == "وزير"
-    prefix = expansion._expansion(searcher, query.Prefix(fields.TEXT, "وز"))
+    prefix = expansion._expansion(searcher, query.Prefix(index_schema.TEXT, "وز"))
     assert len(prefix) == 2 and "وزراء" in prefix  # the most frequent of the words beginning with وز
 
 
@@ -117,7 +117,7 @@ def test_a_phrase_searched_again_finds_what_it_found_the_first_time(searcher):
     """The paragraphs a phrase matches are kept per segment; the next search reads them from there."""
     phrase = parse_query('"وزراء خارجية"', searcher.schema)
     near = parse_query('"وزراء خارجية"~3', searcher.schema)
-    first, again, slop = (collect(searcher, q, 1000, fields.DUPLICATE_GROUP) for q in (phrase, phrase, near))
+    first, again, slop = (collect(searcher, q, 1000, index_schema.DUPLICATE_GROUP) for q in (phrase, phrase, near))
     assert first.top and again == first
     assert [d for d, _ in slop.top] != [d for d, _ in first.top]  # another slop is another phrase
     assert [d for d, _ in slop.top] == [d for d, _ in first_of_each_group(searcher, whoosh_ranking(searcher, near))]
@@ -132,9 +132,9 @@ def test_phrases_match_where_whoosh_matches_them_however_often_their_words_repea
     with live.searcher(weighting=weighting()) as searcher:
         for phrase in (["كتاب", "قلم"], ["كتاب", "قلم", "بيت"], ["بيت", "كتاب", "كتاب"], ["قلم", "قلم"]):
             for slop in (1, 2, 3):
-                q = query.Phrase(fields.TEXT, phrase, slop=slop)
+                q = query.Phrase(index_schema.TEXT, phrase, slop=slop)
                 expected = sorted(d for d, _ in whoosh_ranking(searcher, q))
-                assert sorted(d for d, _ in collect(searcher, q, 1000, fields.DOCUMENT_ID).top) == expected, (phrase, slop)
+                assert sorted(d for d, _ in collect(searcher, q, 1000, index_schema.DOCUMENT_ID).top) == expected, (phrase, slop)
 
 
 def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path, monkeypatch):
@@ -144,8 +144,8 @@ def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path
     with live.searcher(weighting=weighting()) as searcher:
         words = [f"كلمه{n}" for n in range(300)]
         for word in words * 2:
-            assert collect(searcher, parse_query(word, searcher.schema), 10, fields.DUPLICATE_GROUP).total == 0
-        assert collect(searcher, parse_query("وزراء", searcher.schema), 10, fields.DUPLICATE_GROUP).total == 1
+            assert collect(searcher, parse_query(word, searcher.schema), 10, index_schema.DUPLICATE_GROUP).total == 0
+        assert collect(searcher, parse_query("وزراء", searcher.schema), 10, index_schema.DUPLICATE_GROUP).total == 1
         (subsearcher, _), = searcher.leaf_searchers()
         arrays = index_arrays.segment_arrays(subsearcher.reader())
         assert arrays.postings_bytes <= index_arrays.POSTINGS_CACHE_BYTES
@@ -154,33 +154,33 @@ def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path
 
 
 def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):
-    collected = collect(searcher, parse_query("التحالف", searcher.schema), 1000, fields.DUPLICATE_GROUP)
+    collected = collect(searcher, parse_query("التحالف", searcher.schema), 1000, index_schema.DUPLICATE_GROUP)
     docnums = [docnum for docnum, _ in collected.top]
-    listed = group_others(searcher, docnums, fields.DUPLICATE_GROUP)
+    listed = group_others(searcher, docnums, index_schema.DUPLICATE_GROUP)
     assert any(listed)
     for docnum, others in zip(docnums, listed):
-        group = searcher.stored_fields(docnum)[fields.DUPLICATE_GROUP]
-        members = {hit.docnum for hit in searcher.search(query.Term(fields.DUPLICATE_GROUP, group), limit=None)}
+        group = searcher.stored_fields(docnum)[index_schema.DUPLICATE_GROUP]
+        members = {hit.docnum for hit in searcher.search(query.Term(index_schema.DUPLICATE_GROUP, group), limit=None)}
         assert set(others) == members - {docnum}
 
 
 def test_the_largest_groups_are_given_whole_the_largest_first(searcher):
-    group_of = [searcher.stored_fields(d)[fields.DUPLICATE_GROUP] for d in range(searcher.doc_count_all())]
+    group_of = [searcher.stored_fields(d)[index_schema.DUPLICATE_GROUP] for d in range(searcher.doc_count_all())]
     sizes = collections.Counter(group_of)
     copied = [d for d, group in enumerate(group_of) if sizes[group] > 1]
-    chosen = largest_groups(searcher, fields.DUPLICATE_GROUP, len(copied))
+    chosen = largest_groups(searcher, index_schema.DUPLICATE_GROUP, len(copied))
     assert copied and sorted(chosen) == copied
     assert [sizes[group_of[d]] for d in chosen] == sorted((sizes[group_of[d]] for d in chosen), reverse=True)
-    largest = largest_groups(searcher, fields.DUPLICATE_GROUP, max(sizes.values()) + 1)
+    largest = largest_groups(searcher, index_schema.DUPLICATE_GROUP, max(sizes.values()) + 1)
     assert len({group_of[d] for d in largest}) == 1 and len(largest) == max(sizes.values())
 
 
 def test_filter_restricts_matches_and_facet_filter_sets_the_counts(searcher):
     q = parse_query("التحالف", searcher.schema)
-    sources = [searcher.stored_fields(d)[fields.SOURCE] for d, _ in whoosh_ranking(searcher, q)]
+    sources = [searcher.stored_fields(d)[index_schema.SOURCE] for d, _ in whoosh_ranking(searcher, q)]
     chosen = sources[0]
-    only = query.Term(fields.SOURCE, chosen)
-    collected = collect(searcher, q, 10, fields.DUPLICATE_GROUP, {"source": Facet(fields.SOURCE)}, search_filter=only)
+    only = query.Term(index_schema.SOURCE, chosen)
+    collected = collect(searcher, q, 10, index_schema.DUPLICATE_GROUP, {"source": Facet(index_schema.SOURCE)}, search_filter=only)
     assert collected.total == sources.count(chosen) == len(whoosh_ranking(searcher, q, only))
     assert collected.facets == {"source": {s: sources.count(s) for s in set(sources) if s}}
 
@@ -188,18 +188,18 @@ def test_filter_restricts_matches_and_facet_filter_sets_the_counts(searcher):
 def test_a_date_range_keeps_every_paragraph_dated_within_it(tmp_path):
     days = [datetime.date(2010, 1, 1) + datetime.timedelta(days=5 * n) for n in range(400)]
     records = [{"id": f"d{n:03}", "text": f"التحالف يجتمع كلمة{n}", "date": day.isoformat()} for n, day in enumerate(days)]
-    within = query.TermRange(fields.DATE, "2011-01-01", "2013-12-31")
+    within = query.TermRange(index_schema.DATE, "2011-01-01", "2013-12-31")
     with index_records(tmp_path, records).searcher(weighting=weighting()) as searcher:
-        collected = collect(searcher, parse_query("التحالف", searcher.schema), 10, fields.DUPLICATE_GROUP, search_filter=within)
+        collected = collect(searcher, parse_query("التحالف", searcher.schema), 10, index_schema.DUPLICATE_GROUP, search_filter=within)
     assert collected.total == sum(datetime.date(2011, 1, 1) <= day <= datetime.date(2013, 12, 31) for day in days)
 
 
 def test_query_matching_nothing_collects_nothing(searcher):
-    collected = collect(searcher, query.Term(fields.TEXT, "غيرموجود"), 10, fields.DUPLICATE_GROUP, {"source": Facet(fields.SOURCE)})
+    collected = collect(searcher, query.Term(index_schema.TEXT, "غيرموجود"), 10, index_schema.DUPLICATE_GROUP, {"source": Facet(index_schema.SOURCE)})
     assert (collected.top, collected.total, collected.groups, collected.facets) == ([], 0, 0, {"source": {}})
 
 
-@pytest.mark.parametrize("sort_field", [None, fields.DATE], ids=["by score", "by date"])
+@pytest.mark.parametrize("sort_field", [None, index_schema.DATE], ids=["by score", "by date"])
 def test_a_large_group_at_the_top_does_not_crowd_out_the_others(tmp_path, sort_field):
     # The 40 copies rank first, so the first look at the best matches (36 for 5) finds one group
     # only, and a second, wider one (144 of the 240) is needed.
@@ -209,7 +209,7 @@ def test_a_large_group_at_the_top_does_not_crowd_out_the_others(tmp_path, sort_f
     records += [{"id": f"other{n:02}", "text": f"التحالف {filler(n)}", "date": "2020-01-01"} for n in range(200)]
     with index_records(tmp_path, records).searcher(weighting=weighting()) as searcher:
         q = parse_query("التحالف", searcher.schema)
-        collected = collect(searcher, q, 5, fields.DUPLICATE_GROUP, sort_field=sort_field)
-        ids = [searcher.stored_fields(d)[fields.ID] for d, _ in collected.top]
+        collected = collect(searcher, q, 5, index_schema.DUPLICATE_GROUP, sort_field=sort_field)
+        ids = [searcher.stored_fields(d)[index_schema.ID] for d, _ in collected.top]
     assert len(ids) == 5 and ids[0].startswith("copy") and all(i.startswith("other") for i in ids[1:])
     assert (collected.total, collected.groups) == (240, 201)

@@ -13,7 +13,7 @@ from search_service.arabic.stemming import prefix_variant, waw_variant
 from search_service.cli import main
 from search_service.evaluation_sets import evaluate_set, splits_of
 from search_service.indexing import LiveIndex
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.indexing.schema import build_schema
 from search_service.search import QueryError, SearchRequest, collection, ranking, search
 from search_service.search.index_arrays import column_values
@@ -184,12 +184,12 @@ def test_ngram_text_counts_each_ngram_as_often_as_the_words_have_it():
 def test_rescoring_reads_the_analysis_of_each_paragraph_stored_at_indexing(seeds):
     with seeds.searcher() as searcher:
         docnums = range(searcher.doc_count_all())
-        forms = column_values(searcher, fields.RESCORING_FORMS, docnums)
+        forms = column_values(searcher, index_schema.RESCORING_FORMS, docnums)
         for docnum in docnums:
             stored = searcher.stored_fields(docnum)
-            terms, title_ngrams, text_ngrams = fields.rescoring_parts(forms[docnum])
-            assert terms.split() == index_terms(stored[fields.TEXT])
-            assert (title_ngrams, text_ngrams) == (ngram_text(stored[fields.TITLE]), ngram_text(stored[fields.TEXT]))
+            terms, title_ngrams, text_ngrams = index_schema.rescoring_parts(forms[docnum])
+            assert terms.split() == index_terms(stored[index_schema.TEXT])
+            assert (title_ngrams, text_ngrams) == (ngram_text(stored[index_schema.TITLE]), ngram_text(stored[index_schema.TEXT]))
 
 
 def test_index_terms_are_the_analyzer_terms():
@@ -207,8 +207,8 @@ def test_idf_is_lucenes_and_vanishes_for_a_term_in_every_paragraph(tmp_path):
         {"id": "x", "text": "قلم"},
     ])
     with live.searcher(weighting=ranking.weighting()) as searcher:
-        assert searcher.idf(fields.TEXT, stem("كتاب")) == pytest.approx(math.log(1 + 1.5 / 4.5))
-        assert searcher.idf(fields.TEXT, "قلم") == pytest.approx(math.log(1 + 4.5 / 1.5))
+        assert searcher.idf(index_schema.TEXT, stem("كتاب")) == pytest.approx(math.log(1 + 1.5 / 4.5))
+        assert searcher.idf(index_schema.TEXT, "قلم") == pytest.approx(math.log(1 + 4.5 / 1.5))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search_service.arabic import analyzer
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.indexing.segments import SegmentWriter
 from search_service.indexing.writing import _whoosh_documents, documents
 from search_service.ingest.sources import iter_records
@@ -19,7 +19,7 @@ def _seed_paragraphs():
 
 def _write(directory, writer_for):
     directory.mkdir()
-    ix = whoosh_index.create_in(str(directory), fields.build_schema())
+    ix = whoosh_index.create_in(str(directory), index_schema.build_schema())
     with writer_for(ix, directory) as writer:
         for paragraph in _seed_paragraphs():
             writer.add_document(**paragraph)
@@ -34,7 +34,7 @@ def _contents(ix):
             for fieldname, text in reader.all_terms()
         }
         lengths = [
-            [reader.doc_field_length(d, name) for name in (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)]
+            [reader.doc_field_length(d, name) for name in (index_schema.TEXT, index_schema.TEXT_EXACT, index_schema.TITLE)]
             for d in range(reader.doc_count_all())
         ]
         stored = list(reader.all_stored_fields())

@@ -17,7 +17,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
 from search_service.arabic import ngram_text
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.indexing.segments import SegmentWriter
 from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
 from search_service.ingest.sources import iter_records
@@ -57,30 +57,30 @@ def _whoosh_documents(document: Document, groups, stemming):
     for position, text in enumerate(document.paragraphs, start=1):
         pid = paragraph_id(document.id, position)
         paragraph = {
-            fields.ID: pid,
-            fields.DOCUMENT_ID: document.id,
-            fields.POSITION: position,
-            fields.TEXT: text,
-            fields.TEXT_EXACT: text,
-            fields.TITLE: document.title or "",
-            fields.LEAD_TITLE: (document.title or "") if position == 1 else "",
-            fields.DATE: document.date.isoformat() if document.date else "",
-            fields.SOURCE: document.source or "",
-            fields.URL: document.url,
-            fields.DUPLICATE_GROUP: groups.get(pid, pid),
-            fields.RESCORING_FORMS: fields.rescoring_forms(stemming.terms(text), title_ngrams, ngram_text(text)),
+            index_schema.ID: pid,
+            index_schema.DOCUMENT_ID: document.id,
+            index_schema.POSITION: position,
+            index_schema.TEXT: text,
+            index_schema.TEXT_EXACT: text,
+            index_schema.TITLE: document.title or "",
+            index_schema.LEAD_TITLE: (document.title or "") if position == 1 else "",
+            index_schema.DATE: document.date.isoformat() if document.date else "",
+            index_schema.SOURCE: document.source or "",
+            index_schema.URL: document.url,
+            index_schema.DUPLICATE_GROUP: groups.get(pid, pid),
+            index_schema.RESCORING_FORMS: index_schema.rescoring_forms(stemming.terms(text), title_ngrams, ngram_text(text)),
         }
-        yield paragraph | {fields.LISTING: fields.listing(paragraph)}
+        yield paragraph | {index_schema.LISTING: index_schema.listing(paragraph)}
 
 
 def _write_share(directory, sources, groups, share, shares, on_written):
     """Index every ``shares``-th document of ``sources`` (from the ``share``-th) into a new index in
     ``directory``. Returns ``(documents in all, paragraphs written, skipped records)``."""
     pathlib.Path(directory).mkdir(exist_ok=True)
-    ix = whoosh_index.create_in(str(directory), fields.build_schema())
+    ix = whoosh_index.create_in(str(directory), index_schema.build_schema())
     skipped, seen, written = [], 0, 0
     with SegmentWriter(ix, directory, limitmb=WRITER_MEMORY_MB // shares) as writer:
-        stemming = writer.schema[fields.TEXT].analyzer  # the field's own: it remembers the pieces it analysed
+        stemming = writer.schema[index_schema.TEXT].analyzer  # the field's own: it remembers the pieces it analysed
         for number, document in enumerate(documents(iter_records(sources), skipped)):
             seen += 1
             if number % shares != share:
@@ -123,7 +123,7 @@ def _worker(directory, sources, groups, share, shares, written, results):
 
 def _gather(directory, shares):
     """One index in ``directory`` over the segments of the indexes in ``shares``."""
-    ix = whoosh_index.create_in(str(directory), fields.build_schema())
+    ix = whoosh_index.create_in(str(directory), index_schema.build_schema())
     segments = []
     for share in shares:
         segments += whoosh_index.TOC.read(FileStorage(str(share)), _INDEX_NAME).segments

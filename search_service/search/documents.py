@@ -2,7 +2,7 @@
 
 from whoosh import query
 
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search.query import QueryError
 from search_service.search.searcher import document_metadata, matched_terms
 from search_service.search.snippets import marked
@@ -15,7 +15,7 @@ def get_document(live_index, document_id, q=None):
     matches in ``<mark>`` (none without a query, or for a query the service refuses).
     """
     with live_index.searcher() as searcher:
-        hits = searcher.search(query.Term(fields.DOCUMENT_ID, document_id), limit=None, sortedby=fields.POSITION)
+        hits = searcher.search(query.Term(index_schema.DOCUMENT_ID, document_id), limit=None, sortedby=index_schema.POSITION)
         paragraphs = [hit.fields() for hit in hits]
         wanted = set(), set(), ()
         if q:
@@ -28,7 +28,10 @@ def get_document(live_index, document_id, q=None):
     return {
         **document_metadata(paragraphs[0]),
         "paragraphs": [
-            {"id": p[fields.ID], "position": p[fields.POSITION], "text": p[fields.TEXT], "marked": marked(p[fields.TEXT], *wanted)}
+            {
+                "id": p[index_schema.ID], "position": p[index_schema.POSITION], "text": p[index_schema.TEXT],
+                "marked": marked(p[index_schema.TEXT], *wanted),
+            }
             for p in paragraphs
         ],
     }

@@ -15,7 +15,7 @@ from whoosh.qparser import syntax
 
 from search_service.arabic import is_negation, is_question_word, letters, normalize
 from search_service.arabic.normalization import WORD_LIGATURES, alternatives, strip_marks
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search.synonyms import CLOSING_PUNCTUATION, SYNONYM_OPERATOR, TRAILING_PUNCTUATION, named_runs, with_synonyms
 
 MAX_QUERY_LENGTH = 500
@@ -32,9 +32,11 @@ MIN_LETTERS_BEFORE_WILDCARD = 2
 MAX_EDITS = 2
 
 ARABIC_OPERATORS = {"و": "AND", "أو": "OR", "او": "OR", "ليس": "NOT", "وليس": "AND NOT"}
-ARABIC_FIELDS = {"عنوان": fields.TITLE, "العنوان": fields.TITLE, "مصدر": fields.SOURCE, "المصدر": fields.SOURCE}
+ARABIC_FIELDS = {
+    "عنوان": index_schema.TITLE, "العنوان": index_schema.TITLE, "مصدر": index_schema.SOURCE, "المصدر": index_schema.SOURCE,
+}
 #: Fields a user may name in a query; others are read as words.
-USER_FIELDS = (fields.TEXT, fields.TITLE, fields.SOURCE)
+USER_FIELDS = (index_schema.TEXT, index_schema.TITLE, index_schema.SOURCE)
 #: Weight of a normalised exact-form match beside the stemmed match in the text.
 EXACT_BOOST = 0.3
 #: Weight of a match in the paragraph's document title (twice the text's, as in the reference
@@ -67,7 +69,7 @@ def _source_clause(names):
 
 
 #: A ``source:`` clause of a rewritten query, wanted or (after - or NOT) unwanted.
-_SOURCE_CLAUSE = re.compile(_source_clause(fields.SOURCE))
+_SOURCE_CLAUSE = re.compile(_source_clause(index_schema.SOURCE))
 #: Brackets left empty once the ``source:`` clauses they held are taken out.
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)")
 _EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
@@ -261,7 +263,7 @@ def _split_sources(text):
         names = _PHRASE_OR_WORD.findall(value[1:-1]) if value.startswith("(") else [value]
         found = unwanted if sign.strip() in ("-", "NOT") else wanted
         # A filter: its terms add nothing to a score.
-        found.extend(query.Term(fields.SOURCE, name.strip('"'), boost=0.0) for name in names if name not in _PARSER_OPERATORS)
+        found.extend(query.Term(index_schema.SOURCE, name.strip('"'), boost=0.0) for name in names if name not in _PARSER_OPERATORS)
     if not (wanted or unwanted):
         return text, wanted, unwanted
     rest = _PHRASE_OR_WORD.findall(_EMPTY_BRACKETS.sub(" ", _SOURCE_CLAUSE.sub(r" \2", text)))
@@ -406,10 +408,10 @@ def _exact_phrase_words(q):
         return q
     subqueries = []
     for sub in q.subqueries:
-        if not (isinstance(sub, query.Phrase) and sub.fieldname == fields.TEXT_EXACT):
+        if not (isinstance(sub, query.Phrase) and sub.fieldname == index_schema.TEXT_EXACT):
             subqueries.append(sub)
-        elif subqueries and isinstance(subqueries[-1], query.Phrase) and subqueries[-1].fieldname == fields.TEXT:
-            words = query.And([query.Term(fields.TEXT_EXACT, word) for word in sub.words], boost=sub.boost)
+        elif subqueries and isinstance(subqueries[-1], query.Phrase) and subqueries[-1].fieldname == index_schema.TEXT:
+            words = query.And([query.Term(index_schema.TEXT_EXACT, word) for word in sub.words], boost=sub.boost)
             subqueries.append(query.AndMaybe(subqueries.pop(), words))
     if len(subqueries) == 1 and isinstance(subqueries[0], query.AndMaybe):
         # Whoosh ignores the boost of an Or of one part and of an AND MAYBE: the phrase's (``"..."^2``,
@@ -505,15 +507,15 @@ def parse_query(text, schema):
         return _with_sources(None, wanted, unwanted)
     rewritten = with_synonyms(_PHRASE_OR_WORD.findall(rewritten))
     matching = _parse(
-        schema, [fields.TEXT, fields.TEXT_EXACT, fields.LEAD_TITLE], rewritten,
-        {fields.TEXT: 1.0, fields.TEXT_EXACT: EXACT_BOOST, fields.LEAD_TITLE: LEAD_BOOST},
+        schema, [index_schema.TEXT, index_schema.TEXT_EXACT, index_schema.LEAD_TITLE], rewritten,
+        {index_schema.TEXT: 1.0, index_schema.TEXT_EXACT: EXACT_BOOST, index_schema.LEAD_TITLE: LEAD_BOOST},
     )
     matching = matching.accept(_exact_phrase_words)
     if matching is query.NullQuery:  # stop words alone: with a source: clause, that source's paragraphs
         if wanted or unwanted:
             return _with_sources(None, wanted, unwanted)
         raise QueryError(_NOTHING_MEANINGFUL, "nothing_meaningful")
-    title = _parse(schema, [fields.TITLE], rewritten, {fields.TITLE: TITLE_BOOST})
+    title = _parse(schema, [index_schema.TITLE], rewritten, {index_schema.TITLE: TITLE_BOOST})
     if isinstance(title, query.AndNot):  # what it excludes, the text query excludes already
         title = title.a
     if title is not query.NullQuery and not isinstance(title, query.Not):
@@ -589,7 +591,7 @@ def without_quotes(text):
 
 
 #: Names of the ``source`` field in a query, English and Arabic.
-_SOURCE_NAMES = "|".join(sorted({fields.SOURCE, *(name for name, field in ARABIC_FIELDS.items() if field == fields.SOURCE)}))
+_SOURCE_NAMES = "|".join(sorted({index_schema.SOURCE, *(name for name, field in ARABIC_FIELDS.items() if field == index_schema.SOURCE)}))
 
 
 def with_words_replaced(text, replacements):

@@ -27,23 +27,23 @@ import numpy as np
 from whoosh import scoring
 
 from search_service.arabic import NGRAM_SIZE, query_terms, word_ngrams
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
 from search_service.search.index_arrays import column_values, index_groups, value_ranks, vocabulary
 from search_service.search.query import weighted_wanted_words
 
 #: (k1, b) of each field, tuned on the train and dev splits of the evaluation sets.
 FIELD_PARAMETERS = {
-    fields.TEXT: (0.6, 0.6),
-    fields.TEXT_EXACT: (0.6, 0.6),
-    fields.TITLE: (1.2, 0.75),
+    index_schema.TEXT: (0.6, 0.6),
+    index_schema.TEXT_EXACT: (0.6, 0.6),
+    index_schema.TITLE: (1.2, 0.75),
 }
 #: Paragraphs rescored after the first stage.
 RESCORE_WINDOW = 50
 #: How many paragraphs of one group the window may hold, by the field that groups them: copies of
 #: one paragraph rescore alike, the paragraphs of one document do not (its best after rescoring
 #: stands for it).
-RESCORED_PER_GROUP = {fields.DUPLICATE_GROUP: 1, fields.DOCUMENT_ID: 3}
+RESCORED_PER_GROUP = {index_schema.DUPLICATE_GROUP: 1, index_schema.DOCUMENT_ID: 3}
 #: (k1, b) of the character n-gram BM25F, and its weight beside the first stage's score.
 NGRAM_PARAMETERS = (1.2, 0.75)
 NGRAM_WEIGHT = 1.0
@@ -145,7 +145,7 @@ def ngram_statistics(searcher):
 
     def compute():
         frequencies, total = collections.Counter(), 0
-        for word, count in zip(*vocabulary(searcher, fields.TEXT_EXACT)):
+        for word, count in zip(*vocabulary(searcher, index_schema.TEXT_EXACT)):
             grams = word_ngrams(word)
             total += count * len(grams)
             for gram in grams:
@@ -167,7 +167,7 @@ class _Analysed(typing.NamedTuple):
 
 def _analysed(rescoring_forms):
     """A paragraph as the rescoring reads it, from the forms analysed when it was indexed."""
-    terms, title, text = fields.rescoring_parts(rescoring_forms)
+    terms, title, text = index_schema.rescoring_parts(rescoring_forms)
     ngrams = title * TITLE_NGRAM_WEIGHT + text
     sequence = terms.split()
     return _Analysed(ngrams, _ngram_count(ngrams), collections.Counter(sequence), sequence)
@@ -211,7 +211,7 @@ def _ngram_bm25(searcher, analysed, words):
 def _text_bm25(searcher, analysed, tf, weights):
     """``_weighted_bm25`` over the paragraphs' indexed terms, with the text field's k1 and b."""
     lengths = np.array([len(a.sequence) for a in analysed], dtype=np.float64)
-    return _weighted_bm25(tf, lengths, weights, searcher.avg_field_length(fields.TEXT), *FIELD_PARAMETERS[fields.TEXT])
+    return _weighted_bm25(tf, lengths, weights, searcher.avg_field_length(index_schema.TEXT), *FIELD_PARAMETERS[index_schema.TEXT])
 
 
 def _pairs_in_order(first, second, window):
@@ -238,7 +238,7 @@ def _proximity_bm25(searcher, analysed, words):
             positions = _positions(paragraph.sequence, {term for _, x, y in present for term in (x, y)})
             for column, x, y in present:
                 tf[row, column] = _pairs_in_order(positions[x], positions[y], PROXIMITY_WINDOW)
-    weights = np.array([boosts[x, y] * (searcher.idf(fields.TEXT, x) + searcher.idf(fields.TEXT, y)) / 2 for x, y in pairs])
+    weights = np.array([boosts[x, y] * (searcher.idf(index_schema.TEXT, x) + searcher.idf(index_schema.TEXT, y)) / 2 for x, y in pairs])
     return _text_bm25(searcher, analysed, tf, weights)
 
 
@@ -261,7 +261,7 @@ def _feedback_bm25(searcher, analysed, scores):
     if not wanted:
         return np.zeros(len(analysed))
     tf = np.array([[a.terms.get(t, 0) for t in wanted] for a in analysed], dtype=np.float64)
-    weights = np.array([w * searcher.idf(fields.TEXT, t) for t, w in wanted.items()])
+    weights = np.array([w * searcher.idf(index_schema.TEXT, t) for t, w in wanted.items()])
     return _text_bm25(searcher, analysed, tf, weights)
 
 
@@ -273,7 +273,7 @@ def rescore(searcher, text, ranked):
         return ranked
     scores = np.array([r[1] for r in window], dtype=np.float64)
     docnums = [r[0] for r in window]
-    analysed = list(map(_analysed, column_values(searcher, fields.RESCORING_FORMS, docnums)))
+    analysed = list(map(_analysed, column_values(searcher, index_schema.RESCORING_FORMS, docnums)))
     if NGRAM_WEIGHT:
         scores += NGRAM_WEIGHT * _ngram_bm25(searcher, analysed, words)
     if PROXIMITY_WEIGHT:

@@ -6,7 +6,7 @@ with a document's paragraphs as the group a result stands for.
 
 import logging
 
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search.collection import collect
 from search_service.search.query import QueryError, parse_query, query_words
 from search_service.search import ranking
@@ -34,12 +34,12 @@ def rank_documents(live_index, queries, k):
             try:
                 text, parsed = _parse_leniently(text, searcher.schema)
                 collected = collect(
-                    searcher, parsed, max(k, ranking.RESCORE_WINDOW), fields.DOCUMENT_ID, **ranking.rescoring_window(fields.DOCUMENT_ID),
+                    searcher, parsed, max(k, ranking.RESCORE_WINDOW), index_schema.DOCUMENT_ID, **ranking.rescoring_window(index_schema.DOCUMENT_ID),
                 )
             except QueryError as error:
                 log.warning("query %s ranks nothing: %s", qid, error)
                 rankings[qid] = []
                 continue
-            ranked = ranking.rescore_groups(searcher, text, collected, fields.DOCUMENT_ID)[:k]
-            rankings[qid] = [(searcher.stored_fields(docnum)[fields.DOCUMENT_ID], score) for docnum, score in ranked]
+            ranked = ranking.rescore_groups(searcher, text, collected, index_schema.DOCUMENT_ID)[:k]
+            rankings[qid] = [(searcher.stored_fields(docnum)[index_schema.DOCUMENT_ID], score) for docnum, score in ranked]
     return rankings

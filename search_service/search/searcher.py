@@ -12,7 +12,7 @@ import time
 
 from whoosh import query
 
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
 from search_service.search.collection import Facet, collect, group_others, search_deadline
 from search_service.search.expansion import expanded
@@ -33,7 +33,7 @@ SUGGESTED_UP_TO_WORDS = 3
 #: A query ending with a word of letters looked up as a prefix (a word still being typed).
 _TYPED_PREFIX = re.compile(r"(?<!\S)[^\W\d_]+\*$")
 #: Fields whose longest posting lists each process reads into memory for a new index generation.
-WARMED_FIELDS = (fields.TEXT, fields.TEXT_EXACT, fields.TITLE)
+WARMED_FIELDS = (index_schema.TEXT, index_schema.TEXT_EXACT, index_schema.TITLE)
 #: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).
 DUPLICATES_REMEMBERED = 50_000
 #: Paragraphs of the largest duplicate groups whose listing is read ahead (each is listed with
@@ -43,7 +43,7 @@ DUPLICATES_WARMED = DUPLICATES_REMEMBERED // 2
 SORTS = ("relevance", "date")
 #: What a result stands for, by the field that groups the paragraphs it collapses: a paragraph
 #: with its near-duplicates (republished copies), or a document by its best paragraph.
-COLLAPSES = {"duplicates": fields.DUPLICATE_GROUP, "document": fields.DOCUMENT_ID}
+COLLAPSES = {"duplicates": index_schema.DUPLICATE_GROUP, "document": index_schema.DOCUMENT_ID}
 DEFAULT_COLLAPSE = "duplicates"
 
 log = logging.getLogger(__name__)
@@ -104,22 +104,22 @@ class SearchPage:
 def _filter(request):
     conditions = []
     if request.sources:
-        conditions.append(query.Or([query.Term(fields.SOURCE, s) for s in request.sources]))
+        conditions.append(query.Or([query.Term(index_schema.SOURCE, s) for s in request.sources]))
     if request.date_from or request.date_to:
         low = request.date_from.isoformat() if request.date_from else "0000-01-01"
         high = request.date_to.isoformat() if request.date_to else "9999-12-31"
-        conditions.append(query.TermRange(fields.DATE, low, high))
+        conditions.append(query.TermRange(index_schema.DATE, low, high))
     return query.And(conditions) if conditions else None
 
 
 def document_metadata(stored):
     """The document part of a stored paragraph."""
     return {
-        "id": stored[fields.DOCUMENT_ID],
-        "title": stored.get(fields.TITLE) or None,
-        "source": stored.get(fields.SOURCE) or None,
-        "date": stored.get(fields.DATE) or None,
-        "url": stored.get(fields.URL),
+        "id": stored[index_schema.DOCUMENT_ID],
+        "title": stored.get(index_schema.TITLE) or None,
+        "source": stored.get(index_schema.SOURCE) or None,
+        "date": stored.get(index_schema.DATE) or None,
+        "url": stored.get(index_schema.URL),
     }
 
 
@@ -142,16 +142,16 @@ def _wanted_terms(q):
         if isinstance(q, query.AndNot) or (isinstance(q, query.AndMaybe) and isinstance(q.a, query.Phrase)):
             pending.append(q.a)
         elif isinstance(q, query.Phrase):
-            if q.fieldname in (fields.TEXT, fields.TITLE):
+            if q.fieldname in (index_schema.TEXT, index_schema.TITLE):
                 phrases.add((tuple(q.words), q.slop))
         elif not q.is_leaf():
             pending.extend(q.children())
         else:
             for fieldname, term in q.terms(phrases=True):
                 word = term.decode("utf-8") if isinstance(term, bytes) else term
-                if fieldname == fields.TEXT_EXACT:
+                if fieldname == index_schema.TEXT_EXACT:
                     exact_forms.add(word)
-                elif fieldname in (fields.TEXT, fields.TITLE):
+                elif fieldname in (index_schema.TEXT, index_schema.TITLE):
                     stems.add(word)
     return stems, exact_forms, tuple(sorted(phrases))
 
@@ -162,8 +162,8 @@ _listed = KeptPerKey(GENERATIONS_KEPT)
 def _listings(searcher, docnums):
     """Each paragraph's entry among a result's duplicates (its id and document metadata), from its
     ``LISTING`` column."""
-    values = column_values(searcher, fields.LISTING, docnums)
-    return [{"id": listed[fields.ID], "document": document_metadata(listed)} for listed in map(fields.listed_fields, values)]
+    values = column_values(searcher, index_schema.LISTING, docnums)
+    return [{"id": listed[index_schema.ID], "document": document_metadata(listed)} for listed in map(index_schema.listed_fields, values)]
 
 
 def _entries(searcher, docnums):
@@ -185,12 +185,12 @@ def _duplicates(searcher, docnums, limit):
 def _result(searcher, docnum, score, duplicates, matched, wanted_terms, max_duplicates):
     stored = searcher.stored_fields(docnum)
     return {
-        "id": stored[fields.ID],
+        "id": stored[index_schema.ID],
         "score": round(score, 4),
-        "position": stored[fields.POSITION],
+        "position": stored[index_schema.POSITION],
         "document": document_metadata(stored),
-        "snippet": snippet(stored[fields.TEXT], *wanted_terms) if wanted_terms else None,
-        "text": stored[fields.TEXT],
+        "snippet": snippet(stored[index_schema.TEXT], *wanted_terms) if wanted_terms else None,
+        "text": stored[index_schema.TEXT],
         "duplicates": _duplicates(searcher, duplicates, max_duplicates),
         "duplicate_count": len(duplicates),
         "matched_paragraphs": matched,
@@ -217,9 +217,9 @@ class _Warming:
     def run(self, live_index):
         try:
             with live_index.searcher() as searcher:
-                warm_segments(searcher, WARMED_FIELDS, COLLAPSES.values(), fields.SOURCE)
-                _entries(searcher, largest_groups(searcher, fields.DUPLICATE_GROUP, DUPLICATES_WARMED))
-                value_ranks(searcher, fields.DATE)
+                warm_segments(searcher, WARMED_FIELDS, COLLAPSES.values(), index_schema.SOURCE)
+                _entries(searcher, largest_groups(searcher, index_schema.DUPLICATE_GROUP, DUPLICATES_WARMED))
+                value_ranks(searcher, index_schema.DATE)
                 ngram_statistics(searcher)
                 for fieldname in WARMED_FIELDS:  # what prefix, wildcard and fuzzy words are looked up in
                     vocabulary(searcher, fieldname)
@@ -284,17 +284,17 @@ def _collect(searcher, parsed, request, deadline):
     return collect(
         searcher, parsed, max(request.page * request.per_page, RESCORE_WINDOW), group_field,
         facets={
-            "source": Facet(fields.SOURCE, _filter(dataclasses.replace(request, sources=()))),
-            "year": Facet(fields.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
+            "source": Facet(index_schema.SOURCE, _filter(dataclasses.replace(request, sources=()))),
+            "year": Facet(index_schema.DATE, _filter(dataclasses.replace(request, date_from=None, date_to=None)), bucket=_year),
         },
         search_filter=_filter(request), deadline=deadline,
-        sort_field=_sort_field(request), tie_field=fields.DATE, **rescoring_window(group_field),
+        sort_field=_sort_field(request), tie_field=index_schema.DATE, **rescoring_window(group_field),
     )
 
 
 def _sort_field(request):
     """The column results are sorted by before their scores, if any."""
-    return fields.DATE if request.sort == "date" else None
+    return index_schema.DATE if request.sort == "date" else None
 
 
 def _year(date):
@@ -363,7 +363,7 @@ def search(live_index, request):
         ranked = rescore_groups(searcher, request.q, collected, COLLAPSES[request.collapse], _sort_field(request))
         shown = ranked[first : request.page * request.per_page]
         # A result's duplicates are its paragraph's copies the search found, whatever it stands for.
-        copies = group_others(searcher, [docnum for docnum, _ in shown], fields.DUPLICATE_GROUP)
+        copies = group_others(searcher, [docnum for docnum, _ in shown], index_schema.DUPLICATE_GROUP)
         duplicates = [collected.found(others) for others in copies]
         hits = [
             _result(searcher, docnum, score, others, collected.group_matches[docnum], wanted, request.max_duplicates)

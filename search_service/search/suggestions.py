@@ -21,7 +21,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from search_service.arabic import STOP_WORDS, exact_analyzer, form_query_stems, normalize
 from search_service.arabic.normalization import strip_marks
 from search_service.arabic.stemming import ONE_LETTER_PREFIXES, STEM_EXCLUSIONS, strip_article
-from search_service.indexing import schema as fields
+from search_service.indexing import schema as index_schema
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key
 from search_service.search.index_arrays import term_postings, vocabulary
 from search_service.search.query import wanted_words, with_words_replaced
@@ -53,7 +53,7 @@ def _unprefixed_vocabulary(searcher):
 
     def compute():
         counts, written = collections.Counter(), {}
-        for word, frequency in zip(*vocabulary(searcher, fields.TEXT_EXACT)):
+        for word, frequency in zip(*vocabulary(searcher, index_schema.TEXT_EXACT)):
             rest = word[1:]
             if word[:1] in PREFIX_LETTERS and len(rest) >= MIN_LETTERS:
                 counts[rest] += frequency
@@ -84,7 +84,7 @@ def _correction(searcher, form):
     words, or among its words written with a prefix, without it (بلجكا → بلجيكا, which the index
     holds as وبلجيكا); else, for a word with a prefix or an article, the prefix and the correction of
     the rest (بداعس → بداعش, الموزمبيك → الموزمبيق); None when there is none."""
-    words, frequencies = vocabulary(searcher, fields.TEXT_EXACT)
+    words, frequencies = vocabulary(searcher, index_schema.TEXT_EXACT)
     unprefixed, unprefixed_frequencies, written = _unprefixed_vocabulary(searcher)
     found = _closest(form, words, frequencies)
     found_unprefixed = _closest(form, unprefixed, unprefixed_frequencies)
@@ -102,9 +102,9 @@ def _correction(searcher, form):
 def _spelled(searcher, form):
     """An indexed (normalised) word as a paragraph spells it, hamzas and ة kept, diacritics dropped
     (the word itself where the spelling without them reads as another)."""
-    docnums, _ = term_postings(searcher, fields.TEXT_EXACT, form)
+    docnums, _ = term_postings(searcher, index_schema.TEXT_EXACT, form)
     if len(docnums):
-        text = searcher.stored_fields(int(docnums[0]))[fields.TEXT]
+        text = searcher.stored_fields(int(docnums[0]))[index_schema.TEXT]
         for token in exact_analyzer()(text, chars=True):
             if token.text == form:
                 spelled = strip_marks(text[token.startchar : token.endchar])
@@ -116,8 +116,8 @@ def _spelled(searcher, form):
 def _found(reader, form):
     """Whether a query's (normalised) word finds a paragraph: as written, or by a term it looks up
     in the text or in a title."""
-    return bool(reader.frequency(fields.TEXT_EXACT, form)) or any(
-        reader.frequency(fieldname, t) for t in form_query_stems(form) for fieldname in (fields.TEXT, fields.LEAD_TITLE)
+    return bool(reader.frequency(index_schema.TEXT_EXACT, form)) or any(
+        reader.frequency(fieldname, t) for t in form_query_stems(form) for fieldname in (index_schema.TEXT, index_schema.LEAD_TITLE)
     )
 
 
