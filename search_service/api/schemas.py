@@ -230,7 +230,7 @@ class ErrorDetail(Schema):
     message = fields.String()
     reason = fields.String(validate=validate.OneOf(REFUSALS), metadata={"description": "why the query was refused"})
     limit = fields.Float(metadata={"description": "the limit the query passed (characters, words, levels, seconds, results)"})
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    field_messages = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields")
 
 
 class Error(Schema):
