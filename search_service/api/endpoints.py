@@ -23,7 +23,7 @@ bp = flask.Blueprint("api", __name__)
 #: changes, so a kept page is never stale; a reindex starts afresh.
 CACHED_PAGE_BYTES = 32 << 20
 #: The endpoints' schemas, built once and shared by every thread, as marshmallow allows: building a
-#: page's schema copies the fields of all its nested schemas (2 ms, more than dumping a page).
+#: page's schema copies the fields of all its nested schemas, which costs more than dumping a page.
 _SEARCH_ARGS = schemas.SearchArgs()
 _DOCUMENT_ARGS = schemas.DocumentArgs()
 _SEARCH_PAGE = schemas.SearchPage()

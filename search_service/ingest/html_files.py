@@ -45,9 +45,9 @@ _TABLE_ROW = re.compile(r"\|(.*)\|")
 
 @functools.cache
 def _trafilatura():
-    """trafilatura, its HTML parser taking markup ``MAX_DEPTH`` levels deep and text of any length: libxml2
-    stops at 256 levels, which an old portal's unclosed ``<font>`` tags pass, and the article was
-    lost. Imported on first use (about 0.15 s): only commands that read web pages pay for it."""
+    """trafilatura, its HTML parser taking markup ``MAX_DEPTH`` levels deep and text of any length:
+    libxml2 stops at 256 levels by default, which an old portal's unclosed ``<font>`` tags pass.
+    Imported on first use (about 0.15 s): only commands that read web pages pay for it."""
     import trafilatura
     from lxml import html
     from trafilatura import utils

@@ -338,8 +338,7 @@ class _BracketsPlugin(qparser.Plugin):
 
 def _binary_group_query(group, parser):
     """Whoosh's ``BinaryGroup.query`` with each side built once: Whoosh builds both sides twice,
-    so nested + and - groups (``+(a -b +(c -d ...)))``) took time exponential in their depth, 26 s
-    for ten levels."""
+    so nested + and - groups (``+(a -b +(c -d ...)))``) would take time exponential in their depth."""
     qa, qb = (node.query(parser) for node in group.nodes)
     if qa is None and qb is None:
         q = query.NullQuery

@@ -94,7 +94,7 @@ class _BM25Scorer(scoring.BM25FScorer):
     """Whoosh's BM25F scorer, its upper bound computed only when a matcher asks for it.
 
     Whoosh computes the bound as the scorer is made, from the term's information in every segment
-    (a third of a search's time spent making scorers); scoring all the matches never asks for it.
+    (most of the time it takes to make one); scoring all the matches never asks for it.
     """
 
     def setup(self, searcher, fieldname, text):
