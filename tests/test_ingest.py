@@ -101,6 +101,19 @@ def test_source_is_the_portal_named_in_its_follow_notice(seeds):
     assert seeds[PAGE_001].source == "بوابة روزا اليوسف"
 
 
+@pytest.mark.parametrize(
+    "notice, source",
+    [("تابعوا آخر أخبار البوابة نيوز على جوجل نيوز", "البوابة نيوز"), ("تابع أحدث الأخبار عبر تطبيق جوجل نيوز", "portal")],
+)
+def test_a_follow_notice_naming_the_news_or_an_app_is_no_paragraph(tmp_path, notice, source):
+    (tmp_path / "portal").mkdir()
+    body = ["افتتح وزير الطاقة اليوم الأحد مشروع الطاقة الشمسية في محافظة معان بقدرة مئتي ميغاواط.", notice,
+            "وقال الوزير إن المشروع يسهم في رفع نسبة الطاقة المتجددة في خليط الطاقة الكهربائية."]
+    (tmp_path / "portal" / "news.txt").write_text("\n".join(body) + "\n", encoding="utf-8")
+    page = documents(tmp_path / "portal")["news"]
+    assert (page.source, page.paragraphs) == (source, (body[0], body[2]))
+
+
 def test_source_defaults_to_the_directory_of_the_page(seeds):
     assert {seeds[page].source for page in (PAGE_000, PAGE_002, PAGE_003, PAGE_004)} == {"seeds"}
 

@@ -84,11 +84,16 @@ _NETWORKS = (
     r"جوجل\s+نيوز|غوغل\s+نيوز|google\s+news|فيسبوك|فيس\s+بوك|facebook|تويتر|twitter|يوتيوب|youtube"
     r"|تليجرام|تيليجرام|تلغرام|telegram|إنستجرام|انستجرام|انستغرام|instagram|واتساب|whatsapp"
 )
-#: "Follow <portal> on <network>", possibly broken over two lines.
+#: "Follow <portal> on <network>", possibly broken over two lines, the network maybe named as its
+#: app, page, channel or account ("عبر تطبيق جوجل نيوز").
 FOLLOW_NOTICE = re.compile(
-    rf"^تابع(?:وا|ونا)?(?:[ \t]+(?P<name>[^\n]{{2,60}}?))??\s+(?:على|علي|عبر)\s+(?:{_NETWORKS})[ \t]*$",
+    rf"^تابع(?:وا|ونا)?(?:[ \t]+(?P<name>[^\n]{{2,60}}?))??\s+(?:على|علي|عبر)"
+    rf"\s+(?:(?:تطبيق|صفحة|صفحتنا|قناة|قناتنا|حساب|حسابنا)\s+)?(?:{_NETWORKS})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+#: What a follow notice may put before the portal's name ("تابعوا آخر أخبار البوابة نيوز"), or say
+#: instead of one ("تابع أحدث الأخبار").
+_NEWS_OF = re.compile(r"^(?:أحدث|آخر|اخر|أهم|اهم|كل|جميع)\s+(?:أخبار|اخبار|الأخبار|الاخبار)(?:\s+|$)")
 URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s+[^\s:]+)?\s*:\s*)?(?P<url>https?://\S+)$", re.IGNORECASE)
 
 
@@ -162,7 +167,7 @@ def follow_notices(lines):
         starts.append(starts[-1] + len(line) + 1)
     name, covered = None, set()
     for match in FOLLOW_NOTICE.finditer(text):
-        name = name or (match["name"] or "").strip() or None
+        name = name or _NEWS_OF.sub("", (match["name"] or "").strip()) or None
         covered |= {i for i, start in enumerate(starts[:-1]) if match.start() < starts[i + 1] and start < match.end()}
     return name, covered
 
