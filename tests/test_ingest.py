@@ -749,13 +749,23 @@ def test_unclosed_font_tags_nested_past_the_parsers_depth_lose_no_paragraph(tmp_
 
 def test_a_web_page_without_an_article_or_of_no_text_is_skipped_and_reported(tmp_path):
     (tmp_path / "empty.html").write_text("<html><body><nav>الرئيسية</nav></body></html>", encoding="utf-8")
+    (tmp_path / "home.html").write_text(  # a home page: a menu and the links of headlines
+        "<html><body><nav><a>الرئيسية</a> <a>أخبار</a> <a>رياضة</a></nav><div><a href='/1'>عنوان خبر قصير</a>"
+        "<a href='/2'>عنوان خبر آخر</a></div><footer>جميع الحقوق محفوظة</footer></body></html>", encoding="utf-8",
+    )
+    (tmp_path / "missing.html").write_text(
+        "<html><head><title>404 - الصفحة غير موجودة | المصري اليوم</title></head><body><main><h1>عذرا، الصفحة التي تبحث عنها غير موجودة</h1>"
+        "<p>ربما تم حذف الصفحة أو تغيير عنوانها. <a href='/'>العودة إلى الصفحة الرئيسية</a></p></main></body></html>", encoding="utf-8",
+    )
     (tmp_path / "binary.html").write_bytes(bytes(range(256)))
     article = (WEB / "rome.html").read_text(encoding="utf-8")
     (tmp_path / "utf16.html").write_bytes(article.encode("utf-16-le"))  # no byte order mark
     (tmp_path / "marked.html").write_bytes(article.encode("utf-16"))  # with one: read
     not_text = "not a web page: binary data, or UTF-16 without a byte order mark"
     assert sorted((pathlib.Path(r.file).name, r.reason) for r in skipped(tmp_path)) == [
-        ("binary.html", not_text), ("empty.html", "no article text found in the page"), ("utf16.html", not_text),
+        ("binary.html", not_text), ("empty.html", "no article text found in the page"),
+        ("home.html", "no article text found in the page"),
+        ("missing.html", "an error page (404 - الصفحة غير موجودة | المصري اليوم), no article"), ("utf16.html", not_text),
     ]
     assert documents(tmp_path / "marked.html")["marked"].paragraphs == documents(WEB / "rome.html")["rome"].paragraphs
 

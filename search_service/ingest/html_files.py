@@ -14,7 +14,7 @@ import functools
 import pathlib
 import re
 
-from search_service.ingest import metadata
+from search_service.ingest import boilerplate, metadata
 from search_service.ingest.documents import LINE_EDGES, Document, SkippedRecord, text_lines, unreadable
 from search_service.ingest.text_files import UTF16_MARKS, looks_binary, page_document
 
@@ -36,6 +36,11 @@ BREAKS = frozenset((
 ))
 #: Inline elements that become blocks (``div``) where they hold a break, as an unclosed ``<font>`` does.
 FORMATTING = frozenset(("abbr", "b", "big", "cite", "code", "em", "font", "i", "s", "small", "span", "strike", "strong", "sub", "sup", "tt", "u"))
+#: Words an article's longest paragraph has at least: a page of shorter lines only (a menu, a list
+#: of headlines' links) has no article.
+MIN_ARTICLE_WORDS = 5
+#: The ``<title>`` of a page a crawl saved for an address that had none (404, not found).
+_ERROR_PAGE = re.compile(r"^\s*404\b|\b404\s*[-|–:]|(?:الصفحة|الصفحه)\s+غير\s+موجود|page not found", re.IGNORECASE)
 #: Levels of markup libxml2 reads with ``huge_tree``; it ignores what lies deeper.
 MAX_DEPTH = 2048
 _FORMATTING_TAG = re.compile(rb"</?(?:%s)\b[^>]*>" % b"|".join(tag.encode() for tag in sorted(FORMATTING)), re.IGNORECASE)
@@ -81,9 +86,12 @@ def read_html_file(path):
     title = _headline(tree, title_element, found.title if found else None)
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
     page = page_document(path.stem, [line for line in lines if line != title], framed=False)
-    if not page.paragraphs:
+    if not any(boilerplate.word_count(paragraph) >= MIN_ARTICLE_WORDS for paragraph in page.paragraphs):
         reason = f"markup nested more than {MAX_DEPTH:,} levels deep" if too_deep else "no article text found in the page"
         yield None, SkippedRecord(str(path), None, reason)
+        return
+    if _ERROR_PAGE.search(title_element):
+        yield None, SkippedRecord(str(path), None, f"an error page ({title_element}), no article")
         return
     yield None, Document(
         id=page.id,
