@@ -15,6 +15,7 @@ from openapi_spec_validator import validate
 
 from search_service.api import create_app, endpoints, schemas
 from search_service.api.server import REQUEST_READ_TIMEOUT
+from search_service.search.caches import SizeBounded
 
 from conftest import SEEDS, build_index, free_port, running_server, wait_until_responds, write_jsonl
 
@@ -518,19 +519,16 @@ def test_a_connection_that_never_finishes_its_headers_is_closed_in_time(seeds_in
 
 def test_the_page_cache_keeps_the_pages_used_last_within_its_bytes():
     page = {"results": ["فقرة" * 100]}
-    cache = endpoints._PageCache(limit=2 * len(schemas.to_json(page)))
+    cache = SizeBounded(2 * len(schemas.to_json(page)), endpoints._PAGES.size_of)
     computed = []
-
-    def compute(key):
-        computed.append(key)
-        return page
-
     for key in ("a", "b", "a", "c", "a", "b"):
-        assert cache.get(key, lambda: compute(key)) is page
+        if cache.get(key) is None:
+            computed.append(key)
+            cache.keep(key, page)
     assert computed == ["a", "b", "c", "b"]  # c pushed out b, the one used least recently
     assert cache.used <= cache.limit
-    big = {"results": ["فقرة" * 1000]}
-    assert cache.get("big", lambda: big) is big and "big" not in cache.pages  # larger than the whole cache
+    cache.keep("big", {"results": ["فقرة" * 1000]})
+    assert cache.get("big") is None  # larger than the whole cache
 
 
 def test_a_host_the_service_does_not_answer_to_is_refused_where_it_is_set(tmp_path):

@@ -148,9 +148,9 @@ def test_words_a_segment_lacks_are_remembered_within_the_postings_cache(tmp_path
         assert collect(searcher, parse_query("وزراء", searcher.schema), 10, index_schema.DUPLICATE_GROUP).total == 1
         (subsearcher, _), = searcher.leaf_searchers()
         arrays = index_arrays.segment_arrays(subsearcher.reader())
-        assert arrays.postings_bytes <= index_arrays.POSTINGS_CACHE_BYTES
-        assert len(arrays.postings_kept) <= 100
-        assert any(kept is index_arrays.NO_POSTINGS for kept in arrays.postings_kept.values())
+        assert arrays.postings_kept.used <= index_arrays.POSTINGS_CACHE_BYTES
+        assert len(arrays.postings_kept.values) <= 100
+        assert any(kept is index_arrays.NO_POSTINGS for kept, _ in arrays.postings_kept.values.values())
 
 
 def test_each_result_lists_the_other_paragraphs_of_its_group(searcher):

@@ -1,9 +1,7 @@
 """The JSON API under /api, and /openapi.json."""
 
-import collections
 import hashlib
 import hmac
-import threading
 import time
 
 import flask
@@ -14,6 +12,7 @@ from search_service.api import schemas
 from search_service.api.errors import ApiError
 from search_service.indexing import reindex
 from search_service.search import SearchRequest, get_document, is_warm, search
+from search_service.search.caches import SizeBounded
 
 bp = flask.Blueprint("api", __name__)
 
@@ -95,40 +94,19 @@ def _conditional(live_index, asked, respond):
     return response
 
 
-class _PageCache:
-    """Dumped search pages, the most recently used kept up to ``limit`` bytes of their JSON
-    (thread-safe; a page is computed outside the lock, so searches never wait for each other)."""
-
-    def __init__(self, limit):
-        self.limit, self.used = limit, 0
-        self.pages = collections.OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key, compute):
-        """The page kept under ``key``, else ``compute()``, kept if it fits."""
-        with self.lock:
-            found = self.pages.get(key)
-            if found is not None:
-                self.pages.move_to_end(key)
-                return found[0]
-        page = compute()
-        size = len(schemas.to_json(page))
-        with self.lock:
-            if key not in self.pages and size <= self.limit:
-                self.pages[key] = page, size
-                self.used += size
-                while self.used > self.limit:
-                    _, (_, forgotten) = self.pages.popitem(last=False)
-                    self.used -= forgotten
-        return page
-
-
-_PAGES = _PageCache(CACHED_PAGE_BYTES)
+#: Dumped search pages, by the bytes of their JSON; a page is computed outside the cache's lock, so
+#: searches never wait for each other.
+_PAGES = SizeBounded(CACHED_PAGE_BYTES, lambda page: len(schemas.to_json(page)))
 
 
 def _search_page(live_index, generation, request):
     """The dumped page for ``request`` on the live index, kept per ``generation`` (the cache key's part that a reindex changes)."""
-    return _PAGES.get((live_index, generation, request), lambda: _SEARCH_PAGE.dump(search(live_index, request)))
+    key = (live_index, generation, request)
+    page = _PAGES.get(key)
+    if page is None:
+        page = _SEARCH_PAGE.dump(search(live_index, request))
+        _PAGES.keep(key, page)
+    return page
 
 
 def _query_args():

@@ -30,6 +30,39 @@ class KeptPerKey:
             return found
 
 
+class SizeBounded:
+    """Values kept up to ``limit`` in all of their ``size_of(value)`` (bytes), the least recently
+    used dropped first; a value larger than ``largest`` is not kept (thread-safe)."""
+
+    def __init__(self, limit, size_of, largest=None):
+        self.limit, self.size_of = limit, size_of
+        self.largest = limit if largest is None else largest
+        self.values = collections.OrderedDict()  # key -> (value, its size)
+        self.used = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        """The value kept under ``key``, or None."""
+        with self.lock:
+            found = self.values.get(key)
+            if found is None:
+                return None
+            self.values.move_to_end(key)
+            return found[0]
+
+    def keep(self, key, value):
+        """Keep ``value`` under ``key`` if it fits, dropping the least recently used past the limit."""
+        size = self.size_of(value)
+        with self.lock:
+            if key in self.values or size > self.largest:
+                return
+            self.values[key] = value, size
+            self.used += size
+            while self.used > self.limit:
+                _, (_, dropped) = self.values.popitem(last=False)
+                self.used -= dropped
+
+
 class Remembered:
     """Values computed once per key and remembered, all forgotten at once when ``size`` are
     (cheaper than an LRU on a hot path; thread-safe, as a value computed twice is the same)."""

@@ -19,7 +19,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from search_service.indexing.store import SEGMENTS_OPEN
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key, segment_key
+from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, SizeBounded, index_key, segment_key
 
 #: Postings kept per segment (document numbers and weights), in bytes.
 POSTINGS_CACHE_BYTES = 128 << 20
@@ -42,8 +42,7 @@ class SegmentArrays:
         self.doc_count = doc_count
         self.lock = threading.RLock()
         self.arrays = {}
-        self.postings_kept = collections.OrderedDict()
-        self.postings_bytes = 0
+        self.postings_kept = SizeBounded(POSTINGS_CACHE_BYTES, _kept_bytes, largest=POSTINGS_CACHE_BYTES // 4)
 
     def _once(self, key, compute):
         """The value kept under ``key``, computed by ``compute()`` on first use."""
@@ -143,23 +142,11 @@ class SegmentArrays:
 
     def cached_postings(self, key):
         """Arrays kept under ``key`` by ``keep_postings``, or None."""
-        with self.lock:
-            found = self.postings_kept.get(key)
-            if found is not None:
-                self.postings_kept.move_to_end(key)
-            return found
+        return self.postings_kept.get(key)
 
     def keep_postings(self, key, postings):
         """Keep a tuple of arrays, the least recently used dropped past ``POSTINGS_CACHE_BYTES``."""
-        size = _kept_bytes(postings)
-        with self.lock:
-            if key in self.postings_kept or size > POSTINGS_CACHE_BYTES // 4:
-                return
-            self.postings_kept[key] = postings
-            self.postings_bytes += size
-            while self.postings_bytes > POSTINGS_CACHE_BYTES:
-                _, dropped = self.postings_kept.popitem(last=False)
-                self.postings_bytes -= _kept_bytes(dropped)
+        self.postings_kept.keep(key, postings)
 
 
 def _kept_bytes(arrays):
