@@ -339,7 +339,8 @@ def export_command(output_dir, index_dir):
 )
 @click.option(
     "--eval-dir", type=click.Path(file_okay=False), default=str(config.PROJECT_DIR.parent / "shared" / "eval"),
-    show_default="../shared/eval", help="Evaluation sets: their sentences build the corpus, their questions are timed.",
+    envvar="SEARCH_SERVICE_EVAL_DIR", show_default="../shared/eval",
+    help="Evaluation sets (env SEARCH_SERVICE_EVAL_DIR): their sentences build the corpus, their questions are timed.",
 )
 def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_seconds, concurrency, warmup_count, eval_dir):
     """Measure indexing throughput and memory, query latency and HTTP throughput; print the tables.
