@@ -412,7 +412,7 @@ def test_reindex_refuses_cross_origin_use(admin_server):
 def test_reindex_with_the_token_swaps_in_a_new_generation(admin_server):
     _, _, before = get(admin_server, "/api/health")
     status, _, summary = get(admin_server, "/api/reindex", {"Authorization": "Bearer s3cret-token"}, method="POST")
-    assert status == 200 and summary["documents"] == 5
+    assert status == 200 and summary["documents"] == 5 and summary["other_files"] == {}
     _, _, after = get(admin_server, "/api/health")
     assert after["generation"] == summary["generation"] != before["generation"]
 

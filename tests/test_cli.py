@@ -80,6 +80,16 @@ def test_reindex_with_skipped_records_exits_3_and_reports_file_and_line(tmp_path
     assert "indexed 1 document, 1 paragraph (0 in near-duplicate groups), skipped 2 records" in result.output
 
 
+def test_reindex_says_which_types_of_files_in_its_folders_it_left_out(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    for name in ("notes.md", "export.ndjson", "archive.jsonl.gz", ".hidden.md"):
+        (corpus / name).write_text("{}", encoding="utf-8")
+    result = run("reindex", "--source", corpus, "--index", tmp_path / "index")
+    assert result.exit_code == 0 and "indexed 5 documents" in result.output
+    assert "left out files of types no reader handles (.txt, .jsonl, .html or .htm are read): .gz (1), .md (1), .ndjson (1)" in result.output
+
+
 def test_reindex_failure_is_one_line_and_exits_1(tmp_path):
     result = run("reindex", "--source", tmp_path / "missing", "--index", tmp_path / "index")
     assert result.exit_code == 1

@@ -220,6 +220,10 @@ class ReindexSummary(Schema):
     duplicates = fields.Integer()
     skipped = fields.List(fields.Nested(Skipped))
     seconds = fields.Float()
+    other_files = fields.Dict(
+        keys=fields.String(), values=fields.Integer(),
+        metadata={"description": "files in the source folders of types no reader handles, by type (.md: 2)"},
+    )
 
 
 class ErrorDetail(Schema):

@@ -15,7 +15,7 @@ from search_service.indexing.store import MANIFEST, NEXT_POINTER, PUBLISHED, cur
 from search_service.indexing.writing import paragraphs, write_index
 from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.near_duplicates import duplicate_groups
-from search_service.ingest.sources import FILE_TYPES, SourceError
+from search_service.ingest.sources import FILE_TYPES, SourceError, other_files
 
 LOCK_FILE = ".reindex.lock"
 BUILDING_PREFIX = ".building-"
@@ -45,6 +45,8 @@ class ReindexSummary:
     duplicates: int
     skipped: list[SkippedRecord]
     seconds: float
+    #: Files in the source directories that no reader handles, by type (``{".md": 2}``).
+    other_files: dict = dataclasses.field(default_factory=dict)
 
 
 def _acquire_lock(index_dir):
@@ -146,7 +148,7 @@ def _build(sources, directory, on_progress):
     documents, written, skipped = write_index(sources, directory, groups, total, on_progress)
     if on_progress:
         on_progress(written, total)
-    return ReindexSummary("", documents, written, len(groups), skipped, 0.0)
+    return ReindexSummary("", documents, written, len(groups), skipped, 0.0, other_files(sources))
 
 
 def _write_manifest(generation, summary):

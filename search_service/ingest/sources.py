@@ -1,5 +1,6 @@
 """Corpus sources: files and directories turned into one stream of documents and skipped records."""
 
+import collections
 import dataclasses
 import os
 import pathlib
@@ -96,11 +97,29 @@ def _file_document_id(path, sources):
 
 def _files(path):
     """``path`` itself if it is a file, else the files under it that a reader handles, in sorted
-    order, and a ``SkippedRecord`` for each directory under it that cannot be listed. The walk keeps
-    its own stack: ``os.walk`` recurses, and a tree a thousand folders deep passes Python's limit."""
+    order, and a ``SkippedRecord`` for each directory under it that cannot be listed."""
     if not path.is_dir():
         yield path
         return
+    for found in _walk(path):
+        if isinstance(found, SkippedRecord) or found.suffix.lower() in READERS:
+            yield found
+
+
+def other_files(paths):
+    """How many files of each type no reader handles lie in the source directories of ``paths``
+    (``{".md": 2}``; hidden files are left out), which indexing passes over."""
+    counts = collections.Counter()
+    for path in map(pathlib.Path, paths):
+        if path.is_dir():
+            counts.update(found.suffix.lower() or "(none)" for found in _walk(path) if isinstance(found, pathlib.Path))
+    return {suffix: count for suffix, count in sorted(counts.items()) if suffix not in READERS}
+
+
+def _walk(path):
+    """The files under a directory that are not hidden, in sorted order, and a ``SkippedRecord``
+    for each directory under it that cannot be listed. The walk keeps its own stack: ``os.walk``
+    recurses, and a tree a thousand folders deep passes Python's limit."""
     walked, pending = set(), [str(path)]  # directories still to list, the next one last
     while pending:
         root = pending.pop()
@@ -116,8 +135,7 @@ def _files(path):
             continue
         directories = sorted(entry.name for entry in entries if _is_directory(entry))
         for name in sorted(entry.name for entry in entries if not _is_directory(entry)):
-            if pathlib.Path(name).suffix.lower() in READERS:
-                yield pathlib.Path(root, name)
+            yield pathlib.Path(root, name)
         pending.extend(os.path.join(root, name) for name in reversed(directories))
 
 
