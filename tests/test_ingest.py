@@ -736,6 +736,29 @@ def test_an_old_portals_paragraphs_in_unclosed_font_tags_stay_paragraphs_the_lea
     assert documents(tmp_path / "old.html")["old"].paragraphs == tuple(OLD_PORTAL_PARAGRAPHS)
 
 
+ARTICLE = "".join(f"<p>{text}</p>" for text in OLD_PORTAL_PARAGRAPHS)
+
+
+@pytest.mark.parametrize(
+    "after, kept",
+    [
+        ('<p class="social-share">شارك على فيسبوك<br>شارك على تويتر</p>', ()),  # furniture by its class
+        ("<table><tr><td>عمان</td><td>أحمد علي<br>محمد حسن</td></tr><tr><td>إربد</td><td>سالم يوسف<br>خالد عمر</td></tr></table>",
+         ("عمان | أحمد علي محمد حسن", "إربد | سالم يوسف خالد عمر")),  # a table of data
+        ("<p>وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة<br>الأردنية عمان الشهر المقبل.</p>",
+         ("وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة", "الأردنية عمان الشهر المقبل.")),
+    ],
+    ids=["a classed paragraph with a break", "a table with breaks in its cells", "a break inside a paragraph"],
+)
+def test_a_modern_pages_line_breaks_are_read_as_before(tmp_path, after, kept):
+    (tmp_path / "modern.html").write_text(
+        f'<html><body><article><meta itemprop="datePublished" content="2024-03-29"><h1>افتتاح مشروع الطاقة الشمسية في معان</h1>'
+        f"{ARTICLE}{after}</article></body></html>", encoding="utf-8",
+    )
+    page = documents(tmp_path / "modern.html")["modern"]
+    assert page.paragraphs == (*OLD_PORTAL_PARAGRAPHS, *kept) and page.date == datetime.date(2024, 3, 29)
+
+
 def test_unclosed_font_tags_nested_past_the_parsers_depth_lose_no_paragraph(tmp_path):
     texts = [f"{OLD_PORTAL_PARAGRAPHS[0][:-1]} في يومه رقم {n}." for n in range(1500)]
     (tmp_path / "forum.html").write_text(
@@ -744,7 +767,7 @@ def test_unclosed_font_tags_nested_past_the_parsers_depth_lose_no_paragraph(tmp_
     assert documents(tmp_path / "forum.html")["forum"].paragraphs == tuple(texts)
     (tmp_path / "divs.html").write_text(f"<html><body>{'<div>' * 3000}{texts[0]}</body></html>", encoding="utf-8")
     [skip] = skipped(tmp_path / "divs.html")
-    assert skip.reason == "markup nested more than 2,048 levels deep"
+    assert skip.reason == "markup nested more than 2,048 levels deep: the page would be cut off"
 
 
 def test_a_web_page_without_an_article_or_of_no_text_is_skipped_and_reported(tmp_path):
@@ -767,6 +790,13 @@ def test_a_web_page_without_an_article_or_of_no_text_is_skipped_and_reported(tmp
         ("home.html", "no article text found in the page"),
         ("missing.html", "an error page (404 - الصفحة غير موجودة | المصري اليوم), no article"), ("utf16.html", not_text),
     ]
+    # Headlines that hold 404 or "not found", and an article of short lines that end sentences, are articles.
+    for name, title, body in (
+        ("quake", "404 قتيلا في زلزال تركيا - الجزيرة نت", ARTICLE), ("car", "بيجو 404: سيارة الأجرة الأشهر", ARTICLE),
+        ("novel", "رواية الصفحة غير موجودة تفوز بالجائزة", ARTICLE), ("flash", "عاجل", "<p>عاجل: استقالة الحكومة الأردنية.</p>"),
+    ):
+        (tmp_path / f"{name}.html").write_text(f"<html><head><title>{title}</title></head><body><article>{body}</article></body></html>", encoding="utf-8")
+        assert documents(tmp_path / f"{name}.html"), name
     assert documents(tmp_path / "marked.html")["marked"].paragraphs == documents(WEB / "rome.html")["rome"].paragraphs
 
 

@@ -36,11 +36,14 @@ BREAKS = frozenset((
 ))
 #: Inline elements that become blocks (``div``) where they hold a break, as an unclosed ``<font>`` does.
 FORMATTING = frozenset(("abbr", "b", "big", "cite", "code", "em", "font", "i", "s", "small", "span", "strike", "strong", "sub", "sup", "tt", "u"))
-#: Words an article's longest paragraph has at least: a page of shorter lines only (a menu, a list
-#: of headlines' links) has no article.
+#: Words an article's longest paragraph has at least, unless one ends a sentence: a page of short
+#: lines only (a menu, a home page's links of headlines) has no article.
 MIN_ARTICLE_WORDS = 5
-#: The ``<title>`` of a page a crawl saved for an address that had none (404, not found).
-_ERROR_PAGE = re.compile(r"^\s*404\b|\b404\s*[-|–:]|(?:الصفحة|الصفحه)\s+غير\s+موجود|page not found", re.IGNORECASE)
+#: A part of the ``<title>`` of a page a crawl saved for an address that had none (404, not found).
+_ERROR_TITLE_PART = re.compile(
+    r"(?:(?:error|خطأ)\s*)?404(?:\s*(?:error|not found))?|(?:الصفحة|الصفحه)\s+(?:المطلوبة\s+)?غير\s+موجود[ةه]?|(?:page\s+)?not found",
+    re.IGNORECASE,
+)
 #: Levels of markup libxml2 reads with ``huge_tree``; it ignores what lies deeper.
 MAX_DEPTH = 2048
 _FORMATTING_TAG = re.compile(rb"</?(?:%s)\b[^>]*>" % b"|".join(tag.encode() for tag in sorted(FORMATTING)), re.IGNORECASE)
@@ -75,22 +78,23 @@ def read_html_file(path):
     if looks_binary(data) and not data.startswith(UTF16_MARKS):
         yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")
         return
-    tree = _load(trafilatura, data)
-    too_deep = _too_deep()
+    tree, too_deep = _load(trafilatura, data)
     # The extraction reads a tree of its own, whose layout tables it changes.
     found = tree is not None and trafilatura.bare_extraction(
-        _without_layout_tables(_loose_text_in_paragraphs(_load(trafilatura, data))), with_metadata=True, favor_precision=True, include_comments=False,
+        _without_layout_tables(_loose_text_in_paragraphs(_load(trafilatura, data)[0])), with_metadata=True, favor_precision=True, include_comments=False,
         date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
     )
     title_element = _text(tree.find(".//title")) if tree is not None else ""
     title = _headline(tree, title_element, found.title if found else None)
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
     page = page_document(path.stem, [line for line in lines if line != title], framed=False)
-    if not any(boilerplate.word_count(paragraph) >= MIN_ARTICLE_WORDS for paragraph in page.paragraphs):
-        reason = f"markup nested more than {MAX_DEPTH:,} levels deep" if too_deep else "no article text found in the page"
-        yield None, SkippedRecord(str(path), None, reason)
+    if too_deep:
+        yield None, SkippedRecord(str(path), None, f"markup nested more than {MAX_DEPTH:,} levels deep: the page would be cut off")
         return
-    if _ERROR_PAGE.search(title_element):
+    if not any(boilerplate.word_count(p) >= MIN_ARTICLE_WORDS or boilerplate.ends_sentence(p) for p in page.paragraphs):
+        yield None, SkippedRecord(str(path), None, "no article text found in the page")
+        return
+    if any(_ERROR_TITLE_PART.fullmatch(part.strip()) for part in _TITLE_PARTS.split(title_element)):
         yield None, SkippedRecord(str(path), None, f"an error page ({title_element}), no article")
         return
     yield None, Document(
@@ -104,16 +108,17 @@ def read_html_file(path):
 
 
 def _load(trafilatura, data):
-    """The tree of a page; where its unclosed formatting tags (an old portal's ``<font>``, one
-    more level for each paragraph) nest past libxml2's ``MAX_DEPTH`` levels, which cuts off the
-    rest of the page, the tree of the page without them."""
+    """``(tree, cut off)``: the tree of a page, and whether its markup nests past libxml2's
+    ``MAX_DEPTH`` levels, which cuts off the rest of the page. Where its unclosed formatting tags
+    (an old portal's ``<font>``, one more level for each paragraph) nest that deep, the tree is the
+    page's without them."""
     tree = trafilatura.load_html(data)
-    if _too_deep():
+    if _cut_off():
         tree = trafilatura.load_html(_FORMATTING_TAG.sub(b"", data))
-    return tree
+    return tree, _cut_off()
 
 
-def _too_deep():
+def _cut_off():
     """Whether the last page parsed was cut off at libxml2's ``MAX_DEPTH`` levels."""
     from trafilatura import utils
 
@@ -121,45 +126,61 @@ def _too_deep():
 
 
 def _loose_text_in_paragraphs(tree):
-    """``tree`` with each run of text between blocks and line breaks in a paragraph of its own,
-    as a browser shows it: an old portal writes its paragraphs as text in ``<font>`` elements it
-    never closes, separated by ``<p>`` or ``<br><br>``, and the parser nests each in the one before
-    (thousands of levels deep); the text outside any ``<p>`` (its lead) was lost, and the rest run
-    together. In the body, a ``p`` or formatting element that holds a break is replaced by its
-    content between two breaks (a ``p`` holds no block), and every other element that holds one
-    has its runs of text and inline elements put into ``p``s."""
+    """``tree`` with each run of text between blocks and double line breaks in a paragraph of its
+    own, as a browser shows it: an old portal writes its paragraphs as text in ``<font>`` elements
+    it never closes, separated by ``<p>`` or ``<br><br>``, and the parser nests each in the one
+    before (thousands of levels deep), its lead outside any ``<p>``. In the body, a ``p`` or a
+    formatting element without a class or id that holds a break is replaced by its content between
+    two breaks (a ``p`` holds no block), and every other element that holds one has its runs of
+    text and inline elements (a single ``<br>`` among them) put into ``p``s."""
     body = tree.find(".//body") if tree is not None else None
     if body is None:
         return tree
+    breaks = {id(element): element for element in body.iter(*BREAKS) if element.tag != "br" or _doubled(element)}
     holders = {id(body): body}  # id of an element holding a break -> the element
-    for element in body.iter(*BREAKS):
+    for element in breaks.values():
         for ancestor in element.iterancestors():
             if id(ancestor) in holders:
                 break
             holders[id(ancestor)] = ancestor
     kept = []
     for holder in holders.values():
-        if holder is not body and (holder.tag == "p" or holder.tag in FORMATTING):
-            _replace_by_content(holder)
+        if holder is body or holder.get("class") or holder.get("id"):  # names the extraction may read
+            kept.append(holder)
+        elif holder.tag == "p" or holder.tag in FORMATTING:
+            breaks.update(_replace_by_content(holder))
         else:
             kept.append(holder)
     for holder in kept:
-        _wrap_runs(holder, holders)
+        if holder.tag == "p" or holder.tag in FORMATTING:
+            holder.tag = "div"
+        _wrap_runs(holder, holders, breaks)
     return tree
 
 
+def _doubled(br):
+    """Whether a line break is one of two or more in a row (nothing but spaces between them)."""
+    after, before = br.getnext(), br.getprevious()
+    return (after is not None and after.tag == "br" and not (br.tail or "").strip()) or (
+        before is not None and before.tag == "br" and not (before.tail or "").strip()
+    )
+
+
 def _replace_by_content(element):
-    """Put ``element``'s text and children in its place, between two line breaks."""
+    """Put ``element``'s text and children in its place, between two line breaks; returns those
+    breaks by id."""
     start, end = element.makeelement("br", {}), element.makeelement("br", {})
     start.tail, end.tail = element.text, element.tail
     parent = element.getparent()
     at = parent.index(element)
     parent[at : at + 1] = [start, *element, end]
+    return {id(start): start, id(end): end}
 
 
-def _wrap_runs(holder, holders):
-    """Put each run of ``holder``'s text and inline children (those holding no break) that has
-    words into a ``p``; line breaks end a run and go."""
+def _wrap_runs(holder, holders, breaks):
+    """Put each run of ``holder``'s text and inline children (those holding no break, a single
+    ``<br>`` among them) that has words into a ``p``; the elements of a run without words stay as
+    they are (an image, a ``<meta>`` of the date), and the breaking ``<br>`` elements go."""
     items = [holder.text, *(part for child in holder for part in (child, child.tail))]
     holder.text = None
     children, run = [], []
@@ -174,12 +195,16 @@ def _wrap_runs(holder, holders):
                     item.tail = None
                     paragraph.append(item)
             children.append(paragraph)
+        else:
+            children.extend(item for item in run if not isinstance(item, str))
         run.clear()
 
     for item in items:
         if item is None:
             continue
-        if isinstance(item, str) or (item.tag not in BREAKS and id(item) not in holders):
+        if isinstance(item, str) or (id(item) not in breaks and id(item) not in holders):
+            if not isinstance(item, str):
+                item.tail = None
             run.append(item)
             continue
         close_run()
