@@ -444,6 +444,12 @@ def test_a_jsonl_date_written_with_its_months_name_is_read_and_a_blank_one_is_no
     assert documents(tmp_path)["d"].date == date and skipped(tmp_path) == []
 
 
+@pytest.mark.parametrize("written", ["05/03/2024 م", "نشر في 05/03/2024"])
+def test_a_jsonl_date_in_digits_of_either_order_is_refused_whatever_words_are_around_it(tmp_path, written):
+    write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": written}])
+    assert documents(tmp_path) == {} and "nor one written with its month's name" in skipped(tmp_path)[0].reason
+
+
 def test_a_jsonl_hijri_date_the_calendar_does_not_have_is_skipped_and_reported(tmp_path):
     write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": "1445-13-01"}])  # a thirteenth month
     assert documents(tmp_path) == {} and 'bad "date" "1445-13-01"' in skipped(tmp_path)[0].reason

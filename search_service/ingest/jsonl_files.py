@@ -12,14 +12,13 @@ import pathlib
 import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
-from search_service.ingest.metadata import NUMERIC_DATE, find_date, is_dateline, numeric_date
+from search_service.ingest.metadata import NUMERIC_DATE, is_dateline, month_named_date, numeric_date
 from search_service.ingest.text_files import UTF16_MARKS
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
 _DATE = re.compile(r"\s*(" + NUMERIC_DATE + r")(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 #: JSON may escape half of a UTF-16 pair ("\ud800"), which is no character and cannot be stored
@@ -119,11 +118,13 @@ def _date(value):
         return None
     if isinstance(value, str):
         found = _DATE.fullmatch(value)
-        named = _LETTER.search(value) and is_dateline(value)
-        date = numeric_date(found[1]) if found else find_date(value) if named else None
+        date = numeric_date(found[1]) if found else month_named_date(value) if is_dateline(value) else None
         if date:
             return date
-    raise _BadRecord(f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date (a time may follow it)')
+    raise _BadRecord(
+        f'bad "date" {json.dumps(value, ensure_ascii=False)}: not a valid YYYY-MM-DD date (a time may follow it)'
+        " nor one written with its month's name"
+    )
 
 
 def _json_type(value):

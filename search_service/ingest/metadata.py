@@ -106,6 +106,15 @@ def find_date(line):
     return next(filter(None, dates), None) or next(filter(None, map(_hijri_date, _HIJRI_DATE.finditer(plain))), None)
 
 
+def month_named_date(line):
+    """The first valid date ``line`` writes with its month's name (``12 مارس 2024``), Gregorian,
+    else Hijri as a Gregorian date; None for one written in digits alone, whose order may be
+    day-month or month-day."""
+    plain = normalize(line)
+    named = (_date(match) for match in _GREGORIAN_DATES[0].finditer(plain))
+    return next(filter(None, named), None) or next(filter(None, map(_hijri_date, _HIJRI_DATE.finditer(plain))), None)
+
+
 def _hijri_date(match):
     return gregorian_of_hijri(int(match["year"]), _HIJRI_MONTH_NUMBERS[re.sub(r"\s+", " ", match["month"])], int(match["day"]))
 
