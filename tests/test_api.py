@@ -229,12 +229,18 @@ def test_behind_a_proxy_the_pages_write_the_address_the_visitor_used(seeds_index
     forwarded = {"X-Forwarded-Prefix": "/search", "X-Forwarded-Host": "news.example", "X-Forwarded-Proto": "https"}
     client = create_app({"INDEX": str(seeds_index), "PROXIES": "1"}).test_client()
     text = client.get("/", headers=forwarded).get_data(as_text=True)
-    assert 'action="/search/"' in text and "https://news.example/search/widget.js" in text
+    assert 'action="/search/"' in text and "https://news.example/search/widget.js" in text and 'href="/search/openapi.json"' in text
     # Without the setting, a request's X-Forwarded-* headers are not believed.
     text = create_app({"INDEX": str(seeds_index)}).test_client().get("/", headers=forwarded).get_data(as_text=True)
     assert 'action="/"' in text and "news.example" not in text
     with pytest.raises(ValueError, match="PROXIES must be a number of proxies"):
         create_app({"INDEX": str(seeds_index), "PROXIES": "-1"})
+
+
+def test_the_server_believes_no_forwarded_headers_unless_told_of_a_proxy(live_server):
+    for spoofed in ({"X-Forwarded-Proto": "https"}, {"X-Forwarded-Ssl": "on"}, {"X-Forwarded-Host": "evil.example"}):
+        status, _, text = page(live_server, "/opensearch.xml", spoofed)
+        assert status == 200 and f'template="{live_server}/?q=' in text, spoofed
 
 
 def test_a_request_line_or_header_beyond_the_limits_gets_a_json_error(live_server):
@@ -309,10 +315,10 @@ def test_document_endpoint_returns_paragraphs_in_order(live_server):
     assert positions == list(range(1, len(positions) + 1))
 
 
-def page(base, path):
+def page(base, path, headers=None):
     """Status, headers and text of an HTML page."""
     try:
-        with urllib.request.urlopen(base + path, timeout=30) as response:
+        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers or {}), timeout=30) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()

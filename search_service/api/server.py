@@ -108,5 +108,8 @@ def serve(index_dir, host, port, workers=None, threads=2):
             "limit_request_line": REQUEST_LINE_LIMIT,
             "proc_name": "search-service",
             "loglevel": "warning",
+            # gunicorn believes X-Forwarded-Proto from the loopback address by default; whom to
+            # believe is SEARCH_SERVICE_PROXIES's to say (the application's ProxyFix).
+            "forwarded_allow_ips": "",
         },
     ).run()
