@@ -12,6 +12,7 @@ import time
 
 from whoosh import query
 
+from search_service.arabic import letters
 from search_service.indexing import schema as index_schema
 from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
 from search_service.search.collection import Facet, collect, group_others, search_deadline
@@ -30,8 +31,9 @@ MAX_DEPTH = 1000
 #: others); not for every long question, whose unknown words (names) cost a look each.
 SUGGEST_BELOW = 3
 SUGGESTED_UP_TO_WORDS = 3
-#: A query ending with a word of letters looked up as a prefix (a word still being typed).
-_TYPED_PREFIX = re.compile(r"(?<!\S)[^\W\d_]+\*$")
+#: A query ending with a word of letters (and their marks) looked up as a prefix: a word still
+#: being typed, as the widget sends it (``typingQuery`` in widget.js).
+_TYPED_PREFIX = re.compile(rf"(?<!\S)[^\W\d_](?:[^\W\d_]|[{letters.WORD_MARKS}])*\*$")
 #: Fields whose longest posting lists each process reads into memory for a new index generation.
 WARMED_FIELDS = (index_schema.TEXT, index_schema.TEXT_EXACT, index_schema.TITLE)
 #: Duplicate paragraphs whose listing is remembered per index generation (forgotten when full).

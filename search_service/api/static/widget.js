@@ -192,7 +192,7 @@
     return fragment;
   }
 
-  /** The query sent while typing: the last word becomes a prefix (كتا → كتا*) until a space follows it. */
+  /** The query sent while typing: the last word becomes a prefix (كتا → كتا*) until a space follows it (searcher._TYPED_PREFIX reads it). */
   function typingQuery(text) {
     const query = text.trim();
     if (/\s$/.test(text) || !query) return query;
