@@ -103,7 +103,8 @@ def test_source_is_the_portal_named_in_its_follow_notice(seeds):
 
 @pytest.mark.parametrize(
     "notice, source",
-    [("تابعوا آخر أخبار البوابة نيوز على جوجل نيوز", "البوابة نيوز"), ("تابع أحدث الأخبار عبر تطبيق جوجل نيوز", "portal")],
+    [("تابعوا آخر أخبار مصر على جوجل نيوز", "portal"), ("تابع أحدث الأخبار عبر تطبيق جوجل نيوز", "portal"),
+     ("تابعونا عبر صفحتنا على فيسبوك", "portal"), ("تابع بوابة الشروق عبر صفحتها على فيسبوك", "بوابة الشروق")],
 )
 def test_a_follow_notice_naming_the_news_or_an_app_is_no_paragraph(tmp_path, notice, source):
     (tmp_path / "portal").mkdir()

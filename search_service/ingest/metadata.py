@@ -86,14 +86,17 @@ _NETWORKS = (
 )
 #: "Follow <portal> on <network>", possibly broken over two lines, the network maybe named as its
 #: app, page, channel or account ("عبر تطبيق جوجل نيوز").
+_ON = r"(?:على|علي|عبر|في)"
+#: Where on a network a notice says to follow: an app, a page, a channel, an account (ours, its).
+_CHANNEL = r"(?:(?:تطبيق|حساب)(?:نا|ه|ها)?|(?:صفح|قنا)(?:ة|ت(?:نا|ه|ها)))"
 FOLLOW_NOTICE = re.compile(
-    rf"^تابع(?:وا|ونا)?(?:[ \t]+(?P<name>[^\n]{{2,60}}?))??\s+(?:على|علي|عبر)"
-    rf"\s+(?:(?:تطبيق|صفحة|صفحتنا|قناة|قناتنا|حساب|حسابنا)\s+)?(?:{_NETWORKS})[ \t]*$",
+    rf"^تابع(?:وا|ونا)?(?:[ \t]+(?P<name>[^\n]{{2,60}}?))??\s+(?:{_ON}\s+{_CHANNEL}\s+)?{_ON}"
+    rf"\s+(?:{_CHANNEL}\s+)?(?:{_NETWORKS})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-#: What a follow notice may put before the portal's name ("تابعوا آخر أخبار البوابة نيوز"), or say
-#: instead of one ("تابع أحدث الأخبار").
-_NEWS_OF = re.compile(r"^(?:أحدث|آخر|اخر|أهم|اهم|كل|جميع)\s+(?:أخبار|اخبار|الأخبار|الاخبار)(?:\s+|$)")
+#: What a follow notice says instead of the portal's name: the news ("تابع أحدث الأخبار", "تابعوا آخر
+#: أخبار مصر", which names a topic, not the portal).
+_NEWS_OF = re.compile(r"^(?:أحدث|آخر|اخر|أهم|اهم|كل|جميع)\s+(?:أخبار|اخبار|الأخبار|الاخبار)(?:\s|$)")
 URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s+[^\s:]+)?\s*:\s*)?(?P<url>https?://\S+)$", re.IGNORECASE)
 
 
@@ -176,7 +179,8 @@ def follow_notices(lines):
         starts.append(starts[-1] + len(line) + 1)
     name, covered = None, set()
     for match in FOLLOW_NOTICE.finditer(text):
-        name = name or _NEWS_OF.sub("", (match["name"] or "").strip()) or None
+        named = (match["name"] or "").strip()
+        name = name or (None if _NEWS_OF.match(named) else named) or None
         covered |= {i for i, start in enumerate(starts[:-1]) if match.start() < starts[i + 1] and start < match.end()}
     return name, covered
 
