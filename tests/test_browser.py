@@ -581,6 +581,22 @@ def test_a_dark_theme_of_the_widget_keeps_every_text_readable(browser, live_serv
         assert contrast(text, background) >= 4.5, part
     mark = chosen_option.find_element(By.CSS_SELECTOR, "mark")
     assert contrast(browser.execute_script(style, mark, "color"), browser.execute_script(style, mark, "backgroundColor")) >= 4.5
+    # An error said in the dark theme (an endpoint that answers 404).
+    wrong = f'endpoint="{live_server}/search" {dark}'
+    root = type_into_widget(browser, host_site("dark-error.html", live_server, policy=False, endpoint_attribute=False, attributes=wrong), "داعش ")
+    wait_until(browser, lambda: widget_message(root))
+    error = root.find_element(By.CSS_SELECTOR, ".message.error")
+    assert contrast(browser.execute_script(style, error, "color"), "rgb(34, 34, 34)") >= 4.5
+
+
+@requires_chromium
+def test_a_result_chosen_while_its_answer_is_awaited_leaves_the_list_closed(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("chosen-early.html", live_server), "")
+    browser.execute_script("document.addEventListener('arabic-search-select', (e) => e.preventDefault())")
+    type_keys(browser, "التحالف", Keys.ENTER)  # within the debounce: the answer comes after the choice
+    wait_until(browser, lambda: searched(browser, "التحالف*") or searched(browser, "التحالف"))
+    time.sleep(0.5)
+    assert not panel_shown(root)
 
 
 @requires_chromium

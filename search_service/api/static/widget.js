@@ -72,11 +72,20 @@
       --text: var(--arabic-search-text, #1f2328);
       --accent: var(--arabic-search-accent, #0b5cad);
       --surface: var(--arabic-search-background, #ffffff);
-      /* Mixed from the three colours, so that a dark theme keeps every text readable. */
-      --muted: color-mix(in srgb, var(--text) 72%, var(--surface));
-      --line: color-mix(in srgb, var(--text) 24%, var(--surface));
-      --active: color-mix(in srgb, var(--accent) 10%, var(--surface));
+      --muted: #5b636d;
+      --line: #c9ced6;
+      --active: #eaf2fb;
+      --error: #a4161a;
       color: var(--text);
+    }
+    /* Mixed from the theme's colours where the browser can, so that a dark theme keeps every text readable. */
+    @supports (color: color-mix(in srgb, red, red)) {
+      .root {
+        --muted: color-mix(in srgb, var(--text) 72%, var(--surface));
+        --line: color-mix(in srgb, var(--text) 24%, var(--surface));
+        --active: color-mix(in srgb, var(--accent) 10%, var(--surface));
+        --error: color-mix(in srgb, #c41e23 60%, var(--text));
+      }
     }
     .root *, .root *::before, .root *::after { box-sizing: border-box; }
     .field { position: relative; display: block; }
@@ -129,14 +138,15 @@
       font-size: 14px; margin-top: 2px;
     }
     mark { background: #fde68a; color: #1f2328; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
-    ul[aria-busy="true"] { opacity: 0.6; transition: opacity 0.15s 0.2s; }
+    /* An answer awaited: a line of the accent colour along the top of the list. */
+    .panel:has(> ul[aria-busy="true"]) { border-top-color: var(--accent); box-shadow: inset 0 2px 0 var(--accent), 0 12px 32px rgba(15, 23, 42, 0.16); }
     li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid var(--line); border-radius: 0 0 8px 8px; }
     .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
     .message button {
       all: unset; color: var(--accent); font-weight: 600; text-decoration: underline; text-underline-offset: 0.3em; cursor: pointer;
     }
     .message button:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
-    .message.error { color: #a4161a; unicode-bidi: plaintext; text-align: right; }
+    .message.error { color: var(--error); unicode-bidi: plaintext; text-align: right; }
     .visually-hidden {
       position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
       overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
@@ -699,6 +709,7 @@
         bubbles: true, composed: true, cancelable: true, detail: { result, href },
       });
       const proceed = this.dispatchEvent(event);
+      this._dismissed = true;  // an answer still on its way opens no list
       this._close();
       if (proceed) location.assign(href);
     }
