@@ -87,7 +87,7 @@ def test_reindex_says_which_types_of_files_in_its_folders_it_left_out(tmp_path):
         (corpus / name).write_text("{}", encoding="utf-8")
     result = run("reindex", "--source", corpus, "--index", tmp_path / "index")
     assert result.exit_code == 0 and "indexed 5 documents" in result.output
-    assert "left out files of types no reader handles (.txt, .jsonl, .html or .htm are read): .gz (1), .md (1), .ndjson (1)" in result.output
+    assert "left out files of types no reader handles (.txt, .jsonl, .html or .htm are read): .jsonl.gz (1), .md (1), .ndjson (1)" in result.output
 
 
 def test_reindex_failure_is_one_line_and_exits_1(tmp_path):

@@ -112,8 +112,20 @@ def other_files(paths):
     counts = collections.Counter()
     for path in map(pathlib.Path, paths):
         if path.is_dir():
-            counts.update(found.suffix.lower() or "(none)" for found in _walk(path) if isinstance(found, pathlib.Path))
+            counts.update(_file_type(found) for found in _walk(path) if isinstance(found, pathlib.Path))
     return {suffix: count for suffix, count in sorted(counts.items()) if suffix not in READERS}
+
+
+#: Suffixes of compressed files, named with the suffix before them (.jsonl.gz).
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip")
+
+
+def _file_type(path):
+    """A file's type as a report names it: its suffix, two for a compressed file (``.jsonl.gz``)."""
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if len(suffixes) > 1 and suffixes[-1] in _COMPRESSED:
+        return "".join(suffixes[-2:])
+    return suffixes[-1] if suffixes else "(none)"
 
 
 def _walk(path):
