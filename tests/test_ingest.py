@@ -664,6 +664,7 @@ def test_the_index_pages_of_a_saved_crawl_are_named_by_their_folders(tmp_path):
         (tmp_path / "crawl" / folder / "index.html").write_text(article.format(text), encoding="utf-8")
     (tmp_path / "crawl" / "site.com" / "about.html").write_text(article.format("موقع إخباري يغطي أخبار المنطقة العربية والعالم على مدار الساعة."), encoding="utf-8")
     assert sorted(documents(tmp_path / "crawl")) == sorted([*pages, "site.com/about"])
+    assert {page.source for page in documents(tmp_path / "crawl").values()} == {"site.com"}  # the site's folder
     assert skipped(tmp_path / "crawl") == []
     # A folder named as the source, or its index page named directly, gives the folder's name.
     assert list(documents(tmp_path / "crawl" / "site.com" / "en" / "news")) == ["news"]

@@ -66,8 +66,9 @@ def _trafilatura():
     return trafilatura
 
 
-def read_html_file(path):
-    """Yield ``(None, Document)`` for a web page, or ``(None, SkippedRecord)`` when it has no article."""
+def read_html_file(path, default_source=None):
+    """Yield ``(None, Document)`` for a web page, or ``(None, SkippedRecord)`` when it has no article;
+    a page that names no source and no host has ``default_source`` (else its directory's name)."""
     trafilatura = _trafilatura()
     path = pathlib.Path(path)
     try:
@@ -102,7 +103,7 @@ def read_html_file(path):
         paragraphs=page.paragraphs,
         title=title,
         date=_date(found.date) or page.date or _dateline_date(tree),
-        source=_spaced(found.sitename, title_element) or page.source or found.hostname or path.absolute().parent.name or None,
+        source=_spaced(found.sitename, title_element) or page.source or found.hostname or default_source or path.absolute().parent.name or None,
         url=found.url or page.url,
     )
 

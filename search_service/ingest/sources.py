@@ -11,7 +11,8 @@ from search_service.ingest.html_files import read_html_file
 from search_service.ingest.jsonl_files import read_jsonl_file
 from search_service.ingest.text_files import read_text_file
 
-#: A reader takes a path and yields ``(line number or None, Document or SkippedRecord)``.
+#: A reader takes a path and yields ``(line number or None, Document or SkippedRecord)``; those of
+#: one document per file also take the ``default_source`` of a page that names none.
 READERS = {".txt": read_text_file, ".jsonl": read_jsonl_file, ".html": read_html_file, ".htm": read_html_file}
 #: The file types the readers handle, as messages name them.
 FILE_TYPES = " or ".join((", ".join(list(READERS)[:-1]), list(READERS)[-1]))
@@ -58,11 +59,13 @@ def _records(paths):
         if path.exists() and not path.is_file():
             yield SkippedRecord(str(path), None, "not a regular file")
             continue
-        for line, record in reader(path):
+        one_per_file = reader is not read_jsonl_file
+        read = reader(path, default_source=_site_folder(path, paths)) if one_per_file else reader(path)
+        for line, record in read:
             if isinstance(record, SkippedRecord):
                 yield record
                 continue
-            if reader is not read_jsonl_file:
+            if one_per_file:
                 record = dataclasses.replace(record, id=_file_document_id(path, paths))
             if problem := _unaddressable(record.id):
                 yield SkippedRecord(str(path), line, f"document id {record.id!r} {problem}: no URL can name it")
@@ -74,6 +77,17 @@ def _records(paths):
                 yield record
 
 
+def _folders_within(path, sources):
+    """A file's folders below the first of ``sources`` that is a directory holding it, or None
+    for a file named directly."""
+    folder = path.absolute().parent
+    for source in sources:
+        root = source.absolute()
+        if root.is_dir() and folder.is_relative_to(root):
+            return folder.relative_to(root)
+    return None
+
+
 def _file_document_id(path, sources):
     """The id of a file's document: its name without extension, after its folders from the source
     directory it was found in (``corpus/ahram/123.txt`` from ``corpus`` is ``ahram/123``, so that
@@ -81,18 +95,18 @@ def _file_document_id(path, sources):
     crawl holds one per address) is named by those folders alone, the address's path
     (``crawl/site.com/news/rome-talks/index.html`` from ``crawl`` is ``site.com/news/rome-talks``),
     or by its folder's name when it is named directly or lies in the source directory itself."""
-    folder = path.absolute().parent
-    index_page = READERS[path.suffix.lower()] is read_html_file and path.stem.lower() == "index"
-    for source in sources:
-        root = source.absolute()
-        if root.is_dir() and folder.is_relative_to(root):
-            within = folder.relative_to(root)
-            if not index_page:
-                return (within / path.stem).as_posix()
-            if within.parts:
-                return within.as_posix()
-            break
-    return (folder.name or path.stem) if index_page else path.stem
+    within = _folders_within(path, sources)
+    if READERS[path.suffix.lower()] is not read_html_file or path.stem.lower() != "index":
+        return path.stem if within is None else (within / path.stem).as_posix()
+    return within.as_posix() if within and within.parts else path.absolute().parent.name or path.stem
+
+
+def _site_folder(path, sources):
+    """The source a file's document has where it names none: the first folder below the source
+    directory it was found in (a crawl keeps one per site: ``crawl/site.com/news/...`` is
+    ``site.com``), else the directory holding it."""
+    within = _folders_within(path, sources)
+    return within.parts[0] if within and within.parts else path.absolute().parent.name or None
 
 
 def _files(path):

@@ -16,8 +16,8 @@ How a page is read:
   ``MIN_WRAPPED_WORDS`` words, about as long as the longest, and not ending a sentence; the last,
   no longer, ending one) is one paragraph, its lines joined.
 - The date comes from the first dateline, the url from a line that is only an address, the source
-  from the portal's follow notice, else the name of the directory holding the file (``corpus/ahram/x.txt``
-  gives ``ahram``), as a crawl usually keeps one directory per site.
+  from the portal's follow notice, else the site's folder (``corpus/ahram/x.txt`` gives ``ahram``),
+  as a crawl usually keeps one directory per site.
 """
 
 import codecs
@@ -81,8 +81,9 @@ def decode_text(data):
     return text if 2 * arabic > sum(map(str.isalpha, text)) else None
 
 
-def read_text_file(path):
-    """Yield ``(None, Document)`` for a text file, or ``(None, SkippedRecord)`` when it cannot be used."""
+def read_text_file(path, default_source=None):
+    """Yield ``(None, Document)`` for a text file, or ``(None, SkippedRecord)`` when it cannot be
+    used; a page that names no source has ``default_source`` (else its directory's name)."""
     path = pathlib.Path(path)
     try:
         text = decode_text(path.read_bytes())
@@ -92,7 +93,7 @@ def read_text_file(path):
     if text is None:
         yield None, SkippedRecord(str(path), None, f"not text in {TEXT_ENCODINGS}")
         return
-    document = page_document(path.stem, text_lines(unwrapped(text)), default_source=path.absolute().parent.name or None)
+    document = page_document(path.stem, text_lines(unwrapped(text)), default_source=default_source or path.absolute().parent.name or None)
     if document.paragraphs:
         yield None, document
     else:
