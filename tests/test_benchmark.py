@@ -47,7 +47,8 @@ def test_bench_on_a_small_corpus_prints_every_figure(tmp_path):
     ]:
         assert figure in result.output
     assert "300 paragraphs" in result.output
-    assert "warning: no evaluation set (*/queries.tsv) under" in result.output and "seeds' sentences alone" in result.output
+    assert "warning: no evaluation set (*/queries.tsv) under" in result.output
+    assert "warning: no evaluation corpus (*/corpus.jsonl) under" in result.output and "seeds' sentences alone" in result.output
     # The warm-up's queries are other than the timed ones: a query drawn for both is not sent first.
     warmups = {int(n) for n in re.findall(r"after (\d+) other queries", result.output)}
     assert len(warmups) == 1 and 0 < warmups.pop() <= 20

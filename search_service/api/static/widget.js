@@ -253,17 +253,25 @@
     return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
   }
 
+  /** Whether a YYYY-MM-DD date's year is one the API reads as Hijri (1343 to 1500, metadata.HIJRI_YEARS). */
+  function isHijri(text) {
+    const year = Number((text || "").slice(0, 4));
+    return year >= 1343 && year <= 1500;
+  }
+
   /**
    * A parameter the API refused (an ``invalid_request`` error names them), in Arabic; ``params``, the
    * request's parameters if known, tell a start date after the end date from a date not written well:
-   * the API refuses a start date written well only for coming after the end date (which it compares
-   * as dates: a year from 1343 to 1500 is a Hijri one).
+   * the API refuses a Gregorian start date that exists only for coming after the end date. A Hijri
+   * day is not known here to exist (1445-11-30 does not), so either may be the reason.
    */
   function parameterText(name, params) {
     const dated = `«${PARAMETERS[name]}» ليس تاريخًا صحيحًا: اكتبه هكذا 2024-01-31.`;
     if (name === "date_from") {
-      if (!params) return `${dated} أو لعله بعد تاريخ النهاية.`;
-      return isDate(params.get("date_from")) && isDate(params.get("date_to")) ? "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما." : dated;
+      const from = params && params.get("date_from");
+      const to = params && params.get("date_to");
+      if (!params || isHijri(from) || isHijri(to)) return `${dated} أو لعله بعد تاريخ النهاية.`;
+      return isDate(from) && isDate(to) ? "تاريخ البداية بعد تاريخ النهاية: غيّر أحدهما." : dated;
     }
     if (name === "date_to") return dated;
     return PARAMETERS[name] ? `قيمة «${PARAMETERS[name]}» غير صالحة.` : MESSAGES.invalid;
