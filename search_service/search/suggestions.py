@@ -91,12 +91,19 @@ def _correction(searcher, form):
     if found_unprefixed and (found is None or found_unprefixed < found):
         return _spelled(searcher, written[found_unprefixed[2]])[1:]
     if found:
-        return _spelled(searcher, found[2])
+        return _with_typed_article(form, _spelled(searcher, found[2]))
     rest = strip_article(form)
     if rest == form and form[:1] in PREFIX_LETTERS:
         rest = form[1:]
     corrected = _correction(searcher, rest) if rest != form and len(rest) >= MIN_LETTERS else None
     return form[: len(form) - len(rest)] + corrected if corrected else None
+
+
+def _with_typed_article(form, word):
+    """``word`` with the article ``form`` is typed with in place of its own (بالتحالق → بالتحالف,
+    not التحالف); as it is where ``form`` has none."""
+    typed = form[: len(form) - len(strip_article(form))]
+    return typed + strip_article(word) if typed else word
 
 
 def _spelled(searcher, form):
