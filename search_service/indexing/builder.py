@@ -1,5 +1,6 @@
 """Building a complete new index generation from sources and swapping it in atomically."""
 
+import collections
 import dataclasses
 import datetime
 import errno
@@ -15,7 +16,7 @@ from search_service.indexing.store import MANIFEST, NEXT_POINTER, PUBLISHED, cur
 from search_service.indexing.writing import paragraphs, write_index
 from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.near_duplicates import duplicate_groups
-from search_service.ingest.sources import FILE_TYPES, SourceError, other_files
+from search_service.ingest.sources import FILE_TYPES, SourceError
 
 LOCK_FILE = ".reindex.lock"
 BUILDING_PREFIX = ".building-"
@@ -139,8 +140,8 @@ def _nothing_indexed(sources, skipped, live):
 def _build(sources, directory, on_progress):
     # First pass: near-duplicate groups need every paragraph before any is written.
     # zip draws from the counter once per paragraph, so afterwards it yields the paragraph count.
-    counter = itertools.count()
-    groups = duplicate_groups(paragraph for paragraph, _ in zip(paragraphs(sources), counter))
+    counter, other_files = itertools.count(), collections.Counter()
+    groups = duplicate_groups(paragraph for paragraph, _ in zip(paragraphs(sources, other_files), counter))
     total = next(counter)
     directory.mkdir()
     if on_progress:
@@ -148,7 +149,7 @@ def _build(sources, directory, on_progress):
     documents, written, skipped = write_index(sources, directory, groups, total, on_progress)
     if on_progress:
         on_progress(written, total)
-    return ReindexSummary("", documents, written, len(groups), skipped, 0.0, other_files(sources))
+    return ReindexSummary("", documents, written, len(groups), skipped, 0.0, dict(sorted(other_files.items())))
 
 
 def _write_manifest(generation, summary):

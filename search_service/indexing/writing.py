@@ -44,9 +44,10 @@ def documents(records, skipped):
             yield record
 
 
-def paragraphs(sources):
-    """``(paragraph id, text)`` of every paragraph of ``sources``."""
-    for document in documents(iter_records(sources), []):
+def paragraphs(sources, other_files=None):
+    """``(paragraph id, text)`` of every paragraph of ``sources`` (files of types no reader handles
+    counted into ``other_files``, as ``iter_records`` does)."""
+    for document in documents(iter_records(sources, other_files), []):
         for position, text in enumerate(document.paragraphs, start=1):
             yield paragraph_id(document.id, position), text
 

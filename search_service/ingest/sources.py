@@ -22,11 +22,12 @@ class SourceError(Exception):
     """A source path that cannot be read at all (it does not exist)."""
 
 
-def iter_records(paths):
+def iter_records(paths, other_files=None):
     """Yield every Document and SkippedRecord in ``paths`` (files, or directories walked recursively).
 
     Files come in the order given, each directory's files in sorted order; in a directory, files no
-    reader handles and hidden files are ignored, and linked directories are followed (each once). A
+    reader handles and hidden files are ignored (those of the first kind counted by type into the
+    ``other_files`` Counter, if given: ``{".md": 2}``), and linked directories are followed (each once). A
     document whose id was already read, a directory that cannot be listed and a path that is not a
     regular file (a pipe) are skipped and reported. Raises SourceError at once, before reading
     anything, if a path does not exist.
@@ -39,12 +40,12 @@ def iter_records(paths):
     for path in paths:
         if not path.exists():
             raise SourceError(f"source not found: {path}")
-    return _records(paths)
+    return _records(paths, collections.Counter() if other_files is None else other_files)
 
 
-def _records(paths):
+def _records(paths, other_files):
     first_file = {}  # document id -> where it was first read: a file, or a JSONL file's line
-    for path in _unique(file for path in paths for file in _files(path)):
+    for path in _unique(file for path in paths for file in _files(path, other_files)):
         if isinstance(path, SkippedRecord):
             yield path
             continue
@@ -109,25 +110,18 @@ def _site_folder(path, sources):
     return within.parts[0] if within and within.parts else path.absolute().parent.name or None
 
 
-def _files(path):
+def _files(path, other_files):
     """``path`` itself if it is a file, else the files under it that a reader handles, in sorted
-    order, and a ``SkippedRecord`` for each directory under it that cannot be listed."""
+    order, and a ``SkippedRecord`` for each directory under it that cannot be listed; the others
+    are counted by type into ``other_files``."""
     if not path.is_dir():
         yield path
         return
     for found in _walk(path):
         if isinstance(found, SkippedRecord) or found.suffix.lower() in READERS:
             yield found
-
-
-def other_files(paths):
-    """How many files of each type no reader handles lie in the source directories of ``paths``
-    (``{".md": 2}``; hidden files are left out), which indexing passes over."""
-    counts = collections.Counter()
-    for path in map(pathlib.Path, paths):
-        if path.is_dir():
-            counts.update(_file_type(found) for found in _walk(path) if isinstance(found, pathlib.Path))
-    return {suffix: count for suffix, count in sorted(counts.items()) if suffix not in READERS}
+        else:
+            other_files[_file_type(found)] += 1
 
 
 #: Suffixes of compressed files, named with the suffix before them (.jsonl.gz).
