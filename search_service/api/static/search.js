@@ -10,9 +10,9 @@
   // A result's copies listed under it; the rest are counted.
   const DUPLICATES_LISTED = 10;
   const {
-    countText, pluralText, element, aboutParts, resultTitle, dateText, snippetFragment, safeUrl, requestSignal, errorDescription, isPlainClick,
+    countText, pluralText, numberText, element, aboutParts, resultTitle, dateText, snippetFragment, safeUrl, requestSignal, errorDescription,
+    isPlainClick,
   } = customElements.get("arabic-search");
-  const numberText = (n) => new Intl.NumberFormat("ar").format(n);
 
   const byId = (id) => document.getElementById(id);
   // The service's root, as the visitor reaches it: "/", or the path a site passes on to the service.

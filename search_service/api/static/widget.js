@@ -162,7 +162,12 @@
    */
   function pluralText(n, forms) {
     const form = forms[new Intl.PluralRules(LOCALE).select(n)] || forms.other;
-    return form.replace("{n}", new Intl.NumberFormat(LOCALE).format(n));
+    return form.replace("{n}", numberText(n));
+  }
+
+  /** A number as the widget and the search page write it. */
+  function numberText(n) {
+    return new Intl.NumberFormat(LOCALE).format(n);
   }
 
   /** "n results". */
@@ -291,7 +296,7 @@
     if (code === "index_unavailable") return { texts: [MESSAGES.noIndex], typing: false };
     if (code === "invalid_query" && REFUSALS[error.reason]) {
       const [typing, text] = REFUSALS[error.reason];
-      return { texts: [text(new Intl.NumberFormat(LOCALE).format(error.limit))], typing };
+      return { texts: [text(numberText(error.limit))], typing };
     }
     if (code === "invalid_query" || code === "invalid_request") {
       const texts = [...new Set(Object.keys(error.fields || {}).map((name) => parameterText(name, params)))];
@@ -367,6 +372,7 @@
 
     static countText(n) { return countText(n); }
     static pluralText(n, forms) { return pluralText(n, forms); }
+    static numberText(n) { return numberText(n); }
     static element(tag, className, text) { return element(tag, className, text); }
     static aboutParts(doc) { return aboutParts(doc); }
     static resultTitle(result) { return resultTitle(result); }
