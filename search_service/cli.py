@@ -16,7 +16,7 @@ from search_service.evaluation_sets import DEPTH, evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
 from search_service.indexing.store import CURRENT
-from search_service.ingest.sources import FILE_TYPES
+from search_service.ingest.sources import FILE_TYPES, file_types_text
 from search_service.search import COLLAPSES, DEFAULT_COLLAPSE, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
 
@@ -79,7 +79,7 @@ def reindex_command(sources, index_dir):
     for record in summary.skipped:
         click.echo(f"skipped {record}", err=True)
     if summary.other_files:
-        kinds = ", ".join(f"{suffix} ({count})" for suffix, count in summary.other_files.items())
+        kinds = file_types_text(summary.other_files)
         click.echo(f"left out files of types no reader handles ({FILE_TYPES} are read): {kinds}", err=True)
     click.echo(
         f"indexed {_counted(summary.documents, 'document')}, {_counted(summary.paragraphs, 'paragraph')} "

@@ -116,7 +116,10 @@ def test_sources_of_no_document_never_replace_the_live_index(tmp_path):
     (tmp_path / "mistyped").mkdir()
     (tmp_path / "mistyped" / "notes.md").write_text("# not a corpus", encoding="utf-8")
     bad = write_jsonl(tmp_path / "bad.jsonl", ["{broken"])
-    for source, reason in (tmp_path / "mistyped", "no document in .txt, .jsonl, .html or .htm files"), (bad, f"records skipped: 1, the first: {bad}:1"):
+    for source, reason in (
+        (tmp_path / "mistyped", "no document in .txt, .jsonl, .html or .htm files; files of other types: .md (1)"),
+        (bad, f"records skipped: 1, the first: {bad}:1"),
+    ):
         result = run("reindex", "--source", source, "--index", index)
         assert result.exit_code == 1 and result.output.count("\n") == 1
         assert "nothing to index" in result.output and reason in result.output and "unchanged" in result.output

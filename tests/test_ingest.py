@@ -104,7 +104,8 @@ def test_source_is_the_portal_named_in_its_follow_notice(seeds):
 @pytest.mark.parametrize(
     "notice, source",
     [("تابعوا آخر أخبار مصر على جوجل نيوز", "portal"), ("تابع أحدث الأخبار عبر تطبيق جوجل نيوز", "portal"),
-     ("تابعونا عبر صفحتنا على فيسبوك", "portal"), ("تابع بوابة الشروق عبر صفحتها على فيسبوك", "بوابة الشروق")],
+     ("تابعونا عبر صفحتنا على فيسبوك", "portal"), ("تابع بوابة الشروق عبر صفحتها على فيسبوك", "بوابة الشروق"),
+     ("تابعوا صفحتنا على فيسبوك", "portal"), ("تابعونا عبر صفحتنا الرسمية على فيسبوك", "portal"), ("تابعونا على صفحه فيسبوك", "portal")],
 )
 def test_a_follow_notice_naming_the_news_or_an_app_is_no_paragraph(tmp_path, notice, source):
     (tmp_path / "portal").mkdir()
@@ -750,13 +751,13 @@ ARTICLE = "".join(f"<p>{text}</p>" for text in OLD_PORTAL_PARAGRAPHS)
 @pytest.mark.parametrize(
     "after, kept",
     [
-        ('<p class="social-share">شارك على فيسبوك<br>شارك على تويتر</p>', ()),  # furniture by its class
+        ('<p class="social-share">شارك على فيسبوك<br><br>شارك على تويتر</p>', ()),  # furniture by its class
         ("<table><tr><td>عمان</td><td>أحمد علي<br>محمد حسن</td></tr><tr><td>إربد</td><td>سالم يوسف<br>خالد عمر</td></tr></table>",
          ("عمان | أحمد علي محمد حسن", "إربد | سالم يوسف خالد عمر")),  # a table of data
         ("<p>وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة<br>الأردنية عمان الشهر المقبل.</p>",
          ("وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة", "الأردنية عمان الشهر المقبل.")),
     ],
-    ids=["a classed paragraph with a break", "a table with breaks in its cells", "a break inside a paragraph"],
+    ids=["a classed paragraph with a double break", "a table with breaks in its cells", "a break inside a paragraph"],
 )
 def test_a_modern_pages_line_breaks_are_read_as_before(tmp_path, after, kept):
     (tmp_path / "modern.html").write_text(

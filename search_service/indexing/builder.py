@@ -16,7 +16,7 @@ from search_service.indexing.store import MANIFEST, NEXT_POINTER, PUBLISHED, cur
 from search_service.indexing.writing import paragraphs, write_index
 from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.near_duplicates import duplicate_groups
-from search_service.ingest.sources import FILE_TYPES, SourceError
+from search_service.ingest.sources import FILE_TYPES, SourceError, file_types_text
 
 LOCK_FILE = ".reindex.lock"
 BUILDING_PREFIX = ".building-"
@@ -104,7 +104,7 @@ def reindex(sources, index_dir, on_progress=None):
         try:
             summary = _build(sources, building, on_progress)
             if not summary.paragraphs:
-                raise NothingToIndex(_nothing_indexed(sources, summary.skipped, live is not None))
+                raise NothingToIndex(_nothing_indexed(sources, summary, live is not None))
             summary.generation = name
             summary.seconds = round(time.monotonic() - started, 3)
             _write_manifest(building, summary)
@@ -131,9 +131,12 @@ _ROOM_HINT = (
 )
 
 
-def _nothing_indexed(sources, skipped, live):
+def _nothing_indexed(sources, summary, live):
     names = ", ".join(map(str, sources))
+    skipped = summary.skipped
     reasons = f"records skipped: {len(skipped)}, the first: {skipped[0]}" if skipped else f"no document in {FILE_TYPES} files"
+    if summary.other_files:
+        reasons += f"; files of other types: {file_types_text(summary.other_files)}"
     return f"nothing to index in {names} ({reasons}); " + ("the live index is unchanged" if live else "no index was made")
 
 

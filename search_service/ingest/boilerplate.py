@@ -40,6 +40,7 @@ _CLOSERS = r"[\"'”’»)\]]*$"
 _SENTENCE_END = re.compile(rf"[.!?؟…:؛]{_CLOSERS}")
 #: A headline may end with a question or exclamation mark, never with a full stop.
 _STATEMENT_END = re.compile(rf"[.…:؛]{_CLOSERS}")
+_FULL_STOP = re.compile(rf"[.…]{_CLOSERS}")
 
 
 def word_count(line):
@@ -50,6 +51,11 @@ def word_count(line):
 def ends_sentence(line):
     """Whether ``line`` ends with a sentence's closing punctuation (quotes and brackets after it)."""
     return bool(_SENTENCE_END.search(line))
+
+
+def ends_with_full_stop(line):
+    """Whether ``line`` ends with a full stop or an ellipsis, as no headline, label or menu does."""
+    return bool(_FULL_STOP.search(line))
 
 
 def is_sentence(line):

@@ -39,11 +39,14 @@ FORMATTING = frozenset(("abbr", "b", "big", "cite", "code", "em", "font", "i", "
 #: Words an article's longest paragraph has at least, unless one ends a sentence: a page of short
 #: lines only (a menu, a home page's links of headlines) has no article.
 MIN_ARTICLE_WORDS = 5
-#: A part of the ``<title>`` of a page a crawl saved for an address that had none (404, not found).
+#: A part of the ``<title>`` of a page a crawl saved for an address that had none (404, not found),
+#: between the separators of ``_ERROR_TITLE_SEPARATORS``.
 _ERROR_TITLE_PART = re.compile(
-    r"(?:(?:error|خطأ)\s*)?404(?:\s*(?:error|not found))?|(?:الصفحة|الصفحه)\s+(?:المطلوبة\s+)?غير\s+موجود[ةه]?|(?:page\s+)?not found",
+    r"(?:(?:error|خطأ)\s*)?404(?:\s*(?:error|(?:page\s+)?not found))?"
+    r"|(?:(?:عذرا|عفوا)\s+)?(?:الصفحة|الصفحه)\s+(?:المطلوبة\s+|التي تبحث عنها\s+)?غير\s+موجود[ةه]?|(?:page\s+)?not found",
     re.IGNORECASE,
 )
+_ERROR_TITLE_SEPARATORS = re.compile(r"\s*[-|–—:«»·،!]\s*")
 #: Levels of markup libxml2 reads with ``huge_tree``; it ignores what lies deeper.
 MAX_DEPTH = 2048
 _FORMATTING_TAG = re.compile(rb"</?(?:%s)\b[^>]*>" % b"|".join(tag.encode() for tag in sorted(FORMATTING)), re.IGNORECASE)
@@ -68,7 +71,7 @@ def _trafilatura():
 
 def read_html_file(path, default_source=None):
     """Yield ``(None, Document)`` for a web page, or ``(None, SkippedRecord)`` when it has no article;
-    a page that names no source and no host has ``default_source`` (else its directory's name)."""
+    a page that names no source and no host has ``default_source``."""
     trafilatura = _trafilatura()
     path = pathlib.Path(path)
     try:
@@ -80,6 +83,9 @@ def read_html_file(path, default_source=None):
         yield None, SkippedRecord(str(path), None, "not a web page: binary data, or UTF-16 without a byte order mark")
         return
     tree, too_deep = _load(trafilatura, data)
+    if too_deep:
+        yield None, SkippedRecord(str(path), None, f"markup nested more than {MAX_DEPTH:,} levels deep: the page would be cut off")
+        return
     # The extraction reads a tree of its own, whose layout tables it changes.
     found = tree is not None and trafilatura.bare_extraction(
         _without_layout_tables(_loose_text_in_paragraphs(_load(trafilatura, data)[0])), with_metadata=True, favor_precision=True, include_comments=False,
@@ -89,13 +95,10 @@ def read_html_file(path, default_source=None):
     title = _headline(tree, title_element, found.title if found else None)
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
     page = page_document(path.stem, [line for line in lines if line != title], framed=False)
-    if too_deep:
-        yield None, SkippedRecord(str(path), None, f"markup nested more than {MAX_DEPTH:,} levels deep: the page would be cut off")
-        return
-    if not any(boilerplate.word_count(p) >= MIN_ARTICLE_WORDS or boilerplate.ends_sentence(p) for p in page.paragraphs):
+    if not any(boilerplate.word_count(p) >= MIN_ARTICLE_WORDS or boilerplate.ends_with_full_stop(p) for p in page.paragraphs):
         yield None, SkippedRecord(str(path), None, "no article text found in the page")
         return
-    if any(_ERROR_TITLE_PART.fullmatch(part.strip()) for part in _TITLE_PARTS.split(title_element)):
+    if any(_ERROR_TITLE_PART.fullmatch(part) for part in _ERROR_TITLE_SEPARATORS.split(title_element)):
         yield None, SkippedRecord(str(path), None, f"an error page ({title_element}), no article")
         return
     yield None, Document(
@@ -103,7 +106,7 @@ def read_html_file(path, default_source=None):
         paragraphs=page.paragraphs,
         title=title,
         date=_date(found.date) or page.date or _dateline_date(tree),
-        source=_spaced(found.sitename, title_element) or page.source or found.hostname or default_source or path.absolute().parent.name or None,
+        source=_spaced(found.sitename, title_element) or page.source or found.hostname or default_source,
         url=found.url or page.url,
     )
 
@@ -193,7 +196,6 @@ def _wrap_runs(holder, holders, breaks):
                 if isinstance(item, str):
                     _append_text(paragraph, item)
                 else:
-                    item.tail = None
                     paragraph.append(item)
             children.append(paragraph)
         else:

@@ -63,12 +63,13 @@ def _alternatives(names):
 
 _MONTH_NUMBERS = {normalize(name): number for number, names in MONTHS.items() for name in names}
 _MONTH = rf"(?:{_alternatives(_MONTH_NUMBERS)})(?![^\W\d_])"
+# 29 مارس 2024, 29 آذار/مارس 2024, 29 من مارس، 2024
+_MONTH_NAMED_DATE = re.compile(
+    rf"(?<!\d)(?P<day>\d{{1,2}})\s*(?:من\s+)?(?P<month>{_MONTH})(?:\s*[/(-]\s*{_MONTH}\s*\)?)?"
+    rf"\s*[,،]?\s*(?P<year>\d{{4}})(?!\d)"
+)
 _GREGORIAN_DATES = (
-    # 29 مارس 2024, 29 آذار/مارس 2024, 29 من مارس، 2024
-    re.compile(
-        rf"(?<!\d)(?P<day>\d{{1,2}})\s*(?:من\s+)?(?P<month>{_MONTH})(?:\s*[/(-]\s*{_MONTH}\s*\)?)?"
-        rf"\s*[,،]?\s*(?P<year>\d{{4}})(?!\d)"
-    ),
+    _MONTH_NAMED_DATE,
     re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)"),
     re.compile(r"(?<!\d)(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?!\d)"),
 )
@@ -84,13 +85,14 @@ _NETWORKS = (
     r"جوجل\s+نيوز|غوغل\s+نيوز|google\s+news|فيسبوك|فيس\s+بوك|facebook|تويتر|twitter|يوتيوب|youtube"
     r"|تليجرام|تيليجرام|تلغرام|telegram|إنستجرام|انستجرام|انستغرام|instagram|واتساب|whatsapp"
 )
-#: "Follow <portal> on <network>", possibly broken over two lines, the network maybe named as its
-#: app, page, channel or account ("عبر تطبيق جوجل نيوز").
 _ON = r"(?:على|علي|عبر|في)"
-#: Where on a network a notice says to follow: an app, a page, a channel, an account (ours, its).
-_CHANNEL = r"(?:(?:تطبيق|حساب)(?:نا|ه|ها)?|(?:صفح|قنا)(?:ة|ت(?:نا|ه|ها)))"
+#: Where on a network a notice says to follow: an app, a page, a channel, an account (ours, its),
+#: maybe the official one.
+_CHANNEL = r"(?:(?:تطبيق|حساب)(?:نا|ه|ها)?|(?:صفح|قنا)(?:[ةه]|ت(?:نا|ه|ها)))(?:\s+الرسمي[ةه]?)?"
+#: "Follow <portal> on <network>", possibly broken over two lines, the network maybe named as its
+#: app, page, channel or account ("تابعونا عبر صفحتنا على فيسبوك", "تابع ... عبر تطبيق جوجل نيوز").
 FOLLOW_NOTICE = re.compile(
-    rf"^تابع(?:وا|ونا)?(?:[ \t]+(?P<name>[^\n]{{2,60}}?))??\s+(?:{_ON}\s+{_CHANNEL}\s+)?{_ON}"
+    rf"^تابع(?:وا|ونا)?(?:[ \t]+(?P<name>[^\n]{{2,60}}?))??\s+(?:(?:{_ON}\s+)?{_CHANNEL}\s+)?{_ON}"
     rf"\s+(?:{_CHANNEL}\s+)?(?:{_NETWORKS})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -105,8 +107,7 @@ def find_date(line):
     date (Umm al-Qura calendar), or None."""
     plain = normalize(line)
     found = sorted((match.start(), match) for pattern in _GREGORIAN_DATES for match in pattern.finditer(plain))
-    dates = (_date(match) for _, match in found)
-    return next(filter(None, dates), None) or next(filter(None, map(_hijri_date, _HIJRI_DATE.finditer(plain))), None)
+    return next(filter(None, (_date(match) for _, match in found)), None) or _first_hijri_date(plain)
 
 
 def month_named_date(line):
@@ -114,8 +115,12 @@ def month_named_date(line):
     else Hijri as a Gregorian date; None for one written in digits alone, whose order may be
     day-month or month-day."""
     plain = normalize(line)
-    named = (_date(match) for match in _GREGORIAN_DATES[0].finditer(plain))
-    return next(filter(None, named), None) or next(filter(None, map(_hijri_date, _HIJRI_DATE.finditer(plain))), None)
+    return next(filter(None, map(_date, _MONTH_NAMED_DATE.finditer(plain))), None) or _first_hijri_date(plain)
+
+
+def _first_hijri_date(plain):
+    """The first valid Hijri date of a normalised line, as a Gregorian date, or None."""
+    return next(filter(None, map(_hijri_date, _HIJRI_DATE.finditer(plain))), None)
 
 
 def _hijri_date(match):

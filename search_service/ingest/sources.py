@@ -61,13 +61,14 @@ def _records(paths, other_files):
             yield SkippedRecord(str(path), None, "not a regular file")
             continue
         one_per_file = reader is not read_jsonl_file
-        read = reader(path, default_source=_site_folder(path, paths)) if one_per_file else reader(path)
+        within = _folders_within(path, paths)
+        read = reader(path, default_source=_site_folder(path, within)) if one_per_file else reader(path)
         for line, record in read:
             if isinstance(record, SkippedRecord):
                 yield record
                 continue
             if one_per_file:
-                record = dataclasses.replace(record, id=_file_document_id(path, paths))
+                record = dataclasses.replace(record, id=_file_document_id(path, within))
             if problem := _unaddressable(record.id):
                 yield SkippedRecord(str(path), line, f"document id {record.id!r} {problem}: no URL can name it")
             elif record.id in first_file:
@@ -89,24 +90,23 @@ def _folders_within(path, sources):
     return None
 
 
-def _file_document_id(path, sources):
+def _file_document_id(path, within):
     """The id of a file's document: its name without extension, after its folders from the source
     directory it was found in (``corpus/ahram/123.txt`` from ``corpus`` is ``ahram/123``, so that
     sites' files of the same name stay apart). A folder's index page (``index.html``, as a saved
     crawl holds one per address) is named by those folders alone, the address's path
     (``crawl/site.com/news/rome-talks/index.html`` from ``crawl`` is ``site.com/news/rome-talks``),
-    or by its folder's name when it is named directly or lies in the source directory itself."""
-    within = _folders_within(path, sources)
+    or by its folder's name when it is named directly or lies in the source directory itself.
+    ``within``: its folders below the source directory (``_folders_within``)."""
     if READERS[path.suffix.lower()] is not read_html_file or path.stem.lower() != "index":
         return path.stem if within is None else (within / path.stem).as_posix()
     return within.as_posix() if within and within.parts else path.absolute().parent.name or path.stem
 
 
-def _site_folder(path, sources):
+def _site_folder(path, within):
     """The source a file's document has where it names none: the first folder below the source
-    directory it was found in (a crawl keeps one per site: ``crawl/site.com/news/...`` is
-    ``site.com``), else the directory holding it."""
-    within = _folders_within(path, sources)
+    directory it was found in (``within``; a crawl keeps one per site: ``crawl/site.com/news/...``
+    is ``site.com``), else the directory holding it."""
     return within.parts[0] if within and within.parts else path.absolute().parent.name or None
 
 
@@ -124,13 +124,18 @@ def _files(path, other_files):
             other_files[_file_type(found)] += 1
 
 
+def file_types_text(counts):
+    """Counts of files by type as a message writes them: ``.md (2), .ndjson (1)``."""
+    return ", ".join(f"{kind} ({count})" for kind, count in counts.items())
+
+
 #: Suffixes of compressed files, named with the suffix before them (.jsonl.gz).
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip")
 
 
 def _file_type(path):
     """A file's type as a report names it: its suffix, two for a compressed file (``.jsonl.gz``)."""
-    suffixes = [suffix.lower() for suffix in path.suffixes]
+    suffixes = [suffix.lower() for suffix in pathlib.Path(_shown(path.name)).suffixes]
     if len(suffixes) > 1 and suffixes[-1] in _COMPRESSED:
         return "".join(suffixes[-2:])
     return suffixes[-1] if suffixes else "(none)"

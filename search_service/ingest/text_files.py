@@ -83,7 +83,7 @@ def decode_text(data):
 
 def read_text_file(path, default_source=None):
     """Yield ``(None, Document)`` for a text file, or ``(None, SkippedRecord)`` when it cannot be
-    used; a page that names no source has ``default_source`` (else its directory's name)."""
+    used; a page that names no source has ``default_source``."""
     path = pathlib.Path(path)
     try:
         text = decode_text(path.read_bytes())
@@ -93,7 +93,7 @@ def read_text_file(path, default_source=None):
     if text is None:
         yield None, SkippedRecord(str(path), None, f"not text in {TEXT_ENCODINGS}")
         return
-    document = page_document(path.stem, text_lines(unwrapped(text)), default_source=default_source or path.absolute().parent.name or None)
+    document = page_document(path.stem, text_lines(unwrapped(text)), default_source=default_source)
     if document.paragraphs:
         yield None, document
     else:
