@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -439,6 +440,16 @@ def test_a_reindex_of_sources_with_no_document_is_refused_and_the_live_index_sta
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "nothing_to_index"
     assert str(tmp_path / sources) in response.get_json()["error"]["message"]
     assert client.get("/api/search?q=الشمسية").get_json()["total"] == 1
+
+
+def test_a_reindex_answers_the_files_of_other_types_its_sources_held_whatever_their_names(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "export.ndjson").write_text("{}", encoding="utf-8")
+    os.close(os.open(os.path.join(os.fsencode(corpus), b"notes.\xe9"), os.O_CREAT | os.O_WRONLY))  # a name that is not UTF-8
+    app = create_app({"INDEX": str(tmp_path / "index"), "SOURCES": str(corpus), "ADMIN_TOKEN": "s3cret-token"})
+    response = app.test_client().post("/api/reindex", headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 200 and response.get_json()["other_files"] == {".ndjson": 1, ".\ufffd": 1}
 
 
 def test_server_picks_up_a_new_index_without_restart(tmp_path):
