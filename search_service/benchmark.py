@@ -141,10 +141,14 @@ def corpus_sentences(sources):
     return list(sentences)
 
 
+def evaluation_corpora(eval_dir):
+    """The corpora of the evaluation sets under ``eval_dir`` (none when it does not exist)."""
+    return sorted(pathlib.Path(eval_dir).glob("*/corpus.jsonl")) if eval_dir else []
+
+
 def sentence_sources(eval_dir, seeds_dir):
     """The files sentences are drawn from: the evaluation corpora (when present) and the seeds."""
-    eval_corpora = sorted(pathlib.Path(eval_dir).glob("*/corpus.jsonl")) if eval_dir else []
-    return [*eval_corpora, pathlib.Path(seeds_dir)]
+    return [*evaluation_corpora(eval_dir), pathlib.Path(seeds_dir)]
 
 
 def _paragraph(rng, sentences):

@@ -8,7 +8,7 @@ import time
 import click
 
 from search_service import __version__, config
-from search_service.benchmark import WARMUP_QUERIES, format_report, read_questions, run_benchmark, sentence_sources
+from search_service.benchmark import WARMUP_QUERIES, evaluation_corpora, format_report, read_questions, run_benchmark
 from search_service.evaluation import (
     METRICS, EvaluationInputError, evaluate, format_table, read_qrels, read_queries, read_run, relevant_documents, runnable, write_run,
 )
@@ -364,7 +364,7 @@ def bench_command(paragraphs, corpus, index_dir, reuse_index, query_count, http_
         raise click.UsageError(f"{index_dir} already holds an index: pass --reuse-index to time it, or choose another directory")
     if not read_questions(eval_dir):
         click.echo(f"warning: no evaluation set (*/queries.tsv) under {eval_dir}: only short queries are timed", err=True)
-    if not (corpus or reuse_index or sentence_sources(eval_dir, config.DEFAULT_SOURCES[0])[:-1]):
+    if not (corpus or reuse_index or evaluation_corpora(eval_dir)):
         click.echo(f"warning: no evaluation corpus (*/corpus.jsonl) under {eval_dir}: the corpus is made of the seeds' sentences alone", err=True)
     progress = _Progress()
     with tempfile.TemporaryDirectory(prefix="search-service-bench-") as work:

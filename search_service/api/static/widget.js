@@ -76,6 +76,7 @@
       --line: #c9ced6;
       --active: #eaf2fb;
       --error: #a4161a;
+      --focus-ring: rgba(11, 92, 173, 0.25);
       color: var(--text);
     }
     /* Mixed from the theme's colours where the browser can, so that a dark theme keeps every text readable. */
@@ -85,6 +86,7 @@
         --line: color-mix(in srgb, var(--text) 24%, var(--surface));
         --active: color-mix(in srgb, var(--accent) 10%, var(--surface));
         --error: color-mix(in srgb, #c41e23 60%, var(--text));
+        --focus-ring: color-mix(in srgb, var(--accent) 25%, transparent);
       }
     }
     .root *, .root *::before, .root *::after { box-sizing: border-box; }
@@ -107,7 +109,7 @@
       -webkit-appearance: none; appearance: none;
     }
     input::placeholder { color: var(--muted); opacity: 1; }
-    input:focus { border-color: var(--accent); box-shadow: 0 0 0 3px color-mix(in srgb, var(--accent) 25%, transparent); }
+    input:focus { border-color: var(--accent); box-shadow: 0 0 0 3px var(--focus-ring); }
     input::-webkit-search-cancel-button { -webkit-appearance: none; }
     .panel {
       position: absolute; z-index: 2147483000; top: calc(100% + 6px); inset-inline: 0;
@@ -139,7 +141,7 @@
     }
     mark { background: #fde68a; color: #1f2328; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
     /* An answer awaited: a line of the accent colour along the top of the list. */
-    .panel:has(> ul[aria-busy="true"]) { border-top-color: var(--accent); box-shadow: inset 0 2px 0 var(--accent), 0 12px 32px rgba(15, 23, 42, 0.16); }
+    ul[aria-busy="true"] { box-shadow: inset 0 2px 0 var(--accent); }
     li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid var(--line); border-radius: 0 0 8px 8px; }
     .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
     .message button {
