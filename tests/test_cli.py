@@ -85,7 +85,8 @@ def test_reindex_says_which_types_of_files_in_its_folders_it_left_out(tmp_path):
     shutil.copytree(SEEDS, corpus)
     for name in ("notes.md", "export.ndjson", "archive.jsonl.gz", ".hidden.md"):
         (corpus / name).write_text("{}", encoding="utf-8")
-    result = run("reindex", "--source", corpus, "--index", tmp_path / "index")
+    (corpus / "also.md").symlink_to(corpus / "notes.md")  # the same file: counted once, not reported
+    result = run("reindex", "--source", corpus, "--source", corpus / "notes.md", "--source", corpus, "--index", tmp_path / "index")
     assert result.exit_code == 0 and "indexed 5 documents" in result.output
     assert "left out files of types no reader handles (.txt, .jsonl, .html or .htm are read): .jsonl.gz (1), .md (1), .ndjson (1)" in result.output
 

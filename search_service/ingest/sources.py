@@ -45,9 +45,12 @@ def iter_records(paths, other_files=None):
 
 def _records(paths, other_files):
     first_file = {}  # document id -> where it was first read: a file, or a JSONL file's line
-    for path in _unique(file for path in paths for file in _files(path, other_files)):
+    for path in _unique(file for path in paths for file in _files(path)):
         if isinstance(path, SkippedRecord):
             yield path
+            continue
+        if path.suffix.lower() not in READERS and path not in paths:  # found in a directory
+            other_files[_file_type(path)] += 1
             continue
         if not _is_utf8(str(path.absolute())):
             yield SkippedRecord(_shown(path), None, "the name of the file or of a directory above it is not UTF-8: rename it")
@@ -110,18 +113,13 @@ def _site_folder(path, within):
     return within.parts[0] if within and within.parts else path.absolute().parent.name or None
 
 
-def _files(path, other_files):
-    """``path`` itself if it is a file, else the files under it that a reader handles, in sorted
-    order, and a ``SkippedRecord`` for each directory under it that cannot be listed; the others
-    are counted by type into ``other_files``."""
+def _files(path):
+    """``path`` itself if it is a file, else the files under it, in sorted order, and a
+    ``SkippedRecord`` for each directory under it that cannot be listed."""
     if not path.is_dir():
         yield path
         return
-    for found in _walk(path):
-        if isinstance(found, SkippedRecord) or found.suffix.lower() in READERS:
-            yield found
-        else:
-            other_files[_file_type(found)] += 1
+    yield from _walk(path)
 
 
 def file_types_text(counts):
@@ -183,8 +181,8 @@ def _directory_key(directory):
 
 def _unique(files):
     """The files once each, even when a file is named and also lies in a named directory; a file
-    reached again under another name (a hard or symbolic link) is skipped and reported, as its id
-    would be another (skipped records pass through)."""
+    that a reader handles reached again under another name (a hard or symbolic link) is skipped and
+    reported, as its id would be another (skipped records pass through)."""
     first_path = {}
     for file in files:
         if isinstance(file, SkippedRecord):
@@ -199,7 +197,7 @@ def _unique(files):
         if key not in first_path:
             first_path[key] = file
             yield file
-        elif os.path.abspath(first_path[key]) != os.path.abspath(file):
+        elif os.path.abspath(first_path[key]) != os.path.abspath(file) and file.suffix.lower() in READERS:
             yield SkippedRecord(_shown(file), None, f"the same file as {_shown(first_path[key])}, already read")
 
 
