@@ -1335,6 +1335,11 @@ def test_widget_offers_did_you_mean_when_nothing_is_found(browser, live_server, 
     button.click()
     wait_until(browser, lambda: widget_options(root))
     assert root.find_element(By.CSS_SELECTOR, "input").get_attribute("aria-expanded") == "true"
+    # Typing on: the panel shows that an answer is awaited until it comes.
+    panel = root.find_element(By.CSS_SELECTOR, ".panel")
+    type_keys(browser, "ي")
+    assert "busy" in panel.get_attribute("class").split()
+    wait_until(browser, lambda: "busy" not in panel.get_attribute("class").split())
 
 
 def document_shown(driver, base, document_id):
@@ -1423,6 +1428,8 @@ def test_a_document_links_to_each_of_its_paragraphs_that_hold_the_query(browser,
     links = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".matches a"))
     marked = [p.get_attribute("id") for p in browser.find_elements(By.CSS_SELECTOR, ".paragraph") if p.find_elements(By.TAG_NAME, "mark")]
     assert ["p" + link.text for link in links] == marked and len(marked) > 1
+    assert [link.accessible_name for link in links] == ["الفقرة " + link.text for link in links]
+    assert min(link.size["height"] for link in links) >= 24 and min(link.size["width"] for link in links) >= 24
     links[-1].click()
     target = wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph:target"))[0]
     assert target.get_attribute("id") == marked[-1]

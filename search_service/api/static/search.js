@@ -98,7 +98,8 @@
     current = state;
     focusAfter = focus;
     input.value = state.q;
-    document.title = state.q ? `${state.q} — البحث العربي` : "البحث العربي";
+    const onPage = state.page > 1 ? ` — الصفحة ${numberText(state.page)}` : "";
+    document.title = state.q ? `${state.q}${onPage} — البحث العربي` : "البحث العربي";
     if (history) {
       const url = state.q ? pageHref(state) : location.pathname;
       // The same search again (Enter pressed twice) is no new step back.

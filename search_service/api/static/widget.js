@@ -77,6 +77,7 @@
       --active: #eaf2fb;
       --error: #a4161a;
       --focus-ring: rgba(11, 92, 173, 0.25);
+      --field-border: #8c9096;
       color: var(--text);
     }
     /* Mixed from the theme's colours where the browser can, so that a dark theme keeps every text readable. */
@@ -87,6 +88,7 @@
         --active: color-mix(in srgb, var(--accent) 10%, var(--surface));
         --error: color-mix(in srgb, #c41e23 60%, var(--text));
         --focus-ring: color-mix(in srgb, var(--accent) 25%, transparent);
+        --field-border: color-mix(in srgb, var(--text) 50%, var(--surface));
       }
     }
     .root *, .root *::before, .root *::after { box-sizing: border-box; }
@@ -104,7 +106,7 @@
       display: block; width: 100%; height: 46px; margin: 0;
       padding-block: 0; padding-inline: 42px 14px;
       font: inherit; color: inherit; background: var(--surface);
-      border: 1px solid var(--line); border-radius: 12px;
+      border: 1px solid var(--field-border); border-radius: 12px;
       direction: rtl; unicode-bidi: plaintext; text-align: right; outline: none;
       -webkit-appearance: none; appearance: none;
     }
@@ -117,8 +119,12 @@
       scrollbar-width: thin; scrollbar-color: var(--line) transparent;
       background: var(--surface); border: 1px solid var(--line); border-radius: 12px;
       overflow-wrap: anywhere;
-      box-shadow: 0 12px 32px rgba(15, 23, 42, 0.16), 0 2px 6px rgba(15, 23, 42, 0.08);
+      --panel-shadow: 0 12px 32px rgba(15, 23, 42, 0.16), 0 2px 6px rgba(15, 23, 42, 0.08);
+      box-shadow: var(--panel-shadow);
     }
+    /* An answer awaited: a line of the accent colour along the top of the panel, whatever it shows
+       and however far its list is scrolled (an inset shadow does not scroll). */
+    .panel.busy { box-shadow: inset 0 3px 0 var(--accent), var(--panel-shadow); }
     [hidden] { display: none !important; }
     ul { list-style: none; margin: 0; padding: 6px; display: block; }
     li {
@@ -140,8 +146,6 @@
       font-size: 14px; margin-top: 2px;
     }
     mark { background: #fde68a; color: #1f2328; font-weight: inherit; border-radius: 2px; padding: 0 1px; }
-    /* An answer awaited: a line of the accent colour along the top of the list. */
-    ul[aria-busy="true"] { box-shadow: inset 0 2px 0 var(--accent); }
     li.more { text-align: center; color: var(--accent); font-size: 14px; border-top: 1px solid var(--line); border-radius: 0 0 8px 8px; }
     .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
     .message button {
@@ -520,6 +524,7 @@
       if (this._controller) this._controller.abort();
       this._stale = true;
       this._listbox.setAttribute("aria-busy", "true");
+      this._panel.classList.add("busy");
       this._select(-1);
       const query = typingQuery(this._input.value);
       if ((query.match(/\p{L}|\p{N}/gu) || []).length < MIN_LETTERS) {
@@ -576,6 +581,7 @@
       this._results = results;
       this._stale = false;
       this._listbox.removeAttribute("aria-busy");
+      this._panel.classList.remove("busy");
       this._listbox.replaceChildren();
       this._options = [];
       this._active = -1;
