@@ -300,6 +300,11 @@
     return meta;
   }
 
+  /** "n paragraphs": what the facets count (a result's republished copies each count). */
+  function paragraphsText(n) {
+    return pluralText(n, { one: "فقرة واحدة", two: "فقرتان", few: "{n} فقرات", other: "{n} فقرة" });
+  }
+
   /** "n documents". */
   function documentsText(n) {
     return pluralText(n, { one: "مقال واحد", two: "مقالين", few: "{n} مقالات", many: "{n} مقالًا", other: "{n} مقال" });
@@ -360,7 +365,7 @@
     chip.append(box, element("bdi", "", facet.value));
     if (facet.count !== undefined) {
       // Read as "2024، 24 نتيجة" rather than the two numbers run together.
-      box.setAttribute("aria-label", `${facet.value}، ${countText(facet.count)}`);
+      box.setAttribute("aria-label", `${facet.value}، ${paragraphsText(facet.count)}`);
       const count = element("span", "count", numberText(facet.count));
       count.setAttribute("aria-hidden", "true");
       chip.append(count);
