@@ -722,7 +722,7 @@ def test_search_page_searches_and_keeps_the_search_in_the_url(browser, live_serv
     first_page = [r.text for r in results]
     browser.find_element(By.CSS_SELECTOR, "#pagination a[data-page='2']").click()
     wait_until(browser, lambda: current_page(browser) == "2")
-    assert "page=2" in browser.current_url
+    assert "page=2" in browser.current_url and browser.title == "التحالف — الصفحة 2 — البحث العربي"
     assert [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#results .result")] != first_page
 
     browser.back()
@@ -1435,6 +1435,7 @@ def test_a_document_links_to_each_of_its_paragraphs_that_hold_the_query(browser,
     assert target.get_attribute("id") == marked[-1]
     header_bottom = browser.execute_script("return document.querySelector('.masthead').getBoundingClientRect().bottom")
     assert browser.execute_script("return arguments[0].getBoundingClientRect().top", target) >= header_bottom
+    assert browser.find_element(By.CSS_SELECTOR, ".matches").text.startswith("الفقرات التي فيها كلمة البحث:")  # one word
     # A query no paragraph holds lists none.
     browser.get(live_server + "/documents/001_93b21bcfa360256c?q=" + urllib.parse.quote("زلزال"))
     wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".paragraph"))
