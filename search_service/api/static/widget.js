@@ -150,6 +150,7 @@
     .message { margin: 0; padding: 14px 16px; color: var(--muted); font-size: 14px; display: block; }
     .message button {
       all: unset; color: var(--accent); font-weight: 600; text-decoration: underline; text-underline-offset: 0.3em; cursor: pointer;
+      margin-inline: 0.2em;  /* room for its focus ring beside the question mark */
     }
     .message button:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
     .message.error { color: var(--error); unicode-bidi: plaintext; text-align: right; }
