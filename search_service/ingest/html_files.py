@@ -9,6 +9,7 @@ first; what the text shows fills the gaps, the date from a dateline anywhere in 
 any encoding they declare are read; binary files and UTF-16 without a byte order mark are not.
 """
 
+import copy
 import datetime
 import functools
 import pathlib
@@ -36,6 +37,8 @@ BREAKS = frozenset((
 ))
 #: Inline elements that become blocks (``div``) where they hold a break, as an unclosed ``<font>`` does.
 FORMATTING = frozenset(("abbr", "b", "big", "cite", "code", "em", "font", "i", "s", "small", "span", "strike", "strong", "sub", "sup", "tt", "u"))
+#: Elements that hold no block, so that one holding a break is taken apart: ``p`` and ``FORMATTING``.
+_HOLDING_NO_BLOCK = FORMATTING | {"p"}
 #: Words an article's longest paragraph has at least, unless one ends a sentence: a page of short
 #: lines only (a menu, a home page's links of headlines) has no article.
 MIN_ARTICLE_WORDS = 5
@@ -86,9 +89,9 @@ def read_html_file(path, default_source=None):
     if too_deep:
         yield None, SkippedRecord(str(path), None, f"markup nested more than {MAX_DEPTH:,} levels deep: the page would be cut off")
         return
-    # The extraction reads a tree of its own, whose layout tables it changes.
+    # The extraction reads a copy of its own, whose paragraphs and layout tables it changes.
     found = tree is not None and trafilatura.bare_extraction(
-        _without_layout_tables(_loose_text_in_paragraphs(_load(trafilatura, data)[0])), with_metadata=True, favor_precision=True, include_comments=False,
+        _without_layout_tables(_loose_text_in_paragraphs(copy.deepcopy(tree))), with_metadata=True, favor_precision=True, include_comments=False,
         date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
     )
     title_element = _text(tree.find(".//title")) if tree is not None else ""
@@ -151,12 +154,12 @@ def _loose_text_in_paragraphs(tree):
     for holder in holders.values():
         if holder is body or holder.get("class") or holder.get("id"):  # names the extraction may read
             kept.append(holder)
-        elif holder.tag == "p" or holder.tag in FORMATTING:
+        elif holder.tag in _HOLDING_NO_BLOCK:
             breaks.update(_replace_by_content(holder))
         else:
             kept.append(holder)
     for holder in kept:
-        if holder.tag == "p" or holder.tag in FORMATTING:
+        if holder.tag in _HOLDING_NO_BLOCK:
             holder.tag = "div"
         _wrap_runs(holder, holders, breaks)
     return tree

@@ -71,7 +71,8 @@ def _records(paths, other_files):
                 yield record
                 continue
             if one_per_file:
-                record = dataclasses.replace(record, id=_file_document_id(path, within))
+                index_page = reader is read_html_file and path.stem.lower() == "index"
+                record = dataclasses.replace(record, id=_file_document_id(path, within, index_page))
             if problem := _unaddressable(record.id):
                 yield SkippedRecord(str(path), line, f"document id {record.id!r} {problem}: no URL can name it")
             elif record.id in first_file:
@@ -93,7 +94,7 @@ def _folders_within(path, sources):
     return None
 
 
-def _file_document_id(path, within):
+def _file_document_id(path, within, index_page):
     """The id of a file's document: its name without extension, after its folders from the source
     directory it was found in (``corpus/ahram/123.txt`` from ``corpus`` is ``ahram/123``, so that
     sites' files of the same name stay apart). A folder's index page (``index.html``, as a saved
@@ -101,7 +102,7 @@ def _file_document_id(path, within):
     (``crawl/site.com/news/rome-talks/index.html`` from ``crawl`` is ``site.com/news/rome-talks``),
     or by its folder's name when it is named directly or lies in the source directory itself.
     ``within``: its folders below the source directory (``_folders_within``)."""
-    if READERS[path.suffix.lower()] is not read_html_file or path.stem.lower() != "index":
+    if not index_page:
         return path.stem if within is None else (within / path.stem).as_posix()
     return within.as_posix() if within and within.parts else path.absolute().parent.name or path.stem
 
