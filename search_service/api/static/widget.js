@@ -519,13 +519,19 @@
       return `${this.endpoint}/?${params}`;
     }
 
+    /** Whether an answer is awaited: said to assistive technology by the list, shown by the panel. */
+    _setBusy(busy) {
+      if (busy) this._listbox.setAttribute("aria-busy", "true");
+      else this._listbox.removeAttribute("aria-busy");
+      this._panel.classList.toggle("busy", busy);
+    }
+
     _schedule() {
       clearTimeout(this._timer);
       clearTimeout(this._pause);
       if (this._controller) this._controller.abort();
       this._stale = true;
-      this._listbox.setAttribute("aria-busy", "true");
-      this._panel.classList.add("busy");
+      this._setBusy(true);
       this._select(-1);
       const query = typingQuery(this._input.value);
       if ((query.match(/\p{L}|\p{N}/gu) || []).length < MIN_LETTERS) {
@@ -581,8 +587,7 @@
       const results = body.results || [];
       this._results = results;
       this._stale = false;
-      this._listbox.removeAttribute("aria-busy");
-      this._panel.classList.remove("busy");
+      this._setBusy(false);
       this._listbox.replaceChildren();
       this._options = [];
       this._active = -1;
