@@ -424,16 +424,16 @@ def collect(
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         segment = segment_arrays(reader)
-        scoring = _SegmentScoring(reader, segment, deadline, searcher_key, scorers)
-        mask, segment_scores = scoring.query(q, subsearcher, context)
+        segment_scoring = _SegmentScoring(reader, segment, deadline, searcher_key, scorers)
+        mask, segment_scores = segment_scoring.query(q, subsearcher, context)
         # Counted by document numbers: indexing with a mask over every paragraph is several times slower.
-        searched = np.flatnonzero(_restricted(mask, search_filter, scoring, subsearcher))
+        searched = np.flatnonzero(_restricted(mask, search_filter, segment_scoring, subsearcher))
         for name, facet in facets.items():
             # A facet whose filter is the search's (no filter of its own was set) counts what was found.
             if facet.restriction == search_filter:
                 counted = searched
             else:
-                counted = np.flatnonzero(_restricted(mask, facet.restriction, scoring, subsearcher))
+                counted = np.flatnonzero(_restricted(mask, facet.restriction, segment_scoring, subsearcher))
             facet_parts[name].append((facet.codes(segment, reader), counted))
         found.append(searched + offset)
         scores.append(segment_scores)
@@ -468,11 +468,11 @@ def group_others(searcher, docnums, group_field):
     ]
 
 
-def _restricted(mask, restriction, scoring, subsearcher):
+def _restricted(mask, restriction, segment_scoring, subsearcher):
     """The documents of ``mask`` that the filter query ``restriction`` (None: no filter) matches."""
     if restriction is None:
         return mask
-    return mask & scoring.restriction(restriction, subsearcher)
+    return mask & segment_scoring.restriction(restriction, subsearcher)
 
 
 def _in_range(value, q):
