@@ -723,6 +723,29 @@ def test_a_site_name_from_broken_structured_data_is_written_as_the_title_writes_
     assert documents(tmp_path / "page.html")["page"].source == "اليوم السابع"
 
 
+ADDRESS = "https://www.youm7.com/story/2024/3/29/وزراء-خارجية-التحالف-يجتمعون-في-روما/6512345"
+
+
+@pytest.mark.parametrize(
+    "structured",
+    [
+        {"@context": "https://schema.org", "@type": "NewsArticle", "mainEntityOfPage": ADDRESS},
+        {"@context": "https://schema.org", "@type": "NewsArticle", "mainEntityOfPage": {"@type": "WebPage", "@id": ADDRESS}},
+        {"@context": "https://schema.org", "@graph": [{"@type": "Organization", "name": "اليوم السابع"},
+                                                      {"@type": "NewsArticle", "mainEntityOfPage": {"@id": ADDRESS}}]},
+    ],
+    ids=["an address", "an @id", "in a graph"],
+)
+def test_a_web_page_without_a_canonical_link_has_the_address_its_structured_data_gives(tmp_path, structured):
+    article = (WEB / "rome.html").read_text(encoding="utf-8").replace('<link rel="canonical" href="https://news.example/2024/03/29/rome">', "")
+    script = f'<script type="application/ld+json">{json.dumps(structured, ensure_ascii=False)}</script>'
+    (tmp_path / "page.html").write_text(article.replace("</head>", f"{script}</head>"), encoding="utf-8")
+    assert documents(tmp_path / "page.html")["page"].url == ADDRESS
+    # A canonical link comes first.
+    (tmp_path / "canonical.html").write_text((WEB / "rome.html").read_text(encoding="utf-8").replace("</head>", f"{script}</head>"), encoding="utf-8")
+    assert documents(tmp_path / "canonical.html")["canonical"].url == "https://news.example/2024/03/29/rome"
+
+
 def test_a_web_page_nested_past_256_levels_keeps_its_article(tmp_path):
     article = (WEB / "rome.html").read_text(encoding="utf-8")
     (tmp_path / "fonts.html").write_text(article.replace("<main>", "<main>" + "<font>" * 300), encoding="utf-8")
@@ -754,10 +777,8 @@ ARTICLE = "".join(f"<p>{text}</p>" for text in OLD_PORTAL_PARAGRAPHS)
         ('<p class="social-share">شارك على فيسبوك<br><br>شارك على تويتر</p>', ()),  # furniture by its class
         ("<table><tr><td>عمان</td><td>أحمد علي<br>محمد حسن</td></tr><tr><td>إربد</td><td>سالم يوسف<br>خالد عمر</td></tr></table>",
          ("عمان | أحمد علي محمد حسن", "إربد | سالم يوسف خالد عمر")),  # a table of data
-        ("<p>وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة<br>الأردنية عمان الشهر المقبل.</p>",
-         ("وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة", "الأردنية عمان الشهر المقبل.")),
     ],
-    ids=["a classed paragraph with a double break", "a table with breaks in its cells", "a break inside a paragraph"],
+    ids=["a classed paragraph with a double break", "a table with breaks in its cells"],
 )
 def test_a_modern_pages_line_breaks_are_read_as_before(tmp_path, after, kept):
     (tmp_path / "modern.html").write_text(
@@ -766,6 +787,65 @@ def test_a_modern_pages_line_breaks_are_read_as_before(tmp_path, after, kept):
     )
     page = documents(tmp_path / "modern.html")["modern"]
     assert page.paragraphs == (*OLD_PORTAL_PARAGRAPHS, *kept) and page.date == datetime.date(2024, 3, 29)
+
+
+@pytest.mark.parametrize(
+    "paragraph, read",
+    [
+        ('<p>قال الوزير في رده على سؤال الصحفيين: <br>"نعم"</p>', 'قال الوزير في رده على سؤال الصحفيين: "نعم"'),
+        ("<p>وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة<br>الأردنية عمان الشهر المقبل.</p>",
+         "وقال الوزير في ختام المؤتمر إن الجولة المقبلة ستعقد في العاصمة الأردنية عمان الشهر المقبل."),
+        ("<p><b>وزير الطاقة:<br></b>نعم</p>", "وزير الطاقة: نعم"),
+    ],
+    ids=["a short reply after the break", "a line wrapped by hand", "a break in bold"],
+)
+def test_a_single_line_break_inside_a_paragraph_keeps_its_text_as_one_paragraph(tmp_path, paragraph, read):
+    (tmp_path / "reply.html").write_text(
+        f"<html><body><article><h1>افتتاح مشروع الطاقة الشمسية في معان</h1>{ARTICLE}{paragraph}</article></body></html>",
+        encoding="utf-8",
+    )
+    assert documents(tmp_path / "reply.html")["reply"].paragraphs == (*OLD_PORTAL_PARAGRAPHS, read)
+
+
+OLD_PORTAL_HEADLINE = "افتتاح مشروع الطاقة الشمسية في معان"
+
+
+def _old_portal_page(headline, title=f"صحيفة الرأي - {OLD_PORTAL_HEADLINE}", logo=""):
+    """An old portal's page in Windows-1256: a menu column, and the article in unclosed ``<font>`` tags."""
+    menu = '<a href="/">الرئيسية</a><br><a href="/local">محليات</a><br><a href="/sport">رياضة</a>'
+    body = "".join(f'<font face="Tahoma" size=2>{text}<br><br>' for text in OLD_PORTAL_PARAGRAPHS[1:])
+    return (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1256"><title>{title}</title></head>'
+        f"<body>{logo}<table width=760><tr><td width=150>{menu}</td><td>{headline}{body}</td></tr></table></body></html>"
+    ).encode("cp1256")
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        f'<font size=4 color="#990000"><b>{OLD_PORTAL_HEADLINE}</b></font><br><br>'
+        f'<font face="Tahoma" size=2>{OLD_PORTAL_PARAGRAPHS[0]}<br><br>',
+        f'<p align=right><font size=4 color="#990000"><b>{OLD_PORTAL_HEADLINE}</b></font><br>\n'
+        f'<font face="Tahoma" size=2>{OLD_PORTAL_PARAGRAPHS[0]}</font></p>',
+    ],
+    ids=["a paragraph of its own", "a line over the lead"],
+)
+def test_an_old_portals_bold_headline_in_its_title_is_the_title_and_no_paragraph(tmp_path, headline):
+    (tmp_path / "old.htm").write_bytes(_old_portal_page(headline))
+    page = documents(tmp_path / "old.htm")["old"]
+    assert (page.title, page.paragraphs) == (OLD_PORTAL_HEADLINE, tuple(OLD_PORTAL_PARAGRAPHS))
+
+
+@pytest.mark.parametrize(
+    "title, logo",
+    [("صحيفة الرأي - أخبار محلية", ""), (f"صحيفة الرأي - {OLD_PORTAL_HEADLINE}", "<h1>صحيفة الرأي</h1>")],
+    ids=["a bold line the title does not hold", "a page with an h1"],
+)
+def test_a_bold_first_line_is_no_headline_unless_the_page_has_no_h1_and_its_title_holds_it(tmp_path, title, logo):
+    headline = f'<font size=4><b>{OLD_PORTAL_HEADLINE}</b></font><br><br><font face="Tahoma" size=2>{OLD_PORTAL_PARAGRAPHS[0]}<br><br>'
+    (tmp_path / "old.htm").write_bytes(_old_portal_page(headline, title, logo))
+    page = documents(tmp_path / "old.htm")["old"]
+    assert (page.title, page.paragraphs) == (title, (OLD_PORTAL_HEADLINE, *OLD_PORTAL_PARAGRAPHS))
 
 
 def test_unclosed_font_tags_nested_past_the_parsers_depth_lose_no_paragraph(tmp_path):

@@ -12,8 +12,11 @@ any encoding they declare are read; binary files and UTF-16 without a byte order
 import copy
 import datetime
 import functools
+import json
 import pathlib
 import re
+
+from lxml import etree
 
 from search_service.ingest import boilerplate, metadata
 from search_service.ingest.documents import LINE_EDGES, Document, SkippedRecord, text_lines, unreadable
@@ -53,6 +56,8 @@ _ERROR_TITLE_SEPARATORS = re.compile(r"\s*[-|–—:«»·،!]\s*")
 #: Levels of markup libxml2 reads with ``huge_tree``; it ignores what lies deeper.
 MAX_DEPTH = 2048
 _FORMATTING_TAG = re.compile(rb"</?(?:%s)\b[^>]*>" % b"|".join(tag.encode() for tag in sorted(FORMATTING)), re.IGNORECASE)
+#: An absolute web address.
+_WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 #: A table row as trafilatura writes it: ``| cell | cell |``.
 _TABLE_ROW = re.compile(r"\|(.*)\|")
 
@@ -95,8 +100,8 @@ def read_html_file(path, default_source=None):
         date_extraction_params=DATE_SOURCES, prune_xpath=HIDDEN,
     )
     title_element = _text(tree.find(".//title")) if tree is not None else ""
-    title = _headline(tree, title_element, found.title if found else None)
     lines = list(filter(None, map(_cells, text_lines(found.text or "")))) if found else []
+    title = _headline(tree, title_element, found.title if found else None, lines[0] if lines else None)
     page = page_document(path.stem, [line for line in lines if line != title], framed=False)
     if not any(boilerplate.word_count(p) >= MIN_ARTICLE_WORDS or boilerplate.ends_with_full_stop(p) for p in page.paragraphs):
         yield None, SkippedRecord(str(path), None, "no article text found in the page")
@@ -110,7 +115,7 @@ def read_html_file(path, default_source=None):
         title=title,
         date=_date(found.date) or page.date or _dateline_date(tree),
         source=_spaced(found.sitename, title_element) or page.source or found.hostname or default_source,
-        url=found.url or page.url,
+        url=found.url or _structured_data_address(tree) or page.url,
     )
 
 
@@ -136,13 +141,15 @@ def _loose_text_in_paragraphs(tree):
     """``tree`` with each run of text between blocks and double line breaks in a paragraph of its
     own, as a browser shows it: an old portal writes its paragraphs as text in ``<font>`` elements
     it never closes, separated by ``<p>`` or ``<br><br>``, and the parser nests each in the one
-    before (thousands of levels deep), its lead outside any ``<p>``. In the body, a ``p`` or a
+    before (thousands of levels deep), its lead outside any ``<p>``. A single break inside a ``p``
+    becomes a space (``_join_lines_of_paragraphs``). In the body, a ``p`` or a
     formatting element without a class or id that holds a break is replaced by its content between
     two breaks (a ``p`` holds no block), and every other element that holds one has its runs of
     text and inline elements (a single ``<br>`` among them) put into ``p``s."""
     body = tree.find(".//body") if tree is not None else None
     if body is None:
         return tree
+    _join_lines_of_paragraphs(body)
     breaks = {id(element): element for element in body.iter(*BREAKS) if element.tag != "br" or _doubled(element)}
     holders = {id(body): body}  # id of an element holding a break -> the element
     for element in breaks.values():
@@ -163,6 +170,32 @@ def _loose_text_in_paragraphs(tree):
             holder.tag = "div"
         _wrap_runs(holder, holders, breaks)
     return tree
+
+
+def _join_lines_of_paragraphs(body):
+    """Replace each single line break inside a ``p`` by a space: the paragraph stays one, as search
+    results show it, and a short line after the break (``<br>"نعم"``) is not taken for a label. A
+    break after a bold line that opens the paragraph and is no sentence stays: the line is a
+    headline over the text, as an old portal writes ``<p><font size=4><b>...</b></font><br>``."""
+    joined = []
+    for br in body.iter("br"):
+        paragraph = next(br.iterancestors(*BREAKS), None)
+        if paragraph is not None and paragraph.tag == "p" and not _doubled(br) and not _after_headline(br, paragraph):
+            joined.append(br)
+    for br in joined:
+        br.tail = " " + (br.tail or "").lstrip()
+        br.drop_tag()
+
+
+def _after_headline(br, paragraph):
+    """Whether all of ``paragraph``'s text before ``br`` is a bold element's and no sentence."""
+    before = []
+    for event, element in etree.iterwalk(paragraph, events=("start", "end")):
+        if element is br:
+            break
+        before.append((element.text if event == "start" else element.tail if element is not paragraph else None) or "")
+    shown = _shown("".join(before))
+    return bool(shown) and not boilerplate.is_body_line(shown) and any(_text(bold) == shown for bold in paragraph.iter("b", "strong"))
 
 
 def _doubled(br):
@@ -248,19 +281,31 @@ def _cells(line):
     return " | ".join(filter(None, (cell.strip() for cell in row[1].split("|")))) if row else line
 
 
-def _headline(tree, element, found_title):
+def _headline(tree, element, found_title, first_line):
     """The page's title: its first ``<h1>`` or ``<h2>`` that the title the page declares was cut
     from, or that makes most of it (a declared title may carry the site's name: a logo in an
-    ``<h1>`` makes only that part), else the declared title. The declared title is the longer of
+    ``<h1>`` makes only that part); on a page without an ``<h1>``, the article's first line
+    (``first_line``) where it is such a part, written in bold and no sentence (an old portal's
+    ``<font size=4><b>`` headline); else the declared title. The declared title is the longer of
     trafilatura's and the ``<title>`` element's, ``element`` (trafilatura may take the logo for the title)."""
     declared = max(((found_title or "").strip(LINE_EDGES), element), key=len) or None
     if tree is None or not declared:
         return declared
     for heading in tree.iter("h1", "h2"):
         shown = _text(heading)
-        if shown and (declared in shown or (shown in declared and 2 * len(shown) >= len(declared))):
+        if shown and _part_of_title(shown, declared):
             return shown
+    if (
+        first_line and tree.find(".//h1") is None and _part_of_title(first_line, declared)
+        and not boilerplate.is_body_line(first_line) and any(_text(bold) == first_line for bold in tree.iter("b", "strong"))
+    ):
+        return first_line
     return declared
+
+
+def _part_of_title(shown, declared):
+    """Whether a headline ``shown`` in the page is the ``declared`` title, or most of it."""
+    return declared in shown or (shown in declared and 2 * len(shown) >= len(declared))
 
 
 def _spaced(site_name, title_element):
@@ -276,7 +321,12 @@ def _spaced(site_name, title_element):
 def _text(element):
     """An element's text, its spaces collapsed and its edges trimmed as a line's (direction marks
     too; "" for none)."""
-    return " ".join(element.text_content().split()).strip(LINE_EDGES) if element is not None else ""
+    return _shown(element.text_content()) if element is not None else ""
+
+
+def _shown(text):
+    """Text as a browser shows it: its spaces collapsed, its edges trimmed as a line's."""
+    return " ".join(text.split()).strip(LINE_EDGES)
 
 
 def _date(text):
@@ -285,6 +335,24 @@ def _date(text):
         return datetime.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _structured_data_address(tree):
+    """The page's address as its structured data (JSON-LD) states it: ``mainEntityOfPage``, an
+    address or ``{"@id": address}``; None without one, or where the data is no JSON."""
+    for script in tree.iterfind('.//script[@type="application/ld+json"]') if tree is not None else ():
+        try:
+            data = json.loads(script.text or "", strict=False)  # strict=False: a line break inside a string
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        items = data if isinstance(data, list) else [data]
+        items += [node for item in items if isinstance(item, dict) and isinstance(item.get("@graph"), list) for node in item["@graph"]]
+        for item in items:
+            entity = item.get("mainEntityOfPage") if isinstance(item, dict) else None
+            address = entity.get("@id") if isinstance(entity, dict) else entity
+            if isinstance(address, str) and _WEB_ADDRESS.fullmatch(address.strip()):
+                return address.strip()
+    return None
 
 
 def _dateline_date(tree):
