@@ -344,6 +344,18 @@ def test_jsonl_in_utf16_with_a_byte_order_mark_is_read_line_by_line(tmp_path, en
     assert skipped(tmp_path) == []
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_jsonl_in_utf16_or_utf32_without_a_byte_order_mark_is_read_as_with_one(tmp_path, encoding):
+    """JSON opens with an ASCII character, so the NUL bytes among the first four tell the encoding."""
+    records = [{"id": "ahram-1", "text": "اجتمع وزراء خارجية التحالف في روما.\nوأكدوا عزمهم على مواصلة القتال.", "date": "2024-03-29"},
+               {"id": "ahram-2", "text": "افتتح وزير الطاقة مشروع الطاقة الشمسية في معان."}]
+    lines = "\r\n".join(json.dumps(record, ensure_ascii=False) for record in records) + "\r\n"
+    (tmp_path / "export.jsonl").write_bytes(lines.encode(encoding))
+    found = documents(tmp_path)
+    assert skipped(tmp_path) == [] and list(found) == ["ahram-1", "ahram-2"]
+    assert found["ahram-1"].paragraphs == ("اجتمع وزراء خارجية التحالف في روما.", "وأكدوا عزمهم على مواصلة القتال.")
+
+
 def test_a_byte_order_mark_opening_a_later_or_blank_line_is_ignored(tmp_path):
     """Concatenated JSONL files keep each file's byte order mark."""
     line = lambda i: json.dumps({"id": f"d{i}", "text": f"فقرة رقم {i}."}, ensure_ascii=False).encode()

@@ -13,7 +13,6 @@ import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
 from search_service.ingest.metadata import NUMERIC_DATE, is_dateline, month_named_date, numeric_date
-from search_service.ingest.text_files import UTF16_MARKS
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
@@ -45,10 +44,13 @@ def read_jsonl_file(path):
 
 def _utf8_lines(file):
     """The lines of a binary file as UTF-8 bytes: UTF-8 (a byte order mark may open any line of
-    concatenated files), or UTF-16 with a byte order mark, as Windows PowerShell 5 writes a
-    redirection. A lone CR ends a line too, so classic Mac files work."""
-    if file.peek(2)[:2] in UTF16_MARKS:
-        for line in io.TextIOWrapper(file, encoding="utf-16", errors="replace", newline=None):
+    concatenated files), or UTF-16 or UTF-32, with a byte order mark (as Windows PowerShell 5 writes
+    a redirection) or without one: JSON opens with an ASCII character, so the NUL bytes of its first
+    four tell the encoding (RFC 4627, section 3; ``json.detect_encoding``). A lone CR ends a line
+    too, so classic Mac files work."""
+    encoding = json.detect_encoding(file.peek(4)[:4])
+    if encoding not in ("utf-8", "utf-8-sig"):
+        for line in io.TextIOWrapper(file, encoding=encoding, errors="replace", newline=None):
             yield line.rstrip("\n").encode("utf-8", errors="surrogatepass")
         return
     for chunk in file:
