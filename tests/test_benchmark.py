@@ -4,7 +4,8 @@ import re
 
 from click.testing import CliRunner
 
-from search_service.benchmark import Corpus, Report, benchmark_queries, corpus_sentences, format_report, generate_corpus, summarize
+from search_service.benchmark.corpus import benchmark_queries, corpus_sentences, generate_corpus
+from search_service.benchmark.report import Corpus, Report, format_report, summarize
 from search_service.cli import main
 
 from conftest import SEEDS
