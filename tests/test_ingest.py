@@ -226,8 +226,8 @@ def test_date_inside_a_sentence_is_not_a_dateline(line):
     assert not is_dateline(line)
 
 
-@pytest.mark.parametrize("line", ["31 فبراير 2024", "2024/13/01", "18/11/1442"])
-def test_impossible_date_is_not_taken(line):
+@pytest.mark.parametrize("line", ["31 فبراير 2024", "2024/13/01", "18/11/1442", "الجمعة 2 يناير 2099", "1 محرم 1500 هـ"])
+def test_impossible_or_future_date_is_not_taken(line):
     assert find_date(line) is None
 
 
@@ -467,6 +467,21 @@ def test_a_jsonl_date_in_digits_of_either_order_is_refused_whatever_words_are_ar
 def test_a_jsonl_hijri_date_the_calendar_does_not_have_is_skipped_and_reported(tmp_path):
     write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": "1445-13-01"}])  # a thirteenth month
     assert documents(tmp_path) == {} and 'bad "date" "1445-13-01"' in skipped(tmp_path)[0].reason
+
+
+@pytest.mark.parametrize("written", ["2999-01-01", "0001-01-01", "1 يناير 2999", "1899-12-31"])
+def test_a_jsonl_date_no_news_archive_has_is_left_out_and_reported_and_the_record_indexed(tmp_path, written):
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    write_jsonl(tmp_path / "wires.jsonl", [
+        {"id": "placeholder", "text": "افتتح وزير الطاقة مشروع الطاقة الشمسية في معان.", "date": written},
+        {"id": "time-zone", "text": "اجتمع وزراء خارجية التحالف في روما.", "date": tomorrow},  # the writer's today, ahead of ours
+    ])
+    found = documents(tmp_path)
+    assert found["placeholder"].date is None and found["time-zone"].date.isoformat() == tomorrow
+    assert [str(record) for record in skipped(tmp_path)] == [
+        f'{tmp_path / "wires.jsonl"}:1: "date" "{written}" left out, the record indexed without one:'
+        " no publication date is before 1900 or after tomorrow"
+    ]
 
 
 def test_a_line_longer_than_a_paragraph_is_cut_after_sentence_ends(tmp_path):

@@ -6,18 +6,21 @@ The source defaults to the file's stem, so ``news/ahram.jsonl`` gives ``ahram``.
 """
 
 import codecs
+import dataclasses
 import io
 import json
 import pathlib
 import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
-from search_service.ingest.metadata import NUMERIC_DATE, is_dateline, month_named_date, numeric_date
+from search_service.ingest.metadata import FIRST_YEAR, NUMERIC_DATE, is_dateline, is_publication_date, month_named_date, numeric_date
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
 _DATE = re.compile(r"\s*(" + NUMERIC_DATE + r")(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
+#: Why a record's date is left out where it is before ``FIRST_YEAR`` or after tomorrow.
+NO_PUBLICATION_DATE = f"no publication date is before {FIRST_YEAR} or after tomorrow"
 
 
 #: JSON may escape half of a UTF-16 pair ("\ud800"), which is no character and cannot be stored
@@ -37,7 +40,8 @@ def read_jsonl_file(path):
         with path.open("rb") as file:
             for number, raw in enumerate(_utf8_lines(file), start=1):
                 if raw.strip():
-                    yield number, _read_line(path, number, raw)
+                    for record in _read_line(path, number, raw):
+                        yield number, record
     except OSError as error:
         yield None, unreadable(path, error)
 
@@ -59,21 +63,33 @@ def _utf8_lines(file):
 
 
 def _read_line(path, number, raw):
+    """Yield a line's Document, or the SkippedRecord saying why it has none; a date that is no
+    publication date is left out of the Document and reported by a SkippedRecord after it."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return SkippedRecord(str(path), number, NOT_UTF8)
+        yield SkippedRecord(str(path), number, NOT_UTF8)
+        return
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
         # json's message for a control character ends with "at" already.
-        return SkippedRecord(str(path), number, f"invalid JSON: {error.msg.removesuffix(' at')} at column {error.colno}")
+        yield SkippedRecord(str(path), number, f"invalid JSON: {error.msg.removesuffix(' at')} at column {error.colno}")
+        return
     except (ValueError, RecursionError) as error:  # a number of thousands of digits, arrays nested thousands deep
-        return SkippedRecord(str(path), number, f"invalid JSON: {error}")
+        yield SkippedRecord(str(path), number, f"invalid JSON: {error}")
+        return
     try:
-        return _document(record, default_source=path.stem)
+        document = _document(record, default_source=path.stem)
     except _BadRecord as error:
-        return SkippedRecord(str(path), number, str(error))
+        yield SkippedRecord(str(path), number, str(error))
+        return
+    if document.date and not is_publication_date(document.date):
+        yield dataclasses.replace(document, date=None)
+        written = json.dumps(record["date"], ensure_ascii=False)
+        yield SkippedRecord(str(path), number, f'"date" {written} left out, the record indexed without one: {NO_PUBLICATION_DATE}')
+    else:
+        yield document
 
 
 def _document(record, default_source):

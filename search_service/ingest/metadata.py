@@ -4,12 +4,14 @@
   ``28 يونيو 2021 – 18 ذو القعدة 1442``, ``07:23 PM``, ``نشر في 2024/03/29``. Its Gregorian date
   is the page's date; a Hijri date alone (``الجمعة 19 رمضان 1445 هـ``) is converted to one by
   hijridate (Umm al-Qura calendar). A date inside a sentence is never taken (``في 18 شباط`` in a
-  paragraph is an event, not the publication date).
+  paragraph is an event, not the publication date), nor one before 1900 or after tomorrow
+  (``is_publication_date``): the line is a dateline all the same.
 - Month names in their Egyptian, Levantine and Maghrebi forms, Arabic-Indic digits too.
 - The portal names itself in its follow notice: ``تابع بوابة روزا اليوسف علي جوجل نيوز``.
 """
 
 import datetime
+import itertools
 import re
 
 import hijridate
@@ -47,8 +49,8 @@ DATELINE_WORDS = (
 #: (a place: ``القاهرة - الجمعة 29 مارس 2024``).
 DATELINE_MAX_WORDS = 14
 DATELINE_OTHER_WORDS = 2
-#: Years outside this range are not publication dates (Hijri years such as 1442 among them).
-YEARS = range(1900, 2100)
+#: No publication date is older (a year 1442 written as a Gregorian one is a Hijri year).
+FIRST_YEAR = 1900
 #: The Hijri years of the Umm al-Qura calendar's table (1924 to 2077).
 HIJRI_YEARS = range(1343, 1501)
 #: A date written in digits, year first, as JSONL records and the API's date filters write it.
@@ -103,11 +105,12 @@ URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s+[^\s:]+)?\s*:\s*)?(?P<url>https?://\S+)
 
 
 def find_date(line):
-    """The first valid Gregorian date written in ``line``, else its first Hijri date as a Gregorian
-    date (Umm al-Qura calendar), or None."""
+    """The first Gregorian publication date (``is_publication_date``) written in ``line``, else its
+    first Hijri one as a Gregorian date (Umm al-Qura calendar), or None."""
     plain = normalize(line)
     found = sorted((match.start(), match) for pattern in _GREGORIAN_DATES for match in pattern.finditer(plain))
-    return next(filter(None, (_date(match) for _, match in found)), None) or _first_hijri_date(plain)
+    gregorian, hijri = (_date(match) for _, match in found), map(_hijri_date, _HIJRI_DATE.finditer(plain))
+    return next((date for date in itertools.chain(gregorian, hijri) if date and is_publication_date(date)), None)
 
 
 def month_named_date(line):
@@ -151,14 +154,20 @@ def gregorian_of_hijri(year, month, day):
         return None
 
 
+def is_publication_date(date):
+    """Whether ``date`` can be a publication date: from ``FIRST_YEAR`` to tomorrow (the machine's
+    today may be a day behind the writer's, in another time zone). A later or older one is a typo
+    or a placeholder (``2999-01-01``, ``0001-01-01``), which sorting by date puts before or after
+    every real one."""
+    return date.year >= FIRST_YEAR and date <= datetime.date.today() + datetime.timedelta(days=1)
+
+
 def _date(match):
+    """The Gregorian date a match writes, or None for a day the calendar does not have."""
     month = match["month"]
     number = int(month) if month.isdigit() else _MONTH_NUMBERS[re.sub(r"\s+", " ", month)]
-    year = int(match["year"])
-    if year not in YEARS:
-        return None
     try:
-        return datetime.date(year, number, int(match["day"]))
+        return datetime.date(int(match["year"]), number, int(match["day"]))
     except ValueError:
         return None
 
