@@ -15,7 +15,8 @@ from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex
 from search_service.indexing import schema as index_schema
 from search_service.indexing.schema import build_schema
-from search_service.search import QueryError, SearchRequest, parse_query, query, search
+from search_service.search import QueryError, SearchRequest, parse_query, search
+from search_service.search.query import lexicon, parsing
 from search_service.search.snippets import matched_spans, snippet
 
 HOSTILE = [
@@ -53,12 +54,12 @@ def test_query_parser_takes_any_text_or_refuses_it_clearly(text):
 @SETTINGS
 @given(st.one_of(hostile_text, long_text))
 def test_plain_words_are_the_query_whooshs_parser_of_words_reads(text):
-    schema, boosts = build_schema(), {index_schema.TEXT: 1.0, index_schema.TEXT_EXACT: query.EXACT_BOOST, index_schema.TITLE: query.TITLE_BOOST}
+    schema, boosts = build_schema(), {index_schema.TEXT: 1.0, index_schema.TEXT_EXACT: parsing.EXACT_BOOST, index_schema.TITLE: parsing.TITLE_BOOST}
     words_parser = qparser.MultifieldParser([index_schema.TEXT, index_schema.TEXT_EXACT], schema, fieldboosts=boosts, group=qparser.OrGroup, plugins=[])
-    plain = query._SYNTAX.sub(" ", text)
-    assert query._words_query(schema, [index_schema.TEXT, index_schema.TEXT_EXACT], plain, boosts) == words_parser.parse(plain)
+    plain = lexicon.SYNTAX.sub(" ", text)
+    assert parsing._words_query(schema, [index_schema.TEXT, index_schema.TEXT_EXACT], plain, boosts) == words_parser.parse(plain)
     titles_parser = qparser.MultifieldParser([index_schema.TITLE], schema, fieldboosts=boosts, group=qparser.OrGroup, plugins=[])
-    assert query._words_query(schema, [index_schema.TITLE], plain, boosts) == titles_parser.parse(plain)
+    assert parsing._words_query(schema, [index_schema.TITLE], plain, boosts) == titles_parser.parse(plain)
 
 
 @SETTINGS

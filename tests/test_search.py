@@ -15,6 +15,7 @@ from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
 from search_service.ingest.metadata import MONTHS
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
+from search_service.search.query import lexicon, parsing, rewriting
 from search_service.search.snippets import ELLIPSIS, MAX_ANALYZED_CHARS, SNIPPET_CHARS, marked, snippet
 from search_service.search.synonyms import SYNONYMS
 
@@ -412,7 +413,7 @@ def test_a_weighted_word_or_phrase_finds_the_same_paragraphs_scored_higher(live)
 
 def test_a_weight_of_hundreds_of_digits_counts_as_the_largest_and_scores_stay_numbers(live):
     huge = search(live, SearchRequest(q="داعش^" + "9" * 400 + " التحالف")).results
-    largest = search(live, SearchRequest(q=f"داعش^{query.MAX_USER_BOOST:g} التحالف")).results
+    largest = search(live, SearchRequest(q=f"داعش^{rewriting.MAX_USER_BOOST:g} التحالف")).results
     assert [(r["id"], r["score"]) for r in huge] == [(r["id"], r["score"]) for r in largest]
     assert all(math.isfinite(r["score"]) for r in huge)
 
@@ -617,13 +618,13 @@ def test_an_exclusion_alone_under_plus_still_excludes(live):
 
 
 def test_plain_words_skip_the_syntax_parser_for_the_same_query():
-    fields, boosts = [schema.TEXT, schema.TEXT_EXACT], {schema.TEXT: 1.0, schema.TEXT_EXACT: query.EXACT_BOOST}
+    fields, boosts = [schema.TEXT, schema.TEXT_EXACT], {schema.TEXT: 1.0, schema.TEXT_EXACT: parsing.EXACT_BOOST}
     lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text().splitlines()[:12] if line.strip()]
-    plain = [line for line in lines if not query._ANY_SYNTAX.search(line)]
+    plain = [line for line in lines if not lexicon.ANY_SYNTAX.search(line)]
     assert len(plain) > 20
     for line in plain:
-        built = query._words_query(schema.build_schema(), fields, line, boosts)
-        assert repr(vars(built)) == repr(vars(query._parser(schema.build_schema(), fields, boosts).parse(line)))
+        built = parsing._words_query(schema.build_schema(), fields, line, boosts)
+        assert repr(vars(built)) == repr(vars(parsing._parser(schema.build_schema(), fields, boosts).parse(line)))
 
 
 @pytest.mark.parametrize("q", ['"داعش', "(داعش", "داعش)", "x" * 1000, "  ", "في من على"])

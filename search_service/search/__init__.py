@@ -1,7 +1,7 @@
 """Searching the index: the query language, ranking, snippets and near-duplicate collapsing.
 
 Importing it replaces Whoosh's ``BinaryGroup.query`` in the whole process by one that builds each
-side of a + or - group once (``query._binary_group_query``): Whoosh's builds them twice at every
+side of a + or - group once (``query.parsing._binary_group_query``): Whoosh's builds them twice at every
 level, exponential in the nesting.
 """
 
