@@ -13,7 +13,7 @@ from whoosh.qparser import syntax
 from search_service.arabic import analyzer, exact_analyzer, index_terms, normalize
 from search_service.arabic.analysis import TOKEN_PATTERN
 from search_service.indexing import LiveIndex, schema, writing
-from search_service.ingest.metadata import MONTHS
+from search_service.ingest.metadata import HIJRI_MONTHS, MONTHS
 from search_service.search import QueryError, SearchRequest, get_document, is_warm, query, search, warm
 from search_service.search.query import lexicon, parsing, rewriting
 from search_service.search.snippets import ELLIPSIS, MAX_ANALYZED_CHARS, SNIPPET_CHARS, marked, snippet
@@ -340,7 +340,7 @@ def test_a_month_name_that_is_also_another_word_is_the_month_only_beside_a_date(
 
 
 def test_every_months_name_a_dateline_is_read_with_looks_up_its_other_names(tmp_path):
-    for names in MONTHS.values():
+    for names in [*MONTHS.values(), *(names for names in HIJRI_MONTHS.values() if len(names) > 1)]:
         sets = {SYNONYMS.get(tuple(map(normalize, name.split()))) for name in names if name != "آب"}  # آب is أب
         assert len(sets) == 1 and None not in sets, names
     live = index_records(tmp_path, [
@@ -349,6 +349,18 @@ def test_every_months_name_a_dateline_is_read_with_looks_up_its_other_names(tmp_
     ])
     assert document_ids(live, "15 غشت") == ["august", "cheated"]  # Morocco's August, beside a day
     assert document_ids(live, "غشت الشركة") == ["cheated"]  # she cheated
+
+
+def test_a_hijri_months_other_name_is_looked_up_and_never_corrected(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "pilgrimage", "text": "يبدأ موسم الحج في الأول من ذي الحجة من كل عام"},
+        {"id": "birth", "text": "ولد في شهر ربيع الثاني من العام نفسه"},
+        {"id": "base", "text": "القاعدة العسكرية في شمال البلاد"},
+    ])
+    page = search(live, SearchRequest(q="ربيع الآخر"))
+    assert [r["document"]["id"] for r in page.results] == ["birth"] and page.synonyms
+    assert document_ids(live, "ذو الحجة") == ["pilgrimage"]
+    assert search(live, SearchRequest(q="ذو القعدة")).suggestion is None  # was ذو القاعدة: the index lacks the month
 
 
 def test_a_word_finds_its_forms_with_a_pronoun_and_a_year_its_form_with_an_era(tmp_path):
