@@ -345,7 +345,7 @@ def _structured_data_address(tree):
             data = json.loads(script.text or "", strict=False)  # strict=False: a line break inside a string
         except (json.JSONDecodeError, RecursionError):
             continue
-        items = data if isinstance(data, list) else [data]
+        items = [*data] if isinstance(data, list) else [data]
         items += [node for item in items if isinstance(item, dict) and isinstance(item.get("@graph"), list) for node in item["@graph"]]
         for item in items:
             entity = item.get("mainEntityOfPage") if isinstance(item, dict) else None
