@@ -14,6 +14,8 @@ ARABIC_FIELDS = {
 #: Fields a user may name in a query; others are read as words.
 USER_FIELDS = (index_schema.TEXT, index_schema.TITLE, index_schema.SOURCE)
 
+#: The signs that make a word expand over the vocabulary: the wildcards * and ?, and fuzzy ~.
+EXPANDING_SIGNS = "*?~"
 #: A phrase, with its ``~N`` and its boost.
 PHRASE = r'"[^"]*"(?:~\d+)?(?:\^[\d.]+)?'
 #: The pieces of a query: its phrases and the words between spaces.

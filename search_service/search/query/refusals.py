@@ -4,7 +4,7 @@ is checked against before it is parsed."""
 import re
 
 from search_service.arabic.normalization import strip_marks
-from search_service.search.query.lexicon import PHRASE
+from search_service.search.query.lexicon import EXPANDING_SIGNS, PHRASE
 
 MAX_QUERY_LENGTH = 500
 MAX_QUERY_TERMS = 50
@@ -16,7 +16,9 @@ MAX_EXPANDING_WORDS = 5
 #: Letters an expanding word needs before its first * or ?.
 MIN_LETTERS_BEFORE_WILDCARD = 2
 
-_EXPANDING_WORD = re.compile(r'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"()*?~]*)[*?~]')
+#: A wildcard or fuzzy word where a word starts (after a space, a bracket or a sign), its field
+#: too: what comes before its first sign is its group.
+_EXPANDING_WORD = re.compile(rf'(?:^|(?<=[\s(+-]))(?:\w+:)?([^\s"(){EXPANDING_SIGNS}]*)[{EXPANDING_SIGNS}]')
 
 
 class QueryError(ValueError):

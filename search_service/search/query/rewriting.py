@@ -11,7 +11,7 @@ from search_service.arabic import is_negation, is_question_word, normalize
 from search_service.arabic.normalization import WORD_LIGATURES, alternatives
 from search_service.indexing import schema as index_schema
 from search_service.search.query.lexicon import (
-    ANY_SYNTAX, ARABIC_FIELDS, ARABIC_OPERATORS, BOOST, FIELD_PREFIX, OPERATORS, PARSER_OPERATORS, PHRASE, PHRASE_OR_WORD,
+    ANY_SYNTAX, ARABIC_FIELDS, ARABIC_OPERATORS, BOOST, EXPANDING_SIGNS, FIELD_PREFIX, OPERATORS, PARSER_OPERATORS, PHRASE, PHRASE_OR_WORD,
 )
 from search_service.search.synonyms import CLOSING_PUNCTUATION, TRAILING_PUNCTUATION
 
@@ -68,7 +68,7 @@ _WORD_LIGATURE = re.compile(f"[{''.join(WORD_LIGATURES)}]")
 #: A word outside quotes: the sign and brackets before it, its field, the word (with its wildcards
 #: or fuzzy sign), its boost, its punctuation and brackets.
 _QUERY_WORD = re.compile(rf'([+\-(]*)((?:\w+:)?)([^\s"()^:]+?)((?:\^[\d.]+)?)([{CLOSING_PUNCTUATION})]*)')
-_EXPANDING_SIGN = re.compile(r"[*?~]")
+_EXPANDING_SIGN = re.compile(f"[{EXPANDING_SIGNS}]")
 
 
 def rewrite(text):

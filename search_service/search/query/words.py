@@ -4,13 +4,13 @@ its plain words, and the names whose other names it also looks up (``synonyms.tx
 import re
 
 from search_service.arabic import letters
-from search_service.search.query.lexicon import BOOST, FIELD_PREFIX, OPERATORS, PHRASE_OR_WORD, SYNTAX
+from search_service.search.query.lexicon import BOOST, EXPANDING_SIGNS, FIELD_PREFIX, OPERATORS, PHRASE_OR_WORD, SYNTAX
 from search_service.search.query.rewriting import plain, rewrite, written_boost
 from search_service.search.synonyms import named_runs
 
 _SLOP = re.compile(r'(?<=")~\d+$')
 #: A word (its marks too: مَ*) followed by a wildcard or fuzzy sign.
-_EXPANDING = re.compile(rf"(?:\w|[{letters.WORD_MARKS}])[*?~]")
+_EXPANDING = re.compile(rf"(?:\w|[{letters.WORD_MARKS}])[{EXPANDING_SIGNS}]")
 
 
 def query_synonyms(text):
