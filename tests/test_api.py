@@ -16,7 +16,7 @@ from openapi_spec_validator import validate
 
 from search_service.api import create_app, endpoints, schemas
 from search_service.api.server import REQUEST_READ_TIMEOUT
-from search_service.search.caches import SizeBounded
+from search_service.indexing.caches import SizeBounded
 
 from conftest import SEEDS, build_index, free_port, running_server, wait_until_responds, write_jsonl
 

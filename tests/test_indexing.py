@@ -196,7 +196,7 @@ def test_a_machine_of_many_cores_writes_at_most_max_writers_segments(tmp_path, m
         assert len(searcher.reader().leaf_readers()) == writing.MAX_WRITERS
     assert search(live, SearchRequest(q="التحالف الدولي")).total
     # Each segment's terms dictionary is read into memory once, and kept for every reader.
-    kept = [key for key in store._terms if key[0].startswith(str(tmp_path.resolve()))]
+    kept = [key for key in store._terms.values if key[0].startswith(str(tmp_path.resolve()))]
     assert len(kept) == writing.MAX_WRITERS
     assert index_arrays.SEGMENTS_KEPT >= 2 * writing.MAX_WRITERS
 

@@ -11,8 +11,8 @@ from search_service import __version__
 from search_service.api import schemas
 from search_service.api.errors import ApiError
 from search_service.indexing import reindex
+from search_service.indexing.caches import SizeBounded
 from search_service.search import SearchRequest, get_document, is_warm, search
-from search_service.search.caches import SizeBounded
 
 bp = flask.Blueprint("api", __name__)
 

@@ -5,7 +5,6 @@ naming the live one. A reindex writes a new generation beside the live one and r
 atomically, so readers always open a complete index: the old one or the new one.
 """
 
-import collections
 import io
 import json
 import logging
@@ -21,6 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
 from search_service.arabic import ANALYSIS_VERSION
+from search_service.indexing.caches import KeptPerKey
 from search_service.indexing.schema import build_schema, layout
 from search_service.indexing.writing import MAX_WRITERS
 
@@ -134,25 +134,21 @@ class _SegmentPart(StructFile):
         return value
 
 
-_terms = collections.OrderedDict()
-_terms_lock = threading.Lock()
 #: Index generations a process reads at once: the live one, and the previous one while searches
 #: on it finish. Each has at most ``MAX_WRITERS`` segments, one per process that wrote it.
 GENERATIONS_OPEN = 2
 SEGMENTS_OPEN = GENERATIONS_OPEN * MAX_WRITERS
 #: Terms dictionaries kept in memory: one per segment of the generations open.
 TERMS_KEPT = SEGMENTS_OPEN
+_terms = KeptPerKey(TERMS_KEPT)  # (segment's file, offset, length) -> its terms dictionary's bytes
 
 
 def _terms_bytes(file, offset, length):
-    key = (os.path.realpath(file.name), offset, length)
-    with _terms_lock:
-        if key not in _terms:
-            file.seek(offset)
-            _terms[key] = file.read(length)
-            while len(_terms) > TERMS_KEPT:
-                _terms.popitem(last=False)
-        return _terms[key]
+    def read():
+        file.seek(offset)
+        return file.read(length)
+
+    return _terms.get((os.path.realpath(file.name), offset, length), read)
 
 
 class _GenerationStorage(FileStorage):

@@ -7,7 +7,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh import query
 
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
+from search_service.indexing.caches import KeptPerKey, Remembered
+from search_service.search.caches import GENERATIONS_KEPT, index_key
 from search_service.search.index_arrays import vocabulary
 from search_service.search.query import MIN_LETTERS_BEFORE_WILDCARD, QueryError
 

@@ -18,8 +18,9 @@ import weakref
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from search_service.indexing.caches import KeptPerKey, SizeBounded
 from search_service.indexing.store import SEGMENTS_OPEN
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, SizeBounded, index_key, segment_key
+from search_service.search.caches import GENERATIONS_KEPT, index_key, segment_key
 
 #: Postings kept per segment (document numbers and weights), in bytes.
 POSTINGS_CACHE_BYTES = 128 << 20

@@ -28,7 +28,8 @@ from whoosh import scoring
 
 from search_service.arabic import NGRAM_SIZE, query_terms, word_ngrams
 from search_service.indexing import schema as index_schema
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
+from search_service.indexing.caches import KeptPerKey, Remembered
+from search_service.search.caches import GENERATIONS_KEPT, index_key
 from search_service.search.index_arrays import column_values, index_groups, value_ranks, vocabulary
 from search_service.search.query import weighted_wanted_words
 

@@ -14,7 +14,8 @@ from whoosh import query
 
 from search_service.arabic import letters
 from search_service.indexing import schema as index_schema
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, Remembered, index_key
+from search_service.indexing.caches import KeptPerKey, Remembered
+from search_service.search.caches import GENERATIONS_KEPT, index_key
 from search_service.search.collection import Facet, collect, group_others, search_deadline
 from search_service.search.expansion import expanded
 from search_service.search.index_arrays import column_values, largest_groups, value_ranks, vocabulary, warm_segments

@@ -22,7 +22,8 @@ from search_service.arabic import STOP_WORDS, exact_analyzer, form_query_stems, 
 from search_service.arabic.normalization import strip_marks
 from search_service.arabic.stemming import ONE_LETTER_PREFIXES, STEM_EXCLUSIONS, strip_article
 from search_service.indexing import schema as index_schema
-from search_service.search.caches import GENERATIONS_KEPT, KeptPerKey, index_key
+from search_service.indexing.caches import KeptPerKey
+from search_service.search.caches import GENERATIONS_KEPT, index_key
 from search_service.search.index_arrays import term_postings, vocabulary
 from search_service.search.query import wanted_words, with_words_replaced
 from search_service.search.synonyms import is_name_word
