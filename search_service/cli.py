@@ -1,5 +1,6 @@
 """The ``search-service`` command line: reindex, serve, search, evaluate, export, bench."""
 
+import collections
 import functools
 import logging
 import sys
@@ -63,8 +64,8 @@ def main():
 def reindex_command(sources, index_dir):
     """Build a new index from the sources and swap it in atomically.
 
-    Exit status: 0 all records indexed; 3 indexed, some records skipped; 1 failed (old index kept);
-    2 usage error.
+    Exit status: 0 all records indexed (a field left out of some, a date no publication has, is
+    reported); 3 indexed, some records skipped; 1 failed (old index kept); 2 usage error.
 
     Example: search-service reindex --source corpus.jsonl --source articles/
     """
@@ -78,13 +79,15 @@ def reindex_command(sources, index_dir):
         progress.close()
     for record in summary.skipped:
         click.echo(f"skipped {record}", err=True)
+    for record in summary.left_out:
+        click.echo(f"left out: {record}", err=True)
     if summary.other_files:
         kinds = file_types_text(summary.other_files)
         click.echo(f"left out files of types no reader handles ({FILE_TYPES} are read): {kinds}", err=True)
     click.echo(
         f"indexed {_counted(summary.documents, 'document')}, {_counted(summary.paragraphs, 'paragraph')} "
-        f"({summary.duplicates} in near-duplicate groups), skipped {_counted(len(summary.skipped), 'record')}, "
-        f"in {summary.seconds:.1f} s -> {index_dir} ({summary.generation})"
+        f"({summary.duplicates} in near-duplicate groups), skipped {_counted(len(summary.skipped), 'record')}"
+        f"{_indexed_without(summary.left_out)}, in {summary.seconds:.1f} s -> {index_dir} ({summary.generation})"
     )
     if summary.skipped:
         sys.exit(EXIT_PARTIAL)
@@ -215,6 +218,15 @@ def _write_run(path, rankings):
 def _counted(number, noun, plural=None):
     """``1 document``, ``2 documents``."""
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _indexed_without(left_out):
+    """The records indexed with a field left out, counted by field as the reindex summary adds them:
+    ``, 1 record indexed without its date``; nothing when there are none."""
+    counts = collections.Counter(record.field for record in left_out)
+    return "".join(
+        f", {_counted(count, 'record')} indexed without {'its' if count == 1 else 'their'} {field}" for field, count in counts.items()
+    )
 
 
 def _or_fail(action):

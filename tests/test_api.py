@@ -424,6 +424,23 @@ def test_reindex_with_the_token_swaps_in_a_new_generation(admin_server):
     assert after["generation"] == summary["generation"] != before["generation"]
 
 
+def test_a_reindex_answers_a_date_left_out_apart_from_the_skipped_records(tmp_path):
+    corpus = write_jsonl(tmp_path / "wires.jsonl", [
+        {"id": "good", "text": "اجتمع وزراء خارجية التحالف في روما.", "date": "2024-03-05"},
+        {"id": "placeholder", "text": "افتتح وزير الطاقة مشروع الطاقة الشمسية في معان.", "date": "2999-01-01"},
+    ])
+    index = build_index(tmp_path / "index", corpus)
+    with running_server(index, env={"SEARCH_SERVICE_ADMIN_TOKEN": "s3cret-token", "SEARCH_SERVICE_SOURCES": str(corpus)}) as base:
+        status, _, summary = get(base, "/api/reindex", {"Authorization": "Bearer s3cret-token"}, method="POST")
+        assert status == 200 and summary["documents"] == 2 and summary["skipped"] == []
+        assert summary["left_out"] == [{
+            "file": str(corpus), "line": 2, "field": "date", "value": "2999-01-01",
+            "reason": "no publication date is before 1900 or after tomorrow",
+        }]
+        [found] = search(base, q="الشمسية")[2]["results"]
+        assert found["document"]["id"] == "placeholder" and found["document"]["date"] is None
+
+
 def test_an_empty_list_of_sources_reindexes_the_default_ones(tmp_path):
     app = create_app({"INDEX": str(tmp_path / "index"), "SOURCES": "", "ADMIN_TOKEN": "s3cret-token"})
     response = app.test_client().post("/api/reindex", headers={"Authorization": "Bearer s3cret-token"})

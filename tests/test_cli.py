@@ -80,6 +80,22 @@ def test_reindex_with_skipped_records_exits_3_and_reports_file_and_line(tmp_path
     assert "indexed 1 document, 1 paragraph (0 in near-duplicate groups), skipped 2 records" in result.output
 
 
+def test_reindex_reports_a_date_left_out_apart_from_skipped_records_and_exits_0(tmp_path):
+    corpus = write_jsonl(tmp_path / "wires.jsonl", [
+        {"id": "good", "text": "اجتمع وزراء خارجية التحالف في روما.", "date": "2024-03-05"},
+        {"id": "placeholder", "text": "افتتح وزير الطاقة مشروع الطاقة الشمسية في معان.", "date": "2999-01-01"},
+    ])
+    result = subprocess.run(
+        [sys.executable, "-m", "search_service", "reindex", "--source", corpus, "--index", tmp_path / "index"], capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f'left out: {corpus}:2: "date" "2999-01-01": no publication date is before 1900 or after tomorrow\n' in result.stderr
+    assert "skipped" not in result.stderr
+    assert "indexed 2 documents, 2 paragraphs (0 in near-duplicate groups), skipped 0 records, 1 record indexed without its date, in" in result.stdout
+    [found] = json.loads(run("search", "الشمسية", "--index", tmp_path / "index", "--json").output)["results"]
+    assert found["document"]["id"] == "placeholder" and found["document"]["date"] is None
+
+
 def test_reindex_says_which_types_of_files_in_its_folders_it_left_out(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from search_service.ingest.documents import MAX_LINE_CHARS, Document, SkippedRecord, paragraph_id, text_lines
+from search_service.ingest.documents import MAX_LINE_CHARS, Document, FieldLeftOut, SkippedRecord, paragraph_id, text_lines
 from search_service.ingest.metadata import find_date, is_dateline
 from search_service.ingest.near_duplicates import duplicate_groups
 from search_service.ingest.sources import SourceError, iter_records
@@ -34,6 +34,10 @@ def documents(*paths):
 
 def skipped(*paths):
     return [r for r in iter_records(paths) if isinstance(r, SkippedRecord)]
+
+
+def left_out(*paths):
+    return [r for r in iter_records(paths) if isinstance(r, FieldLeftOut)]
 
 
 def seed_paragraphs():
@@ -470,7 +474,7 @@ def test_a_jsonl_hijri_date_the_calendar_does_not_have_is_skipped_and_reported(t
 
 
 @pytest.mark.parametrize("written", ["2999-01-01", "0001-01-01", "1 يناير 2999", "1899-12-31"])
-def test_a_jsonl_date_no_news_archive_has_is_left_out_and_reported_and_the_record_indexed(tmp_path, written):
+def test_a_jsonl_date_no_news_archive_has_is_left_out_and_reported_apart_from_skipped_records_and_the_record_indexed(tmp_path, written):
     tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
     write_jsonl(tmp_path / "wires.jsonl", [
         {"id": "placeholder", "text": "افتتح وزير الطاقة مشروع الطاقة الشمسية في معان.", "date": written},
@@ -478,10 +482,18 @@ def test_a_jsonl_date_no_news_archive_has_is_left_out_and_reported_and_the_recor
     ])
     found = documents(tmp_path)
     assert found["placeholder"].date is None and found["time-zone"].date.isoformat() == tomorrow
-    assert [str(record) for record in skipped(tmp_path)] == [
-        f'{tmp_path / "wires.jsonl"}:1: "date" "{written}" left out, the record indexed without one:'
-        " no publication date is before 1900 or after tomorrow"
+    assert skipped(tmp_path) == [] and [str(record) for record in left_out(tmp_path)] == [
+        f'{tmp_path / "wires.jsonl"}:1: "date" "{written}": no publication date is before 1900 or after tomorrow'
     ]
+
+
+def test_a_date_left_out_of_a_record_skipped_for_its_duplicate_id_is_not_reported_besides(tmp_path):
+    write_jsonl(tmp_path / "wires.jsonl", [
+        {"id": "a", "text": "افتتح وزير الطاقة مشروع الطاقة الشمسية في معان.", "date": "2024-03-05"},
+        {"id": "a", "text": "اجتمع وزراء خارجية التحالف في روما.", "date": "2999-01-01"},
+    ])
+    assert [record.reason for record in skipped(tmp_path)] == [f"duplicate document id 'a', first read from {tmp_path / 'wires.jsonl'}:1"]
+    assert left_out(tmp_path) == []
 
 
 def test_a_line_longer_than_a_paragraph_is_cut_after_sentence_ends(tmp_path):

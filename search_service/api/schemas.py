@@ -211,6 +211,16 @@ class Skipped(Schema):
     reason = fields.String()
 
 
+class LeftOut(Schema):
+    """A record indexed with a field left out: where it was, the field, its value as written and why."""
+
+    file = fields.String()
+    line = fields.Integer(allow_none=True)
+    field = fields.String(metadata={"description": 'the field left out ("date")'})
+    value = fields.String(metadata={"description": "its value as the record wrote it"})
+    reason = fields.String()
+
+
 class ReindexSummary(Schema):
     """The body of ``POST /api/reindex``: the new generation and what went into it."""
 
@@ -218,7 +228,11 @@ class ReindexSummary(Schema):
     documents = fields.Integer()
     paragraphs = fields.Integer()
     duplicates = fields.Integer()
-    skipped = fields.List(fields.Nested(Skipped))
+    skipped = fields.List(fields.Nested(Skipped), metadata={"description": "records not indexed, and why"})
+    left_out = fields.List(
+        fields.Nested(LeftOut),
+        metadata={"description": "records indexed with a field left out (a date before 1900 or after tomorrow), not skipped"},
+    )
     seconds = fields.Float()
     other_files = fields.Dict(
         keys=fields.String(), values=fields.Integer(),

@@ -14,7 +14,7 @@ import time
 from search_service.arabic import ANALYSIS_VERSION
 from search_service.indexing.store import MANIFEST, NEXT_POINTER, PUBLISHED, current_generation, publish_generation, IndexNotFound
 from search_service.indexing.writing import paragraphs, write_index
-from search_service.ingest.documents import SkippedRecord
+from search_service.ingest.documents import FieldLeftOut, SkippedRecord
 from search_service.ingest.near_duplicates import duplicate_groups
 from search_service.ingest.sources import FILE_TYPES, SourceError, file_types_text
 
@@ -45,6 +45,8 @@ class ReindexSummary:
     paragraphs: int
     duplicates: int
     skipped: list[SkippedRecord]
+    #: Records indexed with a field left out (a date no publication has): indexed, not skipped.
+    left_out: list[FieldLeftOut]
     seconds: float
     #: Files in the source directories that no reader handles, by type (``{".md": 2}``).
     other_files: dict = dataclasses.field(default_factory=dict)
@@ -149,10 +151,12 @@ def _build(sources, directory, on_progress):
     directory.mkdir()
     if on_progress:
         on_progress(0, total)  # the first pass is over
-    documents, written, skipped = write_index(sources, directory, groups, total, on_progress)
+    documents, written, reports = write_index(sources, directory, groups, total, on_progress)
     if on_progress:
         on_progress(written, total)
-    return ReindexSummary("", documents, written, len(groups), skipped, 0.0, dict(sorted(other_files.items())))
+    skipped = [report for report in reports if isinstance(report, SkippedRecord)]
+    left_out = [report for report in reports if isinstance(report, FieldLeftOut)]
+    return ReindexSummary("", documents, written, len(groups), skipped, left_out, 0.0, dict(sorted(other_files.items())))
 
 
 def _write_manifest(generation, summary):
@@ -162,6 +166,7 @@ def _write_manifest(generation, summary):
         "paragraphs": summary.paragraphs,
         "duplicates": summary.duplicates,
         "skipped": len(summary.skipped),
+        "left_out": len(summary.left_out),
         "seconds": summary.seconds,
         "analysis": ANALYSIS_VERSION,
     }

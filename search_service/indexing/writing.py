@@ -19,7 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 from search_service.arabic import ngram_text
 from search_service.indexing import schema as index_schema
 from search_service.indexing.segments import SegmentWriter
-from search_service.ingest.documents import Document, SkippedRecord, paragraph_id
+from search_service.ingest.documents import Document, paragraph_id
 from search_service.ingest.sources import iter_records
 
 #: Corpora with at least this many paragraphs are written by one process per core, up to
@@ -35,13 +35,14 @@ PROGRESS_INTERVAL = 0.5
 _INDEX_NAME = "MAIN"
 
 
-def documents(records, skipped):
-    """The documents among ``records``; skipped records are appended to ``skipped``."""
+def documents(records, reports):
+    """The documents among ``records``; the reports among them (records skipped, fields left out)
+    are appended to ``reports``."""
     for record in records:
-        if isinstance(record, SkippedRecord):
-            skipped.append(record)
-        else:
+        if isinstance(record, Document):
             yield record
+        else:
+            reports.append(record)
 
 
 def paragraphs(sources, other_files=None):
@@ -76,13 +77,14 @@ def _whoosh_documents(document: Document, groups, stemming):
 
 def _write_share(directory, sources, groups, share, shares, on_written):
     """Index every ``shares``-th document of ``sources`` (from the ``share``-th) into a new index in
-    ``directory``. Returns ``(documents in all, paragraphs written, skipped records)``."""
+    ``directory``. Returns ``(documents in all, paragraphs written, reports)``: the reports of
+    ``iter_records``, records skipped and fields left out."""
     pathlib.Path(directory).mkdir(exist_ok=True)
     ix = whoosh_index.create_in(str(directory), index_schema.build_schema())
-    skipped, seen, written = [], 0, 0
+    reports, seen, written = [], 0, 0
     with SegmentWriter(ix, directory, limitmb=WRITER_MEMORY_MB // shares) as writer:
         stemming = writer.schema[index_schema.TEXT].analyzer  # the field's own: it remembers the pieces it analysed
-        for number, document in enumerate(documents(iter_records(sources), skipped)):
+        for number, document in enumerate(documents(iter_records(sources), reports)):
             seen += 1
             if number % shares != share:
                 continue
@@ -92,7 +94,7 @@ def _write_share(directory, sources, groups, share, shares, on_written):
                 if written % 500 == 0:
                     on_written(written)
     on_written(written)
-    return seen, written, skipped
+    return seen, written, reports
 
 
 class _ParentGone(Exception):
@@ -142,7 +144,8 @@ def write_index(sources, directory, groups, total, on_progress=None):
     """Index the paragraphs of ``sources`` into a new Whoosh index in ``directory``.
 
     ``groups`` maps paragraph ids to their near-duplicate group; ``total`` is the number of
-    paragraphs, for ``on_progress(done, total)``. Returns ``(documents, paragraphs, skipped)``.
+    paragraphs, for ``on_progress(done, total)``. Returns ``(documents, paragraphs, reports)``
+    (records skipped, fields left out).
     Raises ``OSError`` when the index cannot be written. From ``PARALLEL_FROM`` paragraphs the
     worker processes (one per core, ``MAX_WRITERS`` at most) are started with ``spawn``: the
     calling script needs a ``__main__`` guard.

@@ -1,7 +1,9 @@
-"""The document model every reader produces: a document with its metadata and paragraphs."""
+"""The document model every reader produces: a document with its metadata and paragraphs, and the
+reports of records skipped or indexed with a field left out."""
 
 import dataclasses
 import datetime
+import json
 import re
 
 from search_service.arabic import normalize
@@ -28,8 +30,27 @@ class SkippedRecord:
     reason: str
 
     def __str__(self):
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.reason}"
+        return f"{_where(self.file, self.line)}: {self.reason}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldLeftOut:
+    """A record indexed with one of its fields left out: where it was, the field, its value as
+    written and why (a date no publication has). Nothing of the record is lost but that field."""
+
+    file: str
+    line: int | None
+    field: str
+    value: str
+    reason: str
+
+    def __str__(self):
+        return f'{_where(self.file, self.line)}: "{self.field}" {json.dumps(self.value, ensure_ascii=False)}: {self.reason}'
+
+
+def _where(file, line):
+    """Where a record was, as reports write it: ``file:line``, or the file of one document."""
+    return f"{file}:{line}" if line else file
 
 
 def paragraph_id(document_id, position):

@@ -2,7 +2,8 @@
 
 A line is ``{"id": str, "text": str, "title"?: str, "source"?: str, "date"?: "YYYY-MM-DD", "url"?: str}``.
 ``text`` holds the paragraphs, one per line. Blank lines are ignored and other keys are allowed.
-The source defaults to the file's stem, so ``news/ahram.jsonl`` gives ``ahram``.
+The source defaults to the file's stem, so ``news/ahram.jsonl`` gives ``ahram``. A date before 1900 or
+after tomorrow is no publication date: the record is indexed without it, and that is reported.
 """
 
 import codecs
@@ -12,7 +13,7 @@ import json
 import pathlib
 import re
 
-from search_service.ingest.documents import NOT_UTF8, Document, SkippedRecord, has_words, text_lines, unreadable
+from search_service.ingest.documents import NOT_UTF8, Document, FieldLeftOut, SkippedRecord, has_words, text_lines, unreadable
 from search_service.ingest.metadata import FIRST_YEAR, NUMERIC_DATE, is_dateline, is_publication_date, month_named_date, numeric_date
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
@@ -34,7 +35,8 @@ class _BadRecord(Exception):
 
 
 def read_jsonl_file(path):
-    """Yield ``(line number, Document or SkippedRecord)`` for each non-blank line of a JSONL file."""
+    """Yield ``(line number, Document or SkippedRecord)`` for each non-blank line of a JSONL file,
+    and ``(line number, FieldLeftOut)`` after a Document indexed without a field its line held."""
     path = pathlib.Path(path)
     try:
         with path.open("rb") as file:
@@ -64,7 +66,7 @@ def _utf8_lines(file):
 
 def _read_line(path, number, raw):
     """Yield a line's Document, or the SkippedRecord saying why it has none; a date that is no
-    publication date is left out of the Document and reported by a SkippedRecord after it."""
+    publication date is left out of the Document and reported by a FieldLeftOut after it."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -86,8 +88,7 @@ def _read_line(path, number, raw):
         return
     if document.date and not is_publication_date(document.date):
         yield dataclasses.replace(document, date=None)
-        written = json.dumps(record["date"], ensure_ascii=False)
-        yield SkippedRecord(str(path), number, f'"date" {written} left out, the record indexed without one: {NO_PUBLICATION_DATE}')
+        yield FieldLeftOut(str(path), number, "date", record["date"], NO_PUBLICATION_DATE)
     else:
         yield document
 
