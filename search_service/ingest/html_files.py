@@ -15,8 +15,7 @@ import functools
 import json
 import pathlib
 import re
-
-from lxml import etree
+import urllib.parse
 
 from search_service.ingest import boilerplate, metadata
 from search_service.ingest.documents import LINE_EDGES, Document, SkippedRecord, text_lines, unreadable
@@ -141,15 +140,13 @@ def _loose_text_in_paragraphs(tree):
     """``tree`` with each run of text between blocks and double line breaks in a paragraph of its
     own, as a browser shows it: an old portal writes its paragraphs as text in ``<font>`` elements
     it never closes, separated by ``<p>`` or ``<br><br>``, and the parser nests each in the one
-    before (thousands of levels deep), its lead outside any ``<p>``. A single break inside a ``p``
-    becomes a space (``_join_lines_of_paragraphs``). In the body, a ``p`` or a
+    before (thousands of levels deep), its lead outside any ``<p>``. In the body, a ``p`` or a
     formatting element without a class or id that holds a break is replaced by its content between
     two breaks (a ``p`` holds no block), and every other element that holds one has its runs of
     text and inline elements (a single ``<br>`` among them) put into ``p``s."""
     body = tree.find(".//body") if tree is not None else None
     if body is None:
         return tree
-    _join_lines_of_paragraphs(body)
     breaks = {id(element): element for element in body.iter(*BREAKS) if element.tag != "br" or _doubled(element)}
     holders = {id(body): body}  # id of an element holding a break -> the element
     for element in breaks.values():
@@ -170,32 +167,6 @@ def _loose_text_in_paragraphs(tree):
             holder.tag = "div"
         _wrap_runs(holder, holders, breaks)
     return tree
-
-
-def _join_lines_of_paragraphs(body):
-    """Replace each single line break inside a ``p`` by a space: the paragraph stays one, as search
-    results show it, and a short line after the break (``<br>"نعم"``) is not taken for a label. A
-    break after a bold line that opens the paragraph and is no sentence stays: the line is a
-    headline over the text, as an old portal writes ``<p><font size=4><b>...</b></font><br>``."""
-    joined = []
-    for br in body.iter("br"):
-        paragraph = next(br.iterancestors(*BREAKS), None)
-        if paragraph is not None and paragraph.tag == "p" and not _doubled(br) and not _after_headline(br, paragraph):
-            joined.append(br)
-    for br in joined:
-        br.tail = " " + (br.tail or "").lstrip()
-        br.drop_tag()
-
-
-def _after_headline(br, paragraph):
-    """Whether all of ``paragraph``'s text before ``br`` is a bold element's and no sentence."""
-    before = []
-    for event, element in etree.iterwalk(paragraph, events=("start", "end")):
-        if element is br:
-            break
-        before.append((element.text if event == "start" else element.tail if element is not paragraph else None) or "")
-    shown = _shown("".join(before))
-    return bool(shown) and not boilerplate.is_body_line(shown) and any(_text(bold) == shown for bold in paragraph.iter("b", "strong"))
 
 
 def _doubled(br):
@@ -321,12 +292,7 @@ def _spaced(site_name, title_element):
 def _text(element):
     """An element's text, its spaces collapsed and its edges trimmed as a line's (direction marks
     too; "" for none)."""
-    return _shown(element.text_content()) if element is not None else ""
-
-
-def _shown(text):
-    """Text as a browser shows it: its spaces collapsed, its edges trimmed as a line's."""
-    return " ".join(text.split()).strip(LINE_EDGES)
+    return " ".join(element.text_content().split()).strip(LINE_EDGES) if element is not None else ""
 
 
 def _date(text):
@@ -338,8 +304,10 @@ def _date(text):
 
 
 def _structured_data_address(tree):
-    """The page's address as its structured data (JSON-LD) states it: ``mainEntityOfPage``, an
-    address or ``{"@id": address}``; None without one, or where the data is no JSON."""
+    """The page's address as its structured data (JSON-LD) states it: the ``mainEntityOfPage`` of
+    its first article (``NewsArticle``, ``BlogPosting``...: not of the site, its publisher or its
+    web page), an address or ``{"@id": address}``, without a fragment (``#webpage``); None without
+    one, or where the data is no JSON."""
     for script in tree.iterfind('.//script[@type="application/ld+json"]') if tree is not None else ():
         try:
             data = json.loads(script.text or "", strict=False)  # strict=False: a line break inside a string
@@ -347,12 +315,20 @@ def _structured_data_address(tree):
             continue
         items = [*data] if isinstance(data, list) else [data]
         items += [node for item in items if isinstance(item, dict) and isinstance(item.get("@graph"), list) for node in item["@graph"]]
-        for item in items:
-            entity = item.get("mainEntityOfPage") if isinstance(item, dict) else None
+        for item in filter(_is_article, items):
+            entity = item.get("mainEntityOfPage")
             address = entity.get("@id") if isinstance(entity, dict) else entity
             if isinstance(address, str) and _WEB_ADDRESS.fullmatch(address.strip()):
-                return address.strip()
+                return urllib.parse.urldefrag(address.strip()).url
     return None
+
+
+def _is_article(node):
+    """Whether a node of structured data is an article: its ``@type`` (or one of them) is
+    ``Article``, one of its kinds (``NewsArticle``, ``ReportageNewsArticle``) or ``BlogPosting``."""
+    types = node.get("@type") if isinstance(node, dict) else None
+    types = types if isinstance(types, list) else [types]
+    return any(isinstance(kind, str) and (kind.endswith("Article") or kind == "BlogPosting") for kind in types)
 
 
 def _dateline_date(tree):
