@@ -14,14 +14,12 @@ import pathlib
 import re
 
 from search_service.ingest.documents import NOT_UTF8, Document, FieldLeftOut, SkippedRecord, has_words, text_lines, unreadable
-from search_service.ingest.metadata import FIRST_YEAR, NUMERIC_DATE, is_dateline, is_publication_date, month_named_date, numeric_date
+from search_service.ingest.metadata import NO_PUBLICATION_DATE, NUMERIC_DATE, is_dateline, is_publication_date, month_named_date, numeric_date
 
 #: A date as exports write it: YYYY-MM-DD (a month or day may have one digit, the digits may be
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
 _DATE = re.compile(r"\s*(" + NUMERIC_DATE + r")(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
-#: Why a record's date is left out where it is before ``FIRST_YEAR`` or after tomorrow.
-NO_PUBLICATION_DATE = f"no publication date is before {FIRST_YEAR} or after tomorrow"
 
 
 #: JSON may escape half of a UTF-16 pair ("\ud800"), which is no character and cannot be stored

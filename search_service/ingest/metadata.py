@@ -154,6 +154,10 @@ def gregorian_of_hijri(year, month, day):
         return None
 
 
+#: Why a date is no publication date (``is_publication_date``), as reports give it.
+NO_PUBLICATION_DATE = f"no publication date is before {FIRST_YEAR} or after tomorrow"
+
+
 def is_publication_date(date):
     """Whether ``date`` can be a publication date: from ``FIRST_YEAR`` to tomorrow (the machine's
     today may be a day behind the writer's, in another time zone). A later or older one is a typo
