@@ -348,7 +348,7 @@ def test_jsonl_in_utf16_with_a_byte_order_mark_is_read_line_by_line(tmp_path, en
     assert skipped(tmp_path) == []
 
 
-@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
 def test_jsonl_in_utf16_or_utf32_without_a_byte_order_mark_is_read_as_with_one(tmp_path, encoding):
     """JSON opens with an ASCII character, so the NUL bytes among the first four tell the encoding."""
     records = [{"id": "ahram-1", "text": "اجتمع وزراء خارجية التحالف في روما.\nوأكدوا عزمهم على مواصلة القتال.", "date": "2024-03-29"},
@@ -779,13 +779,30 @@ ADDRESS = "https://www.youm7.com/story/2024/3/29/وزراء-خارجية-الت�
     ids=["an address", "an @id", "in a graph", "the site's before the article's", "a web page's node id"],
 )
 def test_a_web_page_without_a_canonical_link_has_the_address_its_structured_data_gives(tmp_path, structured):
-    article = (WEB / "rome.html").read_text(encoding="utf-8").replace('<link rel="canonical" href="https://news.example/2024/03/29/rome">', "")
+    canonical = '<link rel="canonical" href="https://news.example/2024/03/29/rome">'
+    article = (WEB / "rome.html").read_text(encoding="utf-8")
     script = f'<script type="application/ld+json">{json.dumps(structured, ensure_ascii=False)}</script>'
-    (tmp_path / "page.html").write_text(article.replace("</head>", f"{script}</head>"), encoding="utf-8")
-    assert documents(tmp_path / "page.html")["page"].url == ADDRESS
+    (tmp_path / "page.html").write_text(article.replace(canonical, "").replace("</head>", f"{script}</head>"), encoding="utf-8")
+    # Written as a canonical link of that address is (its path percent-encoded).
+    (tmp_path / "linked.html").write_text(article.replace(canonical, f'<link rel="canonical" href="{ADDRESS}">'), encoding="utf-8")
+    assert documents(tmp_path / "page.html")["page"].url == documents(tmp_path / "linked.html")["linked"].url
+    assert documents(tmp_path / "page.html")["page"].url.startswith("https://www.youm7.com/story/2024/3/29/%D9%88")
     # A canonical link comes first.
-    (tmp_path / "canonical.html").write_text((WEB / "rome.html").read_text(encoding="utf-8").replace("</head>", f"{script}</head>"), encoding="utf-8")
+    (tmp_path / "canonical.html").write_text(article.replace("</head>", f"{script}</head>"), encoding="utf-8")
     assert documents(tmp_path / "canonical.html")["canonical"].url == "https://news.example/2024/03/29/rome"
+
+
+@pytest.mark.parametrize(
+    "script",
+    ['{"@type": "NewsArticle", "wordCount": 1' + "0" * 5000 + ', "mainEntityOfPage": "https://www.youm7.com/a"}',
+     '{"@type": "NewsArticle", "mainEntityOfPage": "https://[youm7.com/a#b"}'],
+    ids=["a number of 5,000 digits", "an address that is none"],
+)
+def test_structured_data_that_gives_no_address_leaves_the_page_without_one(tmp_path, script):
+    article = (WEB / "rome.html").read_text(encoding="utf-8").replace('<link rel="canonical" href="https://news.example/2024/03/29/rome">', "")
+    (tmp_path / "page.html").write_text(article.replace("</head>", f'<script type="application/ld+json">{script}</script></head>'), encoding="utf-8")
+    page = documents(tmp_path / "page.html")["page"]
+    assert page.url is None and page.paragraphs == documents(WEB / "rome.html")["rome"].paragraphs
 
 
 def test_a_web_page_nested_past_256_levels_keeps_its_article(tmp_path):

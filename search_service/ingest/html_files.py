@@ -2,7 +2,7 @@
 
 trafilatura finds the article in the page (navigation, sidebars, related links, comments and footers
 are left out) and the metadata the page declares in its markup: title, publication date, site name
-and canonical address. The article's lines then go through the rules of a plain-text page that
+and canonical address (else the address its JSON-LD gives its article). The article's lines then go through the rules of a plain-text page that
 hold anywhere in it (``text_files.page_document`` without a page frame: datelines, credits,
 markers, repeated lines); the title is the page's headline. What the markup declares comes
 first; what the text shows fills the gaps, the date from a dateline anywhere in the page. Pages in
@@ -15,7 +15,8 @@ import functools
 import json
 import pathlib
 import re
-import urllib.parse
+
+import courlan
 
 from search_service.ingest import boilerplate, metadata
 from search_service.ingest.documents import LINE_EDGES, Document, SkippedRecord, text_lines, unreadable
@@ -306,12 +307,13 @@ def _date(text):
 def _structured_data_address(tree):
     """The page's address as its structured data (JSON-LD) states it: the ``mainEntityOfPage`` of
     its first article (``NewsArticle``, ``BlogPosting``...: not of the site, its publisher or its
-    web page), an address or ``{"@id": address}``, without a fragment (``#webpage``); None without
-    one, or where the data is no JSON."""
+    web page), an address or ``{"@id": address}``, without a fragment (``#webpage``) and written
+    as trafilatura writes a canonical link's (courlan); None without one, or where the data is no
+    JSON."""
     for script in tree.iterfind('.//script[@type="application/ld+json"]') if tree is not None else ():
         try:
             data = json.loads(script.text or "", strict=False)  # strict=False: a line break inside a string
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # no JSON, a number of thousands of digits, arrays nested thousands deep
             continue
         items = [*data] if isinstance(data, list) else [data]
         items += [node for item in items if isinstance(item, dict) and isinstance(item.get("@graph"), list) for node in item["@graph"]]
@@ -319,7 +321,10 @@ def _structured_data_address(tree):
             entity = item.get("mainEntityOfPage")
             address = entity.get("@id") if isinstance(entity, dict) else entity
             if isinstance(address, str) and _WEB_ADDRESS.fullmatch(address.strip()):
-                return urllib.parse.urldefrag(address.strip()).url
+                try:
+                    return courlan.normalize_url(address.strip().partition("#")[0])
+                except ValueError:  # no address after all: https://[x/
+                    continue
     return None
 
 
