@@ -18,11 +18,8 @@ process and its descendants from ``/proc`` for 2 and 4; ``report`` holds the fig
 them as tables, and ``run`` runs the steps in order.
 """
 
-from search_service.benchmark.corpus import benchmark_queries, corpus_sentences, evaluation_corpora, generate_corpus, read_questions
-from search_service.benchmark.report import Corpus, HttpLoad, Indexing, Latency, Report, format_report, summarize
+from search_service.benchmark.corpus import evaluation_corpora, read_questions
+from search_service.benchmark.report import format_report
 from search_service.benchmark.run import WARMUP_QUERIES, run_benchmark
 
-__all__ = [
-    "WARMUP_QUERIES", "Corpus", "HttpLoad", "Indexing", "Latency", "Report", "benchmark_queries", "corpus_sentences", "evaluation_corpora",
-    "format_report", "generate_corpus", "read_questions", "run_benchmark", "summarize",
-]
+__all__ = ["WARMUP_QUERIES", "evaluation_corpora", "format_report", "read_questions", "run_benchmark"]

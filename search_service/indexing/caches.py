@@ -1,6 +1,7 @@
 """Values computed once and kept per process, looked up from every thread: the last keys' values
 (``KeptPerKey``), values up to a size in bytes (``SizeBounded``), or values remembered until there
-are too many (``Remembered``)."""
+are too many (``Remembered``). They sit in the lowest layer that keeps values per process, so that
+the store's segments and the search layer above it share them."""
 
 import collections
 import threading
