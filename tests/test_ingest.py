@@ -462,6 +462,11 @@ def test_a_jsonl_date_written_with_its_months_name_is_read_and_a_blank_one_is_no
     assert documents(tmp_path)["d"].date == date and skipped(tmp_path) == []
 
 
+def test_a_jsonl_date_of_a_year_no_news_archive_has_beside_its_hijri_date_is_the_hijri_one(tmp_path):
+    write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": "15 مارس 2999 - 5 رمضان 1445"}])
+    assert documents(tmp_path)["d"].date == datetime.date(2024, 3, 15) and left_out(tmp_path) == skipped(tmp_path) == []
+
+
 @pytest.mark.parametrize("written", ["05/03/2024 م", "نشر في 05/03/2024"])
 def test_a_jsonl_date_in_digits_of_either_order_is_refused_whatever_words_are_around_it(tmp_path, written):
     write_jsonl(tmp_path / "dated.jsonl", [{"id": "d", "text": "نص الخبر.", "date": written}])

@@ -105,25 +105,27 @@ URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s+[^\s:]+)?\s*:\s*)?(?P<url>https?://\S+)
 
 
 def find_date(line):
-    """The first Gregorian publication date (``is_publication_date``) written in ``line``, else its
-    first Hijri one as a Gregorian date (Umm al-Qura calendar), or None."""
-    plain = normalize(line)
-    found = sorted((match.start(), match) for pattern in _GREGORIAN_DATES for match in pattern.finditer(plain))
-    gregorian, hijri = (_date(match) for _, match in found), map(_hijri_date, _HIJRI_DATE.finditer(plain))
-    return next((date for date in itertools.chain(gregorian, hijri) if date and is_publication_date(date)), None)
+    """The first publication date (``is_publication_date``) written in ``line``, Gregorian, else
+    Hijri as a Gregorian date (Umm al-Qura calendar), or None."""
+    return next(filter(is_publication_date, _dates(line, _GREGORIAN_DATES)), None)
 
 
 def month_named_date(line):
-    """The first valid date ``line`` writes with its month's name (``12 مارس 2024``), Gregorian,
-    else Hijri as a Gregorian date; None for one written in digits alone, whose order may be
-    day-month or month-day."""
+    """The first publication date ``line`` writes with its month's name (``12 مارس 2024``),
+    Gregorian, else Hijri as a Gregorian date; else its first valid date of that kind, which is no
+    publication date; None for one written in digits alone, whose order may be day-month or
+    month-day."""
+    dates = list(_dates(line, (_MONTH_NAMED_DATE,)))
+    return next(filter(is_publication_date, dates), dates[0] if dates else None)
+
+
+def _dates(line, gregorian_patterns):
+    """The valid dates ``line`` writes, in the order a date of it is taken: its Gregorian ones
+    (``gregorian_patterns``) in the order written, then its Hijri ones as Gregorian dates."""
     plain = normalize(line)
-    return next(filter(None, map(_date, _MONTH_NAMED_DATE.finditer(plain))), None) or _first_hijri_date(plain)
-
-
-def _first_hijri_date(plain):
-    """The first valid Hijri date of a normalised line, as a Gregorian date, or None."""
-    return next(filter(None, map(_hijri_date, _HIJRI_DATE.finditer(plain))), None)
+    found = sorted((match.start(), match) for pattern in gregorian_patterns for match in pattern.finditer(plain))
+    gregorian, hijri = (_date(match) for _, match in found), map(_hijri_date, _HIJRI_DATE.finditer(plain))
+    return filter(None, itertools.chain(gregorian, hijri))
 
 
 def _hijri_date(match):
