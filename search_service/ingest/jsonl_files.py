@@ -33,17 +33,16 @@ class _BadRecord(Exception):
 
 
 def read_jsonl_file(path):
-    """Yield ``(line number, Document or SkippedRecord)`` for each non-blank line of a JSONL file,
-    and ``(line number, FieldLeftOut)`` after a Document indexed without a field its line held."""
+    """Yield ``(line number, Document or SkippedRecord, fields left out)`` for each non-blank line of
+    a JSONL file: the FieldLeftOut reports of the fields its Document is indexed without."""
     path = pathlib.Path(path)
     try:
         with path.open("rb") as file:
             for number, raw in enumerate(_utf8_lines(file), start=1):
                 if raw.strip():
-                    for record in _read_line(path, number, raw):
-                        yield number, record
+                    yield number, *_read_line(path, number, raw)
     except OSError as error:
-        yield None, unreadable(path, error)
+        yield None, unreadable(path, error), ()
 
 
 def _utf8_lines(file):
@@ -63,32 +62,26 @@ def _utf8_lines(file):
 
 
 def _read_line(path, number, raw):
-    """Yield a line's Document, or the SkippedRecord saying why it has none; a date that is no
-    publication date is left out of the Document and reported by a FieldLeftOut after it."""
+    """A line's Document, or the SkippedRecord saying why it has none, and the fields left out of
+    the Document (a date that is no publication date)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        yield SkippedRecord(str(path), number, NOT_UTF8)
-        return
+        return SkippedRecord(str(path), number, NOT_UTF8), ()
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
         # json's message for a control character ends with "at" already.
-        yield SkippedRecord(str(path), number, f"invalid JSON: {error.msg.removesuffix(' at')} at column {error.colno}")
-        return
+        return SkippedRecord(str(path), number, f"invalid JSON: {error.msg.removesuffix(' at')} at column {error.colno}"), ()
     except (ValueError, RecursionError) as error:  # a number of thousands of digits, arrays nested thousands deep
-        yield SkippedRecord(str(path), number, f"invalid JSON: {error}")
-        return
+        return SkippedRecord(str(path), number, f"invalid JSON: {error}"), ()
     try:
         document = _document(record, default_source=path.stem)
     except _BadRecord as error:
-        yield SkippedRecord(str(path), number, str(error))
-        return
+        return SkippedRecord(str(path), number, str(error)), ()
     if document.date and not is_publication_date(document.date):
-        yield dataclasses.replace(document, date=None)
-        yield FieldLeftOut(str(path), number, "date", record["date"], NO_PUBLICATION_DATE)
-    else:
-        yield document
+        return dataclasses.replace(document, date=None), (FieldLeftOut(str(path), number, "date", record["date"], NO_PUBLICATION_DATE),)
+    return document, ()
 
 
 def _document(record, default_source):

@@ -7,14 +7,14 @@ import os
 import pathlib
 import unicodedata
 
-from search_service.ingest.documents import FieldLeftOut, SkippedRecord
+from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.html_files import read_html_file
 from search_service.ingest.jsonl_files import read_jsonl_file
 from search_service.ingest.text_files import read_text_file
 
-#: A reader takes a path and yields ``(line number or None, Document, SkippedRecord or FieldLeftOut)``,
-#: a FieldLeftOut after its Document; those of one document per file also take the
-#: ``default_source`` of a page that names none.
+#: A reader takes a path and yields ``(line number or None, Document or SkippedRecord)``; the JSONL
+#: reader adds the fields it left out of each Document (``_read``). Those of one document per file
+#: also take the ``default_source`` of a page that names none.
 READERS = {".txt": read_text_file, ".jsonl": read_jsonl_file, ".html": read_html_file, ".htm": read_html_file}
 #: The file types the readers handle, as messages name them.
 FILE_TYPES = " or ".join((", ".join(list(READERS)[:-1]), list(READERS)[-1]))
@@ -26,7 +26,7 @@ class SourceError(Exception):
 
 def iter_records(paths, other_files=None):
     """Yield every Document, SkippedRecord and FieldLeftOut in ``paths`` (files, or directories walked
-    recursively), a FieldLeftOut after the Document it concerns.
+    recursively), each Document followed by the fields left out of it.
 
     Files come in the order given, each directory's files in sorted order; in a directory, files no
     reader handles and hidden files are ignored (those of the first kind counted by type into the
@@ -66,19 +66,12 @@ def _records(paths, other_files):
         if path.exists() and not path.is_file():
             yield SkippedRecord(str(path), None, "not a regular file")
             continue
-        one_per_file = reader is not read_jsonl_file
         within = _folders_within(path, paths)
-        read = reader(path, default_source=_site_folder(path, within)) if one_per_file else reader(path)
-        passed = 0  # the line of the last document passed on (None for a file's one); 0: none yet
-        for line, record in read:
-            if isinstance(record, FieldLeftOut):
-                if record.line == passed:  # not of a document skipped below (a duplicate id)
-                    yield record
-                continue
+        for line, record, left_out in _read(reader, path, within):
             if isinstance(record, SkippedRecord):
                 yield record
                 continue
-            if one_per_file:
+            if reader is not read_jsonl_file:
                 index_page = reader is read_html_file and path.stem.lower() == "index"
                 record = dataclasses.replace(record, id=_file_document_id(path, within, index_page))
             if problem := _unaddressable(record.id):
@@ -88,8 +81,16 @@ def _records(paths, other_files):
                 yield SkippedRecord(str(path), line, reason)
             else:
                 first_file[record.id] = path if line is None else f"{path}:{line}"
-                passed = line
                 yield record
+                yield from left_out
+
+
+def _read(reader, path, within):
+    """``(line number or None, Document or SkippedRecord, fields left out of the Document)`` for each
+    record ``reader`` reads from ``path``; ``within``: its folders below the source directory."""
+    if reader is read_jsonl_file:
+        return reader(path)
+    return ((line, record, ()) for line, record in reader(path, default_source=_site_folder(path, within)))
 
 
 def _folders_within(path, sources):
