@@ -17,6 +17,7 @@ from search_service.evaluation_sets import DEPTH, evaluate_set
 from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
 from search_service.indexing.store import CURRENT
+from search_service.ingest.documents import SkippedRecord
 from search_service.ingest.sources import FILE_TYPES, file_types_text
 from search_service.search import COLLAPSES, DEFAULT_COLLAPSE, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
@@ -77,10 +78,8 @@ def reindex_command(sources, index_dir):
         raise click.ClickException(str(error)) from None
     finally:
         progress.close()
-    for record in summary.skipped:
-        click.echo(f"skipped {record}", err=True)
-    for record in summary.left_out:
-        click.echo(f"left out: {record}", err=True)
+    for report in summary.reports:
+        click.echo(f"{'skipped' if isinstance(report, SkippedRecord) else 'left out'} {report}", err=True)
     if summary.other_files:
         kinds = file_types_text(summary.other_files)
         click.echo(f"left out files of types no reader handles ({FILE_TYPES} are read): {kinds}", err=True)

@@ -89,11 +89,25 @@ def test_reindex_reports_a_date_left_out_apart_from_skipped_records_and_exits_0(
         [sys.executable, "-m", "search_service", "reindex", "--source", corpus, "--index", tmp_path / "index"], capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert f'left out: {corpus}:2: "date" "2999-01-01": no publication date is before 1900 or after tomorrow\n' in result.stderr
+    assert f'left out {corpus}:2: "date" "2999-01-01": no publication date is before 1900 or after tomorrow\n' in result.stderr
     assert "skipped" not in result.stderr
     assert "indexed 2 documents, 2 paragraphs (0 in near-duplicate groups), skipped 0 records, 1 record indexed without its date, in" in result.stdout
     [found] = json.loads(run("search", "الشمسية", "--index", tmp_path / "index", "--json").output)["results"]
     assert found["document"]["id"] == "placeholder" and found["document"]["date"] is None
+
+
+def test_reindex_reports_the_records_skipped_and_the_fields_left_out_in_the_order_of_their_lines(tmp_path):
+    corpus = write_jsonl(tmp_path / "wires.jsonl", [
+        {"id": "placeholder", "text": "افتتح وزير الطاقة مشروع الطاقة الشمسية في معان.", "date": "2999-01-01"},
+        "{broken",
+        {"id": "typo", "text": "اجتمع وزراء خارجية التحالف في روما.", "date": "0001-01-01"},
+    ])
+    output = run("reindex", "--source", corpus, "--index", tmp_path / "index").output
+    assert [line for line in output.splitlines() if line.startswith(("skipped ", "left out "))] == [
+        f'left out {corpus}:1: "date" "2999-01-01": no publication date is before 1900 or after tomorrow',
+        f"skipped {corpus}:2: invalid JSON: Expecting property name enclosed in double quotes at column 2",
+        f'left out {corpus}:3: "date" "0001-01-01": no publication date is before 1900 or after tomorrow',
+    ]
 
 
 def test_reindex_says_which_types_of_files_in_its_folders_it_left_out(tmp_path):

@@ -44,12 +44,21 @@ class ReindexSummary:
     documents: int
     paragraphs: int
     duplicates: int
-    skipped: list[SkippedRecord]
-    #: Records indexed with a field left out (a date no publication has): indexed, not skipped.
-    left_out: list[FieldLeftOut]
+    #: The records skipped and the fields left out of records indexed, in the order they were found.
+    reports: list[SkippedRecord | FieldLeftOut]
     seconds: float
     #: Files in the source directories that no reader handles, by type (``{".md": 2}``).
     other_files: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def skipped(self):
+        """The records not indexed."""
+        return [report for report in self.reports if isinstance(report, SkippedRecord)]
+
+    @property
+    def left_out(self):
+        """The records indexed with a field left out (a date no publication has): indexed, not skipped."""
+        return [report for report in self.reports if isinstance(report, FieldLeftOut)]
 
 
 def _acquire_lock(index_dir):
@@ -154,9 +163,7 @@ def _build(sources, directory, on_progress):
     documents, written, reports = write_index(sources, directory, groups, total, on_progress)
     if on_progress:
         on_progress(written, total)
-    skipped = [report for report in reports if isinstance(report, SkippedRecord)]
-    left_out = [report for report in reports if isinstance(report, FieldLeftOut)]
-    return ReindexSummary("", documents, written, len(groups), skipped, left_out, 0.0, dict(sorted(other_files.items())))
+    return ReindexSummary("", documents, written, len(groups), reports, 0.0, dict(sorted(other_files.items())))
 
 
 def _write_manifest(generation, summary):
