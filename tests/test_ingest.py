@@ -857,6 +857,28 @@ def test_a_modern_pages_line_breaks_are_read_as_before(tmp_path, after, kept):
     assert page.paragraphs == (*OLD_PORTAL_PARAGRAPHS, *kept) and page.date == datetime.date(2024, 3, 29)
 
 
+REPLY = "سئل الوزير إن كانت المحادثات ستستأنف الأسبوع المقبل، فقال في رده على الصحفيين:"
+
+
+@pytest.mark.parametrize(
+    "reply, read",
+    [
+        ('"نعم"', f'{REPLY} "نعم"'),
+        ("«لا، أبدا».", f"{REPLY} «لا، أبدا»."),
+        ("نعم", None),  # no quotation: a fragment, dropped as before
+    ],
+    ids=["a quoted reply", "a quoted reply of two words", "an unquoted word"],
+)
+def test_a_short_quotation_after_the_colon_that_introduces_it_joins_its_line(tmp_path, reply, read):
+    (tmp_path / "web.html").write_text(
+        f"<html><body><article><h1>افتتاح مشروع الطاقة الشمسية في معان</h1>{ARTICLE}<p>{REPLY}<br>{reply}</p></article></body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "text.txt").write_text("\n\n".join([*OLD_PORTAL_PARAGRAPHS, REPLY, reply]), encoding="utf-8")
+    pages = documents(tmp_path / "web.html", tmp_path / "text.txt")
+    assert [pages[name].paragraphs for name in ("web", "text")] == [(*OLD_PORTAL_PARAGRAPHS, read or REPLY)] * 2
+
+
 OLD_PORTAL_HEADLINE = "افتتاح مشروع الطاقة الشمسية في معان"
 
 

@@ -41,6 +41,8 @@ _SENTENCE_END = re.compile(rf"[.!?؟…:؛]{_CLOSERS}")
 #: A headline may end with a question or exclamation mark, never with a full stop.
 _STATEMENT_END = re.compile(rf"[.…:؛]{_CLOSERS}")
 _FULL_STOP = re.compile(rf"[.…]{_CLOSERS}")
+#: A quotation alone on its line (``"نعم"``, ``«لا».``), the punctuation after it included.
+_QUOTATION = re.compile(r'^[«"“][^«»"“”]+[»"”][.!?؟…،]*$')
 
 
 def word_count(line):
@@ -71,6 +73,19 @@ def is_body_line(line):
 def is_fragment(line):
     """Whether ``line`` is too short to be a paragraph: a word or two, no sentence."""
     return word_count(line) < MIN_PARAGRAPH_WORDS and not is_sentence(line)
+
+
+def with_replies_joined(lines):
+    """``lines`` with each short quotation (fewer than ``MIN_PARAGRAPH_WORDS`` words) joined to the
+    line before it where that line ends with the colon that introduces it: ``قال في رده: `` and
+    ``"نعم"`` on the next line (a ``<br>`` between them) are one line, the reply no fragment."""
+    joined = []
+    for line in lines:
+        if joined and joined[-1].rstrip().endswith(":") and word_count(line) < MIN_PARAGRAPH_WORDS and _QUOTATION.match(line.strip()):
+            joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def is_marker(line):

@@ -129,7 +129,7 @@ def page_document(document_id, lines, default_source=None, framed=True):
     (an article already taken out of its page) only the lines that are furniture anywhere go, and
     the title is None. Lines of no letter or digit (``***``, ``.``) are no part of it.
     """
-    lines = [line for line in lines if has_words(line)]
+    lines = boilerplate.with_replies_joined([line for line in lines if has_words(line)])
     source, furniture = metadata.follow_notices(lines)
     furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(lines)
     datelines = [i for i, line in enumerate(lines) if metadata.is_dateline(line)]
