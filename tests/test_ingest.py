@@ -874,9 +874,13 @@ def test_a_short_quotation_after_the_colon_that_introduces_it_joins_its_line(tmp
         f"<html><body><article><h1>افتتاح مشروع الطاقة الشمسية في معان</h1>{ARTICLE}<p>{REPLY}<br>{reply}</p></article></body></html>",
         encoding="utf-8",
     )
-    (tmp_path / "text.txt").write_text("\n\n".join([*OLD_PORTAL_PARAGRAPHS, REPLY, reply]), encoding="utf-8")
+    headline = "افتتاح مشروع الطاقة الشمسية في معان"
+    (tmp_path / "text.txt").write_text(
+        "\n\n".join([headline, "الجمعة 29 مارس 2024", REPLY, reply, *OLD_PORTAL_PARAGRAPHS]), encoding="utf-8",
+    )
     pages = documents(tmp_path / "web.html", tmp_path / "text.txt")
-    assert [pages[name].paragraphs for name in ("web", "text")] == [(*OLD_PORTAL_PARAGRAPHS, read or REPLY)] * 2
+    assert pages["web"].paragraphs == (*OLD_PORTAL_PARAGRAPHS, read or REPLY)
+    assert (pages["text"].title, pages["text"].paragraphs) == (headline, (read or REPLY, *OLD_PORTAL_PARAGRAPHS))
 
 
 OLD_PORTAL_HEADLINE = "افتتاح مشروع الطاقة الشمسية في معان"

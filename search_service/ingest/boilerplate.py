@@ -75,17 +75,14 @@ def is_fragment(line):
     return word_count(line) < MIN_PARAGRAPH_WORDS and not is_sentence(line)
 
 
-def with_replies_joined(lines):
-    """``lines`` with each short quotation (fewer than ``MIN_PARAGRAPH_WORDS`` words) joined to the
-    line before it where that line ends with the colon that introduces it: ``قال في رده: `` and
-    ``"نعم"`` on the next line (a ``<br>`` between them) are one line, the reply no fragment."""
-    joined = []
-    for line in lines:
-        if joined and joined[-1].rstrip().endswith(":") and word_count(line) < MIN_PARAGRAPH_WORDS and _QUOTATION.match(line.strip()):
-            joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
-        else:
-            joined.append(line)
-    return joined
+def replies(lines):
+    """Indices of the lines that are a short quotation (fewer than ``MIN_PARAGRAPH_WORDS`` words)
+    introduced by the colon ending the line before them: ``قال في رده:`` and ``"نعم"`` under it (a
+    ``<br>`` between them). A reply belongs to that line's paragraph, no fragment to drop."""
+    return {
+        i for i in range(1, len(lines))
+        if lines[i - 1].rstrip().endswith(":") and word_count(lines[i]) < MIN_PARAGRAPH_WORDS and _QUOTATION.match(lines[i].strip())
+    }
 
 
 def is_marker(line):

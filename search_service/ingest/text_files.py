@@ -129,9 +129,10 @@ def page_document(document_id, lines, default_source=None, framed=True):
     (an article already taken out of its page) only the lines that are furniture anywhere go, and
     the title is None. Lines of no letter or digit (``***``, ``.``) are no part of it.
     """
-    lines = boilerplate.with_replies_joined([line for line in lines if has_words(line)])
+    lines = [line for line in lines if has_words(line)]
     source, furniture = metadata.follow_notices(lines)
-    furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(lines)
+    replies = boilerplate.replies(lines)  # joined to the line before them
+    furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(lines) | replies
     datelines = [i for i, line in enumerate(lines) if metadata.is_dateline(line)]
     urls = {i: url for i, url in enumerate(map(metadata.url_of, lines)) if url}
     furniture |= set(datelines) | set(urls)
@@ -141,7 +142,9 @@ def page_document(document_id, lines, default_source=None, framed=True):
     dates = (metadata.find_date(lines[i]) for i in datelines)
     return Document(
         id=document_id,
-        paragraphs=tuple(line for i, line in enumerate(lines) if i not in furniture),
+        paragraphs=tuple(
+            f"{line.rstrip()} {lines[i + 1].strip()}" if i + 1 in replies else line for i, line in enumerate(lines) if i not in furniture
+        ),
         title=title,
         date=next((date for date in dates if date), None),
         source=source or default_source,
