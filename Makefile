@@ -1,12 +1,14 @@
 # The two entry points of the README: `make run` and `make test`. Both set up everything they need.
 VENV := .venv
 BIN := $(VENV)/bin
+# The port `make run` serves on: `make run PORT=8001`.
+PORT ?= 8000
 
 .PHONY: run test browser
 
 run: $(VENV)/.installed
 	$(BIN)/search-service reindex
-	$(BIN)/search-service serve
+	$(BIN)/search-service serve --port $(PORT)
 
 test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest

@@ -402,6 +402,7 @@ class _Progress:
     def __init__(self):
         self.interactive = sys.stderr.isatty()
         self.stage, self.printed = None, 0.0
+        self.unprinted = None  # on a pipe, the last line not printed yet
         self.started = time.monotonic()
 
     def __call__(self, stage, done, total):
@@ -413,9 +414,15 @@ class _Progress:
             click.echo("\r" + line.ljust(72), nl=False, err=True)
         elif stage != self.stage or now - self.printed >= self.EVERY_SECONDS:
             click.echo(line, err=True)
-            self.printed = now
+            self.printed, self.unprinted = now, None
+        else:
+            self.unprinted = line
         self.stage = stage
 
     def close(self):
+        """End the progress: the line ends on a terminal; on a pipe, the last state is printed
+        (a stage's last count, not the 0/N it began with)."""
         if self.interactive and self.stage:
             click.echo(err=True)
+        elif self.unprinted:
+            click.echo(self.unprinted, err=True)
