@@ -161,9 +161,8 @@ def search_command(context, query, limit, page, sort, collapse, max_duplicates, 
             raise click.UsageError("batch mode takes --queries FILE and --run OUT, and no QUERY")
         _refuse_options_of_the_other_mode(context, given & SEARCH_ONLY_OPTIONS, "batch mode (--queries and --run)")
         rankings = _or_fail(lambda: rank_documents(live, read_queries(queries), k))
-        rankings = _write_run(run_path, rankings)
-        written = sum(map(len, rankings.values()))
-        empty = sum(1 for ranked in rankings.values() if not ranked)
+        empty = sum(1 for ranked in rankings.values() if not ranked)  # before the documents a run cannot name are left out
+        written = sum(map(len, _write_run(run_path, rankings).values()))
         found_nothing = f" ({empty} found nothing)" if empty else ""
         lines = _counted(written, "line")
         target = "standard output" if run_path == "-" else run_path

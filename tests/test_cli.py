@@ -320,6 +320,10 @@ def test_a_document_id_of_two_words_is_left_out_of_a_trec_run_with_a_warning(tmp
     assert result.exit_code == 0 and "1 document left out of the run" in result.stderr and "'doc one'" in result.stderr
     assert "wrote 1 line for 1 query" in result.stdout
     assert [line.split()[:4] for line in (tmp_path / "run.txt").read_text().splitlines()] == [["1", "Q0", "doc2", "1"]]
+    # A query whose only document is left out found it all the same.
+    (tmp_path / "q.tsv").write_text("1\tنص\n", encoding="utf-8")
+    result = run("search", "--queries", tmp_path / "q.tsv", "--run", tmp_path / "run.txt", "--index", index)
+    assert "wrote 0 lines for 1 query to" in result.stdout and "found nothing" not in result.stdout
 
 
 def test_batch_search_writes_a_trec_run_and_evaluate_scores_it(seeds_index, tmp_path):
