@@ -2,6 +2,7 @@
 
 import collections
 import datetime
+import math
 import random
 
 import pytest
@@ -213,3 +214,24 @@ def test_a_large_group_at_the_top_does_not_crowd_out_the_others(tmp_path, sort_f
         ids = [searcher.stored_fields(d)[index_schema.ID] for d, _ in collected.top]
     assert len(ids) == 5 and ids[0].startswith("copy") and all(i.startswith("other") for i in ids[1:])
     assert (collected.total, collected.groups) == (240, 201)
+
+
+def test_a_segments_lengths_and_column_values_read_at_once_are_those_whoosh_reads_one_by_one(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "titled", "text": "وزراء خارجية التحالف يجتمعون في روما", "title": "اجتماع روما", "source": "الأهرام", "date": "2024-03-29"},
+        {"id": "untitled", "text": "الاقتصاد والتجارة في المنطقة العربية"},
+        {"id": "republished", "text": "وزراء خارجية التحالف يجتمعون في روما", "source": "اليوم السابع"},
+    ])
+    with live.searcher() as searcher:
+        for subsearcher, _ in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            arrays = index_arrays.SegmentArrays(reader.doc_count_all())
+            documents = range(reader.doc_count_all())
+            for fieldname in (index_schema.TEXT, index_schema.TITLE, index_schema.LEAD_TITLE):
+                whoosh_lengths = [reader.doc_field_length(d, fieldname, 1) for d in documents]  # None where the field is empty
+                assert arrays.field_lengths(reader, fieldname).tolist() == pytest.approx(
+                    [math.nan if length is None else length for length in whoosh_lengths], nan_ok=True
+                )
+            for fieldname in (index_schema.SOURCE, index_schema.DATE, index_schema.DOCUMENT_ID, index_schema.DUPLICATE_GROUP):
+                codes, values = arrays.field_codes(reader, fieldname)
+                assert [values[code] for code in codes] == list(reader.column_reader(fieldname))
