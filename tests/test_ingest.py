@@ -780,8 +780,10 @@ ADDRESS = "https://www.youm7.com/story/2024/3/29/وزراء-خارجية-الت�
         [{"@type": "WebSite", "url": "https://www.youm7.com/", "mainEntityOfPage": "https://www.youm7.com/"},
          {"@type": "NewsArticle", "mainEntityOfPage": ADDRESS}],
         {"@type": ["NewsArticle"], "mainEntityOfPage": {"@type": "WebPage", "@id": f"{ADDRESS}#webpage"}},
+        {"@type": "NewsArticle", "mainEntityOfPage": {"@type": "WebPage", "url": ADDRESS}},
+        {"@type": "NewsArticle", "mainEntityOfPage": [{"@type": "WebPage", "@id": ADDRESS}]},
     ],
-    ids=["an address", "an @id", "in a graph", "the site's before the article's", "a web page's node id"],
+    ids=["an address", "an @id", "in a graph", "the site's before the article's", "a web page's node id", "a url", "a list"],
 )
 def test_a_web_page_without_a_canonical_link_has_the_address_its_structured_data_gives(tmp_path, structured):
     canonical = '<link rel="canonical" href="https://news.example/2024/03/29/rome">'
@@ -795,6 +797,22 @@ def test_a_web_page_without_a_canonical_link_has_the_address_its_structured_data
     # A canonical link comes first.
     (tmp_path / "canonical.html").write_text(article.replace("</head>", f"{script}</head>"), encoding="utf-8")
     assert documents(tmp_path / "canonical.html")["canonical"].url == "https://news.example/2024/03/29/rome"
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        '<script type="application/ld+json; charset=utf-8">{json}</script>',
+        '<script type="application/ld+json">//<![CDATA[\n{json}\n//]]></script>',
+        '<script type="application/ld+json"><!--\n{json}\n--></script>',
+    ],
+    ids=["a type with its charset", "in CDATA", "in a comment"],
+)
+def test_structured_data_is_read_in_the_wrappings_pages_give_it(tmp_path, script):
+    structured = json.dumps({"@type": "NewsArticle", "mainEntityOfPage": "https://news.example/2024/03/29/rome-talks"})
+    article = (WEB / "rome.html").read_text(encoding="utf-8").replace('<link rel="canonical" href="https://news.example/2024/03/29/rome">', "")
+    (tmp_path / "page.html").write_text(article.replace("</head>", script.replace("{json}", structured) + "</head>"), encoding="utf-8")
+    assert documents(tmp_path / "page.html")["page"].url == "https://news.example/2024/03/29/rome-talks"
 
 
 @pytest.mark.parametrize(

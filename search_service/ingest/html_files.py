@@ -58,6 +58,9 @@ MAX_DEPTH = 2048
 _FORMATTING_TAG = re.compile(rb"</?(?:%s)\b[^>]*>" % b"|".join(tag.encode() for tag in sorted(FORMATTING)), re.IGNORECASE)
 #: An absolute web address.
 _WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
+#: What a page may wrap a script's JSON in, for browsers of old: ``<!-- -->``, ``<![CDATA[ ]]>``
+#: (behind ``//`` or inside ``/* */``).
+_SCRIPT_WRAPPER = re.compile(r"^\s*(?:<!--|(?://|/\*)?\s*<!\[CDATA\[\s*(?:\*/)?)|(?:-->|(?://|/\*)?\s*\]\]>\s*(?:\*/)?)\s*$")
 #: A table row as trafilatura writes it: ``| cell | cell |``.
 _TABLE_ROW = re.compile(r"\|(.*)\|")
 
@@ -307,25 +310,35 @@ def _date(text):
 def _structured_data_address(tree):
     """The page's address as its structured data (JSON-LD) states it: the ``mainEntityOfPage`` of
     its first article (``NewsArticle``, ``BlogPosting``...: not of the site, its publisher or its
-    web page), an address or ``{"@id": address}``, without a fragment (``#webpage``) and written
-    as trafilatura writes a canonical link's (courlan); None without one, or where the data is no
-    JSON."""
-    for script in tree.iterfind('.//script[@type="application/ld+json"]') if tree is not None else ():
+    web page), an address, ``{"@id": address}`` or ``{"url": address}`` (or a list of them), without
+    a fragment (``#webpage``) and written as trafilatura writes a canonical link's (courlan); None
+    without one, or where the data is no JSON."""
+    for script in tree.iter("script") if tree is not None else ():
+        if (script.get("type") or "").partition(";")[0].strip().lower() != "application/ld+json":
+            continue
         try:
-            data = json.loads(script.text or "", strict=False)  # strict=False: a line break inside a string
+            # strict=False: a line break inside a string
+            data = json.loads(_SCRIPT_WRAPPER.sub("", script.text or ""), strict=False)
         except (ValueError, RecursionError):  # no JSON, a number of thousands of digits, arrays nested thousands deep
             continue
         items = [*data] if isinstance(data, list) else [data]
         items += [node for item in items if isinstance(item, dict) and isinstance(item.get("@graph"), list) for node in item["@graph"]]
         for item in filter(_is_article, items):
-            entity = item.get("mainEntityOfPage")
-            address = entity.get("@id") if isinstance(entity, dict) else entity
-            if isinstance(address, str) and _WEB_ADDRESS.fullmatch(address.strip()):
-                try:
-                    return courlan.normalize_url(address.strip().partition("#")[0])
-                except ValueError:  # no address after all: https://[x/
-                    continue
+            for address in _addresses(item.get("mainEntityOfPage")):
+                if isinstance(address, str) and _WEB_ADDRESS.fullmatch(address.strip()):
+                    try:
+                        return courlan.normalize_url(address.strip().partition("#")[0])
+                    except ValueError:  # no address after all: https://[x/
+                        continue
     return None
+
+
+def _addresses(entity):
+    """The addresses a ``mainEntityOfPage`` value may give, in order: itself, its ``@id`` and
+    ``url``, those of each item of a list."""
+    if isinstance(entity, list):
+        return [address for item in entity if not isinstance(item, list) for address in _addresses(item)]
+    return [entity.get("@id"), entity.get("url")] if isinstance(entity, dict) else [entity]
 
 
 def _is_article(node):
