@@ -365,7 +365,9 @@ def test_a_byte_order_mark_opening_a_later_or_blank_line_is_ignored(tmp_path):
     line = lambda i: json.dumps({"id": f"d{i}", "text": f"فقرة رقم {i}."}, ensure_ascii=False).encode()
     bom = b"\xef\xbb\xbf"
     (tmp_path / "joined.jsonl").write_bytes(bom + b"\n" + line(0) + b"\n" + bom + line(1) + b"\n" + bom + b"\n")
-    assert list(documents(tmp_path)) == ["d0", "d1"]
+    # Two UTF-16 files joined, each with its byte order mark (as Windows PowerShell 5 writes them).
+    (tmp_path / "joined16.jsonl").write_bytes(b"".join((line(i).decode() + "\r\n").encode("utf-16") for i in (2, 3)))
+    assert list(documents(tmp_path)) == ["d0", "d1", "d2", "d3"]
     assert skipped(tmp_path) == []
 
 

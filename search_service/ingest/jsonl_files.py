@@ -20,6 +20,8 @@ from search_service.ingest.metadata import NO_PUBLICATION_DATE, NUMERIC_DATE, is
 #: Arabic-Indic), maybe followed by a time (ISO 8601's T or a space), which is left out.
 _DATE = re.compile(r"\s*(" + NUMERIC_DATE + r")(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?\s*")
 _OPTIONAL_TEXT_FIELDS = ("title", "source", "url")
+#: The byte order mark as a character, where a file decoded from UTF-16 or UTF-32 holds another.
+_BYTE_ORDER_MARK = "\ufeff"
 
 
 #: JSON may escape half of a UTF-16 pair ("\ud800"), which is no character and cannot be stored
@@ -46,15 +48,15 @@ def read_jsonl_file(path):
 
 
 def _utf8_lines(file):
-    """The lines of a binary file as UTF-8 bytes: UTF-8 (a byte order mark may open any line of
-    concatenated files), or UTF-16 or UTF-32, with a byte order mark (as Windows PowerShell 5 writes
+    """The lines of a binary file as UTF-8 bytes: UTF-8, UTF-16 or UTF-32 (a byte order mark may
+    open any line of concatenated files), with a byte order mark (as Windows PowerShell 5 writes
     a redirection) or without one: JSON opens with an ASCII character, so the NUL bytes of its first
     four tell the encoding (RFC 4627, section 3; ``json.detect_encoding``). A lone CR ends a line
     too, so classic Mac files work."""
     encoding = json.detect_encoding(file.peek(4)[:4])
     if encoding not in ("utf-8", "utf-8-sig"):
         for line in io.TextIOWrapper(file, encoding=encoding, errors="replace", newline=None):
-            yield line.rstrip("\n").encode("utf-8", errors="surrogatepass")
+            yield line.rstrip("\n").lstrip(_BYTE_ORDER_MARK).encode("utf-8", errors="surrogatepass")
         return
     for chunk in file:
         for raw in chunk.splitlines():
