@@ -71,10 +71,7 @@ HOST_PAGE = """<!doctype html>
 
 # What the README promises: the widget needs only its origin in script-src and connect-src. The hash
 # admits the host's own <style> and nothing else, so a <style> or style="" of the widget would be refused.
-HOST_POLICY = (
-    "default-src 'none'; script-src {server}; connect-src {server}; "
-    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(HOSTILE_CSS.encode()).digest()).decode()}'"
-)
+HOST_POLICY = "default-src 'none'; script-src {server}; connect-src {server}; style-src 'sha256-{style_hash}'"
 
 MARKUP = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 MARKUP_DOCUMENTS = [
@@ -208,7 +205,7 @@ def host_site(tmp_path_factory):
     """A static site on its own loopback port; ``host_site(name, server)`` writes a page embedding the widget.
 
     The page has a strict Content-Security-Policy unless ``policy=False``, which enforces Trusted Types if
-    ``trusted_types=True``; ``attributes`` go on the element
+    ``trusted_types=True``; ``css`` follows the hostile CSS in its style sheet; ``attributes`` go on the element
     (with ``per-page="5"`` unless they set it, and ``endpoint`` unless ``endpoint_attribute=False``);
     ``module=True`` loads widget.js as a module rather than a deferred classic script.
     """
@@ -218,12 +215,14 @@ def host_site(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
-    def page(name, endpoint, policy=True, attributes="", endpoint_attribute=True, module=False, trusted_types=False):
+    def page(name, endpoint, policy=True, css="", attributes="", endpoint_attribute=True, module=False, trusted_types=False):
         attributes = attributes if "per-page=" in attributes else f'per-page="5" {attributes}'
-        directives = HOST_POLICY.format(server=endpoint) + ("; require-trusted-types-for 'script'" if trusted_types else "")
+        css = HOSTILE_CSS + css
+        style_hash = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+        directives = HOST_POLICY.format(server=endpoint, style_hash=style_hash) + ("; require-trusted-types-for 'script'" if trusted_types else "")
         meta = f'<meta http-equiv="Content-Security-Policy" content="{directives}">'
         html = HOST_PAGE.format(
-            policy=meta if policy else "", css=HOSTILE_CSS, server=endpoint, attributes=attributes,
+            policy=meta if policy else "", css=css, server=endpoint, attributes=attributes,
             loading='type="module"' if module else "defer", endpoint=f'endpoint="{endpoint}"' if endpoint_attribute else "",
         )
         (root / name).write_text(html, encoding="utf-8")
@@ -812,6 +811,56 @@ def test_latin_text_reads_left_to_right_and_arabic_right_to_left(browser, latin_
     snippets = {o.find_element(By.CSS_SELECTOR, ".title").text: o.find_element(By.CSS_SELECTOR, ".snippet") for o in options}
     assert reads_left_to_right(browser, snippets["WHO report, 2024."])
     assert not reads_left_to_right(browser, snippets["تقرير المنظمة"])
+
+
+def list_and_box(driver, root):
+    """The left and right edges, in the window, of the widget's list and of its box; the window's width."""
+    return driver.execute_script(
+        "const edges = (e) => [e.getBoundingClientRect().left, e.getBoundingClientRect().right];"
+        "return [edges(arguments[0]), edges(arguments[1]), document.documentElement.clientWidth]",
+        root.find_element(By.CSS_SELECTOR, ".panel"), root.find_element(By.CSS_SELECTOR, "input"),
+    )
+
+
+def inside_the_window(driver, root):
+    (left, right), _, window_width = list_and_box(driver, root)
+    return 0 <= left and right <= window_width
+
+
+@requires_chromium
+@pytest.mark.parametrize("name, column", [
+    pytest.param(name, column, id=name) for name, column in [
+        ("rtl-left", "html { direction: rtl } #column { position: absolute; left: 0; width: 220px }"),
+        ("rtl-right", "html { direction: rtl } #column { position: absolute; right: 0; width: 220px }"),
+        ("ltr-left", "#column { position: absolute; left: 0; width: 220px }"),
+        ("ltr-centred", "#column { margin: 0 auto; width: 260px }"),
+    ]
+])
+def test_widget_list_under_a_narrow_box_is_wider_and_inside_the_window(browser, live_server, host_site, name, column):
+    browser.set_window_size(1000, 800)
+    try:
+        root = type_into_widget(browser, host_site(f"narrow-{name}.html", live_server, css=column), "التحالف ")
+        options = wait_until(browser, lambda: widget_options(root))
+        assert all(o.is_displayed() for o in options) and policy_violations(browser) == []
+        (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
+        assert list_right - list_left > 1.3 * (box_right - box_left)
+        assert inside_the_window(browser, root)
+        assert round(list_left) == round(box_left) or round(list_right) == round(box_right)  # it hangs from the box
+        screenshot(browser, f"widget-narrow-{name}.png")
+
+        browser.set_window_size(330, 800)  # narrower than the list: the list follows the window
+        assert wait_until(browser, lambda: inside_the_window(browser, root))
+        assert all(o.is_displayed() for o in options)
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+@requires_chromium
+def test_widget_list_under_a_wide_box_is_as_wide_as_the_box(browser, live_server, host_site):
+    root = type_into_widget(browser, host_site("wide.html", live_server), "التحالف ")
+    wait_until(browser, lambda: widget_options(root))
+    list_edges, box_edges, _ = list_and_box(browser, root)
+    assert list_edges == box_edges
 
 
 LONG_WORD = "x" * 300

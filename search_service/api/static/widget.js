@@ -17,6 +17,7 @@
  * (with the element's sources, dates, order and collapsing). Each option is a link to its href, so a
  * click with Ctrl, Shift or the middle button opens it in a new tab or window, without the event.
  *
+ * The list opens under the box, as wide as it, or under a narrower box 352px wide within the window.
  * The element lives in a shadow root, so the page's CSS cannot reach its inside (the page may still
  * place or hide the element itself) and its CSS cannot leak.
  * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
@@ -56,6 +57,10 @@
   const MAX_QUERY_LENGTH = 500;
   // How long an answer of the API is waited for; the service stops a search itself after 5 s.
   const TIMEOUT_MS = 10000;
+  // The list under a narrower box: 22em of the widget's 16px, lines of about 45 Arabic letters.
+  const LIST_MIN_WIDTH = 352;
+  // The least room left between the list and either side of the window.
+  const WINDOW_MARGIN = 8;
 
   const CSS = `
     :host { display: block; }
@@ -406,6 +411,7 @@
       // The list answers a query the input no longer holds: shown until the new answer comes, but
       // the arrow keys do not move in it, and Enter opens the search for what the input holds.
       this._stale = false;
+      this._onResize = () => { if (!this._panel.hidden) this._placeList(); };
       this._build(this.attachShadow({ mode: "open" }));
     }
 
@@ -481,7 +487,10 @@
 
     attributeChangedCallback() { this._applyAttributes(); }
 
+    connectedCallback() { window.addEventListener("resize", this._onResize); }
+
     disconnectedCallback() {
+      window.removeEventListener("resize", this._onResize);
       clearTimeout(this._timer);
       if (this._controller) this._controller.abort();
     }
@@ -667,6 +676,26 @@
       const hasContent = this._options.length > 0 || !this._message.hidden;
       this._panel.hidden = !hasContent;
       this._input.setAttribute("aria-expanded", String(this._options.length > 0));
+      if (hasContent) this._placeList();
+    }
+
+    /**
+     * Widen the list under a box narrower than LIST_MIN_WIDTH, within the window: its right edge on
+     * the box's (the start of a right-to-left line), else its left edge, else moved inside the window.
+     */
+    _placeList() {
+      const style = this._panel.style;
+      style.left = style.right = style.width = "";
+      const box = this._panel.parentElement.getBoundingClientRect();  // the box's edges; the list's left counts from its left
+      const windowWidth = document.documentElement.clientWidth;
+      const width = Math.min(LIST_MIN_WIDTH, windowWidth - 2 * WINDOW_MARGIN);
+      if (width <= box.width) return;  // as wide as the box
+      let left = box.right - width;
+      if (left < 0) left = box.left;
+      if (left < 0 || left + width > windowWidth) {
+        left = Math.max(WINDOW_MARGIN, Math.min(left, windowWidth - WINDOW_MARGIN - width));
+      }
+      Object.assign(style, { left: `${left - box.left}px`, right: "auto", width: `${width}px` });
     }
 
     _close() {
