@@ -856,6 +856,23 @@ def test_widget_list_under_a_narrow_box_is_wider_and_inside_the_window(browser, 
 
 
 @requires_chromium
+def test_widget_list_stays_inside_a_sidebar_that_scrolls(browser, live_server, host_site):
+    """A sidebar whose overflow scrolls (or is hidden) clips the list at its edges: the list keeps inside them."""
+    column = "html { direction: rtl } #column { position: absolute; left: 0; width: 300px; height: 600px; overflow-y: auto } arabic-search { display: block; width: 200px }"
+    browser.set_window_size(1000, 800)
+    try:
+        root = type_into_widget(browser, host_site("scrolling-sidebar.html", live_server, css=column), "التحالف ")
+        wait_until(browser, lambda: widget_options(root))
+        (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
+        sidebar = browser.find_element(By.ID, "column").rect
+        assert list_right - list_left > box_right - box_left
+        assert sidebar["x"] <= list_left and list_right <= sidebar["x"] + sidebar["width"]
+        assert browser.execute_script("const c = document.getElementById('column'); return c.scrollWidth <= c.clientWidth")  # no sideways scroll
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+@requires_chromium
 def test_widget_list_under_a_wide_box_is_as_wide_as_the_box(browser, live_server, host_site):
     root = type_into_widget(browser, host_site("wide.html", live_server), "التحالف ")
     wait_until(browser, lambda: widget_options(root))

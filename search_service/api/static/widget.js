@@ -17,7 +17,8 @@
  * (with the element's sources, dates, order and collapsing). Each option is a link to its href, so a
  * click with Ctrl, Shift or the middle button opens it in a new tab or window, without the event.
  *
- * The list opens under the box, as wide as it, or under a narrower box 352px wide within the window.
+ * The list opens under the box, as wide as it, or under a narrower box 352px wide within the window
+ * and the nearest ancestor that clips what overflows it.
  * The element lives in a shadow root, so the page's CSS cannot reach its inside (the page may still
  * place or hide the element itself) and its CSS cannot leak.
  * Every text goes in through textContent; the only HTML taken from the API is the snippet, and of
@@ -680,22 +681,40 @@
     }
 
     /**
-     * Widen the list under a box narrower than LIST_MIN_WIDTH, within the window: its right edge on
-     * the box's (the start of a right-to-left line), else its left edge, else moved inside the window.
+     * Widen the list under a box narrower than LIST_MIN_WIDTH, within the window and within the
+     * nearest ancestor that clips what overflows it (a sidebar that scrolls): its right edge on the
+     * box's (the start of a right-to-left line), else its left edge, else moved inside those bounds.
      */
     _placeList() {
       const style = this._panel.style;
       style.left = style.right = style.width = "";
       const box = this._panel.parentElement.getBoundingClientRect();  // the box's edges; the list's left counts from its left
-      const windowWidth = document.documentElement.clientWidth;
-      const width = Math.min(LIST_MIN_WIDTH, windowWidth - 2 * WINDOW_MARGIN);
+      const bounds = this._listBounds();
+      // The box's own edges are always within reach: a box at the window's edge keeps the list flush with it.
+      const [low, high] = [Math.min(bounds.left, box.left), Math.max(bounds.right, box.right)];
+      const width = Math.min(LIST_MIN_WIDTH, high - low);
       if (width <= box.width) return;  // as wide as the box
       let left = box.right - width;
-      if (left < 0) left = box.left;
-      if (left < 0 || left + width > windowWidth) {
-        left = Math.max(WINDOW_MARGIN, Math.min(left, windowWidth - WINDOW_MARGIN - width));
-      }
+      if (left < low) left = box.left;
+      if (left < low || left + width > high) left = Math.max(low, Math.min(left, high - width));
       Object.assign(style, { left: `${left - box.left}px`, right: "auto", width: `${width}px` });
+    }
+
+    /**
+     * The left and right edges, in the window, the list may reach: the window's, WINDOW_MARGIN
+     * inside, and those of the nearest ancestor (through shadow roots) whose overflow is not visible.
+     */
+    _listBounds() {
+      const bounds = { left: WINDOW_MARGIN, right: document.documentElement.clientWidth - WINDOW_MARGIN };
+      const above = (node) => node.parentElement || node.getRootNode().host || null;
+      for (let node = above(this); node && node !== document.documentElement && node !== document.body; node = above(node)) {
+        const { overflowX, overflowY } = getComputedStyle(node);
+        if (overflowX !== "visible" || overflowY !== "visible") {
+          const clip = node.getBoundingClientRect();
+          return { left: Math.max(bounds.left, clip.left), right: Math.min(bounds.right, clip.right) };
+        }
+      }
+      return bounds;
     }
 
     _close() {
