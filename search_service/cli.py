@@ -401,7 +401,8 @@ class _Progress:
     def __init__(self):
         self.interactive = sys.stderr.isatty()
         self.stage, self.printed = None, 0.0
-        self.unprinted = None  # on a pipe, the last line not printed yet
+        self.shown = None  # on a pipe, the (stage, count) of the last line printed
+        self.unprinted = None  # on a pipe, a later line of another count, not printed yet
         self.started = time.monotonic()
 
     def __call__(self, stage, done, total):
@@ -412,16 +413,21 @@ class _Progress:
         if self.interactive:
             click.echo("\r" + line.ljust(72), nl=False, err=True)
         elif stage != self.stage or now - self.printed >= self.EVERY_SECONDS:
+            self._print_unprinted()  # where the stage before ended
             click.echo(line, err=True)
-            self.printed, self.unprinted = now, None
-        else:
+            self.printed, self.shown = now, (stage, done)
+        elif (stage, done) != self.shown:
             self.unprinted = line
         self.stage = stage
 
+    def _print_unprinted(self):
+        if self.unprinted:
+            click.echo(self.unprinted, err=True)
+            self.unprinted = None
+
     def close(self):
-        """End the progress: the line ends on a terminal; on a pipe, the last state is printed
-        (a stage's last count, not the 0/N it began with)."""
+        """End the progress: the line ends on a terminal; on a pipe, where each stage ended is
+        printed (its last count, not the 0/N it began with)."""
         if self.interactive and self.stage:
             click.echo(err=True)
-        elif self.unprinted:
-            click.echo(self.unprinted, err=True)
+        self._print_unprinted()

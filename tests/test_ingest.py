@@ -807,8 +807,10 @@ def test_a_web_page_without_a_canonical_link_has_the_address_its_structured_data
         '<script type="application/ld+json; charset=utf-8">{json}</script>',
         '<script type="application/ld+json">//<![CDATA[\n{json}\n//]]></script>',
         '<script type="application/ld+json"><!--\n{json}\n--></script>',
+        '<script type="application/ld+json"><!--\n{json}\n//--></script>',
+        '<script type="application/ld+json"><!--//--><![CDATA[//><!--\n{json}\n//--><!]]></script>',
     ],
-    ids=["a type with its charset", "in CDATA", "in a comment"],
+    ids=["a type with its charset", "in CDATA", "in a comment", "in a comment ended behind //", "in Drupal's wrapping"],
 )
 def test_structured_data_is_read_in_the_wrappings_pages_give_it(tmp_path, script):
     structured = json.dumps({"@type": "NewsArticle", "mainEntityOfPage": "https://news.example/2024/03/29/rome-talks"})
@@ -901,6 +903,18 @@ def test_a_short_quotation_after_the_colon_that_introduces_it_joins_its_line(tmp
     pages = documents(tmp_path / "web.html", tmp_path / "text.txt")
     assert pages["web"].paragraphs == (*OLD_PORTAL_PARAGRAPHS, read or REPLY)
     assert (pages["text"].title, pages["text"].paragraphs) == (headline, (read or REPLY, *OLD_PORTAL_PARAGRAPHS))
+
+
+
+def test_a_question_asked_twice_keeps_both_replies(tmp_path):
+    """A repeated line is page furniture, but not a question with another reply under it."""
+    question = "وسئل الوزير عن عودة المفاوضين إلى روما، فقال:"
+    (tmp_path / "interview.html").write_text(
+        f'<html><body><article><h1>افتتاح مشروع الطاقة الشمسية في معان</h1>{ARTICLE}'
+        f'<p>{question}<br>"نعم"</p><p>{question}<br>"لا"</p></article></body></html>',
+        encoding="utf-8",
+    )
+    assert documents(tmp_path / "interview.html")["interview"].paragraphs == (*OLD_PORTAL_PARAGRAPHS, f'{question} "نعم"', f'{question} "لا"')
 
 
 OLD_PORTAL_HEADLINE = "افتتاح مشروع الطاقة الشمسية في معان"

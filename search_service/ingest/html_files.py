@@ -58,9 +58,10 @@ MAX_DEPTH = 2048
 _FORMATTING_TAG = re.compile(rb"</?(?:%s)\b[^>]*>" % b"|".join(tag.encode() for tag in sorted(FORMATTING)), re.IGNORECASE)
 #: An absolute web address.
 _WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
-#: What a page may wrap a script's JSON in, for browsers of old: ``<!-- -->``, ``<![CDATA[ ]]>``
-#: (behind ``//`` or inside ``/* */``).
-_SCRIPT_WRAPPER = re.compile(r"^\s*(?:<!--|(?://|/\*)?\s*<!\[CDATA\[\s*(?:\*/)?)|(?:-->|(?://|/\*)?\s*\]\]>\s*(?:\*/)?)\s*$")
+#: What a page may wrap a script's JSON in, for browsers of old, one inside the other too: the
+#: markers of a comment and of CDATA, behind ``//`` or inside ``/* */`` (``<!--//--><![CDATA[//><!--``).
+_SCRIPT_WRAPPING = ("<![CDATA[", "<!--", "-->", "]]>", "<!", ">", "//", "/*", "*/")
+_LEADING_WRAPPING = re.compile("(?:\\s|%s)*" % "|".join(map(re.escape, _SCRIPT_WRAPPING)))
 #: A table row as trafilatura writes it: ``| cell | cell |``.
 _TABLE_ROW = re.compile(r"\|(.*)\|")
 
@@ -318,7 +319,7 @@ def _structured_data_address(tree):
             continue
         try:
             # strict=False: a line break inside a string
-            data = json.loads(_SCRIPT_WRAPPER.sub("", script.text or ""), strict=False)
+            data = json.loads(_unwrapped(script.text or ""), strict=False)
         except (ValueError, RecursionError):  # no JSON, a number of thousands of digits, arrays nested thousands deep
             continue
         items = [*data] if isinstance(data, list) else [data]
@@ -331,6 +332,18 @@ def _structured_data_address(tree):
                     except ValueError:  # no address after all: https://[x/
                         continue
     return None
+
+
+def _unwrapped(text):
+    """A script's text without the comment and CDATA markers around it (``_SCRIPT_WRAPPING``)."""
+    start, end = _LEADING_WRAPPING.match(text).end(), len(text)
+    while True:
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        marker = next((marker for marker in _SCRIPT_WRAPPING if text.endswith(marker, start, end)), None)
+        if marker is None:
+            return text[start:end]
+        end -= len(marker)
 
 
 def _addresses(entity):

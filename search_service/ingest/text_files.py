@@ -131,8 +131,10 @@ def page_document(document_id, lines, default_source=None, framed=True):
     """
     lines = [line for line in lines if has_words(line)]
     source, furniture = metadata.follow_notices(lines)
-    replies = boilerplate.replies(lines)  # joined to the line before them
-    furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(lines) | replies
+    replies = boilerplate.replies(lines)
+    # Each line with the reply under it, if any: a repeated question is no repeated line.
+    answered = [f"{line.rstrip()} {lines[i + 1].strip()}" if i + 1 in replies else line for i, line in enumerate(lines)]
+    furniture |= boilerplate.credit_lines(lines) | boilerplate.repeated_lines(answered) | replies
     datelines = [i for i, line in enumerate(lines) if metadata.is_dateline(line)]
     urls = {i: url for i, url in enumerate(map(metadata.url_of, lines)) if url}
     furniture |= set(datelines) | set(urls)
@@ -142,9 +144,7 @@ def page_document(document_id, lines, default_source=None, framed=True):
     dates = (metadata.find_date(lines[i]) for i in datelines)
     return Document(
         id=document_id,
-        paragraphs=tuple(
-            f"{line.rstrip()} {lines[i + 1].strip()}" if i + 1 in replies else line for i, line in enumerate(lines) if i not in furniture
-        ),
+        paragraphs=tuple(line for i, line in enumerate(answered) if i not in furniture),
         title=title,
         date=next((date for date in dates if date), None),
         source=source or default_source,
