@@ -8,7 +8,7 @@ import random
 import pytest
 from whoosh import query, scoring
 
-from search_service.indexing import LiveIndex
+from search_service.indexing import LiveIndex, writing
 from search_service.indexing import schema as index_schema
 from search_service.search import expansion, index_arrays
 from search_service.search.collection import Facet, collect, group_others
@@ -216,13 +216,17 @@ def test_a_large_group_at_the_top_does_not_crowd_out_the_others(tmp_path, sort_f
     assert (collected.total, collected.groups) == (240, 201)
 
 
-def test_a_segments_lengths_and_column_values_read_at_once_are_those_whoosh_reads_one_by_one(tmp_path):
+def test_a_segments_lengths_and_column_values_read_at_once_are_those_whoosh_reads_one_by_one(tmp_path, monkeypatch):
+    # Written by two processes, a segment each.
+    monkeypatch.setattr(writing, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writing, "available_cores", lambda: 2)
     live = index_records(tmp_path, [
         {"id": "titled", "text": "وزراء خارجية التحالف يجتمعون في روما", "title": "اجتماع روما", "source": "الأهرام", "date": "2024-03-29"},
         {"id": "untitled", "text": "الاقتصاد والتجارة في المنطقة العربية"},
         {"id": "republished", "text": "وزراء خارجية التحالف يجتمعون في روما", "source": "اليوم السابع"},
     ])
     with live.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) == 2
         for subsearcher, _ in searcher.leaf_searchers():
             reader = subsearcher.reader()
             arrays = index_arrays.SegmentArrays(reader.doc_count_all())

@@ -67,6 +67,7 @@ class SegmentArrays:
             if column is None:  # no document has the field: Whoosh's default length
                 return np.ones(self.doc_count)
             lengths = np.full(self.doc_count, np.nan)
+            # One byte a document (``LENGTHS_COLUMN`` is a column of unsigned bytes).
             stored = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
             lengths[: len(stored)] = _LENGTH_OF_BYTE[stored]
             return lengths
@@ -83,6 +84,7 @@ class SegmentArrays:
             raw = column.raw_column() if isinstance(column, columns.TranslatingColumnReader) else column
             index = {}
             codes = np.fromiter((index.setdefault(v, len(index)) for v in _raw_values(raw)), dtype=np.int64, count=self.doc_count)
+            # Only the distinct stored values are translated (decoded): each translates to a value of its own.
             translate = column._translate if raw is not column else (lambda value: value)
             return codes, [translate(value) for value in index]
 
