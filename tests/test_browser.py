@@ -873,6 +873,21 @@ def test_widget_list_stays_inside_a_sidebar_that_scrolls(browser, live_server, h
 
 
 @requires_chromium
+def test_widget_list_follows_its_box_when_the_box_changes_size(browser, live_server, host_site):
+    browser.set_window_size(1000, 800)
+    try:
+        column = "html { direction: rtl } #column { position: absolute; right: 0; width: 220px }"
+        root = type_into_widget(browser, host_site("growing-sidebar.html", live_server, css=column), "التحالف ")
+        wait_until(browser, lambda: widget_options(root))
+        list_edges, box_edges, _ = list_and_box(browser, root)
+        assert list_edges[1] - list_edges[0] > box_edges[1] - box_edges[0]
+        browser.execute_script("document.getElementById('column').style.width = '600px'")  # the window keeps its size
+        assert wait_until(browser, lambda: (lambda edges: edges[0] == edges[1])(list_and_box(browser, root)))
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+@requires_chromium
 def test_widget_list_under_a_wide_box_is_as_wide_as_the_box(browser, live_server, host_site):
     root = type_into_widget(browser, host_site("wide.html", live_server), "التحالف ")
     wait_until(browser, lambda: widget_options(root))

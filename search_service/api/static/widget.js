@@ -488,10 +488,16 @@
 
     attributeChangedCallback() { this._applyAttributes(); }
 
-    connectedCallback() { window.addEventListener("resize", this._onResize); }
+    connectedCallback() {
+      // The list is placed again when the window or the box changes size (a sidebar that widens).
+      window.addEventListener("resize", this._onResize);
+      this._sizeWatch = typeof ResizeObserver === "function" ? new ResizeObserver(this._onResize) : null;
+      if (this._sizeWatch) this._sizeWatch.observe(this._panel.parentElement);  // the box: the element itself may be inline
+    }
 
     disconnectedCallback() {
       window.removeEventListener("resize", this._onResize);
+      if (this._sizeWatch) this._sizeWatch.disconnect();
       clearTimeout(this._timer);
       if (this._controller) this._controller.abort();
     }
