@@ -834,6 +834,7 @@ def inside_the_window(driver, root):
         ("rtl-right", "html { direction: rtl } #column { position: absolute; right: 0; width: 220px }"),
         ("ltr-left", "#column { position: absolute; left: 0; width: 220px }"),
         ("ltr-centred", "#column { margin: 0 auto; width: 260px }"),
+        ("rtl-scaled", "html { direction: rtl } #column { position: absolute; left: 0; width: 160px; transform: scale(1.5); transform-origin: left top }"),
     ]
 ])
 def test_widget_list_under_a_narrow_box_is_wider_and_inside_the_window(browser, live_server, host_site, name, column):

@@ -694,16 +694,19 @@
     _placeList() {
       const style = this._panel.style;
       style.left = style.right = style.width = "";
-      const box = this._panel.parentElement.getBoundingClientRect();  // the box's edges; the list's left counts from its left
+      const boxElement = this._panel.parentElement;
+      const box = boxElement.getBoundingClientRect();  // the box's edges in the window; the list's left counts from its left
+      // Window pixels to one of the widget's CSS pixels (not 1 under a page's zoom or transform: scale()).
+      const scale = box.width / boxElement.offsetWidth || 1;
       const bounds = this._listBounds();
       // The box's own edges are always within reach: a box at the window's edge keeps the list flush with it.
       const [low, high] = [Math.min(bounds.left, box.left), Math.max(bounds.right, box.right)];
-      const width = Math.min(LIST_MIN_WIDTH, high - low);
+      const width = Math.min(LIST_MIN_WIDTH * scale, high - low);
       if (width <= box.width) return;  // as wide as the box
       let left = box.right - width;
       if (left < low) left = box.left;
       if (left < low || left + width > high) left = Math.max(low, Math.min(left, high - width));
-      Object.assign(style, { left: `${left - box.left}px`, right: "auto", width: `${width}px` });
+      Object.assign(style, { left: `${(left - box.left) / scale}px`, right: "auto", width: `${width / scale}px` });
     }
 
     /**
