@@ -413,9 +413,10 @@ class _Progress:
         if self.interactive:
             click.echo("\r" + line.ljust(72), nl=False, err=True)
         elif stage != self.stage or now - self.printed >= self.EVERY_SECONDS:
-            self._print_unprinted()  # where the stage before ended
+            if stage != self.stage:
+                self._print_unprinted()  # where the stage before ended
             click.echo(line, err=True)
-            self.printed, self.shown = now, (stage, done)
+            self.printed, self.shown, self.unprinted = now, (stage, done), None
         elif (stage, done) != self.shown:
             self.unprinted = line
         self.stage = stage

@@ -857,18 +857,39 @@ def test_widget_list_under_a_narrow_box_is_wider_and_inside_the_window(browser, 
 
 
 @requires_chromium
-def test_widget_list_stays_inside_a_sidebar_that_scrolls(browser, live_server, host_site):
+@pytest.mark.parametrize("sidebar", [
+    "overflow-y: auto",
+    "overflow-y: scroll; border-left: 12px solid",  # its scrollbar on the left, as in a right-to-left page, and a border
+])
+def test_widget_list_stays_inside_a_sidebar_that_scrolls(browser, live_server, host_site, sidebar):
     """A sidebar whose overflow scrolls (or is hidden) clips the list at its edges: the list keeps inside them."""
-    column = "html { direction: rtl } #column { position: absolute; left: 0; width: 300px; height: 600px; overflow-y: auto } arabic-search { display: block; width: 200px }"
+    column = f"html {{ direction: rtl }} #column {{ position: absolute; left: 0; width: 300px; height: 600px; {sidebar} }} arabic-search {{ display: block; width: 200px }}"
     browser.set_window_size(1000, 800)
     try:
-        root = type_into_widget(browser, host_site("scrolling-sidebar.html", live_server, css=column), "التحالف ")
+        root = type_into_widget(browser, host_site(f"scrolling-sidebar-{len(sidebar)}.html", live_server, css=column), "التحالف ")
         wait_until(browser, lambda: widget_options(root))
         (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
-        sidebar = browser.find_element(By.ID, "column").rect
+        inside_left, inside_right = browser.execute_script(
+            "const c = document.getElementById('column'), left = c.getBoundingClientRect().left + c.clientLeft;"
+            "return [left, left + c.clientWidth]"
+        )
         assert list_right - list_left > box_right - box_left
-        assert sidebar["x"] <= list_left and list_right <= sidebar["x"] + sidebar["width"]
+        assert inside_left <= list_left and list_right <= inside_right
         assert browser.execute_script("const c = document.getElementById('column'); return c.scrollWidth <= c.clientWidth")  # no sideways scroll
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+@requires_chromium
+def test_widget_list_is_not_bounded_by_an_element_without_a_box(browser, live_server, host_site):
+    """An element of display: contents clips nothing, whatever its overflow says."""
+    column = "html { direction: rtl } #column { display: contents; overflow: hidden } arabic-search { display: block; width: 200px; margin-right: 784px }"
+    browser.set_window_size(1000, 800)
+    try:
+        root = type_into_widget(browser, host_site("contents-column.html", live_server, css=column), "التحالف ")
+        wait_until(browser, lambda: widget_options(root))
+        (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
+        assert list_right - list_left > 1.3 * (box_right - box_left) and inside_the_window(browser, root)
     finally:
         browser.set_window_size(1280, 900)
 

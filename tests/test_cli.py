@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import search_service
+from search_service import cli
 from search_service.cli import main
 
 from conftest import SEEDS, build_index, built_with_another_analysis, full_disk, write_jsonl
@@ -56,6 +57,19 @@ def test_reindex_seeds_exits_zero_and_summarises_with_progress_in_a_log(tmp_path
     assert re.search(r"^\[ *[\d.]+ s\] indexing paragraphs: 0/\d+$", result.stderr, re.MULTILINE)  # not a terminal
     assert re.search(r"^\[ *[\d.]+ s\] indexing paragraphs: 79/79$", result.stderr, re.MULTILINE)  # where it ended, once
     assert result.stderr.count("79/79") == 1
+
+
+def test_progress_in_a_log_shows_a_line_every_10_seconds_and_where_each_stage_ended(monkeypatch, capsys):
+    clock = iter([0.0, 0, 1, 11, 12, 20, 26, 27])  # when the progress starts, then at each report
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    progress = cli._Progress()
+    for stage, done in [("indexing", 0), ("indexing", 5), ("indexing", 6), ("indexing", 7), ("indexing", 9), ("writing", 1), ("writing", 2)]:
+        progress(stage, done, 10)
+    progress.close()
+    assert capsys.readouterr().err.splitlines() == [
+        "[   0.0 s] indexing: 0/10", "[  11.0 s] indexing: 6/10", "[  20.0 s] indexing: 9/10",  # each count once
+        "[  26.0 s] writing: 1/10", "[  27.0 s] writing: 2/10",
+    ]
 
 
 def test_web_pages_are_indexed_and_searched_by_their_article(tmp_path):

@@ -696,8 +696,10 @@
       style.left = style.right = style.width = "";
       const boxElement = this._panel.parentElement;
       const box = boxElement.getBoundingClientRect();  // the box's edges in the window; the list's left counts from its left
-      // Window pixels to one of the widget's CSS pixels (not 1 under a page's zoom or transform: scale()).
-      const scale = box.width / boxElement.offsetWidth || 1;
+      // Window pixels to one of the widget's CSS pixels (not 1 under a page's zoom or transform: scale());
+      // offsetWidth is rounded, so a ratio within 1% of 1 is 1.
+      const ratio = box.width / boxElement.offsetWidth;
+      const scale = Number.isFinite(ratio) && ratio > 0 && Math.abs(ratio - 1) > 0.01 ? ratio : 1;
       const bounds = this._listBounds();
       // The box's own edges are always within reach: a box at the window's edge keeps the list flush with it.
       const [low, high] = [Math.min(bounds.left, box.left), Math.max(bounds.right, box.right)];
@@ -711,16 +713,19 @@
 
     /**
      * The left and right edges, in the window, the list may reach: the window's, WINDOW_MARGIN
-     * inside, and those of the nearest ancestor (through shadow roots) whose overflow is not visible.
+     * inside, and the inside (its scrollbar and border left out) of the nearest ancestor, through
+     * slots and shadow roots, that clips what overflows it sideways.
      */
     _listBounds() {
       const bounds = { left: WINDOW_MARGIN, right: document.documentElement.clientWidth - WINDOW_MARGIN };
-      const above = (node) => node.parentElement || node.getRootNode().host || null;
+      const above = (node) => node.assignedSlot || node.parentElement || node.getRootNode().host || null;
       for (let node = above(this); node && node !== document.documentElement && node !== document.body; node = above(node)) {
-        const { overflowX, overflowY } = getComputedStyle(node);
-        if (overflowX !== "visible" || overflowY !== "visible") {
-          const clip = node.getBoundingClientRect();
-          return { left: Math.max(bounds.left, clip.left), right: Math.min(bounds.right, clip.right) };
+        const { overflowX, display } = getComputedStyle(node);
+        if (overflowX !== "visible" && display !== "contents") {  // an element of display: contents has no box to clip
+          const rect = node.getBoundingClientRect();
+          const scale = node.offsetWidth ? rect.width / node.offsetWidth : 1;
+          const inside = rect.left + node.clientLeft * scale;
+          return { left: Math.max(bounds.left, inside), right: Math.min(bounds.right, inside + node.clientWidth * scale) };
         }
       }
       return bounds;
