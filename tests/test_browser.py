@@ -881,6 +881,33 @@ def test_widget_list_stays_inside_a_sidebar_that_scrolls(browser, live_server, h
 
 
 @requires_chromium
+def test_widget_list_stays_inside_a_clipping_element_it_is_slotted_into(browser, live_server, host_site):
+    """A component of the host page shows the widget through a slot, inside an element of its own that scrolls."""
+    browser.set_window_size(1000, 800)
+    try:
+        browser.get(host_site("slotted.html", live_server, css="html { direction: rtl } arabic-search { display: block; width: 200px }"))
+        wait_until(browser, lambda: widget_parts(browser))
+        browser.execute_script(
+            "const component = document.createElement('div'); document.body.append(component);"
+            "const frame = document.createElement('div');"
+            "Object.assign(frame.style, {position: 'absolute', left: '0', top: '0', width: '300px', height: '600px', overflowY: 'auto'});"
+            "frame.append(document.createElement('slot')); component.attachShadow({mode: 'open'}).append(frame);"
+            "component.append(document.querySelector('arabic-search'));"
+        )
+        root, combobox = wait_until(browser, lambda: widget_parts(browser))
+        combobox.click()
+        type_keys(browser, "التحالف ")
+        wait_until(browser, lambda: widget_options(root))
+        (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
+        frame_left, frame_right = browser.execute_script(
+            "const frame = document.body.lastElementChild.shadowRoot.firstElementChild.getBoundingClientRect(); return [frame.left, frame.right]"
+        )
+        assert list_right - list_left > box_right - box_left and frame_left <= list_left and list_right <= frame_right
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+@requires_chromium
 def test_widget_list_is_not_bounded_by_an_element_without_a_box(browser, live_server, host_site):
     """An element of display: contents clips nothing, whatever its overflow says."""
     column = "html { direction: rtl } #column { display: contents; overflow: hidden } arabic-search { display: block; width: 200px; margin-right: 784px }"
