@@ -46,6 +46,8 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
+#: The browser window's size, which a test that changes it gives back.
+WINDOW_SIZE = (1280, 900)
 
 # A host page that does its worst to every element it can reach.
 HOSTILE_CSS = """
@@ -103,7 +105,7 @@ def browser(tmp_path_factory):
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.add_argument("--window-size=1280,900")
+    options.add_argument("--window-size={},{}".format(*WINDOW_SIZE))
     options.add_argument("--lang=ar")
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     ARTIFACTS.mkdir(exist_ok=True)
@@ -813,6 +815,23 @@ def test_latin_text_reads_left_to_right_and_arabic_right_to_left(browser, latin_
     assert not reads_left_to_right(browser, snippets["تقرير المنظمة"])
 
 
+@contextlib.contextmanager
+def window_size(driver, width, height):
+    """The browser's window at ``width`` × ``height`` for a while, then at ``WINDOW_SIZE`` again."""
+    driver.set_window_size(width, height)
+    try:
+        yield
+    finally:
+        driver.set_window_size(*WINDOW_SIZE)
+
+
+def widget_list_open(driver, page, text="التحالف "):
+    """Type ``text`` into the widget of ``page``; its shadow root once the list shows options."""
+    root = type_into_widget(driver, page, text)
+    wait_until(driver, lambda: widget_options(root))
+    return root
+
+
 def list_and_box(driver, root):
     """The left and right edges, in the window, of the widget's list and of its box; the window's width."""
     return driver.execute_script(
@@ -838,10 +857,9 @@ def inside_the_window(driver, root):
     ]
 ])
 def test_widget_list_under_a_narrow_box_is_wider_and_inside_the_window(browser, live_server, host_site, name, column):
-    browser.set_window_size(1000, 800)
-    try:
-        root = type_into_widget(browser, host_site(f"narrow-{name}.html", live_server, css=column), "التحالف ")
-        options = wait_until(browser, lambda: widget_options(root))
+    with window_size(browser, 1000, 800):
+        root = widget_list_open(browser, host_site(f"narrow-{name}.html", live_server, css=column))
+        options = widget_options(root)
         assert all(o.is_displayed() for o in options) and policy_violations(browser) == []
         (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
         assert list_right - list_left > 1.3 * (box_right - box_left)
@@ -852,8 +870,6 @@ def test_widget_list_under_a_narrow_box_is_wider_and_inside_the_window(browser, 
         browser.set_window_size(330, 800)  # narrower than the list: the list follows the window
         assert wait_until(browser, lambda: inside_the_window(browser, root))
         assert all(o.is_displayed() for o in options)
-    finally:
-        browser.set_window_size(1280, 900)
 
 
 @requires_chromium
@@ -864,10 +880,8 @@ def test_widget_list_under_a_narrow_box_is_wider_and_inside_the_window(browser, 
 def test_widget_list_stays_inside_a_sidebar_that_scrolls(browser, live_server, host_site, sidebar):
     """A sidebar whose overflow scrolls (or is hidden) clips the list at its edges: the list keeps inside them."""
     column = f"html {{ direction: rtl }} #column {{ position: absolute; left: 0; width: 300px; height: 600px; {sidebar} }} arabic-search {{ display: block; width: 200px }}"
-    browser.set_window_size(1000, 800)
-    try:
-        root = type_into_widget(browser, host_site(f"scrolling-sidebar-{len(sidebar)}.html", live_server, css=column), "التحالف ")
-        wait_until(browser, lambda: widget_options(root))
+    with window_size(browser, 1000, 800):
+        root = widget_list_open(browser, host_site(f"scrolling-sidebar-{len(sidebar)}.html", live_server, css=column))
         (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
         inside_left, inside_right = browser.execute_script(
             "const c = document.getElementById('column'), left = c.getBoundingClientRect().left + c.clientLeft;"
@@ -875,16 +889,13 @@ def test_widget_list_stays_inside_a_sidebar_that_scrolls(browser, live_server, h
         )
         assert list_right - list_left > box_right - box_left
         assert inside_left <= list_left and list_right <= inside_right
-        assert browser.execute_script("const c = document.getElementById('column'); return c.scrollWidth <= c.clientWidth")  # no sideways scroll
-    finally:
-        browser.set_window_size(1280, 900)
+        assert not scrolls_sideways(browser, "document.getElementById('column')")
 
 
 @requires_chromium
 def test_widget_list_stays_inside_a_clipping_element_it_is_slotted_into(browser, live_server, host_site):
     """A component of the host page shows the widget through a slot, inside an element of its own that scrolls."""
-    browser.set_window_size(1000, 800)
-    try:
+    with window_size(browser, 1000, 800):
         browser.get(host_site("slotted.html", live_server, css="html { direction: rtl } arabic-search { display: block; width: 200px }"))
         wait_until(browser, lambda: widget_parts(browser))
         browser.execute_script(
@@ -903,43 +914,32 @@ def test_widget_list_stays_inside_a_clipping_element_it_is_slotted_into(browser,
             "const frame = document.body.lastElementChild.shadowRoot.firstElementChild.getBoundingClientRect(); return [frame.left, frame.right]"
         )
         assert list_right - list_left > box_right - box_left and frame_left <= list_left and list_right <= frame_right
-    finally:
-        browser.set_window_size(1280, 900)
 
 
 @requires_chromium
 def test_widget_list_is_not_bounded_by_an_element_without_a_box(browser, live_server, host_site):
     """An element of display: contents clips nothing, whatever its overflow says."""
     column = "html { direction: rtl } #column { display: contents; overflow: hidden } arabic-search { display: block; width: 200px; margin-right: 784px }"
-    browser.set_window_size(1000, 800)
-    try:
-        root = type_into_widget(browser, host_site("contents-column.html", live_server, css=column), "التحالف ")
-        wait_until(browser, lambda: widget_options(root))
+    with window_size(browser, 1000, 800):
+        root = widget_list_open(browser, host_site("contents-column.html", live_server, css=column))
         (list_left, list_right), (box_left, box_right), _ = list_and_box(browser, root)
         assert list_right - list_left > 1.3 * (box_right - box_left) and inside_the_window(browser, root)
-    finally:
-        browser.set_window_size(1280, 900)
 
 
 @requires_chromium
 def test_widget_list_follows_its_box_when_the_box_changes_size(browser, live_server, host_site):
-    browser.set_window_size(1000, 800)
-    try:
-        column = "html { direction: rtl } #column { position: absolute; right: 0; width: 220px }"
-        root = type_into_widget(browser, host_site("growing-sidebar.html", live_server, css=column), "التحالف ")
-        wait_until(browser, lambda: widget_options(root))
+    column = "html { direction: rtl } #column { position: absolute; right: 0; width: 220px }"
+    with window_size(browser, 1000, 800):
+        root = widget_list_open(browser, host_site("growing-sidebar.html", live_server, css=column))
         list_edges, box_edges, _ = list_and_box(browser, root)
         assert list_edges[1] - list_edges[0] > box_edges[1] - box_edges[0]
         browser.execute_script("document.getElementById('column').style.width = '600px'")  # the window keeps its size
         assert wait_until(browser, lambda: (lambda edges: edges[0] == edges[1])(list_and_box(browser, root)))
-    finally:
-        browser.set_window_size(1280, 900)
 
 
 @requires_chromium
 def test_widget_list_under_a_wide_box_is_as_wide_as_the_box(browser, live_server, host_site):
-    root = type_into_widget(browser, host_site("wide.html", live_server), "التحالف ")
-    wait_until(browser, lambda: widget_options(root))
+    root = widget_list_open(browser, host_site("wide.html", live_server))
     list_edges, box_edges, _ = list_and_box(browser, root)
     assert list_edges == box_edges
 
@@ -954,8 +954,7 @@ def scrolls_sideways(driver, element="document.documentElement"):
 @requires_chromium
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_very_long_word_wraps(browser, latin_server, host_site, width):
-    browser.set_window_size(width, 900)
-    try:
+    with window_size(browser, width, 900):
         browser.get(latin_server + "/?q=" + LONG_WORD)
         assert LONG_WORD in wait_until(browser, lambda: shown(browser, "empty")).text.replace("\n", "")
         assert not scrolls_sideways(browser)
@@ -970,8 +969,6 @@ def test_a_very_long_word_wraps(browser, latin_server, host_site, width):
         enter(browser, root.find_element(By.CSS_SELECTOR, "input"), LONG_WORD + " ")
         wait_until(browser, lambda: widget_message(root))
         assert not scrolls_sideways(browser, "document.querySelector('arabic-search').shadowRoot.querySelector('.panel')")
-    finally:
-        browser.set_window_size(1280, 900)
 
 
 @requires_chromium
@@ -1158,15 +1155,12 @@ return [box.top >= 0 && box.bottom <= innerHeight, last.getBoundingClientRect().
 
 @requires_chromium
 def test_the_filters_taller_than_the_screen_scroll_on_their_own(browser, live_server):
-    browser.set_window_size(1280, 600)
-    try:
+    with window_size(browser, 1280, 600):
         browser.get(live_server + "/?q=" + urllib.parse.quote("داعش"))
         wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#source-facets .chip"))
         assert browser.execute_script("return document.getElementById('filters').scrollHeight > innerHeight")
         browser.execute_script("window.scrollTo(0, 600)")
         assert browser.execute_script(_FILTERS_IN_VIEW) == [True, True]  # the last source, without reading to the end
-    finally:
-        browser.set_window_size(1280, 900)
 
 
 @requires_chromium
