@@ -80,12 +80,11 @@ class SegmentArrays:
         def compute():
             if not self.doc_count:  # a reader of no segment has no columns
                 return np.zeros(0, dtype=np.int64), []
-            column = reader.column_reader(fieldname)
-            raw = column.raw_column() if isinstance(column, columns.TranslatingColumnReader) else column
             index = {}
-            codes = np.fromiter((index.setdefault(v, len(index)) for v in _raw_values(raw)), dtype=np.int64, count=self.doc_count)
+            stored = _raw_values(reader.column_reader(fieldname, translate=False))
+            codes = np.fromiter((index.setdefault(v, len(index)) for v in stored), dtype=np.int64, count=self.doc_count)
             # Only the distinct stored values are translated (decoded): each translates to a value of its own.
-            translate = column._translate if raw is not column else (lambda value: value)
+            translate = reader.schema[fieldname].from_column_value
             return codes, [translate(value) for value in index]
 
         return self._once(("codes", fieldname), compute)
