@@ -360,6 +360,16 @@
     return `${endpoint}/documents/${encodeURIComponent(documentId)}?${new URLSearchParams({ q: query })}#p${position}`;
   }
 
+  /**
+   * Window pixels per CSS pixel of ``element``, drawn at ``rect``: not 1 under a page's zoom or
+   * transform: scale(). offsetWidth is rounded, so a ratio within 1% of 1 is 1, as is that of an
+   * element of no width.
+   */
+  function pixelScale(element, rect) {
+    const ratio = rect.width / element.offsetWidth;
+    return Number.isFinite(ratio) && ratio > 0 && Math.abs(ratio - 1) > 0.01 ? ratio : 1;
+  }
+
   /** Whether a click is one a link answers in its own tab: the main button, no modifier key. */
   function isPlainClick(event) {
     return event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey;
@@ -696,10 +706,7 @@
       style.left = style.right = style.width = "";
       const boxElement = this._panel.parentElement;
       const box = boxElement.getBoundingClientRect();  // the box's edges in the window; the list's left counts from its left
-      // Window pixels to one of the widget's CSS pixels (not 1 under a page's zoom or transform: scale());
-      // offsetWidth is rounded, so a ratio within 1% of 1 is 1.
-      const ratio = box.width / boxElement.offsetWidth;
-      const scale = Number.isFinite(ratio) && ratio > 0 && Math.abs(ratio - 1) > 0.01 ? ratio : 1;
+      const scale = pixelScale(boxElement, box);
       const bounds = this._listBounds();
       // The box's own edges are always within reach: a box at the window's edge keeps the list flush with it.
       const [low, high] = [Math.min(bounds.left, box.left), Math.max(bounds.right, box.right)];
@@ -723,7 +730,7 @@
         const { overflowX, display } = getComputedStyle(node);
         if (overflowX !== "visible" && display !== "contents") {  // an element of display: contents has no box to clip
           const rect = node.getBoundingClientRect();
-          const scale = node.offsetWidth ? rect.width / node.offsetWidth : 1;
+          const scale = pixelScale(node, rect);
           const inside = rect.left + node.clientLeft * scale;
           return { left: Math.max(bounds.left, inside), right: Math.min(bounds.right, inside + node.clientWidth * scale) };
         }
