@@ -2,11 +2,12 @@
 
 trafilatura finds the article in the page (navigation, sidebars, related links, comments and footers
 are left out) and the metadata the page declares in its markup: title, publication date, site name
-and canonical address (else the address its JSON-LD gives its article). The article's lines then go through the rules of a plain-text page that
-hold anywhere in it (``text_files.page_document`` without a page frame: datelines, credits,
-markers, repeated lines); the title is the page's headline. What the markup declares comes
-first; what the text shows fills the gaps, the date from a dateline anywhere in the page. Pages in
-any encoding they declare are read; binary files and UTF-16 without a byte order mark are not.
+and canonical address (else the address its JSON-LD gives its article). The article's lines then
+go through the rules of a plain-text page that hold anywhere in it (``text_files.page_document``
+without a page frame: datelines, credits, markers, repeated lines); the title is the page's
+headline. What the markup declares comes first; what the text shows fills the gaps, the date from a
+dateline anywhere in the page. Pages in any encoding they declare are read; binary files and UTF-16
+without a byte order mark are not.
 """
 
 import copy
