@@ -1526,6 +1526,17 @@ def test_widget_shows_highlighted_results_on_a_page_that_enforces_trusted_types(
 
 
 @requires_chromium
+def test_a_results_date_and_paragraph_link_each_keep_to_one_line_on_a_phone(browser, live_server):
+    with window_size(browser, 390, 900):
+        browser.get(live_server + "/?q=" + urllib.parse.quote("وزراء الخارجية"))
+        wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results .result"))
+        parts = browser.find_elements(By.CSS_SELECTOR, ".result-meta time, .result-meta a")
+        assert len(parts) > 10
+        lines = "return arguments[0].map(e => new Set([...e.getClientRects()].map(r => Math.round(r.top))).size)"
+        assert browser.execute_script(lines, parts) == [1] * len(parts)
+
+
+@requires_chromium
 def test_a_result_opens_its_whole_document_at_its_paragraph_with_the_query_marked(browser, live_server):
     browser.get_log("browser")
     browser.get(live_server + "/?q=" + urllib.parse.quote("وزراء الخارجية"))
