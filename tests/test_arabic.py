@@ -108,6 +108,7 @@ def test_spellings_of_one_word_analyse_to_the_same_term(spelling):
     [
         ("مسؤول", "مسئول"), ("أفريقيا", "إفريقيا"), ("هيئة", "هيئه"), ("الثلثاء", "الثلاثاء"), ("بأميركا", "بأمريكا"),
         ("الأوربيين", "الأوروبيين"), ("سورية", "سوريا"), ("لسورية", "لسوريا"), ("امرأة", "المرأة"), ("وامرأة", "للمرأة"),
+        ("مائة", "مئة"), ("بالمائة", "بالمئة"), ("ثلاثمائة", "ثلاثمئة"), ("مائتين", "مئتين"),
     ],
 )
 def test_hamza_and_spelling_variants_share_a_term(pair):
@@ -123,6 +124,11 @@ def test_an_article_before_a_word_beginning_with_al_leaves_its_stem_as_it_is(wor
 
 def test_a_whole_word_variant_leaves_the_words_that_hold_it():
     assert normalize("الحكومة السورية في سورية") == "الحكومه السوريه في سوريا"  # the adjective, then Syria
+    assert normalize("بأسمائهم في سمائه") == "باسماءهم في سماءه"  # مائة is a hundred only as a word
+
+
+def test_a_hundred_in_its_older_spelling_is_not_water():
+    assert terms("مائة")[0] != terms("ماء")[0]
 
 
 def test_the_plural_and_the_dual_of_a_noun_meet_its_singular():

@@ -95,6 +95,18 @@ def test_plain_spelling_finds_quranic_text_and_marks_its_words_whole(tmp_path):
     assert "<mark>هُدࣰى</mark>" in search(live, SearchRequest(q="هدى")).results[0]["snippet"]
 
 
+def test_a_hundred_is_found_in_both_spellings_and_marked_as_written(tmp_path):
+    live = index_records(tmp_path, [
+        {"id": "old", "text": "ارتفعت الأسعار بنسبة عشرة في المائة خلال مائة يوم"},
+        {"id": "new", "text": "ارتفعت الصادرات بنسبة خمسة في المئة"},
+        {"id": "water", "text": "انقطع الماء عن الحي"},
+    ])
+    assert sorted(ids(live, "مئة")) == sorted(ids(live, "مائة")) == ["new#1", "old#1"]
+    assert ids(live, "الماء") == ["water#1"]
+    snippet = next(r["snippet"] for r in search(live, SearchRequest(q="مئة")).results if r["id"] == "old#1")
+    assert "<mark>المائة</mark>" in snippet and "<mark>مائة</mark>" in snippet
+
+
 def test_did_you_mean_offers_an_uthmani_word_in_the_common_spelling(tmp_path):
     live = index_records(tmp_path, [{"id": "q", "text": "ذَٰلِكَ ٱلْكِتَٰبُ لَا رَيْبَ فِيهِ"}, {"id": "b", "text": "اشترى الكتب"}])
     assert search(live, SearchRequest(q="الكتاو")).suggestion == "الكتاب"  # not ٱلكتب, the books
