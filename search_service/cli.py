@@ -18,6 +18,7 @@ from search_service.export import ExportError, export_index
 from search_service.indexing import IndexNotFound, LiveIndex, ReindexError, reindex
 from search_service.indexing.store import CURRENT
 from search_service.ingest.documents import SkippedRecord
+from search_service.ingest.metadata import numeric_date
 from search_service.ingest.sources import FILE_TYPES, file_types_text
 from search_service.search import COLLAPSES, DEFAULT_COLLAPSE, MAX_PER_PAGE, SORTS, QueryError, SearchRequest, search
 from search_service.search.runs import rank_documents
@@ -25,7 +26,7 @@ from search_service.search.runs import rank_documents
 #: ``reindex`` exit status when the new index is live but some records were skipped.
 EXIT_PARTIAL = 3
 #: ``search``'s options for one query, which batch mode does not take.
-SEARCH_ONLY_OPTIONS = {"limit", "page", "sort", "collapse", "max_duplicates", "as_json"}
+SEARCH_ONLY_OPTIONS = {"limit", "page", "sort", "collapse", "max_duplicates", "as_json", "sources", "date_from", "date_to"}
 
 
 def _not_empty(context, parameter, value):
@@ -39,6 +40,18 @@ def _sources(context, parameter, value):
     if context.get_parameter_source(parameter.name) is click.core.ParameterSource.ENVIRONMENT:
         return value
     return _not_empty(context, parameter, value)
+
+
+class _Date(click.ParamType):
+    """A ``YYYY-MM-DD`` date, Gregorian or Hijri, as ``GET /api/search`` takes it (``numeric_date``)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, parameter, context):
+        date = numeric_date(value)
+        if date is None:
+            self.fail(f"{value!r} is not a day written YYYY-MM-DD (a year from 1343 to 1500 is Hijri)", parameter, context)
+        return date
 
 
 index_option = click.option(
@@ -142,16 +155,22 @@ def serve_command(host, port, workers, threads, index_dir):
     help="duplicates: one result per paragraph and its republished copies; document: one per document.",
 )
 @click.option("--max-duplicates", type=click.IntRange(min=0), help="List at most N of a result's republished copies (default: all).")
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only results of this source (repeatable; its name as results show it).")
+@click.option("--date-from", type=_Date(), help="Only results dated this day or later (a year from 1343 to 1500 is Hijri).")
+@click.option("--date-to", type=_Date(), help="Only results dated this day or earlier.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the body GET /api/search returns.")
 @click.option("--queries", type=click.Path(exists=True, dir_okay=False), help="Batch mode: a TSV of qid<TAB>query.")
 @click.option("--run", "run_path", type=click.Path(dir_okay=False, writable=True, allow_dash=True), help="Batch mode: write a TREC run here (- for standard output).")
 @click.option("--k", default=100, show_default=True, type=click.IntRange(1, 1000), help="Batch mode: documents per query.")
 @index_option
 @click.pass_context
-def search_command(context, query, limit, page, sort, collapse, max_duplicates, as_json, queries, run_path, k, index_dir):
+def search_command(
+    context, query, limit, page, sort, collapse, max_duplicates, sources, date_from, date_to, as_json, queries, run_path, k, index_dir,
+):
     """Search the index and print ranked paragraphs.
 
     Examples: search-service search "التحالف الدولي" --json;
+    search-service search "داعش" --source "بوابة روزا اليوسف" --date-from 2024-01-01;
     search-service search --queries q.tsv --run run.txt
     """
     given = {name for name in context.params if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE}
@@ -171,7 +190,13 @@ def search_command(context, query, limit, page, sort, collapse, max_duplicates, 
     if not query:
         raise click.UsageError("give a QUERY, or --queries and --run for batch mode")
     _refuse_options_of_the_other_mode(context, given & {"k"}, "a search of one QUERY")
-    request = SearchRequest(q=query, page=page, per_page=limit, sort=sort, collapse=collapse, max_duplicates=max_duplicates)
+    try:
+        request = SearchRequest(
+            q=query, page=page, per_page=limit, sources=sources, date_from=date_from, date_to=date_to, sort=sort, collapse=collapse,
+            max_duplicates=max_duplicates,
+        )
+    except ValueError as error:  # the checks across options: --date-from after --date-to
+        raise click.UsageError(str(error)) from None
     if as_json:
         _print_json(live, request)
         return

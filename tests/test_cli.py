@@ -285,6 +285,31 @@ def test_search_json_prints_the_body_of_the_api(seeds_index, live_server):
     assert printed == served
 
 
+def test_search_filters_by_source_and_dates_as_the_api_does(seeds_index, live_server):
+    source = "بوابة روزا اليوسف"
+    options = ["--source", source, "--date-from", "1445-09-01", "--date-to", "2024-12-31"]  # a Hijri day, 2024-03-11
+    printed = json.loads(run("search", "داعش", "--json", *options, "--index", seeds_index).output)
+    params = {"q": "داعش", "source": source, "date_from": "1445-09-01", "date_to": "2024-12-31"}
+    with urllib.request.urlopen(f"{live_server}/api/search?" + urllib.parse.urlencode(params)) as response:
+        served = json.loads(response.read())
+    printed.pop("took_ms"), served.pop("took_ms")
+    assert printed == served
+    assert printed["results"] and {r["document"]["source"] for r in printed["results"]} == {source}
+    assert json.loads(run("search", "داعش", "--json", "--date-from", "2025-01-01", "--index", seeds_index).output)["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--date-from", "2024-13-01"], "'2024-13-01' is not a day written YYYY-MM-DD"),
+        (["--date-from", "2024-05-01", "--date-to", "2024-01-01"], "date_from must not be after date_to"),
+    ],
+)
+def test_search_refuses_a_wrong_date_with_a_usage_error(seeds_index, options, message):
+    result = run("search", "داعش", *options, "--index", seeds_index)
+    assert result.exit_code == 2 and message in result.output
+
+
 @pytest.mark.parametrize(
     "query, options, params",
     [('"داعش', [], {}), ("داعش", ["--page", 200, "--limit", 10], {"page": 200, "per_page": 10})],
@@ -315,8 +340,10 @@ def test_options_of_the_other_search_mode_are_refused_not_ignored(seeds_index, t
     (tmp_path / "q.tsv").write_text("1\tداعش\n", encoding="utf-8")
     one = run("search", "العراق", "--k", "5", "--index", seeds_index)
     assert one.exit_code == 2 and "a search of one QUERY does not take --k" in one.output
-    batch = run("search", "--queries", tmp_path / "q.tsv", "--run", tmp_path / "r.txt", "--json", "--limit", "5", "--index", seeds_index)
-    assert batch.exit_code == 2 and "batch mode (--queries and --run) does not take --json, --limit" in batch.output
+    batch = run(
+        "search", "--queries", tmp_path / "q.tsv", "--run", tmp_path / "r.txt", "--json", "--limit", "5", "--source", "seeds", "--index", seeds_index,
+    )
+    assert batch.exit_code == 2 and "batch mode (--queries and --run) does not take --json, --limit, --source" in batch.output
     assert not (tmp_path / "r.txt").exists()
 
 
